@@ -1,0 +1,67 @@
+"""Excel's date and rounding arithmetic, in one place: ``EDATE``, ``DATEDIF(…, "m")``, ``ROUND``.
+
+The core works in :class:`pandas.Timestamp`; these helpers make month steps and roundings agree
+with what an analyst gets from the same formula typed in Excel.
+"""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+
+import numpy as np
+import pandas as pd
+
+#: Decimals to which sums are rounded before being compared for ties (float noise is ~1e-12).
+TIE_DECIMALS = 9
+
+
+def excel_round(x: float, digits: int = 0) -> float:
+    """Round like Excel's ``ROUND``: half away from zero (12.5 → 13, −2.5 → −3).
+
+    The shortest decimal representation of ``x`` is rounded, as Excel does, so
+    ``excel_round(2.675, 2) == 2.68`` although ``2.675`` is stored as 2.67499999….
+    """
+    if not np.isfinite(x):
+        return float(x)
+    quantum = Decimal(1).scaleb(-digits)
+    return float(Decimal(repr(float(x))).quantize(quantum, rounding=ROUND_HALF_UP))
+
+
+def round_for_ties(values: np.ndarray) -> np.ndarray:
+    """Round sums to :data:`TIE_DECIMALS` decimals so that float noise cannot break a tie."""
+    return np.round(np.asarray(values, dtype=float), TIE_DECIMALS)
+
+
+def edate(date: pd.Timestamp, months: int) -> pd.Timestamp:
+    """Excel's ``EDATE``: the same day ``months`` later (or earlier), clamped to the month end.
+
+    ``edate(Timestamp("2024-01-31"), 1) == Timestamp("2024-02-29")``. The time of day is dropped.
+    """
+    months = int(months)
+    return pd.Timestamp(date).normalize() + pd.DateOffset(months=months)
+
+
+def datedif_months(start: pd.Timestamp, end: pd.Timestamp) -> int:
+    """Excel's ``DATEDIF(start, end, "m")``: whole calendar months from ``start`` to ``end``.
+
+    ``start`` must not be after ``end``. A month counts once the day of month is reached:
+    Jan 31 → Feb 28 is 0 months, Jan 15 → Feb 15 is 1.
+    """
+    start, end = pd.Timestamp(start), pd.Timestamp(end)
+    if start > end:
+        raise ValueError("datedif_months needs start <= end")
+    months = (end.year - start.year) * 12 + (end.month - start.month)
+    if end.day < start.day:
+        months -= 1
+    return months
+
+
+def signed_months(origin: pd.Timestamp, when: pd.Timestamp) -> int:
+    """Whole months from ``origin`` to ``when``, negative when ``when`` comes first.
+
+    ``DATEDIF(origin, when, "m")``, or ``-DATEDIF(when, origin, "m")`` when ``when < origin``.
+    """
+    origin, when = pd.Timestamp(origin), pd.Timestamp(when)
+    if when >= origin:
+        return datedif_months(origin, when)
+    return -datedif_months(when, origin)
