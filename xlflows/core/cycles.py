@@ -1,0 +1,279 @@
+"""Hiking cycles of a policy rate, what money-fund assets did after them, and when the peak is due.
+
+These answer the flow note's "inflows continued 14 months after the last hike on average → peak
+projected Sep 2024". Rates are in percent (DFEDTAR, or DFEDTARU — the target range's upper bound —
+from 2008-12-16 on), rises in basis points, growth as a fraction (0.33 = +33%), month arithmetic
+Excel's ``EDATE``/``DATEDIF``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import numpy as np
+import pandas as pd
+
+from xlflows.core.calendar import edate, excel_round, round_for_ties, signed_months
+from xlflows.core.constants import (
+    CYCLE_COLUMNS,
+    CYCLE_INFLOW_COLUMNS,
+    DEFAULT_HORIZON_MONTHS,
+    DEFAULT_MIN_HIKES,
+    DEFAULT_MIN_RISE_BP,
+    PEAK_ADDITION,
+    PEAK_YOY,
+)
+from xlflows.core.growth import (
+    as_number,
+    as_timestamp,
+    check_levels,
+    choice,
+    yoy_addition,
+    yoy_growth,
+)
+from xlflows.errors import InputError
+
+#: What ``rates`` holds for :func:`hike_cycles`.
+RATE_KINDS = ("level", "change")
+#: What :func:`cycle_inflows` measures in each cycle's window.
+INFLOW_MEASURES = ("yoy", "additions")
+#: Decimals of the rise in basis points before it is compared with ``min_rise_bp``.
+RISE_DECIMALS = 6
+#: Basis points per percentage point.
+BP_PER_POINT = 100.0
+
+
+def hike_cycles(rates: pd.Series, min_hikes=DEFAULT_MIN_HIKES, min_rise_bp=DEFAULT_MIN_RISE_BP,
+                kind: str = "level") -> pd.DataFrame:
+    """The hiking cycles of a policy rate, oldest first.
+
+    A cycle is a maximal run of increases with no decrease between them; unchanged days are
+    ignored, so a daily series and a table of the change dates give the same cycles. Each increase
+    is one hike, even on consecutive days. A run is reported when it has at least ``min_hikes``
+    hikes and its rise (peak − level before the first hike, in bp rounded to 6 decimals) is at
+    least ``min_rise_bp``; both thresholds are inclusive.
+
+    Parameters
+    ----------
+    rates : pandas.Series
+        On a sorted, unique DatetimeIndex, no NaN. ``kind="level"``: the rate in percent (daily
+        like FRED DFEDTAR/DFEDTARU, or only on the dates it changed, starting with the level before
+        the first change). ``kind="change"``: one change per date, in percentage points
+        (0.25 = +25 bp); zero changes are ignored.
+    min_hikes : int, default 3
+        Whole number, 1 or more.
+    min_rise_bp : float, default 100
+        0 or more.
+    kind : {"level", "change"}, default "level"
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``First hike``, ``Last hike`` (Timestamps), ``Hikes`` (int), ``Rise (bp)``
+        (float), ``Peak rate`` (percent after the last hike; NaN for ``kind="change"``) and
+        ``First cut`` (the date of the decrease that ended the run; NaT while the run is still
+        open at the end of the data). One row per cycle, index 0..n−1.
+
+    Examples
+    --------
+    Levels 1.00 (Jan 1), 1.25 (Feb 1), 1.50 (Mar 1), 1.50 (Mar 2), 2.00 (Apr 1), 1.75 (May 1):
+    one cycle, Feb 1 → Apr 1, 3 hikes, 100 bp, peak 2.00, first cut May 1.
+    """
+    kind = choice(kind, "kind", RATE_KINDS)
+    min_hikes = _whole(min_hikes, "min_hikes", 1, "1 or more")
+    min_rise = as_number(min_rise_bp, "min_rise_bp")
+    if min_rise < 0:
+        raise InputError(f"min_rise_bp: {min_rise:g} is negative, expected 0 or more basis points")
+    values = check_levels(rates, "rates").to_numpy()
+    dates = rates.index
+
+    if kind == "level":
+        if values.size < 2:
+            raise InputError(
+                f"rates: {values.size} value{'s' if values.size != 1 else ''}, "
+                "expected at least 2 levels to see a change"
+            )
+        change = np.diff(values)
+        change_dates = dates[1:]
+    else:
+        if values.size < 1:
+            raise InputError("rates: no values, expected at least one change")
+        change = values
+        change_dates = dates
+    sign = np.sign(round_for_ties(change))
+    moves = np.flatnonzero(sign != 0)          # positions in `change` of real moves
+    move_sign = sign[moves]
+
+    rows = []
+    # runs of consecutive increases among the moves
+    starts = np.flatnonzero((move_sign > 0) & np.r_[True, move_sign[:-1] < 0])
+    for start in starts:
+        stop = start
+        while stop + 1 < moves.size and move_sign[stop + 1] > 0:
+            stop += 1
+        first, last = moves[start], moves[stop]
+        if kind == "level":
+            # change[i] = values[i + 1] - values[i]
+            peak = float(values[last + 1])
+            rise = peak - float(values[first])
+        else:
+            peak = np.nan
+            rise = float(change[moves[start:stop + 1]].sum())
+        rise_bp = excel_round(rise * BP_PER_POINT, RISE_DECIMALS)
+        hikes = int(stop - start + 1)
+        cut = change_dates[moves[stop + 1]] if stop + 1 < moves.size else pd.NaT
+        if hikes >= min_hikes and rise_bp >= min_rise:
+            rows.append((change_dates[first], change_dates[last], hikes, rise_bp, peak, cut))
+    return _cycle_frame(rows)
+
+
+def _cycle_frame(rows: list[tuple]) -> pd.DataFrame:
+    columns = list(zip(*rows)) if rows else [()] * len(CYCLE_COLUMNS)
+    data = {
+        CYCLE_COLUMNS[0]: pd.DatetimeIndex(columns[0]),
+        CYCLE_COLUMNS[1]: pd.DatetimeIndex(columns[1]),
+        CYCLE_COLUMNS[2]: np.asarray(columns[2], dtype=np.int64),
+        CYCLE_COLUMNS[3]: np.asarray(columns[3], dtype=float),
+        CYCLE_COLUMNS[4]: np.asarray(columns[4], dtype=float),
+        CYCLE_COLUMNS[5]: pd.DatetimeIndex(columns[5]),
+    }
+    return pd.DataFrame(data)
+
+
+def cycle_inflows(cycles: pd.DataFrame, assets: pd.Series, horizon_months=DEFAULT_HORIZON_MONTHS,
+                  measure: str = "yoy") -> pd.DataFrame:
+    """When money-fund assets grew fastest after each completed hiking cycle, and by how much.
+
+    Each cycle's window runs from its first hike (inclusive) to the earliest of the next cycle's
+    first hike in ``cycles`` (exclusive), ``EDATE(last hike, horizon_months)`` (inclusive) and the
+    end of the data (a window cut short by the end of the data is kept). The peak is the
+    observation in the window with the highest year-over-year growth (``measure="yoy"``, see
+    :func:`xlflows.core.growth.yoy_growth`, computed on the whole series so the first quarters of a
+    window can look back before it) or the largest 12-month change of the level
+    (``measure="additions"``). On a tie the earliest observation wins.
+
+    Cycles still open (no first cut) are left out, and so are cycles with no observation in their
+    window or no year-earlier value for any observation in it.
+
+    Parameters
+    ----------
+    cycles : pandas.DataFrame
+        As returned by :func:`hike_cycles` (at least ``First hike``, ``Last hike``, ``First cut``).
+    assets : pandas.Series
+        Levels (e.g. money-fund assets in $bn) on a sorted, unique DatetimeIndex, no NaN. Dates are
+        used as given: a quarterly series dated at the quarter's first day is not re-dated.
+    horizon_months : int, default 36
+        Whole number, 0 or more.
+    measure : {"yoy", "additions"}, default "yoy"
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``First hike``, ``Last hike``, ``Peak date``, ``Months after last hike`` (int,
+        ``DATEDIF(last hike, peak, "m")``, negative when the peak came first) and ``Peak YoY
+        growth`` (fraction) or ``Peak 12-month addition`` (the level's unit). Oldest first.
+    """
+    measure = choice(measure, "measure", INFLOW_MEASURES)
+    horizon = _whole(horizon_months, "horizon_months", 0, "0 or more months")
+    _check_cycles(cycles)
+    if assets.empty:
+        raise InputError("assets: no values, expected at least one level")
+    score = yoy_growth(assets) if measure == "yoy" else yoy_addition(assets)
+    dates = score.index
+    values = score.to_numpy()
+    last_date = dates[-1]
+
+    firsts = pd.DatetimeIndex(cycles["First hike"])
+    lasts = pd.DatetimeIndex(cycles["Last hike"])
+    cuts = pd.DatetimeIndex(cycles["First cut"])
+    rows = []
+    for k in range(len(cycles)):
+        if pd.isna(cuts[k]):
+            continue
+        start = firsts[k]
+        end = min(edate(lasts[k], horizon), last_date)
+        lo = dates.searchsorted(start, side="left")
+        hi = dates.searchsorted(end, side="right")
+        if k + 1 < len(cycles):
+            hi = min(hi, dates.searchsorted(firsts[k + 1], side="left"))
+        window = values[lo:hi]
+        if window.size == 0 or np.isnan(window).all():
+            continue
+        at = lo + int(np.nanargmax(window))
+        peak_date = dates[at]
+        rows.append((start, lasts[k], peak_date, signed_months(lasts[k], peak_date),
+                     float(values[at])))
+    last_column = PEAK_YOY if measure == "yoy" else PEAK_ADDITION
+    columns = list(zip(*rows)) if rows else [()] * 5
+    return pd.DataFrame({
+        CYCLE_INFLOW_COLUMNS[0]: pd.DatetimeIndex(columns[0]),
+        CYCLE_INFLOW_COLUMNS[1]: pd.DatetimeIndex(columns[1]),
+        CYCLE_INFLOW_COLUMNS[2]: pd.DatetimeIndex(columns[2]),
+        CYCLE_INFLOW_COLUMNS[3]: np.asarray(columns[3], dtype=np.int64),
+        last_column: np.asarray(columns[4], dtype=float),
+    })
+
+
+def peak_projection(last_hike, months) -> pd.Timestamp:
+    """Projected peak month: ``EDATE(last_hike, ROUND(AVERAGE(months), 0))``.
+
+    The average is rounded half away from zero (13.5 → 14, −0.5 → −1) and the month step clamps
+    to the month end like ``EDATE``.
+
+    Parameters
+    ----------
+    last_hike : date-like
+        The current cycle's last hike.
+    months : float or sequence of float
+        Months after the last hike at which previous cycles peaked (may be negative).
+
+    Returns
+    -------
+    pandas.Timestamp
+
+    Examples
+    --------
+    >>> peak_projection("2023-07-26", [9, 13, 15, 19])    # average 14
+    Timestamp('2024-09-26 00:00:00')
+    """
+    start = as_timestamp(last_hike, "last_hike")
+    if isinstance(months, (str, bytes)) or not isinstance(months, Iterable):
+        items = [months]
+    else:
+        items = list(months.tolist() if hasattr(months, "tolist") else months)
+    if not items:
+        raise InputError("months: no values, expected at least one number of months")
+    numbers = []
+    for i, item in enumerate(items):
+        try:
+            numbers.append(as_number(item, "months"))
+        except InputError:
+            where = f"value {i + 1} " if len(items) > 1 else ""
+            found = "blank" if item is None or (isinstance(item, float) and np.isnan(item)) \
+                else repr(item)
+            raise InputError(f"months: {where}is {found}, expected a number of months") from None
+    step = excel_round(sum(numbers) / len(numbers), 0)
+    return edate(start, int(step))
+
+
+def _whole(value, name: str, minimum: int, expected: str) -> int:
+    """A whole number ≥ ``minimum`` (2.0 accepted, 2.5 refused), else an InputError."""
+    number = as_number(value, name)
+    if number != int(number) or number < minimum:
+        raise InputError(f"{name}: {number:g} is not allowed, expected a whole number, {expected}")
+    return int(number)
+
+
+def _check_cycles(cycles: pd.DataFrame) -> None:
+    if not isinstance(cycles, pd.DataFrame):
+        raise InputError("cycles: expected the table that hike_cycles returns")
+    for column in ("First hike", "Last hike", "First cut"):
+        if column not in cycles.columns:
+            raise InputError(
+                f"cycles: no column {column!r}, expected the table that hike_cycles returns"
+            )
+    firsts = pd.DatetimeIndex(cycles["First hike"])
+    if firsts.hasnans or pd.DatetimeIndex(cycles["Last hike"]).hasnans:
+        raise InputError("cycles: a blank first or last hike, expected dates in every row")
+    if not firsts.is_monotonic_increasing:
+        raise InputError("cycles: first hikes are not in order, expected oldest first")
