@@ -50,10 +50,15 @@ def check_levels(series: pd.Series, name: str) -> pd.Series:
     bad = np.flatnonzero(~np.isfinite(values.to_numpy()))
     if bad.size:
         row = int(bad[0])
-        raise InputError(
-            f"{name}: the value on {_day(series.index[row])} is {series.iloc[row]!r}, "
-            "expected a number"
-        )
+        raw = series.iloc[row]
+        number = pd.to_numeric(pd.Series([raw]), errors="coerce").iloc[0]
+        if pd.isna(raw):
+            found = "blank"
+        elif pd.isna(number):
+            found = repr(str(raw))
+        else:
+            found = f"{float(number)}"
+        raise InputError(f"{name}: the value on {_day(series.index[row])} is {found}, expected a number")
     if not series.index.is_unique:
         dup = series.index[series.index.duplicated()][0]
         raise InputError(f"{name}: {_day(dup)} appears more than once, expected one value per date")
