@@ -1,0 +1,606 @@
+"""The one normalisation path from Excel range values to clean pandas Series (SPEC §1).
+
+Every UDF and the report reader go through the same small, named, vectorised steps:
+
+1. :func:`as_cells` — shape: a scalar, a list, a list of lists (one row or one column, as xlwings
+   and COM hand them over), a numpy array or a Series -> one flat object array. A genuinely 2-D
+   range (m × n with m, n > 1) or a ragged one is refused.
+2. :func:`classify` — one pass that gives every cell a kind (number, text, bool, date, blank,
+   other); everything after works on whole arrays per kind.
+3. :func:`read_numbers` / :func:`read_dates` — blanks (``None``, ``""``, whitespace text, NaT),
+   error cells (the literals in :data:`ERROR_LITERALS` and the raw COM integers
+   −2146826288 … −2146826230, which never pass as numbers), numbers as text, dates.
+4. :func:`flow_series` / :func:`level_series` — pairing with dates (same length), blank rows,
+   duplicates, sort, too short.
+
+Decisions (documented in ``docs/functions.md``):
+
+* Numbers as text: ``"12.3"``, ``" -4 "``, ``"1e3"`` and a leading U+2212 minus are read as
+  numbers. Thousands separators (``"1,234.5"``) are refused: in many locales the comma is the
+  decimal mark, so the text is ambiguous — the message says to remove them.
+* Booleans in numeric data are refused ("row 3 is TRUE, expected a number"): Excel's SUM skips
+  them in ranges, reading them as 1/0 would change a total, and skipping them would hide a gap.
+* NaN and infinite floats (never produced by Excel, possible from Python callers) are refused.
+
+Messages name the argument, the place (``locate(i)``, by default ``row i+1``), what was found and
+what was expected: ``flows: row 17 is #N/A, expected a number``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Callable, NamedTuple, Sequence
+
+import numpy as np
+import pandas as pd
+
+from xlflows.errors import InputError
+from xlflows.excel import dates as xd
+
+Locate = Callable[[int], str]
+
+# --------------------------------------------------------------------------------------------
+# Error cells
+# --------------------------------------------------------------------------------------------
+
+#: COM HRESULT of an Excel error cell = this base + the CVErr number (2000 #NULL! ... 2050 #CALC!).
+_COM_ERROR_BASE = -2146828288
+#: Range of integers read as error cells (CVErr 2000 .. 2058, including codes Excel may add).
+COM_ERROR_MIN = -2146826288
+COM_ERROR_MAX = -2146826230
+
+#: CVErr number -> the literal Excel shows.
+_CVERR = {
+    2000: "#NULL!", 2007: "#DIV/0!", 2015: "#VALUE!", 2023: "#REF!", 2029: "#NAME?",
+    2036: "#NUM!", 2042: "#N/A", 2043: "#GETTING_DATA", 2045: "#SPILL!", 2046: "#CONNECT!",
+    2047: "#BLOCKED!", 2048: "#UNKNOWN!", 2049: "#FIELD!", 2050: "#CALC!", 2051: "#BUSY!",
+}
+#: COM integer -> literal, e.g. -2146826246 -> "#N/A".
+COM_ERRORS = {_COM_ERROR_BASE + k: v for k, v in _CVERR.items()}
+#: The error literals a cell can show (compared after stripping, case-insensitively).
+ERROR_LITERALS = frozenset(_CVERR.values())
+_ERROR_LITERALS_UPPER = frozenset(e.upper() for e in ERROR_LITERALS)
+
+
+def error_name(value: object) -> str | None:
+    """The Excel error shown by ``value`` (``"#N/A"``…), or None when it is not an error cell."""
+    if isinstance(value, str):
+        text = value.strip().upper()
+        return text if text in _ERROR_LITERALS_UPPER else None
+    if isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(
+            value, (bool, np.bool_)):
+        v = float(value)
+        if COM_ERROR_MIN <= v <= COM_ERROR_MAX and v == int(v):
+            return COM_ERRORS.get(int(v), f"an error cell (code {int(v)})")
+    return None
+
+
+# --------------------------------------------------------------------------------------------
+# Step 1: shape
+# --------------------------------------------------------------------------------------------
+
+_SEQ = (list, tuple)
+
+
+def as_cells(value: object, name: str) -> np.ndarray:
+    """Any Excel-shaped argument -> a flat 1-D object array of cells, in range order.
+
+    Accepts a scalar (one cell), a flat list/tuple (xlwings' 1-row or 1-column range), a list of
+    rows (``[[a], [b]]`` vertical or ``[[a, b]]`` horizontal, as COM and ``ndim=2`` give them),
+    a numpy array with at most one dimension longer than 1, or a pandas Series/Index.
+
+    Raises
+    ------
+    InputError
+        ``flows: a range of 5 rows × 3 columns, expected a single row or column``; ragged rows;
+        a mix of cells and rows.
+    """
+    if isinstance(value, (pd.Series, pd.Index)):
+        return np.asarray(value.array, dtype=object).ravel() if len(value) else _EMPTY
+    if isinstance(value, pd.DataFrame):
+        return as_cells(value.to_numpy(dtype=object), name)
+    if isinstance(value, np.ndarray):
+        if value.ndim <= 1:
+            return value.astype(object).ravel()
+        if value.ndim == 2:
+            return _from_rows(value.astype(object), value.shape, name)
+        raise InputError(f"{name}: a {value.ndim}-dimensional array, expected a single row or "
+                         "column")
+    if not isinstance(value, _SEQ):
+        out = np.empty(1, dtype=object)
+        out[0] = value
+        return out
+    if len(value) == 0:
+        return _EMPTY
+    row_types = set(map(type, value))
+    if not row_types & {list, tuple}:                       # flat: one row or one column
+        return _object_array(value)
+    if not row_types <= {list, tuple}:
+        raise InputError(f"{name}: mixes single cells and rows, expected a single row or column")
+    widths = set(map(len, value))
+    if len(widths) > 1:
+        raise InputError(f"{name}: rows of {min(widths)} to {max(widths)} cells, expected a "
+                         "single row or column of the same length")
+    return _from_rows(value, (len(value), widths.pop()), name)
+
+
+_EMPTY = np.empty(0, dtype=object)
+
+
+def _object_array(seq: Sequence) -> np.ndarray:
+    out = np.empty(len(seq), dtype=object)
+    out[:] = list(seq) if not isinstance(seq, list) else seq
+    return out
+
+
+def _from_rows(rows, shape: tuple[int, int], name: str) -> np.ndarray:
+    n_rows, n_cols = shape
+    if n_rows == 1:
+        return _object_array(list(rows[0]))
+    if n_cols == 1:
+        return _object_array([r[0] for r in rows])
+    if n_cols == 0:
+        return _EMPTY
+    raise InputError(f"{name}: a range of {n_rows} rows × {n_cols} columns, expected a single "
+                     "row or column")
+
+
+# --------------------------------------------------------------------------------------------
+# Step 2: classify
+# --------------------------------------------------------------------------------------------
+
+NUMBER, TEXT, BOOL, DATETIME, BLANK, OTHER = range(6)
+
+_KIND = {
+    float: NUMBER, int: NUMBER, np.float64: NUMBER, np.float32: NUMBER, np.int64: NUMBER,
+    np.int32: NUMBER, str: TEXT, bool: BOOL, np.bool_: BOOL, type(None): BLANK,
+    dt.datetime: DATETIME, dt.date: DATETIME, pd.Timestamp: DATETIME, np.datetime64: DATETIME,
+    type(pd.NaT): BLANK,
+}
+
+
+def _kind_slow(v: object) -> int:
+    """Kind of a value whose exact type is not in the table (subclasses, other numpy types)."""
+    if isinstance(v, (bool, np.bool_)):
+        return BOOL
+    if isinstance(v, (int, float, np.integer, np.floating)):
+        return NUMBER
+    if isinstance(v, str):
+        return TEXT
+    if isinstance(v, (dt.date, np.datetime64)):
+        return DATETIME
+    return OTHER
+
+
+def classify(cells: np.ndarray) -> np.ndarray:
+    """One ``int8`` kind per cell (NUMBER, TEXT, BOOL, DATETIME, BLANK, OTHER); one Python pass."""
+    get = _KIND.get
+    kinds = np.fromiter((get(t, -1) for t in map(type, cells)), dtype=np.int8, count=len(cells))
+    for i in np.flatnonzero(kinds < 0):
+        kinds[i] = _kind_slow(cells[i])
+    return kinds
+
+
+# --------------------------------------------------------------------------------------------
+# Step 3: numbers and dates
+# --------------------------------------------------------------------------------------------
+
+_NUMBER_TEXT = re.compile(r"^[+\-\u2212]?(?:\d+\.?\d*|\.\d+)(?:[eE][+\-]?\d+)?$")
+_THOUSANDS = re.compile(r"^[+\-\u2212]?\d{1,3}(?:,\d{3})+(?:\.\d*)?$")
+
+
+def describe(value: object) -> str:
+    """What a cell holds, in an analyst's words (no Python type names): ``text 'abc'``, ``#N/A``."""
+    err = error_name(value)
+    if err is not None:
+        return err
+    if value is None or value is pd.NaT:
+        return "blank"
+    if isinstance(value, (bool, np.bool_)):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, str):
+        if not value.strip():
+            return "blank"
+        shown = value if len(value) <= 40 else value[:37] + "..."
+        return f"text {shown!r}"
+    if isinstance(value, (int, float, np.integer, np.floating)):
+        v = float(value)
+        if np.isnan(v):
+            return "NaN (not a number)"
+        if np.isinf(v):
+            return "an infinite number"
+        return f"the number {v:g}"
+    if isinstance(value, (dt.date, np.datetime64, pd.Timestamp)):
+        try:
+            return f"a date ({pd.Timestamp(value):%Y-%m-%d})"
+        except (ValueError, OverflowError):
+            return "a date"
+    if isinstance(value, (list, tuple, np.ndarray)):
+        return "a list of values, not a single cell"
+    return "a value that is not a number, text or date"
+
+
+def _blank_text(cells: np.ndarray, kinds: np.ndarray) -> np.ndarray:
+    """Mask of text cells that are empty or whitespace only."""
+    mask = np.zeros(len(cells), dtype=bool)
+    idx = np.flatnonzero(kinds == TEXT)
+    if len(idx):
+        mask[idx] = [not s.strip() for s in cells[idx]]
+    return mask
+
+
+class Numbers(NamedTuple):
+    """Result of :func:`read_numbers`: float values (NaN where blank) and the blank mask."""
+
+    values: np.ndarray
+    blank: np.ndarray
+
+
+def read_numbers(cells: np.ndarray, name: str, locate: Locate = xd.default_locate,
+                 kinds: np.ndarray | None = None) -> Numbers:
+    """Cells -> float64 values; blanks become NaN (flagged in ``blank``); anything else refused.
+
+    Numbers, and text that is a plain number, are accepted. The first cell (in range order) that
+    is an error cell, a bool, a date, other text, NaN or infinite raises
+    ``InputError("flows: row 17 is #N/A, expected a number")``.
+    """
+    n = len(cells)
+    if kinds is None:
+        kinds = classify(cells)
+    values = np.full(n, np.nan)
+    bad = np.zeros(n, dtype=bool)
+    hint = ""
+
+    num = np.flatnonzero(kinds == NUMBER)
+    if len(num):
+        v = np.array(cells[num].tolist(), dtype=float)
+        values[num] = v
+        com = (v >= COM_ERROR_MIN) & (v <= COM_ERROR_MAX) & (v == np.floor(v))
+        bad[num] = com | ~np.isfinite(v)
+
+    blank = kinds == BLANK
+    txt = np.flatnonzero(kinds == TEXT)
+    if len(txt):
+        stripped = [s.strip() for s in cells[txt]]
+        for j, s in zip(txt, stripped):
+            if not s:
+                blank[j] = True
+            elif _NUMBER_TEXT.match(s):
+                values[j] = float(s.replace("\u2212", "-"))
+            else:
+                bad[j] = True
+    bad |= (kinds == BOOL) | (kinds == DATETIME) | (kinds == OTHER)
+    if bad.any():
+        k = int(np.argmax(bad))
+        cell = cells[k]
+        if isinstance(cell, str) and _THOUSANDS.match(cell.strip()):
+            hint = " (without thousands separators)"
+        raise InputError(f"{name}: {locate(k)} is {describe(cell)}, expected a number{hint}")
+    return Numbers(values, blank)
+
+
+def read_dates(cells: np.ndarray, name: str, locate: Locate = xd.default_locate,
+               kinds: np.ndarray | None = None, *, rows: np.ndarray | None = None) -> np.ndarray:
+    """Cells (none blank) -> ``datetime64[us]`` at midnight.
+
+    Accepts ``datetime``/``date``/``Timestamp``, Excel serials (>= 61) and ISO text. ``rows`` maps
+    each cell to its position in the original range (for messages; default ``0..n-1``).
+    """
+    n = len(cells)
+    if rows is None:
+        rows = np.arange(n)
+    if kinds is None:
+        kinds = classify(cells)
+    days = np.full(n, np.datetime64("NaT"), dtype="datetime64[D]")
+    bad = np.zeros(n, dtype=bool)
+
+    dtm = np.flatnonzero(kinds == DATETIME)
+    if len(dtm):
+        days[dtm] = xd.datetimes_to_days(cells[dtm].tolist())
+    num = np.flatnonzero(kinds == NUMBER)
+    if len(num):
+        serials = np.array(cells[num].tolist(), dtype=float)
+        com = (serials >= COM_ERROR_MIN) & (serials <= COM_ERROR_MAX) & (serials == np.floor(serials))
+        bad[num] = com
+        ok = ~com
+        if ok.any():
+            # refuse out-of-range serials, but report an earlier bad cell of another kind first
+            first_bad_serial = _first_out_of_range(serials[ok])
+            if first_bad_serial is None:
+                days[num[ok]] = xd.serials_to_days(serials[ok])
+            else:
+                bad[num[ok][first_bad_serial]] = True
+    txt = np.flatnonzero(kinds == TEXT)
+    for j in txt:
+        parsed = xd.parse_iso(cells[j])
+        if parsed is None:
+            bad[j] = True
+        else:
+            days[j] = parsed
+    bad |= (kinds == BOOL) | (kinds == OTHER) | (kinds == BLANK)
+    if bad.any():
+        k = int(np.argmax(bad))
+        cell = cells[k]
+        if kinds[k] == NUMBER and error_name(cell) is None:
+            xd.check_serials(np.array([float(cell)]), rows[k:k + 1], name, locate)
+        raise InputError(f"{name}: {locate(int(rows[k]))} is {describe(cell)}, expected a date")
+    return days.astype("datetime64[us]")
+
+
+def _first_out_of_range(serials: np.ndarray) -> int | None:
+    bad = ~np.isfinite(serials) | (serials < xd.FIRST_SERIAL) | (serials >= xd.LAST_SERIAL + 1)
+    return int(np.argmax(bad)) if bad.any() else None
+
+
+def _blank_mask(cells: np.ndarray, kinds: np.ndarray) -> np.ndarray:
+    return (kinds == BLANK) | _blank_text(cells, kinds)
+
+
+# --------------------------------------------------------------------------------------------
+# Step 4: series
+# --------------------------------------------------------------------------------------------
+
+class FlowInput(NamedTuple):
+    """Weekly flows ready for the core.
+
+    Attributes
+    ----------
+    series : pd.Series
+        float64, $bn, oldest first, no NaN; a DatetimeIndex when dates were given, else a
+        RangeIndex.
+    positions : np.ndarray
+        For each element of ``series``, its 0-based position in the range as passed, so that
+        results can be written back in input order.
+    """
+
+    series: pd.Series
+    positions: np.ndarray
+
+
+def _check_same_length(n_values: int, n_dates: int, name: str, dates_name: str) -> None:
+    if n_values != n_dates:
+        raise InputError(f"{name} and {dates_name}: {n_values} rows vs {n_dates} rows, expected "
+                         "the same length")
+
+
+def _refuse_duplicates(days: np.ndarray, rows: np.ndarray, name: str, locate: Locate) -> None:
+    """Raise ``dates: 2024-03-01 appears twice (rows 3 and 9)`` for the earliest repeated date."""
+    order = np.argsort(days, kind="stable")
+    sorted_days = days[order]
+    dup = sorted_days[1:] == sorted_days[:-1]
+    if not dup.any():
+        return
+    first = sorted_days[int(np.argmax(dup)) + 1]
+    where = np.sort(rows[days == first])
+    places = [locate(int(r)) for r in where]
+    count = "twice" if len(where) == 2 else f"{len(where)} times"
+    listed = ", ".join(places[:-1]) + " and " + places[-1]
+    if all(p.startswith("row ") for p in places):
+        listed = "rows " + ", ".join(p[4:] for p in places[:-1]) + " and " + places[-1][4:]
+    day = pd.Timestamp(first).strftime("%Y-%m-%d")
+    raise InputError(f"{name}: {day} appears {count} ({listed})")
+
+
+def _refuse_errors(cells: np.ndarray, kinds: np.ndarray, name: str, locate: Locate,
+                   expected: str) -> None:
+    """Error cells never pass, not even where a row is otherwise dropped as blank."""
+    for k in np.flatnonzero((kinds == TEXT) | (kinds == NUMBER)):
+        cell = cells[k]
+        if isinstance(cell, str) and not cell.lstrip().startswith("#"):
+            continue
+        if error_name(cell) is not None:
+            raise InputError(f"{name}: {locate(int(k))} is {error_name(cell)}, expected "
+                             f"{expected}")
+
+
+def flow_series(values: object, dates: object = None, *, name: str = "flows",
+                dates_name: str = "dates", locate: Locate | None = None,
+                min_rows: int = 1) -> FlowInput:
+    """Weekly flows (and optional week-ending dates) from Excel cells -> :class:`FlowInput`.
+
+    Leading blanks (a category that starts later) and trailing blanks (an oversized range) are
+    ignored together with their dates; a blank between two values is refused
+    (``flows: row 5 is blank between values; weekly flows must be contiguous``). With dates: a
+    row whose value and date are both blank is dropped; the others must have a date; duplicates
+    are refused; the series is sorted oldest first and ``positions`` keeps the input rows.
+
+    Parameters
+    ----------
+    values, dates
+        Excel-shaped ranges (see :func:`as_cells`). ``dates`` as in :mod:`xlflows.excel.dates`.
+    name, dates_name
+        Argument names used in messages.
+    locate
+        ``locate(i) -> str`` names the ``i``-th cell (0-based) in messages; default ``row i+1``.
+    min_rows
+        Fewest values accepted after trimming blanks.
+    """
+    locate = locate or xd.default_locate
+    cells = as_cells(values, name)
+    kinds = classify(cells)
+    nums = read_numbers(cells, name, locate, kinds)
+    rows = np.arange(len(cells))
+    values_f, blank = nums.values, nums.blank
+
+    if dates is not None:
+        dcells = as_cells(dates, dates_name)
+        _check_same_length(len(cells), len(dcells), name, dates_name)
+        dkinds = classify(dcells)
+        _refuse_errors(dcells, dkinds, dates_name, locate, "a date")
+        dblank = _blank_mask(dcells, dkinds)
+        keep = ~(blank & dblank)
+        rows, values_f, blank = rows[keep], values_f[keep], blank[keep]
+        days = read_dates(dcells[keep], dates_name, locate, dkinds[keep], rows=rows)
+        _refuse_duplicates(days, rows, dates_name, locate)
+        order = np.argsort(days, kind="stable")
+        rows, values_f, blank, days = rows[order], values_f[order], blank[order], days[order]
+    else:
+        days = None
+
+    filled = np.flatnonzero(~blank)
+    if len(filled) < min_rows:
+        found = "no numbers" if len(filled) == 0 else f"{len(filled)} number" + (
+            "s" if len(filled) > 1 else "")
+        raise InputError(f"{name}: {found} found, expected at least {min_rows}")
+    lo, hi = filled[0], filled[-1] + 1
+    inner = blank[lo:hi]
+    if inner.any():
+        k = lo + int(np.argmax(inner))
+        raise InputError(f"{name}: {locate(int(rows[k]))} is blank between values; weekly flows "
+                         "must be contiguous")
+    rows, values_f = rows[lo:hi], values_f[lo:hi]
+    if days is None:
+        series = pd.Series(values_f, name=name)
+    else:
+        series = pd.Series(values_f, index=pd.DatetimeIndex(days[lo:hi], name=dates_name),
+                           name=name)
+    return FlowInput(series, rows)
+
+
+def level_series(dates: object, values: object, *, dates_name: str = "dates",
+                 values_name: str = "values", locate: Locate | None = None,
+                 min_rows: int = 1) -> pd.Series:
+    """Levels (a policy rate, fund assets) by date -> float Series on a sorted DatetimeIndex.
+
+    A row with a blank value is dropped with its date (a daily series with gaps, an oversized
+    range); a value without a date, duplicates and error cells anywhere are refused.
+    """
+    locate = locate or xd.default_locate
+    vcells = as_cells(values, values_name)
+    dcells = as_cells(dates, dates_name)
+    _check_same_length(len(vcells), len(dcells), values_name, dates_name)
+    vkinds, dkinds = classify(vcells), classify(dcells)
+    _refuse_errors(dcells, dkinds, dates_name, locate, "a date")
+    nums = read_numbers(vcells, values_name, locate, vkinds)
+    keep = np.flatnonzero(~nums.blank)
+    if len(keep) < min_rows:
+        raise InputError(f"{values_name}: {len(keep) or 'no'} number"
+                         f"{'' if len(keep) == 1 else 's'} found, expected at least {min_rows}")
+    days = read_dates(dcells[keep], dates_name, locate, dkinds[keep], rows=keep)
+    _refuse_duplicates(days, keep, dates_name, locate)
+    order = np.argsort(days, kind="stable")
+    return pd.Series(nums.values[keep][order],
+                     index=pd.DatetimeIndex(days[order], name=dates_name), name=values_name)
+
+
+def number_list(value: object, name: str, locate: Locate | None = None,
+                min_count: int = 1) -> np.ndarray:
+    """A number or a range of numbers (blanks skipped, anything else refused) -> float array."""
+    locate = locate or xd.default_locate
+    cells = as_cells(value, name)
+    nums = read_numbers(cells, name, locate)
+    out = nums.values[~nums.blank]
+    if len(out) < min_count:
+        raise InputError(f"{name}: {len(out) or 'no'} number{'' if len(out) == 1 else 's'} "
+                         f"found, expected at least {min_count}")
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# Scalar arguments
+# --------------------------------------------------------------------------------------------
+
+_MISSING = object()
+
+
+def _single(value: object, name: str) -> object:
+    """A scalar argument: one cell; a 1-cell range is unwrapped, a larger range refused."""
+    if isinstance(value, (list, tuple, np.ndarray, pd.Series)):
+        cells = as_cells(value, name)
+        if len(cells) != 1:
+            raise InputError(f"{name}: a range of {len(cells)} cells, expected a single value")
+        return cells[0]
+    return value
+
+
+def _is_blank(value: object) -> bool:
+    return value is None or value is pd.NaT or (isinstance(value, str) and not value.strip())
+
+
+def to_number(value: object, name: str, *, default: object = _MISSING,
+              minimum: float | None = None) -> float:
+    """A single number (or number text); blank -> ``default`` when given, else refused."""
+    value = _single(value, name)
+    if _is_blank(value):
+        if default is _MISSING:
+            raise InputError(f"{name}: blank, expected a number")
+        return default  # type: ignore[return-value]
+    try:
+        nums = read_numbers(_object_array([value]), name, lambda i: "the value")
+    except InputError as exc:
+        raise InputError(str(exc).replace(f"{name}: the value is ", f"{name}: ", 1)) from None
+    number = float(nums.values[0])
+    if minimum is not None and number < minimum:
+        raise InputError(f"{name}: {number:g}, expected a number of at least {minimum:g}")
+    return number
+
+
+def to_int(value: object, name: str, *, default: object = _MISSING, minimum: int | None = None
+           ) -> int:
+    """A whole number (``8``, ``8.0``, ``"8"``); blank -> ``default`` when given."""
+    number = to_number(value, name, default=default)
+    if number is default and default is not _MISSING:
+        return default  # type: ignore[return-value]
+    floor = "" if minimum is None else f" of at least {minimum}"
+    if number != int(number):
+        raise InputError(f"{name}: {number:g}, expected a whole number{floor}")
+    if minimum is not None and number < minimum:
+        raise InputError(f"{name}: {int(number)}, expected a whole number{floor}")
+    return int(number)
+
+
+def to_bool(value: object, name: str, *, default: object = _MISSING) -> bool:
+    """TRUE/FALSE, 1/0 or the text ``TRUE``/``FALSE``; blank -> ``default`` when given."""
+    value = _single(value, name)
+    if _is_blank(value):
+        if default is _MISSING:
+            raise InputError(f"{name}: blank, expected TRUE or FALSE")
+        return default  # type: ignore[return-value]
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if isinstance(value, str) and value.strip().upper() in ("TRUE", "FALSE"):
+        return value.strip().upper() == "TRUE"
+    if error_name(value) is None and isinstance(value, (int, float, np.integer, np.floating)) \
+            and float(value) in (0.0, 1.0):
+        return bool(value)
+    raise InputError(f"{name}: {describe(value)}, expected TRUE or FALSE")
+
+
+def to_choice(value: object, name: str, choices: Sequence[str], *,
+              default: object = _MISSING) -> str:
+    """One of ``choices`` (case and surrounding spaces ignored); blank -> ``default``."""
+    value = _single(value, name)
+    if _is_blank(value):
+        if default is _MISSING:
+            raise InputError(f"{name}: blank, expected {_or_list(choices)}")
+        return default  # type: ignore[return-value]
+    if isinstance(value, str) and error_name(value) is None:
+        key = value.strip().lower()
+        for choice in choices:
+            if choice.lower() == key:
+                return choice
+    raise InputError(f"{name}: {describe(value)}, expected {_or_list(choices)}")
+
+
+def _or_list(choices: Sequence[str]) -> str:
+    quoted = [f'"{c}"' for c in choices]
+    return quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " or " + quoted[-1]
+
+
+def to_date(value: object, name: str, *, default: object = _MISSING) -> pd.Timestamp:
+    """A single date (datetime, serial >= 61, ISO text); blank -> ``default`` when given."""
+    value = _single(value, name)
+    if _is_blank(value):
+        if default is _MISSING:
+            raise InputError(f"{name}: blank, expected a date")
+        return default  # type: ignore[return-value]
+    cells = _object_array([value])
+    kinds = classify(cells)
+    if error_name(value) is not None:
+        raise InputError(f"{name}: {error_name(value)}, expected a date")
+    try:
+        days = read_dates(cells, name, lambda i: "the value", kinds)
+    except InputError as exc:
+        raise InputError(str(exc).replace(f"{name}: the value is ", f"{name}: ", 1)) from None
+    return pd.Timestamp(days[0])

@@ -1,0 +1,109 @@
+"""Excel dates at the edge, in one place: what a cell can hold -> ``datetime64``, and back.
+
+A date reaches Python in one of four shapes:
+
+* ``datetime.datetime`` / ``datetime.date`` / :class:`pandas.Timestamp` — classic xlwings (COM)
+  and openpyxl;
+* an Excel serial number (days since 1899-12-30 in the 1900 date system) — xlwings Lite and any
+  date cell read as a plain number;
+* ISO text ``"2024-03-01"`` (optionally with a time, ``"2024-03-01 17:00"`` or ``T``);
+* a blank (``None``, ``""``, whitespace, ``NaT``).
+
+Serials below :data:`FIRST_SERIAL` (61 = 1900-03-01) are refused: Excel counts a 29 February 1900
+that never existed (serial 60), so serials 1–60 name a different day in Excel than in any correct
+calendar. The time of day is dropped everywhere (a flow "week ending" is a day).
+
+Everything here works on whole arrays (one classification pass, then numpy per kind) and returns
+``datetime64[us]`` — pandas 3's default resolution, which pandas 2.2 also keeps as given.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Callable
+
+import numpy as np
+import pandas as pd
+
+from xlflows.errors import InputError
+
+#: Day 0 of the 1900 date system as Excel computes it for serials >= 61.
+EXCEL_EPOCH = np.datetime64("1899-12-30", "D")
+#: Smallest serial accepted (1900-03-01); 60 is Excel's phantom 1900-02-29.
+FIRST_SERIAL = 61
+#: Largest serial Excel shows as a date (9999-12-31).
+LAST_SERIAL = 2958465
+
+_ISO = re.compile(r"^\d{4}-\d{2}-\d{2}(?:[ T]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$")
+
+Locate = Callable[[int], str]
+
+
+def default_locate(i: int) -> str:
+    """Name the ``i``-th element (0-based) of a UDF argument: ``"row {i+1}"``."""
+    return f"row {i + 1}"
+
+
+def serials_to_days(serials: np.ndarray) -> np.ndarray:
+    """Excel serials (already checked to be >= 61) -> ``datetime64[D]``; fractions (time) dropped."""
+    return EXCEL_EPOCH + np.floor(serials).astype(np.int64).astype("timedelta64[D]")
+
+
+def datetimes_to_days(values: list) -> np.ndarray:
+    """``datetime``/``date``/``Timestamp``/``datetime64`` objects -> ``datetime64[D]``.
+
+    The time of day and any time zone are dropped (the wall-clock date is kept). Naive values
+    convert in one numpy call; aware ones (rare: Excel has no time zones) one by one.
+    """
+    try:
+        return np.array(values, dtype="datetime64[us]").astype("datetime64[D]")
+    except (TypeError, ValueError):
+        out = [pd.Timestamp(v).tz_localize(None) if getattr(v, "tzinfo", None) else pd.Timestamp(v)
+               for v in values]
+        return np.array([t.to_datetime64() for t in out], dtype="datetime64[us]").astype(
+            "datetime64[D]")
+
+
+def parse_iso(text: str) -> np.datetime64 | None:
+    """ISO text (``YYYY-MM-DD``, optional time) -> ``datetime64[D]``, or ``None`` if not a date."""
+    text = text.strip()
+    if not _ISO.match(text):
+        return None
+    try:
+        return np.datetime64(pd.Timestamp(text).normalize().date(), "D")
+    except (ValueError, OverflowError):
+        return None
+
+
+def check_serials(serials: np.ndarray, rows: np.ndarray, name: str, locate: Locate) -> None:
+    """Refuse serials Excel cannot mean unambiguously: below 61, beyond 9999-12-31, not finite."""
+    bad = ~np.isfinite(serials) | (serials < FIRST_SERIAL) | (serials >= LAST_SERIAL + 1)
+    if bad.any():
+        k = int(np.argmax(bad))
+        value = serials[k]
+        shown = _number_text(value)
+        if np.isfinite(value) and value < FIRST_SERIAL:
+            why = ("expected a date on or after 1900-03-01 (serial 61; Excel's serials below 61 "
+                   "count a 29 Feb 1900 that never existed)")
+        else:
+            why = "expected a date between 1900-03-01 and 9999-12-31"
+        raise InputError(f"{name}: {locate(int(rows[k]))} is the number {shown}, {why}")
+
+
+def _number_text(value: float) -> str:
+    if not np.isfinite(value):
+        return "NaN" if np.isnan(value) else "infinite"
+    return f"{value:g}" if abs(value) < 1e15 else f"{value:.6g}"
+
+
+def to_datetime(value: pd.Timestamp | np.datetime64 | None) -> dt.datetime | None:
+    """A Timestamp (or NaT) -> naive ``datetime.datetime`` at midnight-preserving time, or None."""
+    if value is None or pd.isna(value):
+        return None
+    return pd.Timestamp(value).to_pydatetime()
+
+
+def days_to_datetimes(days: np.ndarray) -> list:
+    """``datetime64`` array -> list of ``datetime.datetime`` (``None`` for NaT), vectorised."""
+    return np.asarray(days).astype("datetime64[us]").astype(object).tolist()

@@ -1,0 +1,92 @@
+"""Core results -> what a UDF hands back to Excel: scalars and spillable 2-D lists (SPEC §1).
+
+* Tables spill with one header row (the DataFrame's column names), then one row per record.
+* Dates come back as ``datetime.datetime`` (classic xlwings writes them as Excel dates; xlwings
+  Lite turns them into serials). Format the cells as dates in Excel if they show as numbers.
+* A missing value (NaN, NaT, None) becomes :data:`BLANK`, the empty string ``""``.
+
+Why ``""`` and not ``None``: Excel has no way for a UDF to return a truly empty cell inside an
+array. An ``Empty`` Variant in a returned array is shown as ``0`` (the same holds for ``null`` in an
+Office.js custom-function matrix, OfficeDev/office-js#1503), and xlwings Lite writes NaN as
+``#NUM!`` (xlwings/xlwings-lite#40). Classic xlwings already turns ``None``/NaN into ``""`` when
+writing (its ``prepare_xl_data_element``, see xlwings#1910), so returning ``""`` ourselves gives
+the same blank-looking cell in every runtime. Such a cell is text of length 0: ``ISBLANK`` is
+FALSE, ``=A1=""`` is TRUE, ``ISNUMBER`` is FALSE.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Iterable, Sequence
+
+import numpy as np
+import pandas as pd
+
+#: What a missing value becomes in a returned array: a blank-looking empty text.
+BLANK = ""
+
+
+def scalar(value: object) -> object:
+    """One result value -> an Excel-writable scalar (float/int/str/bool/datetime or BLANK)."""
+    if value is None or value is pd.NaT:
+        return BLANK
+    if isinstance(value, (pd.Timestamp, np.datetime64)):
+        ts = pd.Timestamp(value)
+        return BLANK if pd.isna(ts) else ts.to_pydatetime()
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return dt.datetime(value.year, value.month, value.day)
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if isinstance(value, (np.integer,)):
+        return int(value)
+    if isinstance(value, (float, np.floating)):
+        return BLANK if not np.isfinite(value) else float(value)
+    return value
+
+
+def column_values(values: Iterable | pd.Series | np.ndarray) -> list:
+    """A 1-D array/Series -> a flat list of writable scalars, vectorised per dtype."""
+    arr = values.to_numpy() if isinstance(values, (pd.Series, pd.Index)) else np.asarray(values)
+    if arr.dtype.kind == "M":
+        return [BLANK if v is None else v for v in arr.astype("datetime64[us]").astype(object)
+                .tolist()]
+    if arr.dtype.kind == "f":
+        out = arr.astype(object)
+        out[~np.isfinite(arr)] = BLANK
+        return out.tolist()
+    if arr.dtype.kind in "iub":
+        return arr.tolist()
+    return [scalar(v) for v in arr.tolist()]
+
+
+def column(values: Iterable | pd.Series | np.ndarray) -> list[list]:
+    """A 1-D result -> an n × 1 spill (one value per row)."""
+    return [[v] for v in column_values(values)]
+
+
+def table(frame: pd.DataFrame, columns: Sequence[str] | None = None) -> list[list]:
+    """A DataFrame -> header row + one row per record; dates as datetime, missing as BLANK.
+
+    ``columns`` picks and orders the columns (default: all, in order). An empty frame spills its
+    header alone.
+    """
+    cols = list(columns) if columns is not None else list(frame.columns)
+    converted = [column_values(frame[c]) for c in cols]
+    body = [list(row) for row in zip(*converted)] if len(frame) else []
+    return [[str(c) for c in cols]] + body
+
+
+def label_block(rows: Iterable[tuple[str, object]]) -> list[list]:
+    """``(label, value)`` pairs -> an n × 2 block without a header row."""
+    return [[label, scalar(value)] for label, value in rows]
+
+
+def in_input_order(values: np.ndarray, positions: np.ndarray, length: int) -> list[list]:
+    """Place ``values[i]`` at input row ``positions[i]`` of an ``length`` × 1 spill; BLANK elsewhere.
+
+    Used when a dated range was sorted for the core and the result must line up with the rows the
+    analyst passed (unsorted input, leading/trailing blank rows).
+    """
+    out = np.full(length, np.nan)
+    out[np.asarray(positions, dtype=np.int64)] = np.asarray(values, dtype=float)
+    return column(out)
