@@ -1,0 +1,281 @@
+"""The ten Excel functions (xlwings UDFs): normalise the ranges -> call the core -> shape the spill.
+
+Each function is thin: its arguments go through the one normalisation path in
+:mod:`xlflows.excel.convert`, the work is done by :mod:`xlflows.core`, and the result is shaped by
+:mod:`xlflows.excel.shape`. :func:`cell_errors` turns a problem into text that starts with
+:data:`~xlflows.errors.CELL_PREFIX` (``=ISNUMBER(A1)`` / ``=ISTEXT(A1)`` tell the two apart);
+nothing is raised into Excel, no traceback reaches a cell.
+
+Argument names are legal VBA identifiers (Import Functions writes a VBA wrapper with these names;
+``end``, ``date``, ``type``… would stop the whole module compiling). Excel shows the names in
+lower case (``=flow_streak(B2:B200)``). Every range argument is read with ``err_to_str=True`` so
+that error cells arrive as ``"#N/A"`` and are refused, never read as blanks.
+
+Definitions live on the core functions; the docstrings here are the Function Wizard's one line.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Callable
+
+import xlwings as xw
+
+from xlflows.core import constants as C
+from xlflows.core import cycles as core_cycles
+from xlflows.core import flows as core_flows
+from xlflows.core import growth as core_growth
+from xlflows.errors import CELL_PREFIX, InputError, XlflowsError
+from xlflows.excel import convert, shape
+from xlflows.excel.shape import scalar
+
+#: Function Wizard category of every xlflows function.
+CATEGORY = "xlflows"
+#: Number format xlwings Lite/Server apply to returned dates (classic xlwings ignores it).
+DATE_FORMAT = "yyyy-mm-dd"
+
+#: Function-Wizard help for every argument, declared once (each ≤ 255 characters).
+ARG_DOCS = {
+    "flows": "Weekly net flows in $bn (+ inflow, − outflow), one row or column, oldest first unless "
+             "dates are given; leading and trailing blanks are ignored.",
+    "dates": "Week-ending dates of the flows, same length (dates, serial numbers or ISO text); "
+             "rows are sorted by date.",
+    "weeks": "Window length in weeks, a whole number of at least 1.",
+    "min_weeks": "Shortest run to list, in weeks (default 1 = every run).",
+    "rate_dates": "Dates of the policy-rate observations (daily, or only the change dates).",
+    "rates": "Policy rate in percent (or, with kind \"change\", the change in points); rows with a "
+             "blank rate are skipped.",
+    "min_hikes": "Fewest hikes for a cycle to count (default 3).",
+    "min_rise_bp": "Smallest rise from the level before the first hike to the peak, in basis "
+                   "points (default 100).",
+    "kind": "\"level\" (default): rates are levels; \"change\": rates are changes.",
+    "asset_dates": "Dates of the money-fund asset observations.",
+    "assets": "Money-fund assets (a level, e.g. $bn); rows with a blank value are skipped.",
+    "horizon_months": "Months after the last hike to look for the peak (default 36).",
+    "measure": "\"yoy\" (default): peak year-over-year growth; \"additions\": largest 12-month "
+               "change.",
+    "last_hike": "Date of the current cycle's last hike.",
+    "months": "Months from last hike to peak in earlier cycles: a number or a range.",
+    "level_dates": "Dates of the observations.",
+    "values": "Levels (e.g. fund assets) on those dates; rows with a blank value are skipped.",
+    "start_date": "Growth from the last observation on or before this date.",
+    "end_date": "Growth to the last observation on or before this date (default: the latest).",
+    "annualize": "TRUE to annualize: (v1/v0)^(365.25/days) − 1 (default FALSE).",
+    "current": "The current value, e.g. this cycle's YoY growth.",
+    "history": "The values to compare with, e.g. earlier cycles' peak YoY growth.",
+    "method": "\"mean\" (default): high when current/mean > threshold; \"z\": by |z-score| > "
+              "threshold.",
+    "threshold": "Verdict threshold (default 1 for \"mean\", 2 for \"z\").",
+}
+
+
+def _arg(name: str, doc_key: str | None = None) -> Callable:
+    """``@xw.arg`` with the shared help text and ``err_to_str=True`` (error cells as text)."""
+    return xw.arg(name, doc=ARG_DOCS[doc_key or name], err_to_str=True)
+
+
+def _problem_text(exc: BaseException) -> str:
+    """First line of an unexpected exception's message, short, without its type or traceback."""
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else "no description"
+    return text if len(text) <= 200 else text[:197] + "..."
+
+
+def cell_errors(fn: Callable) -> Callable:
+    """Return ``CELL_PREFIX + message`` instead of raising, so the cell shows a readable reason.
+
+    ``XlflowsError`` messages are shown as they are; anything else becomes
+    ``"unexpected problem, please report: <first line>"``. The wrapper keeps the signature
+    (``functools.wraps``), which xlwings reads for the argument names and defaults.
+    """
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except XlflowsError as exc:
+            return CELL_PREFIX + str(exc)
+        except Exception as exc:  # noqa: BLE001 - nothing may escape into Excel
+            return CELL_PREFIX + "unexpected problem, please report: " + _problem_text(exc)
+
+    return wrapper
+
+
+def _dated_flows(flows, dates) -> convert.FlowInput:
+    """Flows whose dates are required (a single blank cell for ``dates`` is refused)."""
+    if dates is None:
+        raise InputError("dates: blank, expected the week-ending dates of the flows")
+    return convert.flow_series(flows, dates)
+
+
+# ----------------------------------------------------------------------------------- flows
+
+
+@xw.func(category=CATEGORY)
+@_arg("flows")
+@_arg("dates")
+@cell_errors
+def flow_streak(flows, dates=None):
+    """Weeks in the latest run: +k after k straight inflow weeks, −k after k outflow weeks, 0 when the latest week is flat."""
+    return int(core_flows.streak(convert.flow_series(flows, dates).series))
+
+
+@xw.func(category=CATEGORY)
+@_arg("flows")
+@_arg("dates")
+@cell_errors
+def flow_first_in(flows, dates=None):
+    """Rows back to the previous week with the latest week's direction (8 = "first outflow in 8 weeks"), 1 for a continuing run, 0 if flat, or "first on record"."""
+    rows_back = core_flows.first_in(convert.flow_series(flows, dates).series)
+    return C.FIRST_ON_RECORD if rows_back is None else int(rows_back)
+
+
+@xw.func(category=CATEGORY)
+@_arg("dates")
+@_arg("flows")
+@_arg("weeks")
+@xw.ret(date_format=DATE_FORMAT)
+@cell_errors
+def flow_largest_since(dates, flows, weeks=1):
+    """End date of the latest earlier window of this many weeks at least as large in the same direction, or "record" when none, "flat" when the latest sum is 0."""
+    weeks = convert.to_int(weeks, "weeks", default=1, minimum=1)
+    look = core_flows.largest_since(_dated_flows(flows, dates).series, weeks)
+    if look.direction == 0:
+        return C.FLAT
+    if look.since is None:
+        return C.RECORD
+    return scalar(look.since)
+
+
+@xw.func(category=CATEGORY)
+@_arg("flows")
+@_arg("weeks")
+@_arg("dates")
+@cell_errors
+def flow_rolling(flows, weeks, dates=None):
+    """Trailing sums over this many weeks, one per input row (in input order), blank for the first weeks − 1 weeks."""
+    weeks = convert.to_int(weeks, "weeks", minimum=1)
+    data = convert.flow_series(flows, dates)
+    sums = core_flows.rolling(data.series, weeks)
+    return shape.in_input_order(sums.to_numpy(dtype=float), data.positions,
+                                len(convert.as_cells(flows, "flows")))
+
+
+@xw.func(category=CATEGORY)
+@_arg("dates")
+@_arg("flows")
+@_arg("min_weeks")
+@xw.ret(date_format=DATE_FORMAT)
+@cell_errors
+def flow_streaks(dates, flows, min_weeks=1):
+    """Table of runs of same-direction weeks, oldest first: Start, End, Weeks (signed), Direction, Total."""
+    min_weeks = convert.to_int(min_weeks, "min_weeks", default=1, minimum=1)
+    runs = core_flows.streaks(_dated_flows(flows, dates).series, min_weeks)
+    return shape.table(runs, C.STREAK_COLUMNS)
+
+
+# ----------------------------------------------------------------------------------- cycles
+
+
+def _cycles(rate_dates, rates, min_hikes, min_rise_bp, kind, dates_name: str):
+    levels = convert.level_series(rate_dates, rates, dates_name=dates_name, values_name="rates")
+    return core_cycles.hike_cycles(
+        levels,
+        min_hikes=convert.to_int(min_hikes, "min_hikes", default=C.DEFAULT_MIN_HIKES, minimum=1),
+        min_rise_bp=convert.to_number(min_rise_bp, "min_rise_bp", default=C.DEFAULT_MIN_RISE_BP,
+                                      minimum=0),
+        kind=convert.to_choice(kind, "kind", ("level", "change"), default="level"),
+    )
+
+
+@xw.func(category=CATEGORY)
+@_arg("dates", "rate_dates")
+@_arg("rates")
+@_arg("min_hikes")
+@_arg("min_rise_bp")
+@_arg("kind")
+@xw.ret(date_format=DATE_FORMAT)
+@cell_errors
+def hike_cycles(dates, rates, min_hikes=C.DEFAULT_MIN_HIKES, min_rise_bp=C.DEFAULT_MIN_RISE_BP,
+                kind="level"):
+    """Table of policy-rate hiking cycles: First hike, Last hike, Hikes, Rise (bp), Peak rate, First cut (blank while open)."""
+    found = _cycles(dates, rates, min_hikes, min_rise_bp, kind, "dates")
+    return shape.table(found, C.CYCLE_COLUMNS)
+
+
+@xw.func(category=CATEGORY)
+@_arg("rate_dates")
+@_arg("rates")
+@_arg("asset_dates")
+@_arg("assets")
+@_arg("min_hikes")
+@_arg("min_rise_bp")
+@_arg("horizon_months")
+@_arg("measure")
+@xw.ret(date_format=DATE_FORMAT)
+@cell_errors
+def cycle_inflows(rate_dates, rates, asset_dates, assets, min_hikes=C.DEFAULT_MIN_HIKES,
+                  min_rise_bp=C.DEFAULT_MIN_RISE_BP, horizon_months=C.DEFAULT_HORIZON_MONTHS,
+                  measure="yoy"):
+    """Per completed hiking cycle, when money-fund asset growth peaked after it and how high: First hike, Last hike, Peak date, Months after last hike, peak."""
+    found = _cycles(rate_dates, rates, min_hikes, min_rise_bp, "level", "rate_dates")
+    levels = convert.level_series(asset_dates, assets, dates_name="asset_dates",
+                                  values_name="assets")
+    horizon = convert.to_int(horizon_months, "horizon_months", default=C.DEFAULT_HORIZON_MONTHS,
+                             minimum=1)
+    measure = convert.to_choice(measure, "measure", ("yoy", "additions"), default="yoy")
+    return shape.table(core_cycles.cycle_inflows(found, levels, horizon, measure))
+
+
+@xw.func(category=CATEGORY)
+@_arg("last_hike")
+@_arg("months")
+@xw.ret(date_format=DATE_FORMAT)
+@cell_errors
+def peak_projection(last_hike, months):
+    """Projected peak: EDATE(last_hike, ROUND(AVERAGE(months), 0)); 2023-07-26 with 9, 13, 15, 19 gives 2024-09-26."""
+    start = convert.to_date(last_hike, "last_hike")
+    return scalar(core_cycles.peak_projection(start, convert.number_list(months, "months").tolist()))
+
+
+# ----------------------------------------------------------------------------------- growth
+
+
+@xw.func(category=CATEGORY)
+@_arg("dates", "level_dates")
+@_arg("values")
+@_arg("start_date")
+@_arg("end_date")
+@_arg("annualize")
+@cell_errors
+def asset_growth(dates, values, start_date, end_date=None, annualize=False):
+    """Growth v1/v0 − 1 between the last observations on or before start_date and end_date (default the latest), optionally annualized."""
+    levels = convert.level_series(dates, values, dates_name="dates", values_name="values")
+    result = core_growth.asset_growth(
+        levels,
+        convert.to_date(start_date, "start_date"),
+        convert.to_date(end_date, "end_date", default=None),
+        annualize=convert.to_bool(annualize, "annualize", default=False),
+    )
+    return scalar(result)
+
+
+@xw.func(category=CATEGORY)
+@_arg("current")
+@_arg("history")
+@_arg("method")
+@_arg("threshold")
+@cell_errors
+def abnormality(current, history, method="mean", threshold=None):
+    """Is current abnormal against history? A 7 × 2 block: Verdict, Current, Historical mean, Ratio, Z-score, Percentile, Cycles."""
+    verdict = core_growth.abnormality(
+        convert.to_number(current, "current"),
+        convert.number_list(history, "history").tolist(),
+        method=convert.to_choice(method, "method", ("mean", "z"), default="mean"),
+        threshold=convert.to_number(threshold, "threshold", default=None),
+    )
+    return shape.label_block(verdict.rows())
+
+
+#: The ten UDFs, in SPEC order (used by tests, docs and the workbook build).
+UDFS = (flow_streak, flow_first_in, flow_largest_since, flow_rolling, flow_streaks, hike_cycles,
+        cycle_inflows, peak_projection, asset_growth, abnormality)
