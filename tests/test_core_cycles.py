@@ -136,9 +136,11 @@ def test_hike_cycles_refusals(kwargs, message):
         hike_cycles(CHANGE_DATES, **kwargs)
 
 
-def test_hike_cycles_refuses_too_short_and_unsorted():
-    with pytest.raises(InputError, match=r"^rates: 1 value, expected at least 2 levels"):
-        hike_cycles(series({"2020-01-01": 1.0}))
+def test_hike_cycles_refuses_empty_and_unsorted():
+    with pytest.raises(InputError, match=r"^rates: no values, expected at least one level$"):
+        hike_cycles(CHANGE_DATES.iloc[:0])
+    # one level (a rate that never moved, as a change-dates table) is no cycle, not an error
+    assert hike_cycles(series({"2020-01-01": 1.0})).empty
     with pytest.raises(InputError, match=r"^rates: dates are not sorted, expected oldest first$"):
         hike_cycles(CHANGE_DATES.iloc[::-1])
     with pytest.raises(InputError, match=r"^rates: no values, expected at least one change$"):

@@ -87,17 +87,13 @@ def hike_cycles(rates: pd.Series, min_hikes=DEFAULT_MIN_HIKES, min_rise_bp=DEFAU
     values = check_levels(rates, "rates").to_numpy()
     dates = rates.index
 
+    if values.size == 0:
+        raise InputError(f"rates: no values, expected at least one {kind}")
     if kind == "level":
-        if values.size < 2:
-            raise InputError(
-                f"rates: {values.size} value{'s' if values.size != 1 else ''}, "
-                "expected at least 2 levels to see a change"
-            )
+        # a single level (a rate that never moved) is valid: no change, no cycle
         change = np.diff(values)
         change_dates = dates[1:]
     else:
-        if values.size < 1:
-            raise InputError("rates: no values, expected at least one change")
         change = values
         change_dates = dates
     sign = np.sign(round_for_ties(change))
