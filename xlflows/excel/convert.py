@@ -108,9 +108,7 @@ def as_cells(value: object, name: str) -> np.ndarray:
         raise InputError(f"{name}: a {value.ndim}-dimensional array, expected a single row or "
                          "column")
     if not isinstance(value, _SEQ):
-        out = np.empty(1, dtype=object)
-        out[0] = value
-        return out
+        return _object_array([value])
     if len(value) == 0:
         return _EMPTY
     row_types = set(map(type, value))
@@ -129,9 +127,8 @@ _EMPTY = np.empty(0, dtype=object)
 
 
 def _object_array(seq: Sequence) -> np.ndarray:
-    out = np.empty(len(seq), dtype=object)
-    out[:] = list(seq) if not isinstance(seq, list) else seq
-    return out
+    # fromiter never broadcasts a cell that is itself a list (``out[:] = seq`` would)
+    return np.fromiter(seq, dtype=object, count=len(seq))
 
 
 def _from_rows(rows, shape: tuple[int, int], name: str) -> np.ndarray:

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import warnings
 from typing import Callable
 
 import numpy as np
@@ -57,8 +58,12 @@ def datetimes_to_days(values: list) -> np.ndarray:
     convert in one numpy call; aware ones (rare: Excel has no time zones) one by one.
     """
     try:
-        return np.array(values, dtype="datetime64[us]").astype("datetime64[D]")
-    except (TypeError, ValueError):
+        with warnings.catch_warnings():
+            # numpy converts an aware datetime to UTC with only a warning: make it an error so
+            # the wall-clock date is kept below
+            warnings.simplefilter("error")
+            return np.array(values, dtype="datetime64[us]").astype("datetime64[D]")
+    except (TypeError, ValueError, UserWarning):
         out = [pd.Timestamp(v).tz_localize(None) if getattr(v, "tzinfo", None) else pd.Timestamp(v)
                for v in values]
         return np.array([t.to_datetime64() for t in out], dtype="datetime64[us]").astype(

@@ -1,0 +1,452 @@
+"""The Excel layer's normalisation path: a catalogue of Excel shapes and junk -> Series or message.
+
+Every expected value is worked out by hand in the test id or a comment. Dates: serial 45352 is
+2024-03-01 (45352 days after 1899-12-30); serial 61 is 1900-03-01, the first serial the layer
+accepts; 60 is Excel's phantom 1900-02-29.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from conftest import DATE_FORMS, SHAPES, serial
+from xlflows.errors import InputError
+from xlflows.excel import convert, dates, shape
+
+D = dt.datetime
+MAR1 = D(2024, 3, 1)
+
+
+def days(*isos: str) -> pd.DatetimeIndex:
+    return pd.DatetimeIndex([pd.Timestamp(s) for s in isos])
+
+
+# ------------------------------------------------------------------------------ shape step
+
+@pytest.mark.parametrize("value, expected", [
+    (5.0, [5.0]),                                   # one cell arrives as a scalar
+    ([1.0, 2.0, 3.0], [1.0, 2.0, 3.0]),             # 1-D range, default ndim
+    ([[1.0], [2.0], [3.0]], [1.0, 2.0, 3.0]),       # n × 1, ndim=2
+    ([[1.0, 2.0, 3.0]], [1.0, 2.0, 3.0]),           # 1 × n, ndim=2
+    (((1.0,), (2.0,)), [1.0, 2.0]),                 # raw COM: tuple of 1-tuples
+    (((1.0, 2.0),), [1.0, 2.0]),                    # raw COM: one row
+    ([[7.0]], [7.0]),                               # 1 × 1 as a 2-D list
+    (np.array([[1.0], [2.0]]), [1.0, 2.0]),         # numpy n × 1
+    (pd.Series([1.0, 2.0]), [1.0, 2.0]),            # a Series (Python callers)
+    ([], []),
+], ids=["scalar", "flat list", "vertical 2-D", "horizontal 2-D", "COM column tuples",
+        "COM row tuple", "one cell 2-D", "numpy column", "pandas Series", "empty"])
+def test_as_cells_flattens_every_one_dimensional_shape(value, expected):
+    assert convert.as_cells(value, "flows").tolist() == expected
+
+
+@pytest.mark.parametrize("value, message", [
+    ([[1, 2], [3, 4], [5, 6]], r"^flows: a range of 3 rows × 2 columns, expected a single row "
+                               r"or column$"),
+    ([[1], [2, 3]], r"^flows: rows of 1 to 2 cells"),
+    ([[1], 2], r"^flows: mixes single cells and rows"),
+    (np.zeros((2, 2, 2)), r"^flows: a 3-dimensional array"),
+], ids=["genuinely 2-D", "ragged", "cells and rows mixed", "3-D array"])
+def test_as_cells_refuses_what_is_not_one_row_or_column(value, message):
+    with pytest.raises(InputError, match=message):
+        convert.as_cells(value, "flows")
+
+
+# ------------------------------------------------------------------------------ numbers
+
+@pytest.mark.parametrize("cells, expected", [
+    ([1, 2.5, -3], [1.0, 2.5, -3.0]),
+    (["12.3", " -4 ", "1e3", "\u22122.5", ".5", "+7"], [12.3, -4.0, 1000.0, -2.5, 0.5, 7.0]),
+    ([np.float64(1.5), np.int64(2), np.float32(0.5)], [1.5, 2.0, 0.5]),
+], ids=["numbers", "numbers as text (incl. U+2212 minus)", "numpy scalars"])
+def test_read_numbers_accepts_numbers_and_number_text(cells, expected):
+    got = convert.read_numbers(convert.as_cells(cells, "flows"), "flows")
+    assert got.values.tolist() == pytest.approx(expected)
+    assert not got.blank.any()
+
+
+def test_read_numbers_flags_blanks_without_refusing_them():
+    # None, "" and whitespace are blanks; NaT too (a pandas caller's missing date in a value column)
+    got = convert.read_numbers(convert.as_cells([None, "", "   ", 4.0, pd.NaT], "x"), "x")
+    assert got.blank.tolist() == [True, True, True, False, True]
+    assert got.values[3] == 4.0
+
+
+ERROR_LITERALS = ["#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A",
+                  "#GETTING_DATA", "#SPILL!", "#CALC!", "#FIELD!", "#BLOCKED!", "#CONNECT!",
+                  "#BUSY!", "#UNKNOWN!"]
+
+
+@pytest.mark.parametrize("literal", ERROR_LITERALS)
+def test_every_error_literal_is_refused_by_name(literal):
+    with pytest.raises(InputError, match=rf"^flows: row 2 is {pd.io.common.re.escape(literal)}, "
+                                         r"expected a number$"):
+        convert.flow_series([1.0, literal, 2.0])
+
+
+@pytest.mark.parametrize("code, shown", [
+    (-2146826246, "#N/A"), (-2146826281, "#DIV/0!"), (-2146826288, "#NULL!"),
+    (-2146826243, "#SPILL!"), (-2146826238, "#CALC!"), (-2146826245, "#GETTING_DATA"),
+    (-2146826230, "an error cell (code -2146826230)"),
+    (float(-2146826246), "#N/A"),
+], ids=["#N/A int", "#DIV/0! int", "lowest code #NULL!", "#SPILL! (newer, raw int)", "#CALC!",
+        "#GETTING_DATA", "highest code, unnamed", "#N/A as a float"])
+def test_raw_com_error_integers_never_pass_as_numbers(code, shown):
+    with pytest.raises(InputError, match=rf"^flows: row 1 is {pd.io.common.re.escape(shown)}, "):
+        convert.flow_series([code, 1.0])
+
+
+@pytest.mark.parametrize("code", [-2146826289, -2146826229])
+def test_numbers_just_outside_the_com_error_range_are_numbers(code):
+    # the boundary: -2146826288 .. -2146826230 are errors, one step outside is a (silly) number
+    assert convert.flow_series([code]).series.iloc[0] == code
+
+
+@pytest.mark.parametrize("cell, found", [
+    (True, "TRUE"), (False, "FALSE"), ("abc", "text 'abc'"), ("n/a", "text 'n/a'"),
+    (MAR1, r"a date \(2024-03-01\)"), (float("nan"), r"NaN \(not a number\)"),
+    (float("inf"), "an infinite number"), (float("-inf"), "an infinite number"),
+    ([1, 2], "a list of values, not a single cell"), (object(), "a value that is not a number"),
+], ids=["TRUE", "FALSE", "text", "text n/a", "a date", "NaN", "inf", "-inf", "nested list",
+        "unknown object"])
+def test_read_numbers_names_what_it_found(cell, found):
+    with pytest.raises(InputError, match=rf"^flows: row 3 is {found}.*expected a number$"):
+        convert.flow_series([[1.0], [2.0], [cell]])
+
+
+def test_thousands_separators_are_refused_with_a_hint():
+    with pytest.raises(InputError, match=r"^flows: row 1 is text '1,234.5', expected a number "
+                                         r"\(without thousands separators\)$"):
+        convert.flow_series(["1,234.5"])
+
+
+def test_the_first_bad_cell_in_range_order_is_reported():
+    # row 2 is text, row 4 an error cell: the message names row 2
+    with pytest.raises(InputError, match=r"^flows: row 2 is text 'x'"):
+        convert.flow_series([1.0, "x", 2.0, "#N/A"])
+
+
+# ------------------------------------------------------------------------------ flow_series
+
+@pytest.mark.parametrize("shape_name", list(SHAPES))
+def test_flow_series_reads_every_shape_the_same(shape_name):
+    got = convert.flow_series(SHAPES[shape_name]([1.0, -2.0, "3"]))
+    assert got.series.tolist() == [1.0, -2.0, 3.0]
+    assert isinstance(got.series.index, pd.RangeIndex)
+    assert got.positions.tolist() == [0, 1, 2]
+
+
+def test_leading_and_trailing_blanks_are_ignored_and_positions_kept():
+    # a category that starts in row 3 in an oversized range: rows 3..4 are the data
+    got = convert.flow_series([[None], [""], [1.5], [-2.0], [None], ["  "]])
+    assert got.series.tolist() == [1.5, -2.0]
+    assert got.positions.tolist() == [2, 3]
+
+
+def test_a_blank_between_values_is_refused():
+    with pytest.raises(InputError, match=r"^flows: row 5 is blank between values; weekly flows "
+                                         r"must be contiguous$"):
+        convert.flow_series([1.0, 2.0, 3.0, 4.0, None, 6.0])
+
+
+def test_all_blank_is_too_short():
+    with pytest.raises(InputError, match=r"^flows: no numbers found, expected at least 1$"):
+        convert.flow_series([None, "", None])
+
+
+def test_min_rows_counts_values_after_trimming():
+    with pytest.raises(InputError, match=r"^flows: 2 numbers found, expected at least 3$"):
+        convert.flow_series([None, 1.0, 2.0, None], min_rows=3)
+
+
+def test_locate_lets_the_report_name_cells():
+    with pytest.raises(InputError, match=r"^Equity: Flows!B4 is #N/A, expected a number$"):
+        convert.flow_series([1.0, 2.0, "#N/A"], name="Equity", locate=lambda i: f"Flows!B{i + 2}")
+
+
+def test_dated_flows_are_sorted_and_keep_their_input_rows(date_form):
+    # input order: Mar 15 (3.0), Mar 1 (1.0), Mar 8 (2.0) -> sorted Mar 1, 8, 15
+    ds = [date_form(dt.date(2024, 3, 15)), date_form(dt.date(2024, 3, 1)),
+          date_form(dt.date(2024, 3, 8))]
+    got = convert.flow_series([[3.0], [1.0], [2.0]], [[d] for d in ds])
+    assert got.series.tolist() == [1.0, 2.0, 3.0]
+    assert got.series.index.equals(days("2024-03-01", "2024-03-08", "2024-03-15"))
+    assert got.positions.tolist() == [1, 2, 0]
+
+
+def test_dated_flows_drop_rows_blank_in_both_and_blanks_at_either_end_in_date_order():
+    # rows: Feb 23 blank value (leading in date order), Mar 1 = 1, blank/blank, Mar 8 = 2,
+    # Mar 15 blank value (trailing)
+    got = convert.flow_series([None, 1.0, None, 2.0, ""],
+                              ["2024-02-23", MAR1, None, 45359, D(2024, 3, 15)])
+    assert got.series.tolist() == [1.0, 2.0]
+    assert got.positions.tolist() == [1, 3]
+
+
+def test_a_blank_between_values_is_judged_in_date_order():
+    # by row the blank (row 1, Mar 8) is leading; by date it sits between Mar 1 and Mar 15
+    with pytest.raises(InputError, match=r"^flows: row 1 is blank between values"):
+        convert.flow_series([None, 1.0, 2.0], ["2024-03-08", "2024-03-01", "2024-03-15"])
+
+
+def test_a_value_without_a_date_is_refused():
+    with pytest.raises(InputError, match=r"^dates: row 2 is blank, expected a date$"):
+        convert.flow_series([1.0, 2.0], [MAR1, None])
+
+
+def test_error_cells_in_dates_are_refused_even_on_a_blank_row():
+    with pytest.raises(InputError, match=r"^dates: row 3 is #REF!, expected a date$"):
+        convert.flow_series([1.0, 2.0, None], [MAR1, D(2024, 3, 8), "#REF!"])
+
+
+def test_mismatched_lengths_are_refused():
+    with pytest.raises(InputError, match=r"^flows and dates: 10 rows vs 12 rows, expected the "
+                                         r"same length$"):
+        convert.flow_series([1.0] * 10, [MAR1 + dt.timedelta(weeks=i) for i in range(12)])
+
+
+def test_duplicate_dates_are_refused_naming_both_rows():
+    ds = [D(2024, 1, 5) + dt.timedelta(weeks=i) for i in range(10)]
+    ds[2] = MAR1
+    ds[8] = "2024-03-01"                    # the same day written as ISO text
+    with pytest.raises(InputError, match=r"^dates: 2024-03-01 appears twice \(rows 3 and 9\)$"):
+        convert.flow_series([1.0] * 10, ds)
+
+
+def test_a_date_three_times_is_counted():
+    with pytest.raises(InputError, match=r"^dates: 2024-03-01 appears 3 times "
+                                         r"\(rows 1, 2 and 4\)$"):
+        convert.flow_series([1.0] * 4, [MAR1, 45352, D(2024, 3, 8), "2024-03-01"])
+
+
+def test_time_of_day_is_dropped_so_same_day_times_are_duplicates():
+    with pytest.raises(InputError, match=r"appears twice \(rows 1 and 2\)"):
+        convert.flow_series([1.0, 2.0], [D(2024, 3, 1, 9, 30), 45352.75])
+
+
+# ------------------------------------------------------------------------------ dates
+
+@pytest.mark.parametrize("cell, expected", [
+    (D(2024, 3, 1), "2024-03-01"), (dt.date(2024, 3, 1), "2024-03-01"),
+    (pd.Timestamp("2024-03-01 17:45"), "2024-03-01"), (np.datetime64("2024-03-01T12"), "2024-03-01"),
+    (45352, "2024-03-01"), (45352.99, "2024-03-01"), ("2024-03-01", "2024-03-01"),
+    (" 2024-03-01T17:00 ", "2024-03-01"), ("2024-03-01 17:00:05", "2024-03-01"),
+    (61, "1900-03-01"), (61.5, "1900-03-01"), (2958465, "9999-12-31"),
+    (D(2024, 3, 1, 23, 0, tzinfo=dt.timezone(dt.timedelta(hours=-5))), "2024-03-01"),
+], ids=["datetime", "date", "Timestamp with time", "datetime64", "serial", "serial with time",
+        "ISO text", "ISO with T and spaces", "ISO with seconds", "serial 61 = 1900-03-01",
+        "serial 61.5", "last serial 9999-12-31", "aware datetime keeps its wall date"])
+def test_read_dates_accepts_every_runtime_form(cell, expected):
+    got = convert.read_dates(convert.as_cells([cell], "dates"), "dates")
+    assert pd.Timestamp(got[0]) == pd.Timestamp(expected)
+
+
+def test_read_dates_returns_microsecond_datetime64_on_pandas_2_and_3():
+    got = convert.read_dates(convert.as_cells([45352, MAR1], "dates"), "dates")
+    assert got.dtype == np.dtype("datetime64[us]")
+    index = convert.flow_series([1.0, 2.0], [45352, 45359]).series.index
+    # compare by calendar value, never via asi8 / ns integers
+    assert [t.date() for t in index] == [dt.date(2024, 3, 1), dt.date(2024, 3, 8)]
+
+
+@pytest.mark.parametrize("cell", [60, 1, 0, -5, 60.9])
+def test_serials_below_61_are_refused(cell):
+    # 60 is Excel's 1900-02-29, a day that never existed; 1..59 are a day off in Excel
+    with pytest.raises(InputError, match=r"^dates: row 1 is the number .*, expected a date on or "
+                                         r"after 1900-03-01 \(serial 61"):
+        convert.flow_series([1.0], [cell])
+
+
+@pytest.mark.parametrize("cell, message", [
+    ("abc", r"^dates: row 1 is text 'abc', expected a date$"),
+    ("2024-02-30", r"^dates: row 1 is text '2024-02-30', expected a date$"),
+    ("01/03/2024", r"^dates: row 1 is text '01/03/2024', expected a date$"),
+    (True, r"^dates: row 1 is TRUE, expected a date$"),
+    (2958466, r"^dates: row 1 is the number 2.95847e\+06, expected a date between"),
+    (float("nan"), r"^dates: row 1 is the number NaN, expected a date between"),
+], ids=["text", "impossible ISO date", "ambiguous local format", "bool", "beyond 9999",
+        "NaN"])
+def test_read_dates_refusals(cell, message):
+    with pytest.raises(InputError, match=message):
+        convert.flow_series([1.0], [cell])
+
+
+# ------------------------------------------------------------------------------ level_series
+
+def test_level_series_drops_blank_values_with_their_dates_and_sorts():
+    # Mar 3 (3.0), Mar 1 (1.0), Mar 2 blank, trailing blank row with a junk-free blank date
+    got = convert.level_series([45354, 45352, 45353, None], [3.0, 1.0, None, None])
+    assert got.tolist() == [1.0, 3.0]
+    assert got.index.equals(days("2024-03-01", "2024-03-03"))
+
+
+def test_level_series_refuses_an_error_in_a_value():
+    with pytest.raises(InputError, match=r"^rates: row 2 is #N/A, expected a number$"):
+        convert.level_series([45352, 45353], [1.0, "#N/A"], values_name="rates")
+
+
+def test_level_series_refuses_duplicates_and_mismatched_lengths():
+    with pytest.raises(InputError, match=r"^dates: 2024-03-01 appears twice \(rows 1 and 2\)$"):
+        convert.level_series([45352, MAR1], [1.0, 2.0])
+    with pytest.raises(InputError, match=r"^assets and asset_dates: 2 rows vs 3 rows"):
+        convert.level_series([1, 2, 3], [1.0, 2.0], dates_name="asset_dates",
+                             values_name="assets")
+
+
+# ------------------------------------------------------------------------------ scalars
+
+@pytest.mark.parametrize("value, expected", [(8, 8), (8.0, 8), ("8", 8), ([[8]], 8), (None, 1)],
+                         ids=["int", "whole float", "text", "1×1 range", "blank -> default"])
+def test_to_int(value, expected):
+    assert convert.to_int(value, "weeks", default=1, minimum=1) == expected
+
+
+@pytest.mark.parametrize("value, message", [
+    (8.5, r"^weeks: 8.5, expected a whole number of at least 1$"),
+    (0, r"^weeks: 0, expected a whole number of at least 1$"),
+    ("eight", r"^weeks: text 'eight', expected a number$"),
+    ("#N/A", r"^weeks: #N/A, expected a number$"),
+    (True, r"^weeks: TRUE, expected a number$"),
+    ([1, 2, 3], r"^weeks: a range of 3 cells, expected a single value$"),
+    (None, r"^weeks: blank, expected a number$"),
+])
+def test_to_int_refusals(value, message):
+    with pytest.raises(InputError, match=message):
+        convert.to_int(value, "weeks", minimum=1)
+
+
+@pytest.mark.parametrize("value, expected", [
+    (True, True), (False, False), (1, True), (0.0, False), ("true", True), (" FALSE ", False),
+    (None, False)])
+def test_to_bool(value, expected):
+    assert convert.to_bool(value, "annualize", default=False) is expected
+
+
+@pytest.mark.parametrize("value", [2, "yes", "#VALUE!", -2146826273])
+def test_to_bool_refusals(value):
+    with pytest.raises(InputError, match=r"^annualize: .*, expected TRUE or FALSE$"):
+        convert.to_bool(value, "annualize", default=False)
+
+
+def test_to_choice_ignores_case_and_spaces_and_lists_the_choices():
+    assert convert.to_choice(" Z ", "method", ("mean", "z")) == "z"
+    assert convert.to_choice("", "method", ("mean", "z"), default="mean") == "mean"
+    with pytest.raises(InputError, match=r'^method: text \'avg\', expected "mean" or "z"$'):
+        convert.to_choice("avg", "method", ("mean", "z"))
+    with pytest.raises(InputError, match=r'^kind: the number 1, expected "level" or "change"$'):
+        convert.to_choice(1, "kind", ("level", "change"))
+
+
+@pytest.mark.parametrize("value", [D(2023, 7, 26), 45133, "2023-07-26", dt.date(2023, 7, 26),
+                                   [[D(2023, 7, 26, 15)]]])
+def test_to_date(value):
+    # serial 45133 = 2023-07-26
+    assert convert.to_date(value, "last_hike") == pd.Timestamp("2023-07-26")
+
+
+@pytest.mark.parametrize("value, message", [
+    (60, r"^start_date: the number 60, expected a date on or after 1900-03-01"),
+    ("#N/A", r"^start_date: #N/A, expected a date$"),
+    ("soon", r"^start_date: text 'soon', expected a date$"),
+    (None, r"^start_date: blank, expected a date$"),
+])
+def test_to_date_refusals(value, message):
+    with pytest.raises(InputError, match=message):
+        convert.to_date(value, "start_date")
+
+
+def test_number_list_takes_a_number_or_a_range_and_skips_blanks():
+    assert convert.number_list(14, "months").tolist() == [14.0]
+    assert convert.number_list([[9], [13], [None], ["15"], [19]], "months").tolist() == [
+        9.0, 13.0, 15.0, 19.0]
+    with pytest.raises(InputError, match=r"^months: row 2 is #DIV/0!, expected a number$"):
+        convert.number_list([9, "#DIV/0!"], "months")
+    with pytest.raises(InputError, match=r"^history: no numbers found, expected at least 1$"):
+        convert.number_list([None, ""], "history")
+
+
+# ------------------------------------------------------------------------------ shape.py
+
+def test_table_spills_one_header_row_dates_as_datetime_and_missing_as_blank():
+    frame = pd.DataFrame({
+        "First hike": pd.to_datetime(["2022-03-17", "2004-06-30"]),
+        "Hikes": [11, 17],
+        "Peak rate": [5.5, np.nan],
+        "First cut": pd.to_datetime(["2024-09-19", None]),
+    })
+    assert shape.table(frame) == [
+        ["First hike", "Hikes", "Peak rate", "First cut"],
+        [D(2022, 3, 17), 11, 5.5, D(2024, 9, 19)],
+        [D(2004, 6, 30), 17, shape.BLANK, shape.BLANK],
+    ]
+    assert type(shape.table(frame)[1][0]) is dt.datetime
+
+
+def test_empty_table_spills_its_header_alone():
+    assert shape.table(pd.DataFrame({"Start": [], "End": []})) == [["Start", "End"]]
+
+
+def test_in_input_order_puts_each_result_back_on_its_row():
+    # sorted results for input rows 2, 0, 3 of a 5-row range; rows 1 and 4 blank
+    assert shape.in_input_order(np.array([10.0, np.nan, 30.0]), np.array([2, 0, 3]), 5) == [
+        [shape.BLANK], [shape.BLANK], [10.0], [30.0], [shape.BLANK]]
+
+
+def test_scalar_converts_numpy_and_pandas_values():
+    assert shape.scalar(np.int64(3)) == 3 and type(shape.scalar(np.int64(3))) is int
+    assert shape.scalar(np.float64(np.nan)) == shape.BLANK
+    assert shape.scalar(pd.NaT) == shape.BLANK
+    assert shape.scalar(pd.Timestamp("2024-09-26")) == D(2024, 9, 26)
+    assert shape.label_block([("Verdict", "x"), ("Z-score", float("nan"))]) == [
+        ["Verdict", "x"], ["Z-score", shape.BLANK]]
+
+
+# ------------------------------------------------------------------------------ properties
+
+_cell = st.one_of(
+    st.none(), st.just(""), st.just("  "), st.floats(allow_nan=True, allow_infinity=True),
+    st.integers(-2146826300, -2146826220), st.integers(-10**6, 10**6), st.booleans(),
+    st.text(max_size=6), st.sampled_from(ERROR_LITERALS),
+    st.datetimes(min_value=D(1900, 3, 1), max_value=D(2100, 1, 1)),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_cell, max_size=12))
+def test_flow_series_either_returns_clean_floats_or_raises_input_error(cells):
+    try:
+        got = convert.flow_series(cells)
+    except InputError as exc:
+        assert str(exc).startswith("flows: ")
+        return
+    values = got.series.to_numpy()
+    assert values.dtype == np.float64 and np.isfinite(values).all() and len(values) >= 1
+    # every value came from a cell that was a number or number text, never an error code
+    for pos, v in zip(got.positions, values):
+        cell = cells[pos]
+        assert convert.error_name(cell) is None
+        assert not isinstance(cell, (bool, dt.date))
+        assert float(str(cell).replace("\u2212", "-")) == v
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.integers(61, 80000), st.floats(-1e6, 1e6)), min_size=1,
+                max_size=15, unique_by=lambda t: t[0]),
+       st.sampled_from(list(DATE_FORMS)))
+def test_dated_flows_are_sorted_unique_and_positions_point_back(rows, form):
+    ds = [DATE_FORMS[form]((dt.date(1899, 12, 30) + dt.timedelta(days=s))) for s, _ in rows]
+    got = convert.flow_series([v for _, v in rows], ds)
+    assert got.series.index.is_monotonic_increasing and got.series.index.is_unique
+    for (pos, v), stamp in zip(zip(got.positions, got.series), got.series.index):
+        assert rows[pos][1] == v
+        assert serial(stamp.date()) == rows[pos][0]
+
+
+def test_default_locate_is_one_based_rows():
+    assert dates.default_locate(0) == "row 1"
