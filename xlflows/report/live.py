@@ -1,0 +1,146 @@
+"""The xlwings engine: refresh the Report of the open workbook (Refresh button, ribbon Run).
+
+The button runs ``import xlflows; xlflows.main()`` through xlwings' ``RunPython``; Excel owns the
+file then, so openpyxl cannot write it. This engine reads the live ``Book`` through xlwings, asks
+:func:`xlflows.report.compute.plan_refresh` for the same plan the command line computes, and applies
+it with ``Range.value`` writes. It holds no report logic of its own.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from xlflows.errors import WorkbookError, XlflowsError
+from xlflows.excel.convert import COM_ERROR_MAX, COM_ERROR_MIN, COM_ERRORS
+
+#: Sheet the report is written on.
+REPORT_SHEET = "Report"
+
+
+class BookSource:
+    """A ``SheetSource`` over a live xlwings ``Book``.
+
+    Values are read from A1 to the end of each sheet's used range as a 2-D list, with error cells as
+    text (``err_to_str``; the raw COM integers of newer errors turned into their literal), dates as
+    ``datetime`` and blanks as None. Excel computes formulas itself, so cached values never matter.
+
+    Parameters
+    ----------
+    book : xlwings.Book
+    """
+
+    def __init__(self, book) -> None:
+        self._book = book
+
+    def sheet_names(self) -> list[str]:
+        """Sheet names in workbook order."""
+        return [sheet.name for sheet in self._book.sheets]
+
+    def rows(self, sheet: str) -> list[list[object]]:
+        """Cell values from A1 to the end of the used range."""
+        if sheet not in self.sheet_names():
+            raise WorkbookError(f"the workbook has no sheet named '{sheet}'; sheets are "
+                                + ", ".join(f"'{n}'" for n in self.sheet_names()))
+        ws = self._book.sheets[sheet]
+        last = ws.used_range.last_cell
+        values = ws.range((1, 1), (last.row, last.column)).options(
+            ndim=2, err_to_str=True, empty=None).value
+        return [[_error_literal(v) for v in row] for row in values]
+
+    def named_cell(self, name: str) -> tuple[str, str] | None:
+        """The ``(sheet, "B4")`` a workbook-level defined name points at, or None."""
+        wanted = name.lower()
+        for defined in self._book.names:
+            if defined.name.lower() != wanted:  # sheet-scoped names read "Sheet!name"
+                continue
+            try:
+                target = defined.refers_to_range
+            except Exception:  # a name holding a constant or formula, not a range
+                return None
+            if target is None or target.count != 1:
+                return None
+            return target.sheet.name, target.address.replace("$", "")
+        return None
+
+
+def refresh_book(book, *, weeks: int | None = None, cycles: int | None = None,
+                 as_of: object = None):
+    """Compute the report of ``book`` and write it into the open workbook.
+
+    Parameters
+    ----------
+    book : xlwings.Book
+        The open workbook (with a Report sheet: the template is laid once, by the build or by
+        ``xlflows refresh`` on the file).
+    weeks, cycles, as_of : optional
+        Overrides, as on the command line (not written into the settings cells).
+
+    Returns
+    -------
+    RefreshPlan
+        The plan that was applied.
+    """
+    from xlflows.report.compute import plan_refresh
+
+    source = BookSource(book)
+    if REPORT_SHEET not in source.sheet_names():
+        raise WorkbookError(f"the workbook has no '{REPORT_SHEET}' sheet; run "
+                            "`xlflows refresh <file>` once on the saved file to add it")
+    plan = plan_refresh(source, weeks=weeks, cycles=cycles, as_of=as_of)
+    apply_plan(book, plan)
+    return plan
+
+
+def apply_plan(book, plan) -> None:
+    """Create the plan's hidden sheets, then write its values and number formats.
+
+    Text is written with a leading apostrophe so Excel stores it as typed: without it ``Mar 2022``
+    would become a date and a text starting with ``=`` a formula.
+    """
+    names = {sheet.name for sheet in book.sheets}
+    for name in plan.hidden_sheets:
+        if name not in names:
+            sheet = book.sheets.add(name, after=book.sheets[len(book.sheets) - 1])
+            sheet.visible = False
+            names.add(name)
+    by_sheet = defaultdict(list)
+    for write in plan.writes:
+        if write.sheet not in names:
+            raise WorkbookError(f"{write.sheet}!{write.cell}: the workbook has no sheet "
+                                f"'{write.sheet}' to write the report into")
+        by_sheet[write.sheet].append(write)
+    app = book.app
+    updating = app.screen_updating
+    app.screen_updating = False
+    try:
+        for name, writes in by_sheet.items():
+            sheet = book.sheets[name]
+            for write in writes:
+                target = sheet.range(write.cell)
+                if write.number_format is not None:
+                    target.number_format = write.number_format
+                value = write.value
+                target.value = "'" + value if isinstance(value, str) and value else value
+    finally:
+        app.screen_updating = updating
+
+
+def refresh_caller() -> None:
+    """Refresh the workbook that called Python (the Refresh button, via ``xlflows.main``).
+
+    A problem with the workbook is shown in a message box with its one-line reason; anything
+    unexpected is raised for xlwings to show.
+    """
+    import xlwings as xw
+
+    book = xw.Book.caller()
+    try:
+        refresh_book(book)
+    except XlflowsError as exc:
+        book.app.alert(str(exc), title="xlflows: nothing was refreshed")
+
+
+def _error_literal(value: object) -> object:
+    if isinstance(value, int) and not isinstance(value, bool) and COM_ERROR_MIN <= value <= COM_ERROR_MAX:
+        return COM_ERRORS.get(value, value)
+    return value
