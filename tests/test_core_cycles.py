@@ -458,3 +458,47 @@ def test_real_open_2022_cycle_is_left_out(policy_rate, mmf_assets):
     got = cycle_inflows(hike_cycles(policy_rate), mmf_assets)
     assert got["First hike"].max() == T("2015-12-16")
     assert len(got) == 7
+
+
+# ---------------------------------------------------------------------------------------------
+# scripts/real_data_table.py and its committed output docs/real-data.md
+# ---------------------------------------------------------------------------------------------
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def real_table():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("real_data_table",
+                                                  REPO / "scripts" / "real_data_table.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_real_data_script_numbers_match_the_hand_computation(real_table):
+    r = real_table.compute(DATA)
+    assert r["fred"][PEAK_YOY].tolist() == pytest.approx(PEAK_YOY_BY_HAND, rel=1e-12)
+    assert r["fred"]["Months after last hike"].tolist() == [11, 13, 18, 15]
+    assert r["qend"]["Months after last hike"].tolist() == [13, 16, 21, 18]
+    # 1994-95 addition, MMMFFAQ027S rows 90 and 86: (824202 - 641874) / 1000 = 182.328 $bn
+    assert r["adds"][PEAK_ADDITION].iloc[0] == pytest.approx(182.328)
+    # ROUND(14.25) = 14 months after 2023-07-27 (DFEDTARU line 5338) -> 2024-09-27;
+    # ROUND(17) from the same day -> 2024-12-27; from the note's 2023-07-26 -> 2024-09-26
+    assert r["projection_fred"] == T("2024-09-27")
+    assert r["projection_qend"] == T("2024-12-27")
+    assert r["note_projection"] == T("2024-09-26")
+    # 25% against a mean of 35.13% -> ratio 0.71 -> not abnormally high
+    assert r["verdict"].verdict == "not abnormally high"
+    assert r["verdict"].ratio == pytest.approx(0.25 / np.mean(PEAK_YOY_BY_HAND))
+    # latest YoY: rows 189 and 185, 4336003 / 3634335 - 1 = 0.193066
+    assert r["latest_yoy"] == (T("2020-10-01"), pytest.approx(4336003 / 3634335 - 1))
+
+
+def test_committed_real_data_doc_is_the_script_output(real_table):
+    expected = real_table.markdown(real_table.compute(DATA))
+    committed = (REPO / "docs" / "real-data.md").read_text(encoding="utf-8")
+    assert committed == expected, "regenerate: python scripts/real_data_table.py > docs/real-data.md"
+    assert "| **Average** | | | **14.25** | | **17** | **35.1%** | |" in committed
