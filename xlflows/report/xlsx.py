@@ -165,7 +165,7 @@ class WorkbookSource:
 
 def refresh_file(path: str | os.PathLike, *, output: str | os.PathLike | None = None,
                  weeks: int | None = None, cycles: int | None = None, as_of: object = None,
-                 warn: Warn | None = None) -> RefreshResult:
+                 warn: Warn | None = None, lay_template: bool = False) -> RefreshResult:
     """Refresh the Report of a workbook file, in place or into ``output``.
 
     Parameters
@@ -181,6 +181,9 @@ def refresh_file(path: str | os.PathLike, *, output: str | os.PathLike | None = 
         Cut every series at this date (default: the latest week of ``Flows``).
     warn : callable, optional
         Receives one line per warning (default: ignore).
+    lay_template : bool, default False
+        Lay the built-in template on the existing (empty) Report sheet first; the workbook build
+        uses it. Without it the template is laid only when the workbook has no Report sheet.
 
     Returns
     -------
@@ -191,8 +194,6 @@ def refresh_file(path: str | os.PathLike, *, output: str | os.PathLike | None = 
     XlflowsError
         Anything wrong with the file, its sheets or the settings; nothing is written then.
     """
-    from xlflows.report.compute import plan_refresh  # the report layer, imported when needed
-
     timings = Timings()
     source_path = Path(path)
     target = Path(output) if output is not None else source_path
@@ -218,9 +219,11 @@ def refresh_file(path: str | os.PathLike, *, output: str | os.PathLike | None = 
         wb = _load(source_path, keep_vba=keep_vba, data_only=False)
     try:
         source = WorkbookSource(wb, source_path, scan, timings)
-        if REPORT_SHEET not in wb.sheetnames:
+        if REPORT_SHEET not in wb.sheetnames or lay_template:
             with timings.step("write"):
                 _add_report(wb, source)
+        from xlflows.report.compute import plan_refresh  # the report layer, imported when needed
+
         start = time.perf_counter()
         read_before = timings.steps.get("read", 0.0)
         plan = plan_refresh(source, weeks=weeks, cycles=cycles, as_of=as_of)
@@ -271,11 +274,13 @@ def apply_plan(wb, plan) -> None:
         if isinstance(cell, MergedCell):
             raise WorkbookError(f"{write.sheet}!{write.cell} is inside merged cells; unmerge "
                                 "them or move the report cell")
+        # The format first: assigning a date to a cell without a date format registers
+        # openpyxl's default date format, which would linger unused in styles.xml.
+        if write.number_format is not None:
+            cell.number_format = write.number_format
         cell.value = write.value
         if isinstance(write.value, str) and write.value.startswith("="):
             cell.data_type = "s"  # report text, never a formula
-        if write.number_format is not None:
-            cell.number_format = write.number_format
 
 
 def save_workbook(wb, scan: ooxml.PackageScan, target: Path, *, modified: dt.datetime,
@@ -304,6 +309,10 @@ def save_workbook(wb, scan: ooxml.PackageScan, target: Path, *, modified: dt.dat
     timings = timings or Timings()
     with timings.step("save"):
         wb.properties.modified = modified
+        if wb.properties.creator is None:
+            # openpyxl reads a missing creator as "openpyxl": write that now, so that the next
+            # refresh writes the same bytes.
+            wb.properties.creator = "openpyxl"
         collector = ooxml.PartCollector()
         try:
             ExcelWriter(wb, collector).save()
@@ -365,7 +374,7 @@ def _load(path: Path, *, keep_vba: bool, data_only: bool):
 
 
 def _add_report(wb, source: WorkbookSource) -> None:
-    """Add a Report sheet (first) laid out by the built-in template."""
+    """Lay the built-in template on the Report sheet (added first when missing)."""
     from xlflows.report.template import install_template
 
     if FLOWS_SHEET not in wb.sheetnames:
@@ -373,7 +382,10 @@ def _add_report(wb, source: WorkbookSource) -> None:
                             "with 'Week ending' in A1 and one column per category")
     header = source.rows(FLOWS_SHEET)[0]
     categories = [str(v).strip() for v in header[1:] if v is not None and str(v).strip()]
-    ws = wb.create_sheet(REPORT_SHEET, 0)
+    if REPORT_SHEET in wb.sheetnames:
+        ws = wb[REPORT_SHEET]
+    else:
+        ws = wb.create_sheet(REPORT_SHEET, 0)
     install_template(wb, ws, categories)
 
 

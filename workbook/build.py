@@ -1,0 +1,329 @@
+"""Build ``workbook/xlflows.xlsm`` from source: ``python workbook/build.py``.
+
+1. XlsxWriter writes a macro-enabled workbook around the ``xl/vbaProject.bin`` of xlwings' own
+   ``quickstart_standalone.xlsm`` (its ``xlwings`` VBA module and ``Module1.SampleCall``, which runs
+   ``import xlflows; xlflows.main()`` because the file is named ``xlflows.xlsm``), with sheets
+
+   * ``Report``      — empty but for the Refresh button (a Form Control over H1:J3 bound to
+     ``SampleCall``);
+   * ``Dashboard``   — each of the ten functions as a live formula on the data sheets (table
+     results as dynamic-array formulas that spill), and the Sources block;
+   * ``Flows``       — ``workbook/sample_flows.csv``: SAMPLE weekly flows, not real data;
+   * ``Policy rate`` — FRED DFEDTAR (to 2008-12-15) then DFEDTARU (from 2008-12-16), percent;
+   * ``MMF assets``  — FRED MMMFFAQ027S / 1000 in $bn, each row dated at its quarter's end;
+   * ``xlwings.conf`` — xlwings settings (key in A, value in B, notes in C, from A1).
+
+2. The file is refreshed once through the same path as ``xlflows refresh`` (openpyxl, with the
+   Report template laid on the empty Report sheet first) and saved deterministically, so the
+   committed workbook is byte for byte this script's output and a later ``xlflows refresh`` of it
+   changes nothing.
+
+The FRED files are read from ``../shared/data`` beside the repository root.
+"""
+
+from __future__ import annotations
+
+import calendar
+import csv
+import datetime as dt
+import io
+import sys
+import tempfile
+import zipfile
+from pathlib import Path
+
+import xlsxwriter
+import xlwings
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+DATA = ROOT.parent / "shared" / "data"
+SAMPLE_FLOWS = HERE / "sample_flows.csv"
+OUTPUT = HERE / "xlflows.xlsm"
+#: The workbook's creation date (any fixed date: the build must not depend on the clock).
+CREATED = dt.datetime(2025, 11, 12)
+#: The macro the Refresh button runs (xlwings' quickstart VBA).
+BUTTON_MACRO = "SampleCall"
+
+DATE_FORMAT = "yyyy-mm-dd"
+UDF_NOTE = ("Live formulas: they need the xlflows functions imported in Excel (xlwings ribbon → "
+            "Import Functions; Windows only). Excel shows them in lower case (=flow_streak(…)); "
+            "tables spill in Excel 365/2021. Until imported, and in LibreOffice, they show #NAME?. "
+            "The Report sheet holds values only.")
+
+
+def main() -> int:
+    """Build the workbook; returns the exit status."""
+    sys.path.insert(0, str(ROOT))
+    from xlflows.errors import XlflowsError
+    from xlflows.report.xlsx import refresh_file
+
+    with tempfile.TemporaryDirectory() as folder:
+        draft = Path(folder) / "xlflows.xlsm"
+        write_draft(draft)
+        try:
+            result = refresh_file(draft, output=OUTPUT, lay_template=True)
+        except XlflowsError as exc:
+            print(f"build: {exc}", file=sys.stderr)
+            return 2
+    if result.losses:
+        print("build: the refresh lost " + ", ".join(result.losses), file=sys.stderr)
+        return 2
+    print(f"wrote {OUTPUT.relative_to(ROOT)}")
+    for line in result.summary:
+        print(f"  {line}")
+    return 0
+
+
+# ------------------------------------------------------------------------------- data
+
+
+def read_flows() -> tuple[list[str], list[tuple[dt.datetime, list[float | None]]]]:
+    """``sample_flows.csv`` -> (categories, rows of (week ending, values)); blanks as None."""
+    with SAMPLE_FLOWS.open(newline="", encoding="utf-8") as fh:
+        reader = csv.reader(fh)
+        header = next(reader)
+        rows = []
+        for line in reader:
+            values = [float(v) if v.strip() else None for v in line[1:]]
+            rows.append((dt.datetime.fromisoformat(line[0]), values))
+    return header[1:], rows
+
+
+def read_fred(name: str) -> list[tuple[dt.datetime, float]]:
+    """A FRED csv (``date,value``) -> rows of (datetime, float)."""
+    with (DATA / name).open(newline="", encoding="utf-8") as fh:
+        reader = csv.reader(fh)
+        next(reader)
+        return [(dt.datetime.fromisoformat(d), float(v)) for d, v in reader]
+
+
+def quarter_end(day: dt.datetime) -> dt.datetime:
+    """The last day of the quarter starting on ``day`` (FRED dates quarters at their start)."""
+    month = day.month + 2
+    return dt.datetime(day.year, month, calendar.monthrange(day.year, month)[1])
+
+
+def vba_project() -> bytes:
+    """``xl/vbaProject.bin`` of the installed xlwings' ``quickstart_standalone.xlsm``."""
+    source = Path(xlwings.__file__).resolve().parent / "quickstart_standalone.xlsm"
+    with zipfile.ZipFile(source) as package:
+        return package.read("xl/vbaProject.bin")
+
+
+# ------------------------------------------------------------------------------- draft
+
+
+def write_draft(path: Path) -> None:
+    """Write the XlsxWriter draft (every sheet but the Report template and its values)."""
+    categories, flows = read_flows()
+    rates = read_fred("DFEDTAR.csv") + read_fred("DFEDTARU.csv")
+    assets = [(quarter_end(d), v / 1000.0) for d, v in read_fred("MMMFFAQ027S.csv")]
+
+    wb = xlsxwriter.Workbook(str(path), {"strings_to_numbers": False, "strings_to_formulas": False})
+    wb.set_properties({
+        "title": "xlflows: fund flows and money-market cash",
+        "comments": "Built by workbook/build.py; refresh with the Report's button or `xlflows refresh`.",
+        "created": CREATED,
+    })
+    wb.set_vba_name("ThisWorkbook")
+    wb.add_vba_project(io.BytesIO(vba_project()), is_stream=True)
+    fmt = {
+        "date": wb.add_format({"num_format": DATE_FORMAT}),
+        "bold": wb.add_format({"bold": True}),
+        "title": wb.add_format({"bold": True, "font_size": 14}),
+        "note": wb.add_format({"italic": True, "font_color": "#9C0006", "text_wrap": True,
+                               "valign": "top"}),
+        "wrap": wb.add_format({"text_wrap": True, "valign": "top"}),
+        "flow": wb.add_format({"num_format": "0.0"}),
+        "rate": wb.add_format({"num_format": "0.00"}),
+        "bn": wb.add_format({"num_format": "#,##0.0"}),
+        "pct": wb.add_format({"num_format": "0.0%"}),
+        "num": wb.add_format({"num_format": "0.00"}),
+    }
+
+    report = wb.add_worksheet("Report")
+    report.set_vba_name("Sheet1")
+    report.insert_button(0, 7, {"macro": BUTTON_MACRO, "caption": "Refresh report",
+                                "width": 192, "height": 60})
+    report.activate()
+
+    dashboard = wb.add_worksheet("Dashboard")
+    dashboard.set_vba_name("Sheet2")
+    flows_ws = wb.add_worksheet("Flows")
+    flows_ws.set_vba_name("Sheet3")
+    rate_ws = wb.add_worksheet("Policy rate")
+    rate_ws.set_vba_name("Sheet4")
+    assets_ws = wb.add_worksheet("MMF assets")
+    assets_ws.set_vba_name("Sheet5")
+    conf_ws = wb.add_worksheet("xlwings.conf")
+    conf_ws.set_vba_name("Sheet6")
+
+    write_flows(flows_ws, categories, flows, fmt)
+    write_levels(rate_ws, "Rate", rates, fmt["date"], fmt["rate"])
+    write_levels(assets_ws, "Assets", assets, fmt["date"], fmt["bn"])
+    write_dashboard(dashboard, categories, len(flows), len(rates), len(assets), fmt,
+                    sources(flows, rates, assets))
+    write_conf(conf_ws, fmt)
+    wb.close()
+
+
+def write_flows(ws, categories: list[str], rows, fmt) -> None:
+    """``Week ending`` + one column per category; a visible comment says it is sample data."""
+    ws.write_row(0, 0, ["Week ending", *categories], fmt["bold"])
+    for r, (week, values) in enumerate(rows, start=1):
+        ws.write_datetime(r, 0, week, fmt["date"])
+        for c, value in enumerate(values, start=1):
+            if value is not None:
+                ws.write_number(r, c, value, fmt["flow"])
+    ws.set_column(0, 0, 12)
+    ws.set_column(1, len(categories), 13)
+    ws.freeze_panes(1, 1)
+    ws.write_comment(0, 0, "SAMPLE DATA: invented weekly net flows in $bn (positive = inflow), "
+                     "not real fund flows. Made by workbook/make_sample_flows.py. Replace with "
+                     "your own data (same layout) and refresh.",
+                     {"visible": True, "x_scale": 2.2, "y_scale": 1.6, "author": "xlflows"})
+
+
+def write_levels(ws, label: str, rows, date_format, number_format) -> None:
+    """``Date`` + ``label`` columns."""
+    ws.write_row(0, 0, ["Date", label])
+    for r, (day, value) in enumerate(rows, start=1):
+        ws.write_datetime(r, 0, day, date_format)
+        ws.write_number(r, 1, value, number_format)
+    ws.set_column(0, 1, 12)
+    ws.freeze_panes(1, 0)
+
+
+def sources(flows, rates, assets) -> list[tuple[str, str]]:
+    """The Sources block: sheet -> what it holds, where from and its last date."""
+    last = {"flows": flows[-1][0], "rate": rates[-1][0], "assets": assets[-1][0]}
+    return [
+        ("Flows", f"SAMPLE DATA, not real fund flows: invented weekly net flows in $bn "
+                  f"(positive = inflow), {flows[0][0]:%Y-%m-%d} to {last['flows']:%Y-%m-%d}."),
+        ("Policy rate", "Federal funds target rate, percent, daily: FRED DFEDTAR to 2008-12-15, "
+                        "then DFEDTARU (upper limit of the target range) from 2008-12-16; "
+                        f"ends {last['rate']:%Y-%m-%d}."),
+        ("MMF assets", "Money market funds' total financial assets, $bn = FRED MMMFFAQ027S "
+                       "(millions) / 1000, quarterly. Each row is dated at its quarter's END (FRED "
+                       "dates the quarter-end level at the quarter's first day); "
+                       f"ends {last['assets']:%Y-%m-%d} (Q4 2020)."),
+        ("Citation", "Board of Governors of the Federal Reserve System (US), retrieved from FRED, "
+                     "Federal Reserve Bank of St. Louis."),
+    ]
+
+
+def write_dashboard(ws, categories, n_flows: int, n_rates: int, n_assets: int, fmt,
+                    source_rows) -> None:
+    """Every xlflows function as a live formula on the data sheets, plus the Sources block."""
+    from xlflows.core.constants import DEFAULT_REPORT_CYCLES
+    from xlflows.core.cycles import cycle_inflows, hike_cycles
+    import pandas as pd
+
+    f_last = n_flows + 1
+    week = f"Flows!$A$2:$A${f_last}"
+    first_cat = categories[0]
+    second = "Money market" if "Money market" in categories else categories[min(1, len(categories) - 1)]
+    col_first = xlsxwriter.utility.xl_col_to_name(1)
+    col_second = xlsxwriter.utility.xl_col_to_name(1 + categories.index(second))
+    flow_a = f"Flows!${col_first}$2:${col_first}${f_last}"
+    flow_b = f"Flows!${col_second}$2:${col_second}${f_last}"
+    r_last = n_rates + 1
+    rate_d, rate_v = f"'Policy rate'!$A$2:$A${r_last}", f"'Policy rate'!$B$2:$B${r_last}"
+    a_last = n_assets + 1
+    mmf_d, mmf_v = f"'MMF assets'!$A$2:$A${a_last}", f"'MMF assets'!$B$2:$B${a_last}"
+
+    # How many rows the cycle tables spill, so PEAK_PROJECTION and ABNORMALITY can point at the
+    # last K cycles of CYCLE_INFLOWS (the spill's header is row 5, its data rows 6..).
+    rates = read_fred("DFEDTAR.csv") + read_fred("DFEDTARU.csv")
+    rate_series = pd.Series([v for _, v in rates], index=pd.DatetimeIndex([d for d, _ in rates]))
+    assets = read_fred("MMMFFAQ027S.csv")
+    asset_series = pd.Series([v / 1000.0 for _, v in assets],
+                             index=pd.DatetimeIndex([quarter_end(d) for d, _ in assets]))
+    cycles = hike_cycles(rate_series)
+    n_cycles = len(cycles)
+    n_inflows = len(cycle_inflows(cycles, asset_series))
+    k = min(DEFAULT_REPORT_CYCLES, n_inflows)
+    months_rng = f"$R${6 + n_inflows - k}:$R${5 + n_inflows}"
+    yoy_rng = f"$S${6 + n_inflows - k}:$S${5 + n_inflows}"
+    last_hike = f"$I${5 + n_cycles}"
+
+    ws.write(0, 0, "Dashboard: the ten xlflows functions, live on the data sheets", fmt["title"])
+    ws.merge_range(1, 0, 2, 2, UDF_NOTE, fmt["note"])
+    ws.set_row(1, 30)
+    ws.set_row(2, 30)
+    ws.write_row(3, 0, ["Function", "Result", "What it says"], fmt["bold"])
+
+    scalars = [
+        ("FLOW_STREAK", f"=flow_streak({flow_a})", None,
+         f"{first_cat}: +k = the latest k weeks all inflows, −k all outflows"),
+        ("FLOW_FIRST_IN", f"=flow_first_in({flow_b})", None,
+         f"{second}: rows back to the previous week in the latest week's direction"),
+        ("FLOW_LARGEST_SINCE", f"=flow_largest_since({week},{flow_a},8)", fmt["date"],
+         f"{first_cat}: the latest 8-week total is the largest since this window end"),
+        ("ASSET_GROWTH", f"=asset_growth({mmf_d},{mmf_v},EDATE(MAX({mmf_d}),-12))", fmt["pct"],
+         "MMF assets, growth over the latest year of data"),
+        ("PEAK_PROJECTION", f"=peak_projection({last_hike},{months_rng})", fmt["date"],
+         f"last hike of the latest cycle + the average months to the peak of the previous {k}"),
+    ]
+    for i, (name, formula, cell_format, note) in enumerate(scalars):
+        row = 4 + i
+        ws.write(row, 0, name)
+        ws.write_formula(row, 1, formula, cell_format, "")
+        ws.write(row, 2, note, fmt["wrap"])
+    ws.set_column(0, 0, 20)
+    ws.set_column(1, 1, 12)
+    ws.set_column(2, 2, 48)
+
+    tables = [
+        # (first column index, header, formula, column formats)
+        # current = the ASSET_GROWTH result in B8, history = the last k peak YoY of CYCLE_INFLOWS
+        (4, "ABNORMALITY: current YoY vs the previous cycles' peak YoY",
+         f"=abnormality($B$8,{yoy_rng})", [None, fmt["num"]]),
+        (7, "HIKE_CYCLES", f"=hike_cycles({rate_d},{rate_v})",
+         [fmt["date"], fmt["date"], None, fmt["num"], fmt["rate"], fmt["date"]]),
+        (14, "CYCLE_INFLOWS", f"=cycle_inflows({rate_d},{rate_v},{mmf_d},{mmf_v})",
+         [fmt["date"], fmt["date"], fmt["date"], None, fmt["pct"]]),
+        (20, f"FLOW_STREAKS ({first_cat})", f"=flow_streaks({week},{flow_a})",
+         [fmt["date"], fmt["date"], None, None, fmt["flow"]]),
+        (26, f"FLOW_ROLLING ({first_cat}, 8 weeks)", f"=flow_rolling({flow_a},8)", [fmt["flow"]]),
+    ]
+    for col, header, formula, formats in tables:
+        ws.write(3, col, header, fmt["bold"])
+        for offset, cell_format in enumerate(formats):
+            ws.set_column(col + offset, col + offset, 12, cell_format)
+        ws.write_dynamic_array_formula(4, col, 4, col, formula, None, "")
+    ws.set_column(4, 4, 16)
+
+    top = 11
+    ws.write(top, 0, "Sources", fmt["bold"])
+    for i, (sheet, text) in enumerate(source_rows, start=1):
+        ws.write(top + i, 0, sheet)
+        ws.merge_range(top + i, 1, top + i, 2, text, fmt["wrap"])
+        ws.set_row(top + i, 45)
+
+
+def write_conf(ws, fmt) -> None:
+    """xlwings settings: key in A, value in B from A1, no header, no blank rows; notes in C."""
+    rows = [
+        ("Interpreter_Win", "python",
+         "Windows: the Python that runs xlflows; for a venv give its full path, e.g. "
+         r"C:\Users\you\xlflows-env\Scripts\python.exe"),
+        ("UDF Modules", "xlflows.udfs", "Python module whose functions Import Functions adds"),
+        ("Debug UDFs", False, "TRUE only to debug the functions from a Python console"),
+        ("Use UDF Server", False, "FALSE: each Excel session starts its own Python"),
+        ("Show Console", False, "TRUE shows a console window with Python's output"),
+    ]
+    for r, (key, value, note) in enumerate(rows):
+        ws.write_string(r, 0, key)
+        if isinstance(value, bool):
+            ws.write_boolean(r, 1, value)
+        else:
+            ws.write_string(r, 1, value)
+        ws.write_string(r, 2, note, fmt["wrap"])
+    ws.set_column(0, 1, 16)
+    ws.set_column(2, 2, 70)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
