@@ -148,12 +148,9 @@ def check_xml_prolog(package: zipfile.ZipFile, info: zipfile.ZipInfo, label: str
     try:
         with package.open(info) as fh:
             head = fh.read(PROLOG_BYTES)
-    except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError) as exc:
-        raise WorkbookError(f"{label}: part {info.filename} cannot be read ({_reason(exc)}); "
-                            "the file is damaged") from None
-    except Exception as exc:  # zlib.error and friends
-        raise WorkbookError(f"{label}: part {info.filename} cannot be read ({_reason(exc)}); "
-                            "the file is damaged") from None
+    except Exception:  # zlib.error, BadZipFile (CRC), EOFError, NotImplementedError (method)
+        raise WorkbookError(f"{label}: part {info.filename} is damaged (its data does not "
+                            "decompress); expected a complete .xlsx/.xlsm file") from None
     text = _ascii_view(head)
     root = _ROOT_START.search(text)
     prolog = text if root is None else text[:root.start()]
@@ -176,9 +173,6 @@ def _ascii_view(head: bytes) -> bytes:
 
 
 def _mib(size: int) -> str:
+    if size < 1 << 20:
+        return f"{size / 1024:,.1f} KiB"
     return f"{size / (1 << 20):,.1f} MiB"
-
-
-def _reason(exc: BaseException) -> str:
-    text = str(exc).strip()
-    return text.splitlines()[0] if text else "unreadable data"

@@ -1,0 +1,301 @@
+"""Bad workbooks: one clear line on stderr, a non-zero exit, and nothing written.
+
+Each row builds a broken or dangerous workbook, runs ``xlflows refresh`` on it in place, and checks
+that the exit status is not 0, that stderr is exactly one ``xlflows: ...`` line naming the problem,
+that the file's bytes are unchanged and that no temporary file is left beside it.
+"""
+
+from __future__ import annotations
+
+import inspect
+import io
+import random
+import re
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+import xlsxwriter
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from test_cli import StandIn, make_workbook, run  # noqa: E402  (shared workbook maker)
+
+from xlflows.report import safety  # noqa: E402
+
+
+def rezip(source: Path, target: Path, *, replace: dict[str, bytes] | None = None,
+          add: dict[str, bytes] | None = None) -> Path:
+    """Copy a workbook zip with some parts replaced or added."""
+    replace, add = replace or {}, add or {}
+    with zipfile.ZipFile(source) as zin, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            zout.writestr(info.filename, replace.get(info.filename, zin.read(info.filename)))
+        for name, data in add.items():
+            zout.writestr(name, data)
+    return target
+
+
+def good(tmp_path: Path) -> Path:
+    folder = tmp_path / "src"
+    folder.mkdir(exist_ok=True)
+    return make_workbook(folder / "good.xlsx")
+
+
+BILLION_LAUGHS = (b'<?xml version="1.0"?>\n<!DOCTYPE lolz [\n <!ENTITY lol "lol">\n'
+                  b' <!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">\n'
+                  b' <!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">\n]>\n')
+
+
+def not_a_zip(tmp_path):
+    path = tmp_path / "flows.xlsx"
+    path.write_bytes(b"Week ending,Equity\n2024-01-03,1.5\n")
+    return path
+
+
+def empty_file(tmp_path):
+    path = tmp_path / "flows.xlsx"
+    path.write_bytes(b"")
+    return path
+
+
+def truncated(tmp_path):
+    data = good(tmp_path).read_bytes()
+    path = tmp_path / "flows.xlsx"
+    path.write_bytes(data[: len(data) // 2])
+    return path
+
+
+def legacy_xls(tmp_path):
+    path = tmp_path / "flows.xlsx"
+    path.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 504)
+    return path
+
+
+def entity_in_workbook_part(tmp_path):
+    src = good(tmp_path)
+    with zipfile.ZipFile(src) as z:
+        body = z.read("xl/workbook.xml")
+    body = body.split(b"?>", 1)[1] if body.startswith(b"<?xml") else body
+    return rezip(src, tmp_path / "flows.xlsx", replace={"xl/workbook.xml": BILLION_LAUGHS + body})
+
+
+def entity_in_shared_strings(tmp_path):
+    src = good(tmp_path)
+    with zipfile.ZipFile(src) as z:
+        body = z.read("xl/sharedStrings.xml").split(b"?>", 1)[1]
+    body = body.replace(b"<t>Equity</t>", b"<t>&lol3;</t>")
+    return rezip(src, tmp_path / "flows.xlsx", replace={"xl/sharedStrings.xml": BILLION_LAUGHS + body})
+
+
+def high_ratio_part(tmp_path):
+    # 20 MiB of spaces inside a valid shared-strings part deflates about 1,000 to 1
+    src = good(tmp_path)
+    with zipfile.ZipFile(src) as z:
+        body = z.read("xl/sharedStrings.xml")
+    padded = body.replace(b"</sst>", b" " * (20 << 20) + b"</sst>")
+    return rezip(src, tmp_path / "flows.xlsx", replace={"xl/sharedStrings.xml": padded})
+
+
+def huge_part(tmp_path, monkeypatch):
+    # with the limit lowered to 1 MiB, a 1.5 MiB part of random bytes (ratio ~1) is refused
+    monkeypatch.setattr(safety, "MAX_PART_BYTES", 1 << 20)
+    src = good(tmp_path)
+    noise = random.Random(7).randbytes(3 << 19)
+    return rezip(src, tmp_path / "flows.xlsx", add={"xl/media/blob.bin": noise})
+
+
+def too_many_parts(tmp_path, monkeypatch):
+    monkeypatch.setattr(safety, "MAX_PARTS", 12)
+    src = good(tmp_path)
+    return rezip(src, tmp_path / "flows.xlsx",
+                 add={f"xl/extra/part{i}.bin": b"x" for i in range(20)})
+
+
+def no_workbook_part(tmp_path):
+    path = tmp_path / "flows.xlsx"
+    with zipfile.ZipFile(path, "w") as z:
+        z.writestr("[Content_Types].xml", b"<Types/>")
+        z.writestr("hello.txt", b"hi")
+    return path
+
+
+def corrupt_part_data(tmp_path):
+    # flip bytes inside the compressed Flows sheet: the zip directory is intact, the data is not
+    data = bytearray(good(tmp_path).read_bytes())
+    with zipfile.ZipFile(io.BytesIO(bytes(data))) as z:
+        info = z.getinfo("xl/worksheets/sheet2.xml")
+    start = info.header_offset + 30 + len(info.filename) + len(info.extra)
+    for i in range(start + 10, start + min(info.compress_size, 60)):
+        data[i] ^= 0x5A
+    path = tmp_path / "flows.xlsx"
+    path.write_bytes(bytes(data))
+    return path
+
+
+def with_textbox(tmp_path):
+    return _decorated(tmp_path, lambda ws: ws.insert_textbox("E2", "Sample data only"))
+
+
+def with_sparkline(tmp_path):
+    return _decorated(tmp_path, lambda ws: ws.add_sparkline("E2", {"range": "Flows!B2:B7"}))
+
+
+def with_comment_on_button_sheet(tmp_path):
+    return _decorated(tmp_path, lambda ws: ws.write_comment("E2", "hello"),
+                      report=lambda ws: (ws.insert_button("H1", {"macro": "SampleCall"}),
+                                         ws.write_comment("A3", "note")))
+
+
+def _decorated(tmp_path, decorate_flows, report=None):
+    """make_workbook's layout, with ``decorate_flows(Flows sheet)`` (and the Report) added."""
+    import datetime as dt
+
+    from test_cli import EQUITY, MONEY, WEEKS
+
+    path = tmp_path / "flows.xlsx"
+    wb = xlsxwriter.Workbook(str(path))
+    date = wb.add_format({"num_format": "yyyy-mm-dd"})
+    ws = wb.add_worksheet("Report")
+    ws.write("A1", "Report")
+    if report is not None:
+        report(ws)
+    flows = wb.add_worksheet("Flows")
+    flows.write_row(0, 0, ["Week ending", "Equity", "Money market"])
+    for i, (week, eq, mm) in enumerate(zip(WEEKS, EQUITY, MONEY), start=1):
+        flows.write_datetime(i, 0, week, date)
+        flows.write_number(i, 1, eq)
+        if mm is not None:
+            flows.write_number(i, 2, mm)
+    decorate_flows(flows)
+    for name, header, day, value in [("Policy rate", "Rate", dt.datetime(2023, 7, 27), 5.5),
+                                     ("MMF assets", "Assets", dt.datetime(2020, 12, 31), 4336.0)]:
+        sheet = wb.add_worksheet(name)
+        sheet.write_row(0, 0, ["Date", header])
+        sheet.write_datetime(1, 0, day, date)
+        sheet.write_number(1, 1, value)
+    wb.close()
+    return path
+
+
+def formula_without_value(tmp_path):
+    return make_workbook(tmp_path / "flows.xlsx", flows_formula="=2*1.25")
+
+
+CASES = [
+    # (id, maker, expected text in the one stderr line, needs the stand-in report)
+    ("a text file named .xlsx", not_a_zip,
+     "flows.xlsx is not an Excel workbook (not a zip file); expected an .xlsx/.xlsm file"),
+    ("an empty file", empty_file, "flows.xlsx is empty; expected an .xlsx/.xlsm workbook"),
+    ("a file cut in half", truncated,
+     "flows.xlsx is truncated or damaged (its zip directory is missing)"),
+    ("a legacy or encrypted file", legacy_xls, "flows.xlsx is a legacy .xls or a password-protected"),
+    ("a zip without a workbook part", no_workbook_part,
+     "flows.xlsx has no xl/workbook.xml part; expected an .xlsx/.xlsm workbook"),
+    ("billion laughs in workbook.xml", entity_in_workbook_part,
+     "flows.xlsx: part xl/workbook.xml declares an XML DOCTYPE; spreadsheet parts never do"),
+    ("billion laughs in the shared strings", entity_in_shared_strings,
+     "flows.xlsx: part xl/sharedStrings.xml declares an XML DOCTYPE"),
+    ("20 MiB of spaces at ~1000:1", high_ratio_part,
+     # 20 MiB / ~20 KiB; the exact ratio depends on the zlib build
+     re.compile(r"flows\.xlsx: part xl/sharedStrings\.xml inflates 1,0\d\d times \(\d+\.\d KiB to "
+                r"20\.0 MiB\); expected at most 100 times \(refused as a possible zip bomb\)")),
+    ("a part above the size limit", huge_part,
+     "flows.xlsx: part xl/media/blob.bin inflates to 1.5 MiB; expected at most 1.0 MiB"),
+    ("more parts than the limit", too_many_parts, "parts; expected at most 12"),
+    ("damaged compressed data", corrupt_part_data,
+     "flows.xlsx: part xl/worksheets/sheet2.xml is damaged (its data does not decompress)"),
+    ("a text box on Flows", with_textbox,
+     "flows.xlsx: refreshing would lose drawing shapes (text boxes, arrows) in xl/drawings/"
+     "drawing1.xml (openpyxl cannot keep them); nothing was written. Write a copy with --output"),
+    ("a sparkline on Flows", with_sparkline,
+     "flows.xlsx: refreshing would lose sparklines on sheet 'Flows'"),
+    ("a comment on the button's sheet", with_comment_on_button_sheet,
+     "the buttons on sheet 'Report' (the sheet also has cell comments)"),
+    ("Flows!B7 a formula with no saved value", formula_without_value,
+     "Flows!B7 is a formula with no saved value; open and save the workbook in Excel, or "
+     "replace it with its value"),
+]
+
+
+@pytest.mark.parametrize("maker, expected", [c[1:] for c in CASES], ids=[c[0] for c in CASES])
+def test_refused_with_one_line_and_nothing_written(tmp_path, monkeypatch, capsys, maker, expected):
+    standin = StandIn()  # the report layer must never be reached with a bad file, or fail cleanly
+    import types
+
+    compute = types.ModuleType("xlflows.report.compute")
+    compute.plan_refresh = standin.plan_refresh
+    monkeypatch.setitem(sys.modules, "xlflows.report.compute", compute)
+    wants_monkeypatch = "monkeypatch" in inspect.signature(maker).parameters
+    path = maker(tmp_path, monkeypatch) if wants_monkeypatch else maker(tmp_path)
+    before = path.read_bytes()
+    listing = sorted(p.name for p in path.parent.iterdir())
+    status, out, err = run(["refresh", path], capsys)
+    assert status == 2 and out == ""
+    assert err.startswith("xlflows: ") and err.count("\n") == 1, err
+    if isinstance(expected, re.Pattern):
+        assert expected.search(err), err
+    else:
+        assert expected in err
+    assert "Traceback" not in err and "Error" not in err.split(":", 1)[1][:20]
+    assert path.read_bytes() == before
+    assert sorted(p.name for p in path.parent.iterdir()) == listing
+
+
+@pytest.mark.parametrize("maker, lost", [
+    (with_textbox, "drawing shapes (text boxes, arrows)"),
+    (with_sparkline, "sparklines on sheet 'Flows'"),
+], ids=["text box", "sparkline"])
+def test_output_copy_is_written_with_a_warning(tmp_path, monkeypatch, capsys, maker, lost):
+    import types
+
+    standin = StandIn()
+    compute = types.ModuleType("xlflows.report.compute")
+    compute.plan_refresh = standin.plan_refresh
+    monkeypatch.setitem(sys.modules, "xlflows.report.compute", compute)
+    path = maker(tmp_path)
+    before = path.read_bytes()
+    out_path = tmp_path / "copy.xlsx"
+    status, out, err = run(["refresh", path, "--output", out_path], capsys)
+    assert status == 0 and out.startswith(f"Refreshed {out_path}")
+    assert err.startswith("xlflows: warning: copy.xlsx was written without ") and lost in err
+    assert err.count("\n") == 1
+    assert path.read_bytes() == before and out_path.exists()
+
+
+# ----------------------------------------------------------------------------- data problems
+# These go through the real report layer (data.py reads the sheets).
+
+
+def _data_case(tmp_path, edit):
+    import openpyxl
+
+    path = make_workbook(tmp_path / "flows.xlsx")
+    wb = openpyxl.load_workbook(path)
+    edit(wb)
+    wb.save(path)
+    return path
+
+
+DATA_CASES = [
+    ("no Policy rate sheet", lambda wb: wb.remove(wb["Policy rate"]), ["Policy rate"]),
+    ("Flows header 'Week' instead of 'Week ending'",
+     lambda wb: wb["Flows"].__setitem__("A1", "Week"), ["Week ending", "Flows"]),
+    ("text 'n/a' in Flows!B4", lambda wb: wb["Flows"].__setitem__("B4", "n/a"), ["Flows!B4", "n/a"]),
+    ("#N/A error in MMF assets!B2",
+     lambda wb: wb["MMF assets"].__setitem__("B2", "#N/A"), ["MMF assets!B2", "#N/A"]),
+]
+
+
+@pytest.mark.parametrize("edit, expected", [c[1:] for c in DATA_CASES], ids=[c[0] for c in DATA_CASES])
+def test_data_problems_name_the_cell(tmp_path, capsys, edit, expected):
+    pytest.importorskip("xlflows.report.compute")
+    path = _data_case(tmp_path, edit)
+    before = path.read_bytes()
+    status, out, err = run(["refresh", path], capsys)
+    assert status == 2 and out == "", err
+    assert err.startswith("xlflows: ") and err.count("\n") == 1
+    for text in expected:
+        assert text in err
+    assert path.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["flows.xlsx"]
