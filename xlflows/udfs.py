@@ -17,8 +17,10 @@ Definitions live on the core functions; the docstrings here are the Function Wiz
 from __future__ import annotations
 
 import functools
+import re
 from typing import Callable
 
+import pandas as pd
 import xlwings as xw
 
 from xlflows.core import constants as C
@@ -33,6 +35,12 @@ from xlflows.excel.shape import scalar
 CATEGORY = "xlflows"
 #: Number format xlwings Lite/Server apply to returned dates (classic xlwings ignores it).
 DATE_FORMAT = "yyyy-mm-dd"
+
+#: The dates an Excel cell can show (serial 61 .. 2958465); a result outside is refused.
+EXCEL_FIRST_DATE = pd.Timestamp("1900-03-01")
+EXCEL_LAST_DATE = pd.Timestamp("9999-12-31")
+#: More months than separate Excel's first and last dates: such an average cannot be projected.
+_MAX_MONTHS = 12 * (9999 - 1900 + 1)
 
 #: Function-Wizard help for every argument, declared once (each ≤ 255 characters).
 ARG_DOCS = {
@@ -74,9 +82,15 @@ def _arg(name: str, doc_key: str | None = None) -> Callable:
     return xw.arg(name, doc=ARG_DOCS[doc_key or name], err_to_str=True)
 
 
+_CLASS_REPR = re.compile(r"<class '[^']*'>,?\s*")
+
+
 def _problem_text(exc: BaseException) -> str:
     """First line of an unexpected exception's message, short, without its type or traceback."""
-    text = str(exc).strip().splitlines()[0] if str(exc).strip() else "no description"
+    text = _CLASS_REPR.sub("", str(exc)).strip(" []()\n")
+    text = text.splitlines()[0].strip() if text else ""
+    if not text:
+        text = "an internal calculation failed without a description"
     return text if len(text) <= 200 else text[:197] + "..."
 
 
@@ -234,7 +248,20 @@ def cycle_inflows(rate_dates, rates, asset_dates, assets, min_hikes=C.DEFAULT_MI
 def peak_projection(last_hike, months):
     """Projected peak: EDATE(last_hike, ROUND(AVERAGE(months), 0)); 2023-07-26 with 9, 13, 15, 19 gives 2024-09-26."""
     start = convert.to_date(last_hike, "last_hike")
-    return scalar(core_cycles.peak_projection(start, convert.number_list(months, "months").tolist()))
+    months = convert.number_list(months, "months").tolist()
+    outside = InputError("months: the average moves the peak outside Excel's dates "
+                         "(1900-03-01 to 9999-12-31), expected a number of months")
+    if abs(sum(months) / len(months)) > _MAX_MONTHS:
+        raise outside
+    try:
+        peak = core_cycles.peak_projection(start, months)
+    except XlflowsError:
+        raise
+    except (OverflowError, ValueError):          # a date beyond what pandas/Python can hold
+        raise outside from None
+    if not EXCEL_FIRST_DATE <= peak <= EXCEL_LAST_DATE:
+        raise outside
+    return scalar(peak)
 
 
 # ----------------------------------------------------------------------------------- growth
