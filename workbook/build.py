@@ -52,8 +52,13 @@ UDF_NOTE = ("Live formulas: they need the xlflows functions imported in Excel (x
             "The Report sheet holds values only.")
 
 
-def main() -> int:
-    """Build the workbook; returns the exit status."""
+def main(argv: list[str] | None = None) -> int:
+    """Build the workbook (``--output`` elsewhere, for the tests); returns the exit status."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description="Build workbook/xlflows.xlsm from source.")
+    parser.add_argument("--output", type=Path, default=OUTPUT, help="default: %(default)s")
+    output = parser.parse_args(argv).output
     sys.path.insert(0, str(ROOT))
     from xlflows.errors import XlflowsError
     from xlflows.report.xlsx import refresh_file
@@ -62,14 +67,14 @@ def main() -> int:
         draft = Path(folder) / "xlflows.xlsm"
         write_draft(draft)
         try:
-            result = refresh_file(draft, output=OUTPUT, lay_template=True)
+            result = refresh_file(draft, output=output, lay_template=True)
         except XlflowsError as exc:
             print(f"build: {exc}", file=sys.stderr)
             return 2
     if result.losses:
         print("build: the refresh lost " + ", ".join(result.losses), file=sys.stderr)
         return 2
-    print(f"wrote {OUTPUT.relative_to(ROOT)}")
+    print(f"wrote {output}")
     for line in result.summary:
         print(f"  {line}")
     return 0
