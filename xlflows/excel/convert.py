@@ -127,7 +127,13 @@ _EMPTY = np.empty(0, dtype=object)
 
 
 def _object_array(seq: Sequence) -> np.ndarray:
-    # fromiter never broadcasts a cell that is itself a list (``out[:] = seq`` would)
+    try:
+        out = np.array(seq, dtype=object)
+        if out.ndim == 1:
+            return out
+    except ValueError:                      # ragged lists inside cells
+        pass
+    # cells that are themselves lists: fromiter never turns them into a second dimension
     return np.fromiter(seq, dtype=object, count=len(seq))
 
 
@@ -170,10 +176,23 @@ def _kind_slow(v: object) -> int:
     return OTHER
 
 
+class _KindTable(dict):
+    """Exact type -> kind; an unknown type maps to -1 (resolved by :func:`_kind_slow`)."""
+
+    def __missing__(self, key):
+        return -1
+
+
+_KIND_TABLE = _KindTable(_KIND)
+
+
 def classify(cells: np.ndarray) -> np.ndarray:
-    """One ``int8`` kind per cell (NUMBER, TEXT, BOOL, DATETIME, BLANK, OTHER); one Python pass."""
-    get = _KIND.get
-    kinds = np.fromiter((get(t, -1) for t in map(type, cells)), dtype=np.int8, count=len(cells))
+    """One ``int8`` kind per cell (NUMBER, TEXT, BOOL, DATETIME, BLANK, OTHER); one C-level pass."""
+    types = set(map(type, cells))
+    if len(types) == 1 and _KIND_TABLE[next(iter(types))] >= 0:    # one known type: no 2nd pass
+        return np.full(len(cells), _KIND_TABLE[types.pop()], dtype=np.int8)
+    kinds = np.fromiter(map(_KIND_TABLE.__getitem__, map(type, cells)), dtype=np.int8,
+                        count=len(cells))
     for i in np.flatnonzero(kinds < 0):
         kinds[i] = _kind_slow(cells[i])
     return kinds
@@ -309,12 +328,10 @@ def read_dates(cells: np.ndarray, name: str, locate: Locate = xd.default_locate,
             else:
                 bad[num[ok][first_bad_serial]] = True
     txt = np.flatnonzero(kinds == TEXT)
-    for j in txt:
-        parsed = xd.parse_iso(cells[j])
-        if parsed is None:
-            bad[j] = True
-        else:
-            days[j] = parsed
+    if len(txt):
+        parsed, ok = xd.parse_iso_many(cells[txt].tolist())
+        days[txt[ok]] = parsed[ok]
+        bad[txt[~ok]] = True
     bad |= (kinds == BOOL) | (kinds == OTHER) | (kinds == BLANK)
     if bad.any():
         k = int(np.argmax(bad))
@@ -381,14 +398,19 @@ def _refuse_duplicates(days: np.ndarray, rows: np.ndarray, name: str, locate: Lo
 
 def _refuse_errors(cells: np.ndarray, kinds: np.ndarray, name: str, locate: Locate,
                    expected: str) -> None:
-    """Error cells never pass, not even where a row is otherwise dropped as blank."""
-    for k in np.flatnonzero((kinds == TEXT) | (kinds == NUMBER)):
-        cell = cells[k]
-        if isinstance(cell, str) and not cell.lstrip().startswith("#"):
-            continue
-        if error_name(cell) is not None:
-            raise InputError(f"{name}: {locate(int(k))} is {error_name(cell)}, expected "
-                             f"{expected}")
+    """Error cells never pass, not even where a row is otherwise dropped as blank (vectorised)."""
+    suspect = np.zeros(len(cells), dtype=bool)
+    num = np.flatnonzero(kinds == NUMBER)
+    if len(num):
+        v = np.array(cells[num].tolist(), dtype=float)
+        suspect[num] = (v >= COM_ERROR_MIN) & (v <= COM_ERROR_MAX)
+    txt = np.flatnonzero(kinds == TEXT)
+    if len(txt):
+        suspect[txt] = [t.lstrip().startswith("#") for t in cells[txt]]
+    for k in np.flatnonzero(suspect):
+        found = error_name(cells[k])
+        if found is not None:
+            raise InputError(f"{name}: {locate(int(k))} is {found}, expected {expected}")
 
 
 def flow_series(values: object, dates: object = None, *, name: str = "flows",

