@@ -426,11 +426,13 @@ def test_first_in_matches_a_backward_search(values):
 @pytest.mark.parametrize(
     "tuning",
     [
-        pytest.param({"_SHORT_RANGE": 32, "_LOOP_BELOW": 2048}, id="shipped tuning"),
-        # a short range of 2 and a loop only below 4 rows send random series through the
-        # candidate filter and the recursion
-        pytest.param({"_SHORT_RANGE": 2, "_LOOP_BELOW": 4}, id="tiny blocks: recursion"),
-        pytest.param({"_SHORT_RANGE": 4, "_LOOP_BELOW": 0}, id="small range, no loop floor"),
+        pytest.param({"_SHORT_RANGE": 32, "_LOOP_BELOW": 2048, "_SEGMENT": 1 << 15},
+                     id="shipped tuning"),
+        # a short range of 2, a loop only below 4 rows and slices of 8 rows send random series
+        # through the slicing, the candidate filter and the recursion
+        pytest.param({"_SHORT_RANGE": 2, "_LOOP_BELOW": 4, "_SEGMENT": 8}, id="tiny: recursion"),
+        pytest.param({"_SHORT_RANGE": 4, "_LOOP_BELOW": 0, "_SEGMENT": 3},
+                     id="slices shorter than the range, no loop floor"),
     ],
 )
 @settings(max_examples=200, deadline=None)

@@ -52,11 +52,12 @@ DIRECTION_LABELS = {1: INFLOW, -1: OUTFLOW, 0: FLAT}
 _FIRST_CHUNK = 64
 # rolling: block length of the piecewise cumulative sums (at least 4 windows long).
 _MIN_BLOCK = 1024
-_GROUP_ROWS = 1 << 15              # rows per cache-sized group of blocks (256 KiB)
+_GROUP_ROWS = 1 << 18              # rows per group of blocks (a 2 MiB buffer; fewer calls)
 # largest_since_history: how many weeks back the vectorised short-range passes look (a power of 2),
 # and the size below which a subproblem is solved by the plain monotonic-stack loop.
 _SHORT_RANGE = 32
 _LOOP_BELOW = 2048
+_SEGMENT = 1 << 15                # rows per cache-sized slice of the short-range stage
 
 
 class LookBack(NamedTuple):
@@ -242,8 +243,8 @@ def _window_sums(values: np.ndarray, weeks: int) -> np.ndarray:
     is a difference of partial sums no larger than one block: its rounding error stays of the order
     of ``B * max|x| * 2**-52`` however long the series (one running cumsum over a million weeks
     would drift by ~1e-9 and break 9-decimal ties). A window crossing a block boundary is the
-    suffix of the previous block plus the prefix of its own. Blocks are processed in groups that
-    fit in the CPU cache, into one output array.
+    suffix of the previous block plus the prefix of its own. Blocks are processed in groups of
+    ``_GROUP_ROWS`` rows through one reusable buffer, into one output array.
     """
     n = values.size
     out = np.empty(n)
@@ -352,6 +353,43 @@ def _loop_previous_at_least(v: np.ndarray, queries: np.ndarray, candidates: np.n
         answer[positions[np.asarray(found_at)]] = positions[np.asarray(found)]
 
 
+def _short_range(v: np.ndarray, queries: np.ndarray, start: int, end: int, answer: np.ndarray,
+                 positions: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Stages 1-2 of :func:`_previous_at_least` on rows [start, end) (queries lie there).
+
+    Answers the queries that have a >= value among their S = ``_SHORT_RANGE`` predecessors;
+    returns the other queries and the candidates in [start, end). Works on a cache-sized slice.
+    """
+    span = _SHORT_RANGE
+    low_edge, high_edge = max(0, start - span), min(v.size, end + span)
+    local = v[low_edge:high_edge]
+    padded = np.empty(local.size + span)        # S x -inf in front: nothing before row 0
+    padded[:span] = -np.inf                     # (queries here are >= S rows past a real edge)
+    padded[span:] = local
+    tables = [padded]                           # tables[k][p] = max(padded[p : p + 2**k])
+    while (1 << (len(tables) - 1)) < span:
+        half = 1 << (len(tables) - 1)
+        tables.append(np.maximum(tables[-1][:-half], tables[-1][half:]))
+    at = queries - low_edge                     # tables[-1][at] = max of the S rows before
+    level = local[at]
+    near = tables[-1][at] >= level
+    if near.any():
+        at_near, level_near = at[near], level[near]
+        low = at_near.copy()                    # descend: the window [low, low + 2 half) holds a >=
+        for k in range(len(tables) - 2, -1, -1):
+            half = 1 << k
+            low += half * (tables[k][low + half] >= level_near)
+        answer[positions[queries[near]]] = positions[low - span + low_edge]
+    # candidates j: v[j] > every one of v[j+1 .. j+S] (all S of them inside v)
+    first, stop = start - low_edge, min(end - low_edge, local.size - span)
+    if stop > first:
+        ahead = tables[-1][first + 1 + span: stop + 1 + span]
+        candidates = np.flatnonzero(local[first:stop] > ahead) + start
+    else:
+        candidates = np.empty(0, dtype=np.intp)
+    return queries[~near], candidates
+
+
 def _previous_at_least(v: np.ndarray, queries: np.ndarray, answer: np.ndarray,
                        positions: np.ndarray) -> None:
     """For each index i in ``queries`` (sorted), the largest j < i with ``v[j] >= v[i]``.
@@ -371,30 +409,19 @@ def _previous_at_least(v: np.ndarray, queries: np.ndarray, answer: np.ndarray,
        half, a monotonic-stack loop finishes it.
     """
     m = v.size
-    span = _SHORT_RANGE
-    padded = np.empty(m + span)                 # S x -inf in front: no "earlier" before row 0
-    padded[:span] = -np.inf
-    padded[span:] = v
-    tables = [padded]                           # tables[k][p] = max(padded[p : p + 2**k])
-    while (1 << (len(tables) - 1)) < span:
-        half = 1 << (len(tables) - 1)
-        tables.append(np.maximum(tables[-1][:-half], tables[-1][half:]))
-    at = queries + span
-    level = padded[at]
-    near = tables[-1][queries] >= level         # some of the S predecessors is >=
-    if near.any():
-        at_near, level_near = at[near], level[near]
-        low = at_near - span
-        for k in range(len(tables) - 2, -1, -1):
-            half = 1 << k
-            low += half * (tables[k][low + half] >= level_near)
-        answer[positions[at_near - span]] = positions[low - span]
-    pending = queries[~near]
-    if pending.size == 0 or pending[-1] <= span:
+    pending_parts, candidate_parts = [], []
+    bounds = np.searchsorted(queries, np.arange(0, m + _SEGMENT, _SEGMENT))
+    for k, start in enumerate(range(0, m, _SEGMENT)):
+        pending, candidates = _short_range(
+            v, queries[bounds[k]: bounds[k + 1]], start, min(m, start + _SEGMENT), answer, positions
+        )
+        pending_parts.append(pending)
+        candidate_parts.append(candidates)
+    pending = np.concatenate(pending_parts)
+    if pending.size == 0:
         return
-    # candidates j: v[j] > every one of v[j+1 .. j+S], and j + S < the last pending query
-    last = pending[-1] - span
-    candidates = np.flatnonzero(v[:last] > tables[-1][span + 1: span + 1 + last])
+    candidates = np.concatenate(candidate_parts)
+    candidates = candidates[candidates < pending[-1] - _SHORT_RANGE]
     if candidates.size == 0:
         return
     if pending.size + candidates.size <= _LOOP_BELOW:

@@ -1,0 +1,57 @@
+"""Timing helpers shared by the benchmark scripts (not tests: they report, they never fail)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+
+def best_of(func: Callable[[], object], repeats: int = 5) -> float:
+    """Seconds taken by the fastest of ``repeats`` calls of ``func()`` (time.perf_counter).
+
+    The best run is the least disturbed by other processes, so ratios between two functions timed
+    this way in the same run are stable across machines.
+    """
+    if repeats < 1:
+        raise ValueError("repeats must be at least 1")
+    best = float("inf")
+    for _ in range(repeats):
+        start = time.perf_counter()
+        func()
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
+def best_of_pair(func: Callable[[], object], baseline: Callable[[], object],
+                 repeats: int = 7) -> tuple[float, float]:
+    """Best seconds of ``func`` and of ``baseline``, timed alternately in each repeat.
+
+    Alternating puts both under the same load from other processes, so their ratio is steadier
+    than two separate :func:`best_of` runs.
+    """
+    if repeats < 1:
+        raise ValueError("repeats must be at least 1")
+    best, best_base = float("inf"), float("inf")
+    for _ in range(repeats):
+        start = time.perf_counter()
+        func()
+        middle = time.perf_counter()
+        baseline()
+        best = min(best, middle - start)
+        best_base = min(best_base, time.perf_counter() - middle)
+    return best, best_base
+
+
+def show_seconds(seconds: float) -> str:
+    """``0.00123`` -> ``'1.23 ms'``; ``2.5`` -> ``'2.50 s'``; ``4e-5`` -> ``'40.0 us'``."""
+    if seconds >= 1:
+        return f"{seconds:.2f} s"
+    if seconds >= 1e-3:
+        return f"{seconds * 1e3:.2f} ms"
+    return f"{seconds * 1e6:.1f} us"
+
+
+def verdict(ratio: float, *, at_most: float | None = None, at_least: float | None = None) -> str:
+    """``'PASS'`` or ``'FAIL'`` for a ratio against an upper and/or lower bound (inclusive)."""
+    ok = (at_most is None or ratio <= at_most) and (at_least is None or ratio >= at_least)
+    return "PASS" if ok else "FAIL"
