@@ -236,3 +236,253 @@ def test_main_imports_the_report_lazily():
             "assert 'pandas' not in sys.modules; assert 'openpyxl' not in sys.modules")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
+
+
+# ============================================================================ the shipped workbook
+
+UDF_NAMES = ("flow_streak", "flow_first_in", "flow_largest_since", "flow_rolling", "flow_streaks",
+             "hike_cycles", "cycle_inflows", "peak_projection", "asset_growth", "abnormality")
+TABLE_UDFS = {"flow_rolling", "flow_streaks", "hike_cycles", "cycle_inflows", "abnormality"}
+#: Excel built-ins the Dashboard may call.
+BUILTINS = {"EDATE", "MAX", "MIN", "DATE", "INDEX", "AVERAGE", "ROUND", "IF", "ISNUMBER"}
+DATA_SHEETS = ("Flows", "Policy rate", "MMF assets")
+
+
+@pytest.fixture(scope="module")
+def shipped():
+    if not WORKBOOK.exists():
+        pytest.fail("workbook/xlflows.xlsm is missing: run python workbook/build.py")
+    return openpyxl.load_workbook(WORKBOOK, keep_vba=True)
+
+
+@pytest.fixture(scope="module")
+def shipped_parts():
+    with zipfile.ZipFile(WORKBOOK) as z:
+        return {name: z.read(name) for name in z.namelist()}
+
+
+def sheet_part_name(wb, title: str) -> str:
+    return f"xl/worksheets/sheet{wb.sheetnames.index(title) + 1}.xml"
+
+
+def test_sheets_in_order(shipped):
+    visible = [ws.title for ws in shipped.worksheets if ws.sheet_state == "visible"]
+    assert visible[:6] == ["Report", "Dashboard", "Flows", "Policy rate", "MMF assets",
+                           "xlwings.conf"]
+    assert shipped.active.title == "Report"
+
+
+def test_rebuilding_gives_the_committed_bytes(tmp_path):
+    out = tmp_path / "xlflows.xlsm"
+    done = subprocess.run([sys.executable, str(BUILD), "--output", str(out)],
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    assert out.read_bytes() == WORKBOOK.read_bytes()
+
+
+def test_refresh_leaves_the_committed_workbook_unchanged(tmp_path):
+    from xlflows import cli
+
+    copy = tmp_path / "xlflows.xlsm"
+    shutil.copyfile(WORKBOOK, copy)
+    assert cli.main(["refresh", str(copy)]) == 0
+    assert copy.read_bytes() == WORKBOOK.read_bytes()
+
+
+def test_modified_date_is_the_as_of_date(shipped_parts):
+    core = shipped_parts["docProps/core.xml"].decode()
+    # the latest week of workbook/sample_flows.csv
+    assert "<dcterms:modified xsi:type=\"dcterms:W3CDTF\">2025-11-12T00:00:00Z" in core
+    assert "<dcterms:created xsi:type=\"dcterms:W3CDTF\">2025-11-12T00:00:00Z" in core
+
+
+def test_vba_project_runs_xlflows_main_with_this_xlwings():
+    import xlwings
+    from oletools.olevba import VBA_Parser
+
+    parser = VBA_Parser(str(WORKBOOK))
+    try:
+        code = {name: text for _, _, name, text in parser.extract_macros()}
+    finally:
+        parser.close()
+    sample = code["Module1.bas"]
+    assert "Sub SampleCall()" in sample
+    assert 'RunPython "import " & mymodule & ";" & mymodule & ".main()"' in sample
+    assert "Public Function RunPython(" in code["xlwings.bas"] or "Sub RunPython(" in code["xlwings.bas"]
+    version = re.search(r'XLWINGS_VERSION As String = "([^"]+)"', code["xlwings.bas"]).group(1)
+    assert version == xlwings.__version__ == "0.37.8"
+
+
+def test_refresh_button_calls_sample_call_over_h1_j3(shipped, shipped_parts):
+    report_rels = shipped_parts["xl/worksheets/_rels/sheet1.xml.rels"].decode()
+    vml_name = re.search(r'Target="(?:/xl/drawings/|\.\./drawings/)(vmlDrawing\d+\.vml)"',
+                         report_rels).group(1)
+    vml = shipped_parts[f"xl/drawings/{vml_name}"].decode()
+    assert 'ObjectType="Button"' in vml
+    assert "<x:FmlaMacro>[0]!SampleCall</x:FmlaMacro>" in vml
+    # from column H (7), row 1 (0) to the left edge of K (10) and the top of row 4 (3)
+    assert "<x:Anchor>7, 0, 0, 0, 10, 0, 3, 0" in vml
+    report = shipped["Report"]
+    assert all(report[ref].value is None for ref in ("H1", "I1", "J1", "H2", "J3"))
+
+
+def test_charts_present(shipped_parts):
+    charts = [name for name in shipped_parts if re.fullmatch(r"xl/charts/chart\d+\.xml", name)]
+    assert len(charts) >= 2
+    kinds = b"".join(shipped_parts[name] for name in charts)
+    assert b"<c:delete val=\"0\"" in kinds or b"<c:delete val=\"0\" />" in kinds
+
+
+def test_xlwings_conf_sheet(shipped):
+    rows = [row[:3] for row in shipped["xlwings.conf"].iter_rows(values_only=True)]
+    keys = [row[0] for row in rows]
+    assert None not in keys                                     # from A1, no blank rows
+    assert len(set(k.upper() for k in keys)) == len(keys)       # the VBA refuses duplicates
+    settings = {row[0]: row[1] for row in rows}
+    assert settings["UDF Modules"] == "xlflows.udfs"
+    assert settings["Interpreter_Win"] == "python"
+    assert settings["Use UDF Server"] is False and settings["Show Console"] is False
+    assert all(isinstance(row[2], str) and row[2] for row in rows)   # a note for each
+
+
+def _calls(formula: str) -> list[tuple[str, list[str]]]:
+    """(function name, top-level arguments) for every call in a formula, outermost first."""
+    calls = []
+    for match in re.finditer(r"([A-Za-z_][A-Za-z0-9_.]*)\(", formula):
+        depth, args, current, quoted = 0, [], "", False
+        for ch in formula[match.end():]:
+            if ch == "'":
+                quoted = not quoted
+            if not quoted and ch == "(":
+                depth += 1
+            elif not quoted and ch == ")":
+                if depth == 0:
+                    break
+                depth -= 1
+            if not quoted and ch == "," and depth == 0:
+                args.append(current)
+                current = ""
+            else:
+                current += ch
+        args.append(current)
+        calls.append((match.group(1), [a for a in args if a.strip()] if args != [""] else []))
+    return calls
+
+
+def dashboard_formulas(wb) -> dict[str, str]:
+    from openpyxl.worksheet.formula import ArrayFormula
+
+    out = {}
+    for row in wb["Dashboard"].iter_rows():
+        for cell in row:
+            value = cell.value
+            if isinstance(value, ArrayFormula):
+                out[cell.coordinate] = value.text
+            elif cell.data_type == "f":
+                out[cell.coordinate] = value
+    return out
+
+
+def test_dashboard_calls_every_function_with_valid_arguments(shipped):
+    import xlflows.udfs as udfs
+
+    formulas = dashboard_formulas(shipped)
+    used = set()
+    for ref, formula in formulas.items():
+        for name, args in _calls(formula):
+            if name.upper() in BUILTINS:
+                continue
+            assert name in UDF_NAMES, f"Dashboard!{ref} calls {name}, neither built-in nor xlflows"
+            assert name == name.lower()        # Excel stores VBA function names as imported
+            params = inspect.signature(getattr(udfs, name)).parameters.values()
+            required = sum(p.default is inspect.Parameter.empty for p in params)
+            assert required <= len(args) <= len(params), f"Dashboard!{ref}: {name}{tuple(args)}"
+            used.add(name)
+    assert used == set(UDF_NAMES)
+
+
+def test_dashboard_tables_spill(shipped, shipped_parts):
+    from openpyxl.worksheet.formula import ArrayFormula
+
+    xml = shipped_parts[sheet_part_name(shipped, "Dashboard")].decode()
+    spilled = set()
+    for row in shipped["Dashboard"].iter_rows():
+        for cell in row:
+            if isinstance(cell.value, ArrayFormula):
+                name = _calls(cell.value.text)[0][0]
+                assert re.search(rf'<c r="{cell.coordinate}"[^>]* cm="1"', xml), cell.coordinate
+                assert cell.value.ref == cell.coordinate          # one anchor cell, Excel spills
+                spilled.add(name)
+    assert spilled == TABLE_UDFS
+    assert b'<xda:dynamicArrayProperties fDynamic="1"' in shipped_parts["xl/metadata.xml"]
+    assert b"/sheetMetadata\" Target=\"metadata.xml\"" in shipped_parts["xl/_rels/workbook.xml.rels"]
+    assert b'PartName="/xl/metadata.xml"' in shipped_parts["[Content_Types].xml"]
+
+
+def test_dashboard_formulas_have_no_fake_cached_result(shipped, shipped_parts):
+    xml = shipped_parts[sheet_part_name(shipped, "Dashboard")].decode()
+    for ref in dashboard_formulas(shipped):
+        cell = re.search(rf'<c r="{ref}"[^>]*>.*?</c>', xml).group(0)
+        assert re.search(r"<v\s*/>|<v></v>", cell), cell       # no XlsxWriter 0 as a result
+
+
+def test_dashboard_says_functions_must_be_imported_and_names_sources(shipped):
+    text = " ".join(str(c) for row in shipped["Dashboard"].iter_rows(values_only=True)
+                    for c in row if isinstance(c, str))
+    assert "xlwings ribbon → Import Functions" in text
+    assert "SAMPLE DATA" in text
+    assert "DFEDTAR" in text and "DFEDTARU" in text and "ends 2025-11-12" in text
+    assert "MMMFFAQ027S" in text and "quarter's END" in text and "ends 2020-12-31" in text
+
+
+def _fred(name):
+    import csv
+
+    with (DATA / name).open(newline="") as fh:
+        return [(dt.datetime.fromisoformat(d), float(v)) for d, v in list(csv.reader(fh))[1:]]
+
+
+def test_data_sheets_hold_the_sources(shipped):
+    import csv
+
+    flows = list(shipped["Flows"].iter_rows(values_only=True))
+    with (ROOT / "workbook" / "sample_flows.csv").open(newline="") as fh:
+        sample = list(csv.reader(fh))
+    assert list(flows[0]) == sample[0]
+    assert len(flows) == len(sample)
+    for got, want in zip(flows[1:], sample[1:]):
+        assert got[0] == dt.datetime.fromisoformat(want[0])
+        assert list(got[1:]) == [float(v) if v else None for v in want[1:]]
+    rates = [tuple(r) for r in shipped["Policy rate"].iter_rows(min_row=2, values_only=True)]
+    assert rates == _fred("DFEDTAR.csv") + _fred("DFEDTARU.csv")
+    assets = [tuple(r) for r in shipped["MMF assets"].iter_rows(min_row=2, values_only=True)]
+    fred = _fred("MMMFFAQ027S.csv")
+    assert len(assets) == len(fred)
+    # 1974-01-01 holds the level at the end of 1974Q1 (263 million -> $0.263bn); 2020-10-01 -> Q4
+    assert assets[0] == (dt.datetime(1974, 3, 31), 0.263)
+    assert assets[-1] == (dt.datetime(2020, 12, 31), 4336.003)
+    assert [a[1] for a in assets] == [v / 1000 for _, v in fred]
+
+
+def test_data_sheet_cells_unchanged_by_the_refresh(tmp_path, shipped):
+    """The build's XlsxWriter draft and the committed file agree on every data-sheet cell."""
+    sys.path.insert(0, str(BUILD.parent))
+    import build
+
+    draft = tmp_path / "draft.xlsm"
+    build.write_draft(draft)
+    before = openpyxl.load_workbook(draft, keep_vba=True)
+    for title in DATA_SHEETS + ("Dashboard", "xlwings.conf"):
+        old, new = before[title], shipped[title]
+        assert (old.max_row, old.max_column) == (new.max_row, new.max_column), title
+        for row_old, row_new in zip(old.iter_rows(), new.iter_rows()):
+            for a, b in zip(row_old, row_new):
+                assert (_plain(a.value), a.data_type, a.number_format) == \
+                    (_plain(b.value), b.data_type, b.number_format), f"{title}!{a.coordinate}"
+
+
+def _plain(value):
+    """An array formula as (its text, its anchor), anything else as it is."""
+    from openpyxl.worksheet.formula import ArrayFormula
+
+    return (value.text, value.ref) if isinstance(value, ArrayFormula) else value
