@@ -299,3 +299,45 @@ def test_data_problems_name_the_cell(tmp_path, capsys, edit, expected):
         assert text in err
     assert path.read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["flows.xlsx"]
+
+
+# ----------------------------------------------------------------------------- Excel's button copies
+# Excel saves a Form Control button twice: a legacy VML shape (kept by openpyxl, read by Excel) and a
+# modern <control> + drawing shape marked a14:compatExt (dropped by openpyxl). Only losing a control
+# with no VML copy is a loss.
+
+EXCEL_BUTTON_DRAWING = (
+    b'<xdr:wsDr xmlns:xdr="x" xmlns:a="a" xmlns:mc="mc" xmlns:a14="a14"><mc:AlternateContent>'
+    b'<mc:Choice Requires="a14"><xdr:twoCellAnchor><xdr:sp macro="[0]!SampleCall"><xdr:nvSpPr>'
+    b'<xdr:cNvPr id="1025" name="Button 1"><a:extLst><a:ext><a14:compatExt spid="_x0000_s1025"/>'
+    b'</a:ext></a:extLst></xdr:cNvPr></xdr:nvSpPr></xdr:sp></xdr:twoCellAnchor></mc:Choice>'
+    b'</mc:AlternateContent></xdr:wsDr>')
+TEXT_BOX_DRAWING = (b'<xdr:wsDr xmlns:xdr="x"><xdr:twoCellAnchor><xdr:sp macro="" textlink="">'
+                    b'</xdr:sp></xdr:twoCellAnchor></xdr:wsDr>')
+SHEET_CONTROLS = (b'<worksheet><mc:AlternateContent><mc:Choice Requires="x14"><controls>'
+                  b'<control shapeId="1025" r:id="rId3" name="Button 1"/></controls></mc:Choice>'
+                  b'</mc:AlternateContent></worksheet>')
+VML_BUTTON = b'<xml><v:shape id="_x0000_s1025" type="#_x0000_t201"><x:ClientData ObjectType="Button"/>'
+
+
+@pytest.mark.parametrize("drawing, losses", [
+    (EXCEL_BUTTON_DRAWING, []),
+    (TEXT_BOX_DRAWING, ["drawing shapes (text boxes, arrows) in xl/drawings/drawing1.xml"]),
+    (EXCEL_BUTTON_DRAWING.replace(b"</xdr:wsDr>", TEXT_BOX_DRAWING[26:]),
+     ["drawing shapes (text boxes, arrows) in xl/drawings/drawing1.xml"]),
+], ids=["Excel's copy of a VML button", "a text box", "a button copy and a text box"])
+def test_drawing_shapes_but_not_button_copies_are_losses(drawing, losses):
+    from xlflows.report import ooxml
+
+    assert ooxml._drawing_losses(drawing, "xl/drawings/drawing1.xml") == losses
+
+
+@pytest.mark.parametrize("vml, mirrored", [
+    (VML_BUTTON, True),
+    (VML_BUTTON.replace(b"s1025", b"s1026"), False),
+    (b"", False),
+], ids=["VML copy present", "VML holds another shape", "no VML"])
+def test_controls_count_as_kept_only_with_their_vml_copy(vml, mirrored):
+    from xlflows.report import ooxml
+
+    assert ooxml._controls_mirrored(SHEET_CONTROLS, vml) is mirrored

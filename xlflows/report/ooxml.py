@@ -47,6 +47,7 @@ _OUT_FORMULA_CELL = re.compile(
 _HARMLESS_DROPS = (
     "sharedStrings", "calcChain", "printerSettings", "thumbnail", "chartStyle",
     "chartColorStyle", "sheetMetadata", "extended-properties", "core-properties",
+    "ctrlProp",   # a control's properties; a lost control is named from the sheet's <controls>
 )
 #: Names analysts know for parts openpyxl does not write back.
 _PART_NAMES = {
@@ -335,10 +336,13 @@ def _sheet_losses(package: zipfile.ZipFile, names: set[str], title: str, part: s
                  (b"timeline", "timelines")]
         found = [label for key, label in kinds if key in tail] or ["Excel 2010+ features (extLst)"]
         losses.extend(f"{label} on sheet '{title}'" for label in found)
-    if b"<controls" in data:
-        losses.append(f"form or ActiveX controls on sheet '{title}'")
     rels = _relationships(package, part, names)
     types = [rel_type for _, rel_type in rels.values()]
+    if b"<controls" in data:
+        vml = b"".join(package.read(target) for target, rel_type in rels.values()
+                       if rel_type.endswith("/vmlDrawing") and target in names)
+        if not _controls_mirrored(data, vml):
+            losses.append(f"form or ActiveX controls on sheet '{title}'")
     has_comments = any(t.endswith("/comments") for t in types)
     if has_comments:
         for target, rel_type in rels.values():
@@ -348,7 +352,23 @@ def _sheet_losses(package: zipfile.ZipFile, names: set[str], title: str, part: s
     return losses
 
 
+def _controls_mirrored(sheet: bytes, vml: bytes) -> bool:
+    """Whether every control of a sheet's ``<controls>`` also exists as a legacy VML shape.
+
+    Excel saves a Form Control button twice: as a VML shape (which openpyxl keeps with the VBA
+    parts, and which Excel reads) and as a modern ``<control>`` plus drawing shape (which openpyxl
+    drops). Losing only the modern copy loses nothing.
+    """
+    block = sheet[sheet.find(b"<controls"):sheet.find(b"</controls>")]
+    ids = re.findall(rb'shapeId="(\d+)"', block)
+    legacy = set(re.findall(rb'id="_x0000_s(\d+)"', vml))
+    return bool(ids) and all(shape_id in legacy for shape_id in ids)
+
+
 def _drawing_losses(data: bytes, part: str) -> list[str]:
+    # Modern copies of legacy VML form controls (see _controls_mirrored) carry a14:compatExt.
+    data = re.sub(rb"<mc:AlternateContent\b.*?</mc:AlternateContent>",
+                  lambda m: b"" if b"compatExt" in m.group(0) else m.group(0), data, flags=re.DOTALL)
     losses = []
     if re.search(rb"<(\w+:)?(sp|cxnSp|grpSp)[\s>]", data):
         losses.append(f"drawing shapes (text boxes, arrows) in {part}")
