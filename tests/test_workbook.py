@@ -426,6 +426,17 @@ def test_dashboard_formulas_have_no_fake_cached_result(shipped, shipped_parts):
         assert re.search(r"<v\s*/>|<v></v>", cell), cell       # no XlsxWriter 0 as a result
 
 
+def test_data_sheets_say_what_they_are(shipped):
+    flows = shipped["Flows"]
+    header = [c.value for c in flows[1]]
+    note = flows.cell(row=2, column=len([h for h in header if h]) + 2).value
+    assert note == "SAMPLE DATA" and header[len([h for h in header if h])] is None
+    assert "not real fund flows" in flows.cell(row=3, column=len([h for h in header if h]) + 2).value
+    assert "DFEDTARU" in shipped["Policy rate"]["D2"].value
+    assert "quarter's END" in shipped["MMF assets"]["D2"].value
+    assert "ends 2020-12-31" in shipped["MMF assets"]["D2"].value
+
+
 def test_dashboard_says_functions_must_be_imported_and_names_sources(shipped):
     text = " ".join(str(c) for row in shipped["Dashboard"].iter_rows(values_only=True)
                     for c in row if isinstance(c, str))
@@ -445,17 +456,20 @@ def _fred(name):
 def test_data_sheets_hold_the_sources(shipped):
     import csv
 
-    flows = list(shipped["Flows"].iter_rows(values_only=True))
     with (ROOT / "workbook" / "sample_flows.csv").open(newline="") as fh:
         sample = list(csv.reader(fh))
+    width = len(sample[0])
+    flows = list(shipped["Flows"].iter_rows(max_col=width, values_only=True))
     assert list(flows[0]) == sample[0]
     assert len(flows) == len(sample)
     for got, want in zip(flows[1:], sample[1:]):
         assert got[0] == dt.datetime.fromisoformat(want[0])
         assert list(got[1:]) == [float(v) if v else None for v in want[1:]]
-    rates = [tuple(r) for r in shipped["Policy rate"].iter_rows(min_row=2, values_only=True)]
+    rates = [tuple(r) for r in shipped["Policy rate"].iter_rows(min_row=2, max_col=2,
+                                                                 values_only=True)]
     assert rates == _fred("DFEDTAR.csv") + _fred("DFEDTARU.csv")
-    assets = [tuple(r) for r in shipped["MMF assets"].iter_rows(min_row=2, values_only=True)]
+    assets = [tuple(r) for r in shipped["MMF assets"].iter_rows(min_row=2, max_col=2,
+                                                                 values_only=True)]
     fred = _fred("MMMFFAQ027S.csv")
     assert len(assets) == len(fred)
     # 1974-01-01 holds the level at the end of 1974Q1 (263 million -> $0.263bn); 2020-10-01 -> Q4

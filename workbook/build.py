@@ -8,9 +8,11 @@
      ``SampleCall``);
    * ``Dashboard``   — each of the ten functions as a live formula on the data sheets (table
      results as dynamic-array formulas that spill), and the Sources block;
-   * ``Flows``       — ``workbook/sample_flows.csv``: SAMPLE weekly flows, not real data;
+   * ``Flows``       — ``workbook/sample_flows.csv``: SAMPLE weekly flows, not real data (said
+     in a note to the right of the data, row 2);
    * ``Policy rate`` — FRED DFEDTAR (to 2008-12-15) then DFEDTARU (from 2008-12-16), percent;
-   * ``MMF assets``  — FRED MMMFFAQ027S / 1000 in $bn, each row dated at its quarter's end;
+   * ``MMF assets``  — FRED MMMFFAQ027S / 1000 in $bn, each row dated at its quarter's end
+     (both level sheets state their source and end date in column D);
    * ``xlwings.conf`` — xlwings settings (key in A, value in B, notes in C, from A1).
 
 2. The file is refreshed once through the same path as ``xlflows refresh`` (openpyxl, with the
@@ -140,6 +142,7 @@ def write_draft(path: Path) -> None:
         "note": wb.add_format({"italic": True, "font_color": "#9C0006", "text_wrap": True,
                                "valign": "top"}),
         "wrap": wb.add_format({"text_wrap": True, "valign": "top"}),
+        "alarm": wb.add_format({"bold": True, "font_size": 14, "font_color": "#9C0006"}),
         "flow": wb.add_format({"num_format": "0.0"}),
         "rate": wb.add_format({"num_format": "0.00"}),
         "bn": wb.add_format({"num_format": "#,##0.0"}),
@@ -165,8 +168,11 @@ def write_draft(path: Path) -> None:
     conf_ws.set_vba_name("Sheet6")
 
     write_flows(flows_ws, categories, flows, fmt)
-    write_levels(rate_ws, "Rate", rates, fmt["date"], fmt["rate"])
-    write_levels(assets_ws, "Assets", assets, fmt["date"], fmt["bn"])
+    source_rows = dict(sources(flows, rates, assets))
+    write_levels(rate_ws, "Rate", rates, fmt["date"], fmt["rate"],
+                 ["Source", source_rows["Policy rate"], source_rows["Citation"]], fmt)
+    write_levels(assets_ws, "Assets", assets, fmt["date"], fmt["bn"],
+                 ["Source", source_rows["MMF assets"], source_rows["Citation"]], fmt)
     write_dashboard(dashboard, categories, len(flows), len(rates), len(assets), fmt,
                     sources(flows, rates, assets))
     write_conf(conf_ws, fmt)
@@ -174,7 +180,7 @@ def write_draft(path: Path) -> None:
 
 
 def write_flows(ws, categories: list[str], rows, fmt) -> None:
-    """``Week ending`` + one column per category; a visible comment says it is sample data."""
+    """``Week ending`` + one column per category; a note to the right says it is sample data."""
     ws.write_row(0, 0, ["Week ending", *categories], fmt["bold"])
     for r, (week, values) in enumerate(rows, start=1):
         ws.write_datetime(r, 0, week, fmt["date"])
@@ -184,19 +190,27 @@ def write_flows(ws, categories: list[str], rows, fmt) -> None:
     ws.set_column(0, 0, 12)
     ws.set_column(1, len(categories), 13)
     ws.freeze_panes(1, 1)
-    ws.write_comment(0, 0, "SAMPLE DATA: invented weekly net flows in $bn (positive = inflow), "
-                     "not real fund flows. Made by workbook/make_sample_flows.py. Replace with "
-                     "your own data (same layout) and refresh.",
-                     {"visible": True, "x_scale": 2.2, "y_scale": 1.6, "author": "xlflows"})
+    # Row 1 is the header (every non-empty header after A is a category), so the label sits in
+    # row 2, after a blank column: data.py reads only columns with a header.
+    note = len(categories) + 2
+    ws.write(1, note, "SAMPLE DATA", fmt["alarm"])
+    ws.write(2, note, "Invented weekly net flows in $bn (positive = inflow), not real fund flows; "
+             "made by workbook/make_sample_flows.py. Replace them with your own data in the same "
+             "layout (Week ending, one column per category) and refresh.", fmt["note"])
+    ws.set_column(note, note, 60)
+    ws.set_row(2, 60)
 
 
-def write_levels(ws, label: str, rows, date_format, number_format) -> None:
-    """``Date`` + ``label`` columns."""
+def write_levels(ws, label: str, rows, date_format, number_format, notes: list[str], fmt) -> None:
+    """``Date`` + ``label`` columns; the source notes in column D (data.py reads A:B only)."""
     ws.write_row(0, 0, ["Date", label])
     for r, (day, value) in enumerate(rows, start=1):
         ws.write_datetime(r, 0, day, date_format)
         ws.write_number(r, 1, value, number_format)
+    for r, text in enumerate(notes):
+        ws.write(r, 3, text, fmt["bold"] if r == 0 else fmt["wrap"])
     ws.set_column(0, 1, 12)
+    ws.set_column(3, 3, 70)
     ws.freeze_panes(1, 0)
 
 
