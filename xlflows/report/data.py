@@ -1,0 +1,201 @@
+"""Read the report's data sheets from a SheetSource, in named steps, and cut them at the as-of date.
+
+Steps (each failure names its sheet and cell):
+
+1. ``sheet``   — the sheet exists (``Flows``, ``Policy rate``, ``MMF assets``);
+2. ``header``  — row 1 holds the expected headers (``Week ending`` + categories; ``Date``,
+   ``Rate``; ``Date``, ``Assets``), compared case- and space-insensitively;
+3. ``dates``   — the date column through :func:`xlflows.excel.convert.level_series` with
+   ``locate`` naming cells (``Flows!A17``);
+4. ``values``  — each category through :func:`xlflows.excel.convert.flow_series` (leading blanks:
+   a category that starts later), the levels through ``level_series``;
+5. ``cut``     — :meth:`ReportData.cut`: every series is cut at the as-of date before anything is
+   computed, and each source's last date used is recorded.
+
+Units: flows in $bn, the policy rate in percent, MMF assets in $bn, as they stand in the sheets.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+import pandas as pd
+from openpyxl.utils import get_column_letter
+
+from xlflows.errors import InputError, WorkbookError
+from xlflows.excel.convert import flow_series, level_series
+
+FLOWS_SHEET = "Flows"
+RATE_SHEET = "Policy rate"
+ASSETS_SHEET = "MMF assets"
+WEEK_HEADER = "Week ending"
+
+
+@dataclass
+class ReportData:
+    """The report's inputs, clean.
+
+    Attributes
+    ----------
+    flows : dict of str -> Series
+        Category header → weekly net flows in $bn on a DatetimeIndex (weeks ending), oldest first;
+        a category that starts later has a shorter series. Insertion order = column order.
+    columns : dict of str -> str
+        Category header → its column letter on ``Flows`` (for messages).
+    weeks : DatetimeIndex
+        Every week ending of ``Flows`` (sorted).
+    rate : Series
+        Policy rate in percent, by date.
+    assets : Series
+        MMF assets in $bn, by date (as dated in the sheet).
+    last_dates : dict of str -> Timestamp
+        Each source's last date (after :meth:`cut`: the last date used).
+    """
+
+    flows: dict[str, pd.Series]
+    columns: dict[str, str]
+    weeks: pd.DatetimeIndex
+    rate: pd.Series
+    assets: pd.Series
+    last_dates: dict[str, pd.Timestamp] = field(default_factory=dict)
+
+    def cut(self, as_of: pd.Timestamp) -> "ReportData":
+        """Every series up to and including ``as_of`` (a new object; nothing after it remains).
+
+        Raises
+        ------
+        WorkbookError
+            When ``as_of`` is before the first week of ``Flows``, or no policy rate or MMF asset
+            observation is on or before it.
+        """
+        as_of = pd.Timestamp(as_of).normalize()
+        weeks = self.weeks[self.weeks <= as_of]
+        if len(weeks) == 0:
+            raise WorkbookError(f"as of {as_of:%Y-%m-%d} is before the first week of "
+                                f"{FLOWS_SHEET} ({self.weeks[0]:%Y-%m-%d}); expected a later date")
+        flows = {name: s[s.index <= as_of] for name, s in self.flows.items()}
+        rate = self.rate[self.rate.index <= as_of]
+        assets = self.assets[self.assets.index <= as_of]
+        for label, series in ((RATE_SHEET, rate), (ASSETS_SHEET, assets)):
+            if len(series) == 0:
+                raise WorkbookError(f"{label}: no observation on or before the as-of date "
+                                    f"{as_of:%Y-%m-%d}; expected data that starts earlier")
+        last = {FLOWS_SHEET: weeks[-1], RATE_SHEET: rate.index[-1],
+                ASSETS_SHEET: assets.index[-1]}
+        return replace(self, flows=flows, weeks=weeks, rate=rate, assets=assets, last_dates=last)
+
+
+def _norm(text: object) -> str:
+    return " ".join(str(text).split()).lower() if text is not None else ""
+
+
+def _sheet_rows(source, sheet: str) -> list[list[object]]:
+    """Step ``sheet``: the sheet's rows, or a WorkbookError naming the missing sheet."""
+    if sheet not in source.sheet_names():
+        raise WorkbookError(f"the workbook has no '{sheet}' sheet; expected one with "
+                            f"{_expected(sheet)} in row 1")
+    rows = source.rows(sheet)
+    if not rows or not any(v is not None for v in rows[0]):
+        raise WorkbookError(f"{sheet}!A1 is blank; expected {_expected(sheet)} in row 1")
+    return rows
+
+
+def _expected(sheet: str) -> str:
+    return {FLOWS_SHEET: "'Week ending' and one column per category",
+            RATE_SHEET: "'Date' and 'Rate'", ASSETS_SHEET: "'Date' and 'Assets'"}[sheet]
+
+
+def _check_header(sheet: str, header: list[object], wanted: tuple[str, ...]) -> None:
+    """Step ``header``: row 1 starts with ``wanted``."""
+    for j, name in enumerate(wanted):
+        found = header[j] if j < len(header) else None
+        if _norm(found) != _norm(name):
+            shown = "blank" if found is None else f"'{found}'"
+            raise WorkbookError(f"{sheet}!{get_column_letter(j + 1)}1 is {shown}, expected "
+                                f"'{name}' ({_expected(sheet)} in row 1)")
+
+
+def _column(rows: list[list[object]], j: int) -> list[object]:
+    return [row[j] if j < len(row) else None for row in rows[1:]]
+
+
+def _trim(rows: list[list[object]]) -> list[list[object]]:
+    """Drop trailing rows that are blank everywhere (an oversized used range)."""
+    end = len(rows)
+    while end > 1 and all(v is None or (isinstance(v, str) and not v.strip()) for v in rows[end - 1]):
+        end -= 1
+    return rows[:end]
+
+
+def _converted(step, *args, **kwargs):
+    """Run a conversion step; its InputError (which already names the cell) becomes a
+    WorkbookError, since the problem is in the workbook, not in an argument."""
+    try:
+        return step(*args, **kwargs)
+    except InputError as exc:
+        raise WorkbookError(str(exc)) from None
+
+
+def read_flows(source) -> tuple[dict[str, pd.Series], dict[str, str], pd.DatetimeIndex]:
+    """``Flows``: week endings in column A, one category per non-empty header after it."""
+    rows = _trim(_sheet_rows(source, FLOWS_SHEET))
+    header = rows[0]
+    _check_header(FLOWS_SHEET, header, (WEEK_HEADER,))
+    categories = [(j, str(h).strip()) for j, h in enumerate(header) if j > 0
+                  and h is not None and str(h).strip()]
+    if not categories:
+        raise WorkbookError(f"{FLOWS_SHEET}!B1 is blank; expected category headers after "
+                            f"'{WEEK_HEADER}' (one column of weekly flows each)")
+    seen: dict[str, str] = {}
+    for j, name in categories:
+        key = name.lower()
+        if key in seen:
+            raise WorkbookError(f"{FLOWS_SHEET}!{get_column_letter(j + 1)}1 repeats the category "
+                                f"'{name}' ({FLOWS_SHEET}!{seen[key]}1); expected unique headers")
+        seen[key] = get_column_letter(j + 1)
+    if len(rows) < 2:
+        raise WorkbookError(f"{FLOWS_SHEET}!A2 is blank; expected weekly flows under the header")
+    dates = _column(rows, 0)
+    # Step "dates": every row with any value needs a valid, unique week ending in column A.
+    _converted(level_series, dates, [1.0] * len(dates), dates_name=WEEK_HEADER,
+               values_name=WEEK_HEADER, locate=lambda i: f"{FLOWS_SHEET}!A{i + 2}")
+    flows, columns = {}, {}
+    for j, name in categories:
+        letter = get_column_letter(j + 1)
+        fi = _converted(flow_series, _column(rows, j), dates, name=f"{name} flows",
+                        dates_name=WEEK_HEADER,
+                        locate=lambda i, letter=letter: f"{FLOWS_SHEET}!{letter}{i + 2}")
+        series = fi.series.astype(float)
+        series.name = name
+        flows[name] = series
+        columns[name] = letter
+    # The weeks of the report are those with at least one flow (dates typed ahead are ignored).
+    weeks = flows[categories[0][1]].index
+    for series in flows.values():
+        weeks = weeks.union(series.index)
+    return flows, columns, pd.DatetimeIndex(weeks)
+
+
+def read_levels(source, sheet: str, value_header: str) -> pd.Series:
+    """``Policy rate`` / ``MMF assets``: ``Date`` in column A, the level in column B."""
+    rows = _trim(_sheet_rows(source, sheet))
+    _check_header(sheet, rows[0], ("Date", value_header))
+    if len(rows) < 2:
+        raise WorkbookError(f"{sheet}!A2 is blank; expected dated values under the header")
+    dates, values = _column(rows, 0), _column(rows, 1)
+    names = dict(dates_name=f"{sheet} dates", values_name=f"{sheet} values")
+    # Dates first with placeholders for the values, so a bad date is named in column A ...
+    present = [None if v is None or (isinstance(v, str) and not v.strip()) else 1.0 for v in values]
+    _converted(level_series, dates, present, locate=lambda i: f"{sheet}!A{i + 2}", **names)
+    # ... then the values, named in column B.
+    series = _converted(level_series, dates, values, locate=lambda i: f"{sheet}!B{i + 2}", **names)
+    return series.astype(float)
+
+
+def read_report_data(source) -> ReportData:
+    """Steps 1–4 for the three data sheets → :class:`ReportData` (not yet cut)."""
+    flows, columns, weeks = read_flows(source)
+    rate = read_levels(source, RATE_SHEET, "Rate")
+    assets = read_levels(source, ASSETS_SHEET, "Assets")
+    last = {FLOWS_SHEET: weeks[-1], RATE_SHEET: rate.index[-1], ASSETS_SHEET: assets.index[-1]}
+    return ReportData(flows, columns, weeks, rate, assets, last)
