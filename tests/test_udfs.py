@@ -131,8 +131,12 @@ def test_streaks_table(date_form):
                                        D(2024, 2, 2)]
     assert [r[3] for r in got[1:]] == [C.INFLOW, C.OUTFLOW, C.FLAT, C.INFLOW]
     assert [r[4] for r in got[1:]] == [3.0, -1.0, 0.0, 3.0]
-    assert got[1][2] == 2 and abs(got[2][2]) == 1 and got[-1][2] == 1
-    assert got[-1][2] == udfs.flow_streak([1.0, 2.0, -1.0, 0.0, 3.0])
+    # Weeks is the run's length (>= 1); signed by its direction, the last row is FLOW_STREAK
+    assert [r[2] for r in got[1:]] == [2, 1, 1, 1]
+    sign = {C.INFLOW: 1, C.OUTFLOW: -1, C.FLAT: 0}
+    for flows in ([1.0, 2.0, -1.0, 0.0, 3.0], [1.0, -1.0, -2.0, -3.0, -4.0], [1.0, 0.0, 0.0]):
+        last = udfs.flow_streaks(_dates(date_form, days[:len(flows)]), flows)[-1]
+        assert last[2] * sign[last[3]] == udfs.flow_streak(flows)
     # min_weeks=2 keeps the 2-week inflow run only
     assert len(udfs.flow_streaks(_dates(date_form, days), [1.0, 2.0, -1.0, 0.0, 3.0], 2)) == 2
 
