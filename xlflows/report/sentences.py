@@ -97,6 +97,12 @@ def ordinal(n: int) -> str:
     return f"{n}{suffix}"
 
 
+def article(n: int) -> str:
+    """``a`` or ``an`` before the spoken ordinal: an 8th, an 11th, an 18th, an 80th; a 3rd."""
+    n = abs(int(n))
+    return "an" if str(n).startswith("8") or n in (11, 18) else "a"
+
+
 def month(date: pd.Timestamp) -> str:
     """``Mar 2022``."""
     return pd.Timestamp(date).strftime("%b %Y")
@@ -160,7 +166,7 @@ def first_in_clause(latest: float, first_in: int | None, streak: int,
     if first_in is None:
         return f"the first {word} since the data began ({month(data_start)})"
     if first_in == 1:
-        return f"a {ordinal(abs(streak))} straight week of {word}s"
+        return f"{article(streak)} {ordinal(abs(streak))} straight week of {word}s"
     return f"the first {word} in {plural(int(first_in), 'week')}"
 
 
@@ -191,7 +197,7 @@ def streak_clause(streak: int, previous_run: int | None = None) -> str:
         return "flat"
     word = direction_word(_sign(streak))
     if abs(streak) >= 2:
-        return f"a {ordinal(abs(streak))} straight week of {word}s"
+        return f"{article(streak)} {ordinal(abs(streak))} straight week of {word}s"
     if previous_run is None:
         return f"an {word}, the first week of data"
     if previous_run == 0:

@@ -1,0 +1,144 @@
+"""Flow-note sentences (SPEC §3): signs, zero, $bn/$tn, plurals, ordinals, first-in, records."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from xlflows.report import sentences as S
+
+M = "\u2212"  # the one minus sign
+JAN04 = pd.Timestamp("2004-01-07")
+
+
+@pytest.mark.parametrize("bn, text", [
+    (25.3, "+$25.3bn"),
+    (-31.0, f"{M}$31.0bn"),
+    (0.0, "$0.0bn"),
+    (-0.04, "$0.0bn"),          # rounds to 0.0 first: no −$0.0bn
+    (0.04, "$0.0bn"),
+    (-0.05, f"{M}$0.1bn"),      # half away from zero, like Excel's ROUND
+    (0.05, "+$0.1bn"),
+    (12.25, "+$12.3bn"),        # Python's round would give 12.2
+    (999.9, "+$999.9bn"),
+    (-999.94, f"{M}$999.9bn"),
+    (999.95, "+$1.00tn"),       # rounds to $1,000.0bn, so written in $tn
+    (1234.5, "+$1.23tn"),
+    (-2500.0, f"{M}$2.50tn"),
+], ids=lambda v: str(v))
+def test_money(bn, text):
+    assert S.money(bn) == text
+
+
+def test_money_level_has_no_plus():
+    assert S.money(4336.0, plus=False) == "$4.34tn"
+    assert S.money(563.2, plus=False) == "$563.2bn"
+
+
+@pytest.mark.parametrize("fraction, text", [
+    (0.254, "+25%"), (0.3513, "+35%"), (-0.04, f"{M}4%"), (0.004, "0%"), (-0.004, "0%"),
+    (0.125, "+13%"), (-0.125, f"{M}13%"), (0.0, "0%"),
+])
+def test_percent(fraction, text):
+    assert S.percent(fraction) == text
+
+
+@pytest.mark.parametrize("n, text", [
+    (1, "1st"), (2, "2nd"), (3, "3rd"), (4, "4th"), (10, "10th"), (11, "11th"), (12, "12th"),
+    (13, "13th"), (21, "21st"), (22, "22nd"), (23, "23rd"), (101, "101st"), (111, "111th"),
+    (112, "112th"),
+])
+def test_ordinal(n, text):
+    assert S.ordinal(n) == text
+
+
+@pytest.mark.parametrize("n, text", [(1, "1 week"), (2, "2 weeks"), (0, "0 weeks"),
+                                     (-1, "-1 week")])
+def test_plural(n, text):
+    assert S.plural(n, "week") == text
+
+
+def test_dates():
+    assert S.month(pd.Timestamp("2022-03-30")) == "Mar 2022"
+    assert S.day(pd.Timestamp("2023-12-13")) == "Dec 13"
+    assert S.day(pd.Timestamp("2023-12-03")) == "Dec 3"
+    assert S.quarter(pd.Timestamp("2020-12-31")) == "Q4 2020"
+
+
+@pytest.mark.parametrize("latest, first_in, streak, text", [
+    (-31.0, 8, -1, "the first outflow in 8 weeks"),
+    (12.0, 2, 1, "the first inflow in 2 weeks"),
+    (-5.0, 1, -3, "a 3rd straight week of outflows"),      # never "first outflow in 1 week"
+    (5.0, 1, 2, "a 2nd straight week of inflows"),
+    (5.0, 1, 11, "an 11th straight week of inflows"),
+    (5.0, 1, 8, "an 8th straight week of inflows"),
+    (-5.0, 1, -18, "an 18th straight week of outflows"),
+    (5.0, 1, 12, "a 12th straight week of inflows"),
+    (5.0, 1, 22, "a 22nd straight week of inflows"),
+    (-5.0, None, -1, "the first outflow since the data began (Jan 2004)"),
+    (0.0, 0, 0, "flat"),
+], ids=["first-outflow-in-8", "first-inflow-in-2", "3rd-straight", "2nd-straight",
+        "an-11th-straight", "an-8th", "an-18th", "a-12th", "22nd-straight", "first-on-record", "flat-week"])
+def test_first_in_clause(latest, first_in, streak, text):
+    assert S.first_in_clause(latest, first_in, streak, JAN04) == text
+
+
+@pytest.mark.parametrize("total, direction, since, weeks, text", [
+    (63.1, 1, pd.Timestamp("2022-03-30"), 8, "the biggest 8-week inflow since Mar 2022"),
+    (-40.0, -1, pd.Timestamp("2024-06-12"), 8, "the biggest 8-week outflow since Jun 2024"),
+    (25.3, 1, pd.Timestamp("2021-01-06"), 1, "the biggest weekly inflow since Jan 2021"),
+    (90.0, 1, None, 8, "the biggest 8-week inflow since the data began (Jan 2004)"),
+    (-90.0, -1, None, 4, "the biggest 4-week outflow since the data began (Jan 2004)"),
+    (0.0, 0, None, 8, "8-week flows net flat"),
+    (0.0, 0, None, 1, "flat"),
+], ids=["8w-inflow-since-Mar-2022", "8w-outflow", "weekly", "record-in", "record-out",
+        "flat-8w", "flat-1w"])
+def test_largest_since_clause(total, direction, since, weeks, text):
+    assert S.largest_since_clause(total, direction, since, weeks, JAN04) == text
+
+
+def test_note_sentences():
+    eq = S.join(S.fund_label("Equity"), S.week_clause(25.3, pd.Timestamp("2023-12-13")),
+                S.largest_since_clause(63.1, 1, pd.Timestamp("2022-03-30"), 8, JAN04))
+    assert eq == "Equity funds: +$25.3bn in the week to Dec 13, the biggest 8-week inflow since Mar 2022"
+    mm = S.join(S.fund_label("Money market"), S.money(-31.0),
+                S.first_in_clause(-31.0, 8, -1, JAN04))
+    assert mm == f"Money market funds: {M}$31.0bn, the first outflow in 8 weeks"
+    assert S.fund_label("Bond funds") == "Bond funds"
+
+
+def test_mmf_sentences():
+    assert S.mmf_growth_sentence(0.25, "not abnormally high", 0.33, 4) == (
+        "MMF assets +25% over the past year: not abnormally high vs the 33% average peak rise "
+        "of the previous 4 cycles")
+    assert S.mmf_growth_sentence(0.19, "not abnormally high", 0.3513, 1, latest_label="Q4 2020") == (
+        "MMF assets +19% in the year to Q4 2020, latest data: not abnormally high vs the 35% "
+        "average peak rise of the previous 1 cycle")
+    assert S.projection_sentence(14, pd.Timestamp("2024-09-26")) == (
+        "inflows peaked 14 months after the last hike on average \u2192 peak projected Sep 2024")
+    assert S.projection_sentence(1, pd.Timestamp("2024-08-26")).startswith(
+        "inflows peaked 1 month after")
+    assert S.projection_sentence(-2, pd.Timestamp("2023-05-26")).startswith(
+        "inflows peaked 2 months before the last hike")
+
+
+def test_streak_clause():
+    assert S.streak_clause(-3, -3) == "a 3rd straight week of outflows"
+    assert S.streak_clause(1, -4) == "an inflow after 4 weeks of outflows"
+    assert S.streak_clause(-1, 1) == "an outflow after 1 week of inflows"
+    assert S.streak_clause(1, 0) == "an inflow after a flat week"
+    assert S.streak_clause(0) == "flat"
+
+
+@given(st.floats(min_value=-5e4, max_value=5e4, allow_nan=False))
+def test_money_sign_follows_rounded_value(bn):
+    text = S.money(bn)
+    assert "-" not in text                       # never the ASCII hyphen
+    assert not text.startswith(f"{M}$0.0") and not text.startswith("+$0.0")
+    number = float(text.lstrip("+" + M).strip("$bntr").replace(",", ""))
+    if number == 0:
+        assert text == "$0.0bn"
+    else:
+        assert text[0] == ("+" if bn > 0 else M)
