@@ -352,3 +352,58 @@ def test_the_ordinary_module_is_untouched_by_the_harness(xl):
     ordinary = importlib.import_module("xlflows.udfs")
     assert ordinary is not xl.udfs
     assert not hasattr(ordinary.flow_streak, "__xlfunc__")
+
+
+# ------------------------------------------------------------------------------ all ten, COM-shaped
+
+RATE_DAYS = [dt.date(2021, 12, 31), dt.date(2022, 3, 31), dt.date(2022, 6, 30),
+             dt.date(2022, 9, 30), dt.date(2023, 3, 31)]
+RATE_LEVELS = [1.0, 1.25, 1.5, 2.0, 1.75]
+ASSET_DAYS = [dt.date(2020 + (m + 11) // 12, (m + 11) % 12 + 1, 1) for m in range(0, 42, 3)]
+ASSET_LEVELS = [100.0] * 5 + [105.0, 110.0, 120.0, 125.0, 140.0, 130.0, 132.0, 135.0, 140.0]
+
+
+def _com_calls():
+    """(udf name, COM arguments with good data, index of the argument to spoil, expected start)."""
+    weeks, flows = com_column(WEEKS), com_column(FLOWS)
+    return [
+        ("flow_streak", [flows, MISSING], 0, [[30]]),          # all 30 weeks are inflows
+        ("flow_first_in", [flows, weeks], 0, [[1]]),
+        ("flow_largest_since", [weeks, flows, 8.0], 1, None),
+        ("flow_rolling", [flows, 8.0, weeks], 0, None),
+        ("flow_streaks", [weeks, flows, MISSING], 1, [list(C.STREAK_COLUMNS)]),
+        ("hike_cycles", [com_column(RATE_DAYS), com_column(RATE_LEVELS), MISSING, MISSING,
+                         MISSING], 1, [list(C.CYCLE_COLUMNS)]),
+        ("cycle_inflows", [com_column(RATE_DAYS), com_column(RATE_LEVELS),
+                           com_column(ASSET_DAYS), com_column(ASSET_LEVELS), MISSING, MISSING,
+                           MISSING, MISSING], 3, None),
+        ("peak_projection", [_com(dt.date(2023, 7, 26)), com_row([9.0, 13.0, 15.0, 19.0])], 1,
+         None),
+        ("asset_growth", [com_column(ASSET_DAYS), com_column(ASSET_LEVELS),
+                          _com(dt.date(2022, 1, 1)), MISSING, MISSING], 1, None),
+        ("abnormality", [0.25, com_column([0.30, 0.35, 0.32, 0.35]), MISSING, MISSING], 1,
+         [["Verdict", C.NOT_ABNORMALLY_HIGH]]),
+    ]
+
+
+@pytest.mark.parametrize("name, args, spoil, head", _com_calls(), ids=lambda v: v
+                         if isinstance(v, str) else "")
+def test_every_udf_round_trips_com_values_and_refuses_an_error_cell(xl, name, args, spoil, head):
+    func = getattr(xl.udfs, name)
+    good = call_like_excel(xl, func, *args)
+    assert isinstance(good, list) and good and all(isinstance(r, list) for r in good)
+    flat_cells = [v for row in good for v in row]
+    assert not any(isinstance(v, str) and v.startswith(CELL_PREFIX) for v in flat_cells), good
+    if head is not None:
+        assert good[:len(head)] == head
+    # the same call with #N/A (COM integer) in the spoilt range's second cell
+    spoilt = list(args)
+    cells = [list(row) for row in spoilt[spoil]]
+    if len(cells) == 1:
+        cells[0][1] = -2146826246
+    else:
+        cells[1][0] = -2146826246
+    spoilt[spoil] = tuple(tuple(row) for row in cells)
+    bad = call_like_excel(xl, func, *spoilt)
+    assert len(bad) == 1 and len(bad[0]) == 1
+    assert bad[0][0].startswith(CELL_PREFIX) and "is #N/A, expected a number" in bad[0][0]
