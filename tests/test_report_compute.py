@@ -1,0 +1,328 @@
+"""plan_refresh end to end on an in-memory SheetSource: the shipped data, hand-checked values.
+
+The fake source holds the three data sheets built from ../shared/data (policy rate = DFEDTAR then
+DFEDTARU; MMF assets = MMMFFAQ027S / 1000, re-dated from the quarter's first day to its end) and
+workbook/sample_flows.csv, plus a Report laid by install_template. Plans are applied to it with a
+naive loop, as the engines do, so successive refreshes can be tested.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from openpyxl import Workbook
+
+from xlflows.errors import WorkbookError
+from xlflows.report.compute import plan_refresh
+from xlflows.report.template import (TEMPLATE_SHEET, install_template, split_cell)
+
+HERE = Path(__file__).resolve()
+DATA = HERE.parents[1].parent / "shared" / "data"
+SAMPLE = HERE.parents[1] / "workbook" / "sample_flows.csv"
+M = "\u2212"
+
+
+def _data_sheets() -> dict[str, list[list[object]]]:
+    rate = []
+    for name in ("DFEDTAR.csv", "DFEDTARU.csv"):
+        with open(DATA / name) as f:
+            rows = list(csv.reader(f))[1:]
+        rate += [[dt.datetime.fromisoformat(d), float(v)] for d, v in rows if v not in ("", ".")]
+    with open(DATA / "MMMFFAQ027S.csv") as f:
+        rows = list(csv.reader(f))[1:]
+    assets = [[(pd.Timestamp(d) + pd.offsets.QuarterEnd(0)).to_pydatetime(), float(v) / 1000]
+              for d, v in rows]
+    with open(SAMPLE) as f:
+        rows = list(csv.reader(f))
+    flows = [rows[0]] + [[dt.datetime.fromisoformat(r[0])] + [float(x) if x else None
+                                                              for x in r[1:]] for r in rows[1:]]
+    return {"Flows": flows, "Policy rate": [["Date", "Rate"]] + rate,
+            "MMF assets": [["Date", "Assets"]] + assets}
+
+
+_SHEETS = None
+
+
+class FakeSource:
+    """SheetSource over lists of rows; :meth:`apply` writes a plan the way the engines do."""
+
+    def __init__(self, sheets, names):
+        self.sheets = {k: [list(r) for r in v] for k, v in sheets.items()}
+        self.names = dict(names)
+
+    def sheet_names(self):
+        return list(self.sheets)
+
+    def rows(self, sheet):
+        return [list(r) for r in self.sheets[sheet]]
+
+    def named_cell(self, name):
+        return self.names.get(name)
+
+    def get(self, sheet, ref):
+        r, c = split_cell(ref)
+        rows = self.sheets[sheet]
+        return rows[r - 1][c - 1] if r - 1 < len(rows) and c - 1 < len(rows[r - 1]) else None
+
+    def set(self, sheet, ref, value):
+        r, c = split_cell(ref)
+        rows = self.sheets.setdefault(sheet, [])
+        while len(rows) < r:
+            rows.append([])
+        while len(rows[r - 1]) < c:
+            rows[r - 1].append(None)
+        rows[r - 1][c - 1] = value
+
+    def apply(self, plan):
+        for name in plan.hidden_sheets:
+            self.sheets.setdefault(name, [])
+        for w in plan.writes:
+            self.set(w.sheet, w.cell, w.value)
+        return plan
+
+
+def make_source(flows_rows=None) -> FakeSource:
+    global _SHEETS
+    if _SHEETS is None:
+        _SHEETS = _data_sheets()
+    sheets = dict(_SHEETS)
+    if flows_rows is not None:
+        sheets["Flows"] = flows_rows
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Report"
+    install_template(wb, ws, [h for h in sheets["Flows"][0][1:] if h])
+    report = [list(r) for r in ws.iter_rows(min_row=1, max_row=ws.max_row, max_col=ws.max_column,
+                                            values_only=True)]
+    names = {}
+    for key, dn in wb.defined_names.items():
+        sheet, ref = list(dn.destinations)[0]
+        names[key] = (sheet, ref.replace("$", ""))
+    return FakeSource({"Report": report, **sheets}, names)
+
+
+@pytest.fixture
+def src():
+    return make_source()
+
+
+def refreshed(src, **kw):
+    return src.apply(plan_refresh(src, **kw))
+
+
+def report_text(src):
+    return [v for row in src.sheets["Report"] for v in row if isinstance(v, str)]
+
+
+# --------------------------------------------------------------------------- the flow note
+def test_latest_week_reproduces_the_note(src):
+    plan = refreshed(src)
+    texts = report_text(src)
+    # Equity: last 8 weeks 3.1+6.4+2.2+8.9+4.7+5.5+7.0+25.3 = 63.1; the most recent earlier
+    # 8-week window at least that large ends 2022-03-30 (74.0).
+    assert ("Equity funds: +$25.3bn in the week to Nov 12, the biggest 8-week inflow since "
+            "Mar 2022") in texts
+    # Money market: outflow 2025-09-17 (-12.4), seven inflows, then -31.0 -> first in 8 weeks.
+    assert f"Money market funds: {M}$31.0bn in the week to Nov 12, the first outflow in 8 weeks" \
+        in texts
+    assert plan.as_of == dt.datetime(2025, 11, 12)
+    assert not [t for t in texts if "{{" in t or "unknown placeholder" in t]
+
+
+def test_table_values(src):
+    refreshed(src)
+    row = next(r for r in src.sheets["Report"] if r and r[0] == "Equity")
+    # Category, week, latest, streak, first-in, 8-week total, since (8w), since (1w)
+    assert row[:7] == ["Equity", dt.datetime(2025, 11, 12), 25.3, 11, 1, 63.1,
+                       dt.datetime(2022, 3, 30)]
+    assert row[7] == "record"      # no earlier week reached +25.3
+    mm = next(r for r in src.sheets["Report"] if r and r[0] == "Money market")
+    assert mm[2:5] == [-31.0, -1, 8]
+
+
+def test_cycles_and_mmf(src):
+    refreshed(src)
+    texts = report_text(src)
+    # previous 4 cycles with asset data: 1994-95, 1999-2000, 2004-06, 2015-18; months after the
+    # last hike to the peak of YoY growth 13, 16, 21, 18 -> average 17; current cycle's last hike
+    # 2023-07-27 (DFEDTARU moves the day after the FOMC) + 17 months = 2024-12-27 -> Dec 2024.
+    assert ("Money-market cycles: inflows peaked 17 months after the last hike on average "
+            "\u2192 peak projected Dec 2024") in texts
+    # YoY at 2020-12-31: 4336.026 / 3634.334 (2019-12-31) - 1 = +19.3%; peaks 2015-18 cycle:
+    # 2020-06-30 4635.9 / 3205.9 - 1 = 44.6%; mean of 28.4, 25.1, 42.4, 44.6 = 35.1%.
+    assert ("MMF assets +19% in the year to Q4 2020, latest data: not abnormally high vs the 35% "
+            "average peak rise of the previous 4 cycles") in texts
+    table_top = next(i for i, r in enumerate(src.sheets["Report"]) if r and r[0] == "First hike")
+    rows = src.sheets["Report"][table_top:table_top + 6]
+    assert [r[0] for r in rows[1:5]] == [dt.datetime(1994, 2, 4), dt.datetime(1999, 6, 30),
+                                         dt.datetime(2004, 6, 30), dt.datetime(2015, 12, 16)]
+    assert [r[3] for r in rows[1:5]] == [13, 16, 21, 18]
+    assert rows[4][4] == pytest.approx(0.4461)
+    assert rows[5][0] == "Average of 4 cycles" and rows[5][3] == 17.0
+
+
+# --------------------------------------------------------------------------- as-of cut
+def test_as_of_in_the_middle_cuts_everything(src):
+    plan = refreshed(src, as_of="2019-06-30")
+    assert plan.as_of == dt.datetime(2019, 6, 26)          # the Wednesday on or before
+    limit = dt.datetime(2019, 6, 30)
+    projected = {w.cell for w in plan.writes if w.number_format == "mmm yyyy"
+                 and isinstance(w.value, dt.datetime) and w.value > limit}
+    late = [(w.cell, w.value) for w in plan.writes if w.sheet == "Report"
+            and isinstance(w.value, dt.datetime) and w.value > limit]
+    # the only date after the as-of date is the projected peak (a projection by design)
+    assert len(late) == 1 and late[0][0] in projected
+    texts = report_text(src)
+    # the 2015-18 cycle had no cut by 2019-06-30 (first cut 2019-08-01): it is the current one
+    # (last hike 2018-12-20), and the previous four with asset data are 1988-89 .. 2004-06.
+    table_top = next(i for i, r in enumerate(src.sheets["Report"]) if r and r[0] == "First hike")
+    firsts = [r[0] for r in src.sheets["Report"][table_top + 1:table_top + 5]]
+    assert firsts[-1] == dt.datetime(2004, 6, 30) and firsts[0].year == 1988
+    assert any(t.startswith("MMF assets") and "over the past year" in t for t in texts)
+    assert any("as of = 2019-06-30, from the command line" in t for t in texts)
+    flows_block = [r for r in src.sheets["Report"] if len(r) > 19 and isinstance(r[19], dt.datetime)]
+    assert max(r[19] for r in flows_block) == dt.datetime(2019, 6, 26)
+
+
+def test_as_of_before_the_data_is_refused(src):
+    with pytest.raises(WorkbookError, match="before the first week of Flows"):
+        plan_refresh(src, as_of="2003-01-01")
+
+
+# --------------------------------------------------------------------------- settings
+def test_settings_cells_and_overrides(src):
+    weeks_cell = src.names["XLFLOWS_WEEKS"][1]
+    src.set("Report", weeks_cell, 4)
+    plan = refreshed(src)
+    assert any("weeks = 4, from the workbook" in line for line in plan.summary)
+    plan = refreshed(src, weeks=12, cycles=2)
+    assert any("weeks = 12, from the command line; cycles = 2, from the command line" in line
+               for line in plan.summary)
+    assert src.get("Report", weeks_cell) == 4                 # the cell is not rewritten
+    assert not [w for w in plan.writes if w.sheet == "Report" and w.cell == weeks_cell]
+    assert "12-week total" in report_text(src)
+
+
+@pytest.mark.parametrize("value, found", [("abc", "'abc'"), (0, "0"), (2.5, "2.5"),
+                                          (True, "True")])
+def test_bad_setting_names_the_cell(src, value, found):
+    cell = src.names["XLFLOWS_CYCLES"][1]
+    src.set("Report", cell, value)
+    with pytest.raises(WorkbookError, match=rf"Report!{cell} \(previous cycles\) is {found}, "
+                                            r"expected a whole number from 1 to 20"):
+        plan_refresh(src)
+
+
+def test_bad_as_of_cell(src):
+    cell = src.names["XLFLOWS_AS_OF"][1]
+    src.set("Report", cell, "next week")
+    with pytest.raises(WorkbookError, match=rf"Report!{cell}"):
+        plan_refresh(src)
+
+
+# --------------------------------------------------------------------------- template store
+def test_block_shrink_clears_the_old_extent(src):
+    refreshed(src, cycles=4)
+    top = next(i for i, r in enumerate(src.sheets["Report"]) if r and r[0] == "First hike") + 1
+    assert src.sheets["Report"][top + 4][0] == "Average of 4 cycles"
+    refreshed(src, cycles=2)
+    rows = src.sheets["Report"]
+    assert rows[top + 2][0] == "Average of 2 cycles"
+    # `top` is the header's row number; the old rows top+4 (cycle 4) and top+5 (average) are
+    # cleared in A:E (0-based indexes top+3, top+4)
+    for i in (top + 3, top + 4):
+        assert rows[i][:5] == [None] * 5
+    stored = {r[0]: r[2] for r in src.sheets[TEMPLATE_SHEET][1:] if r and r[0]}
+    anchor = f"A{top}"
+    assert stored[anchor] == f"A{top}:E{top + 3}"
+
+
+def test_new_placeholder_is_captured_and_survives(src):
+    refreshed(src)
+    src.set("Report", "A4", "Equity {{ equity.latest }} over the week, {{ weeks }}-week look-back")
+    plan = refreshed(src)
+    assert any("captured from A4" in line for line in plan.summary)
+    assert src.get("Report", "A4") == "Equity +$25.3bn over the week, 8-week look-back"
+    refreshed(src, weeks=4)                          # the cell now holds a value; still refreshed
+    assert src.get("Report", "A4") == "Equity +$25.3bn over the week, 4-week look-back"
+
+
+def test_emptied_cell_is_released(src):
+    refreshed(src)
+    src.set("Report", "A4", "{{ as_of }}")
+    refreshed(src)
+    assert src.get("Report", "A4") == dt.datetime(2025, 11, 12)
+    src.set("Report", "A4", None)
+    plan = refreshed(src)
+    assert src.get("Report", "A4") is None
+    assert any("released" in line and "A4" in line for line in plan.summary)
+
+
+def test_unknown_placeholder_shows_a_marker(src):
+    src.set("Report", "A4", "{{ eqity.latest }}")
+    plan = refreshed(src)
+    assert src.get("Report", "A4") == "[unknown placeholder: eqity.latest]"
+    assert any("Report!A4: unknown placeholder {{ eqity.latest }}; did you mean equity.latest"
+               in line for line in plan.summary)
+
+
+def test_table_may_not_spill_over_another_template_cell(src):
+    top = next(i for i, r in enumerate(src.sheets["Report"]) if r and r[0] == "{{ cycles.table }}")
+    src.set("Report", f"B{top + 3}", "{{ as_of }}")
+    with pytest.raises(WorkbookError, match=rf"would overwrite Report!B{top + 3}"):
+        plan_refresh(src)
+
+
+def test_second_refresh_is_identical(src):
+    first = refreshed(src)
+    second = refreshed(src)
+    assert first.writes == second.writes
+
+
+# --------------------------------------------------------------------------- bad data sheets
+def test_missing_sheet(src):
+    del src.sheets["MMF assets"]
+    with pytest.raises(WorkbookError, match="no 'MMF assets' sheet"):
+        plan_refresh(src)
+
+
+def test_wrong_header_names_the_cell(src):
+    src.sheets["Policy rate"][0] = ["Date", "Level"]
+    with pytest.raises(WorkbookError, match=r"Policy rate!B1 is 'Level', expected 'Rate'"):
+        plan_refresh(src)
+
+
+def test_text_in_flows_names_the_cell(src):
+    src.sheets["Flows"][16][3] = "n/a"        # row 17, column D = Money market
+    with pytest.raises(WorkbookError, match=r"Money market flows: Flows!D17 is"):
+        plan_refresh(src)
+
+
+def test_bad_date_names_column_a(src):
+    src.sheets["MMF assets"][9][0] = "#N/A"
+    with pytest.raises(WorkbookError, match=r"MMF assets!A10 is #N/A"):
+        plan_refresh(src)
+
+
+def test_bad_level_names_column_b(src):
+    src.sheets["MMF assets"][9][1] = "#VALUE!"
+    with pytest.raises(WorkbookError, match=r"MMF assets!B10 is #VALUE!"):
+        plan_refresh(src)
+
+
+def test_category_slug_collision():
+    sheets = _data_sheets()
+    flows = [list(r) for r in sheets["Flows"]]
+    flows[0][4] = "Money-market"               # slug money_market, like column D
+    with pytest.raises(WorkbookError, match=r"Flows!E1 is 'Money-market'.*also that of "
+                                            "'Money market'"):
+        plan_refresh(make_source(flows))
+
+
+def test_report_holds_values_only(src):
+    plan = refreshed(src)
+    assert not [w for w in plan.writes if isinstance(w.value, str) and w.value.startswith("=")]
