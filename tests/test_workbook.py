@@ -326,11 +326,17 @@ def test_refresh_button_calls_sample_call_over_h1_j3(shipped, shipped_parts):
     assert all(report[ref].value is None for ref in ("H1", "I1", "J1", "H2", "J3"))
 
 
-def test_charts_present(shipped_parts):
-    charts = [name for name in shipped_parts if re.fullmatch(r"xl/charts/chart\d+\.xml", name)]
+def test_charts_present(shipped, shipped_parts):
+    """Native charts on the Report, reading Report cells only, with visible axes."""
+    charts = sorted(n for n in shipped_parts if re.fullmatch(r"xl/charts/chart\d+\.xml", n))
     assert len(charts) >= 2
-    kinds = b"".join(shipped_parts[name] for name in charts)
-    assert b"<c:delete val=\"0\"" in kinds or b"<c:delete val=\"0\" />" in kinds
+    for name in charts:
+        xml = shipped_parts[name].decode()
+        refs = re.findall(r"<f>([^<]*)</f>", xml)
+        assert refs and all(ref.startswith("'Report'!") for ref in refs), name
+        assert re.search(r"<(barChart|lineChart|areaChart)>", xml), name
+        assert xml.count('<delete val="0"') >= 2, name            # Excel hides axes without it
+    assert len(shipped["Report"]._charts) == len(charts)          # charts are not added twice
 
 
 def test_xlwings_conf_sheet(shipped):

@@ -243,6 +243,24 @@ def restore_parts(parts: dict[str, bytes], scan: PackageScan, out_sheets: dict[s
         parts["[Content_Types].xml"] = types.replace("</Types>", override + "</Types>").encode("utf-8")
 
 
+def canonical_content_types(parts: dict[str, bytes]) -> None:
+    """Sort ``[Content_Types].xml``'s Default and Override entries (openpyxl's order varies)."""
+    name = "[Content_Types].xml"
+    text = parts[name].decode("utf-8")
+    entries = re.findall(r"<(?:Default|Override)\b[^>]*/>", text)
+    if not entries:
+        return
+    start = text.index(entries[0])
+    end = max(text.index(entry) + len(entry) for entry in entries)
+    body = text[start:end]
+    for entry in entries:
+        body = body.replace(entry, "", 1)
+    if body.strip():
+        return  # something else between the entries: leave the part as it is
+    ordered = sorted(entries, key=lambda e: (not e.startswith("<Default"), e))
+    parts[name] = (text[:start] + "".join(ordered) + text[end:]).encode("utf-8")
+
+
 def write_zip(parts: dict[str, bytes], path: Path) -> None:
     """Write parts to a new zip: ``[Content_Types].xml`` first, the rest sorted, fixed times.
 

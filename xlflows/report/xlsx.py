@@ -33,6 +33,9 @@ from typing import Callable, Iterator
 
 import openpyxl
 from openpyxl.cell.cell import MergedCell
+from openpyxl.styles.cell_style import StyleArray
+from openpyxl.styles.numbers import BUILTIN_FORMATS_MAX_SIZE, BUILTIN_FORMATS_REVERSE
+from openpyxl.utils.indexed_list import IndexedList
 from openpyxl.worksheet.formula import ArrayFormula, DataTableFormula
 from openpyxl.writer.excel import ExcelWriter
 
@@ -308,6 +311,7 @@ def save_workbook(wb, scan: ooxml.PackageScan, target: Path, *, modified: dt.dat
     """
     timings = timings or Timings()
     with timings.step("save"):
+        _reload_stable(wb)
         wb.properties.modified = modified
         if wb.properties.creator is None:
             # openpyxl reads a missing creator as "openpyxl": write that now, so that the next
@@ -324,12 +328,57 @@ def save_workbook(wb, scan: ooxml.PackageScan, target: Path, *, modified: dt.dat
         parts = collector.parts
         out_sheets = {ws.path.lstrip("/"): ws.title for ws in wb.worksheets}
         ooxml.restore_parts(parts, scan, out_sheets)
+        ooxml.canonical_content_types(parts)
         ooxml.core_modified(parts, modified.strftime("%Y-%m-%dT%H:%M:%SZ"))
         losses = list(scan.losses) + ooxml.dropped_parts(scan, parts)
         if losses and not allow_losses:
             raise WorkbookError(_loss_message(target.name, losses))
         _write_atomically(parts, target)
     return losses
+
+
+def _reload_stable(wb) -> None:
+    """Put the workbook in the form openpyxl gives when it reads the file back.
+
+    Saving that form, loading it and saving again gives the same bytes, so a refresh of a file
+    xlflows wrote changes nothing. openpyxl reorders custom number formats by first use when it
+    reads a file (and re-indexes cell formats in place, which makes it append duplicate cell
+    formats on the next save), and it does not read back a chart's ``style``. Here the number
+    formats are put in first-use order now, unused ones dropped, duplicate cell formats merged,
+    and chart styles cleared.
+    """
+    for ws in wb.worksheets:
+        for chart in getattr(ws, "_charts", []):
+            chart.style = None
+
+    old_formats = list(wb._number_formats)
+    formats = IndexedList()
+
+    def new_id(old: int) -> int:
+        if old < BUILTIN_FORMATS_MAX_SIZE:
+            return old
+        code = old_formats[old - BUILTIN_FORMATS_MAX_SIZE]
+        if code in BUILTIN_FORMATS_REVERSE:
+            return BUILTIN_FORMATS_REVERSE[code]
+        return formats.add(code) + BUILTIN_FORMATS_MAX_SIZE
+
+    cells = [cell for ws in wb.worksheets for cell in ws._cells.values() if cell._style is not None]
+    registered = list(wb._cell_styles) + [cell._style for cell in cells]
+    remap: dict[int, int] = {}
+    styles = IndexedList()
+    for array in registered:
+        if array.numFmtId not in remap:
+            remap[array.numFmtId] = new_id(array.numFmtId)
+        copy = StyleArray(array)
+        copy.numFmtId = remap[array.numFmtId]
+        styles.add(copy)
+    for cell in cells:
+        if remap[cell._style.numFmtId] != cell._style.numFmtId:
+            copy = StyleArray(cell._style)
+            copy.numFmtId = remap[cell._style.numFmtId]
+            cell._style = copy
+    wb._number_formats = formats
+    wb._cell_styles = styles
 
 
 def _write_atomically(parts: dict[str, bytes], target: Path) -> None:
