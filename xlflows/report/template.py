@@ -159,6 +159,10 @@ def split_cell(ref: str) -> tuple[int, int]:
     return row, column_index_from_string(letters)
 
 
+def _is_cell(ref: str) -> bool:
+    return re.fullmatch(r"[A-Z]{1,3}[1-9][0-9]{0,6}", ref) is not None
+
+
 def cell_ref(row: int, col: int) -> str:
     """``(7, 2)`` → ``"B7"``."""
     return f"{get_column_letter(col)}{row}"
@@ -221,11 +225,13 @@ def read_template(report_rows: list[list[object]], stored_rows: list[list[object
             raise WorkbookError(f"{TEMPLATE_SHEET}!A{i}: expected a Report cell such as B7 in "
                                 f"column A and its template text in column B; delete the row "
                                 "or fix it")
-        try:
-            split_cell(ref.strip())
-        except (ValueError, TypeError):
+        if not _is_cell(ref.strip()):
             raise WorkbookError(f"{TEMPLATE_SHEET}!A{i} is '{ref}', expected a Report cell "
-                                "such as B7") from None
+                                "such as B7")
+        if isinstance(extent, str) and extent and not all(
+                _is_cell(part) for part in extent.split(":", 1)):
+            raise WorkbookError(f"{TEMPLATE_SHEET}!C{i} is '{extent}', expected the cells last "
+                                "written, such as B7 or B7:D9 (or blank)")
         stored[ref.strip()] = TemplateCell(ref.strip(), text,
                                            extent if isinstance(extent, str) and extent else None)
     captured, released = [], []
