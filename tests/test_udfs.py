@@ -12,7 +12,7 @@ import datetime as dt
 
 import pytest
 
-from conftest import SHAPES, weekly
+from conftest import weekly
 from xlflows import udfs
 from xlflows.core import constants as C
 from xlflows.errors import CELL_PREFIX

@@ -76,6 +76,11 @@ def error_name(value: object) -> str | None:
     return None
 
 
+def com_error_mask(values: np.ndarray) -> np.ndarray:
+    """Mask of floats that are raw COM error codes (whole numbers in the error range)."""
+    return (values >= COM_ERROR_MIN) & (values <= COM_ERROR_MAX) & (values == np.floor(values))
+
+
 # --------------------------------------------------------------------------------------------
 # Step 1: shape
 # --------------------------------------------------------------------------------------------
@@ -272,7 +277,7 @@ def read_numbers(cells: np.ndarray, name: str, locate: Locate = xd.default_locat
     if len(num):
         v = np.array(cells[num].tolist(), dtype=float)
         values[num] = v
-        com = (v >= COM_ERROR_MIN) & (v <= COM_ERROR_MAX) & (v == np.floor(v))
+        com = com_error_mask(v)
         bad[num] = com | ~np.isfinite(v)
 
     blank = kinds == BLANK
@@ -317,16 +322,13 @@ def read_dates(cells: np.ndarray, name: str, locate: Locate = xd.default_locate,
     num = np.flatnonzero(kinds == NUMBER)
     if len(num):
         serials = np.array(cells[num].tolist(), dtype=float)
-        com = (serials >= COM_ERROR_MIN) & (serials <= COM_ERROR_MAX) & (serials == np.floor(serials))
+        com = com_error_mask(serials)
         bad[num] = com
         ok = ~com
-        if ok.any():
-            # refuse out-of-range serials, but report an earlier bad cell of another kind first
-            first_bad_serial = _first_out_of_range(serials[ok])
-            if first_bad_serial is None:
-                days[num[ok]] = xd.serials_to_days(serials[ok])
-            else:
-                bad[num[ok][first_bad_serial]] = True
+        out_of_range = ok & xd.bad_serials(serials)
+        bad[num] |= out_of_range         # reported below, after any earlier bad cell
+        good = ok & ~out_of_range
+        days[num[good]] = xd.serials_to_days(serials[good])
     txt = np.flatnonzero(kinds == TEXT)
     if len(txt):
         parsed, ok = xd.parse_iso_many(cells[txt].tolist())
@@ -340,11 +342,6 @@ def read_dates(cells: np.ndarray, name: str, locate: Locate = xd.default_locate,
             xd.check_serials(np.array([float(cell)]), rows[k:k + 1], name, locate)
         raise InputError(f"{name}: {locate(int(rows[k]))} is {describe(cell)}, expected a date")
     return days.astype("datetime64[us]")
-
-
-def _first_out_of_range(serials: np.ndarray) -> int | None:
-    bad = ~np.isfinite(serials) | (serials < xd.FIRST_SERIAL) | (serials >= xd.LAST_SERIAL + 1)
-    return int(np.argmax(bad)) if bad.any() else None
 
 
 def _blank_mask(cells: np.ndarray, kinds: np.ndarray) -> np.ndarray:
@@ -403,7 +400,7 @@ def _refuse_errors(cells: np.ndarray, kinds: np.ndarray, name: str, locate: Loca
     num = np.flatnonzero(kinds == NUMBER)
     if len(num):
         v = np.array(cells[num].tolist(), dtype=float)
-        suspect[num] = (v >= COM_ERROR_MIN) & (v <= COM_ERROR_MAX)
+        suspect[num] = com_error_mask(v)
     txt = np.flatnonzero(kinds == TEXT)
     if len(txt):
         suspect[txt] = [t.lstrip().startswith("#") for t in cells[txt]]

@@ -100,9 +100,14 @@ def parse_iso_many(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
     return days, ~np.isnat(days)
 
 
+def bad_serials(serials: np.ndarray) -> np.ndarray:
+    """Mask of serials that name no date: below 61, after 9999-12-31, or not finite."""
+    return ~np.isfinite(serials) | (serials < FIRST_SERIAL) | (serials >= LAST_SERIAL + 1)
+
+
 def check_serials(serials: np.ndarray, rows: np.ndarray, name: str, locate: Locate) -> None:
     """Refuse serials Excel cannot mean unambiguously: below 61, beyond 9999-12-31, not finite."""
-    bad = ~np.isfinite(serials) | (serials < FIRST_SERIAL) | (serials >= LAST_SERIAL + 1)
+    bad = bad_serials(serials)
     if bad.any():
         k = int(np.argmax(bad))
         value = serials[k]
@@ -122,7 +127,7 @@ def _number_text(value: float) -> str:
 
 
 def to_datetime(value: pd.Timestamp | np.datetime64 | None) -> dt.datetime | None:
-    """A Timestamp (or NaT) -> naive ``datetime.datetime`` at midnight-preserving time, or None."""
+    """A Timestamp/datetime64 (or NaT) -> naive ``datetime.datetime`` for writing, or None."""
     if value is None or pd.isna(value):
         return None
     return pd.Timestamp(value).to_pydatetime()

@@ -22,6 +22,8 @@ from typing import Iterable, Sequence
 import numpy as np
 import pandas as pd
 
+from xlflows.excel import dates as xd
+
 #: What a missing value becomes in a returned array: a blank-looking empty text.
 BLANK = ""
 
@@ -31,8 +33,8 @@ def scalar(value: object) -> object:
     if value is None or value is pd.NaT:
         return BLANK
     if isinstance(value, (pd.Timestamp, np.datetime64)):
-        ts = pd.Timestamp(value)
-        return BLANK if pd.isna(ts) else ts.to_pydatetime()
+        written = xd.to_datetime(value)
+        return BLANK if written is None else written
     if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
         return dt.datetime(value.year, value.month, value.day)
     if isinstance(value, (bool, np.bool_)):
@@ -48,8 +50,7 @@ def column_values(values: Iterable | pd.Series | np.ndarray) -> list:
     """A 1-D array/Series -> a flat list of writable scalars, vectorised per dtype."""
     arr = values.to_numpy() if isinstance(values, (pd.Series, pd.Index)) else np.asarray(values)
     if arr.dtype.kind == "M":
-        return [BLANK if v is None else v for v in arr.astype("datetime64[us]").astype(object)
-                .tolist()]
+        return [BLANK if v is None else v for v in xd.days_to_datetimes(arr)]
     if arr.dtype.kind == "f":
         out = arr.astype(object)
         out[~np.isfinite(arr)] = BLANK
