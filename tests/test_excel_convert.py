@@ -452,3 +452,15 @@ def test_dated_flows_are_sorted_unique_and_positions_point_back(rows, form):
 
 def test_default_locate_is_one_based_rows():
     assert dates.default_locate(0) == "row 1"
+
+
+def test_duplicates_and_blanks_name_cells_when_the_report_passes_locate():
+    # the report reads Flows!A2:A5 / B2:B5: position i is row i + 2
+    cell = lambda i: f"Flows!A{i + 2}"  # noqa: E731
+    with pytest.raises(InputError, match=r"^dates: 2024-03-01 appears twice "
+                                         r"\(Flows!A2 and Flows!A4\)$"):
+        convert.flow_series([1.0, 2.0, 3.0], [MAR1, D(2024, 3, 8), MAR1], locate=cell)
+    with pytest.raises(InputError, match=r"^Money market: Flows!A3 is blank between values"):
+        convert.flow_series([1.0, None, 3.0], name="Money market", locate=cell)
+    with pytest.raises(InputError, match=r"^Week ending: Flows!A3 is text 'x', expected a date$"):
+        convert.level_series([MAR1, "x"], [1.0, 2.0], dates_name="Week ending", locate=cell)
