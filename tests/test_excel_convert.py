@@ -303,8 +303,10 @@ def test_level_series_refuses_duplicates_and_mismatched_lengths():
 
 # ------------------------------------------------------------------------------ scalars
 
-@pytest.mark.parametrize("value, expected", [(8, 8), (8.0, 8), ("8", 8), ([[8]], 8), (None, 1)],
-                         ids=["int", "whole float", "text", "1×1 range", "blank -> default"])
+@pytest.mark.parametrize("value, expected", [(8, 8), (8.0, 8), ("8", 8), ([[8]], 8), (None, 1),
+                                             (1, 1)],
+                         ids=["int", "whole float", "text", "1×1 range", "blank -> default",
+                              "boundary 1 accepted"])
 def test_to_int(value, expected):
     assert convert.to_int(value, "weeks", default=1, minimum=1) == expected
 
@@ -464,3 +466,9 @@ def test_duplicates_and_blanks_name_cells_when_the_report_passes_locate():
         convert.flow_series([1.0, None, 3.0], name="Money market", locate=cell)
     with pytest.raises(InputError, match=r"^Week ending: Flows!A3 is text 'x', expected a date$"):
         convert.level_series([MAR1, "x"], [1.0, 2.0], dates_name="Week ending", locate=cell)
+
+
+def test_to_number_minimum_is_inclusive():
+    assert convert.to_number(0, "min_rise_bp", minimum=0) == 0.0
+    with pytest.raises(InputError, match=r"^min_rise_bp: -0.5, expected a number of at least 0$"):
+        convert.to_number(-0.5, "min_rise_bp", minimum=0)
