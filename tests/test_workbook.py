@@ -506,3 +506,92 @@ def _plain(value):
     from openpyxl.worksheet.formula import ArrayFormula
 
     return (value.text, value.ref) if isinstance(value, ArrayFormula) else value
+
+
+# ============================================================================ the report's numbers
+# Worked by hand from workbook/sample_flows.csv (last rows) and the FRED files; cells are found by
+# their labels so the template's layout can move.
+
+
+def _row_of(ws, label: str) -> int:
+    rows = [c.row for c in ws["A"] if c.value == label]
+    assert rows, f"no Report row labelled {label!r}"
+    return rows[0]
+
+
+def _right_of(ws, label: str, offset: int = 1):
+    return ws.cell(row=_row_of(ws, label), column=1 + offset).value
+
+
+def test_headline_sentences(shipped):
+    text = [c.value for c in shipped["Report"]["A"] if isinstance(c.value, str)]
+    assert {
+        # Equity: +25.3 on 2025-11-12; 8-week total 3.1+6.4+2.2+8.9+4.7+5.5+7.0+25.3 = +63.1, the
+        # biggest since a window ending in Mar 2022
+        "Equity funds: +$25.3bn in the week to Nov 12, the biggest 8-week inflow since Mar 2022",
+        # Bond: -1.8; the previous outflow (-4.5 on Oct 8) is 5 rows back
+        "Bond funds: −$1.8bn in the week to Nov 12, the first outflow in 5 weeks",
+        # Money market: -31.0; the previous outflow (-12.4 on Sep 17) is 8 rows back
+        "Money market funds: −$31.0bn in the week to Nov 12, the first outflow in 8 weeks",
+        # MMF assets 4,336.003 (2020Q4) / 3,634.3.. (2019Q4) - 1 = +19.3%; cycles' peaks average
+        # (28.4 + 25.1 + 42.4 + 44.6) / 4 = 35.1%
+        "MMF assets +19% in the year to Q4 2020, latest data: not abnormally high vs the 35% "
+        "average peak rise of the previous 4 cycles",
+        # months 13, 16, 21, 18 -> 17; EDATE(2023-07-27, 17) = 2024-12-27
+        "Money-market cycles: inflows peaked 17 months after the last hike on average → peak "
+        "projected Dec 2024",
+    } <= set(text)
+    # one minus sign (U+2212) throughout, never an ASCII hyphen as a sign, never -$0.0bn
+    assert not any("-$" in t or "−$0.0bn" in t for t in text)
+
+
+@pytest.mark.parametrize("category, latest, streak, first_in, total", [
+    ("Equity", 25.3, 11, 1, 63.1),          # inflows every week since Sep 3: 11 weeks
+    ("Bond", -1.8, -1, 5, 4.7),             # -5.8+3.6-4.5+1.8+4.0+3.5+3.9-1.8 = 4.7
+    ("Money market", -31.0, -1, 8, 86.9),   # 20.0+13.2+31.6+13.2+17.4+20.7+1.8-31.0 = 86.9
+    ("Multi-asset", 1.9, 2, 1, -2.1),       # -0.5+2.1+0.0-1.1-0.9-4.1+0.5+1.9 = -2.1
+], ids=["equity +25.3, 11th straight inflow", "bond -1.8, first outflow in 5 weeks",
+        "money market -31.0, first outflow in 8 weeks", "multi-asset +1.9, 2nd straight inflow"])
+def test_flow_table(shipped, category, latest, streak, first_in, total):
+    ws = shipped["Report"]
+    row = [c.value for c in ws[_row_of(ws, category)]][:6]
+    assert row[1] == dt.datetime(2025, 11, 12)
+    assert row[2:5] == [pytest.approx(latest), streak, first_in]
+    assert row[5] == pytest.approx(total)
+
+
+def test_money_market_block(shipped):
+    ws = shipped["Report"]
+    fred = dict(_fred("MMMFFAQ027S.csv"))
+    q4_2020, q4_2019 = fred[dt.datetime(2020, 10, 1)] / 1000, fred[dt.datetime(2019, 10, 1)] / 1000
+    assert _right_of(ws, "MMF assets ($bn)") == pytest.approx(q4_2020, abs=0.05)
+    assert _right_of(ws, "Observation used") == dt.datetime(2020, 12, 31)     # quarter END
+    assert _right_of(ws, "Year-over-year growth") == pytest.approx(q4_2020 / q4_2019 - 1, abs=5e-5)
+    assert _right_of(ws, "Verdict") == "not abnormally high"
+    assert _right_of(ws, "Current cycle: last hike") == dt.datetime(2023, 7, 27)
+    assert _right_of(ws, "Average months, last hike to peak") == 17
+    assert _right_of(ws, "Projected peak of inflows") == dt.datetime(2024, 12, 27)
+
+
+def test_previous_cycles_table(shipped):
+    ws = shipped["Report"]
+    top = _row_of(ws, "First hike")
+    rows = [[c.value for c in ws[top + i]][:5] for i in range(1, 5)]
+    fred = dict((d, v / 1000) for d, v in _fred("MMMFFAQ027S.csv"))
+
+    def yoy(quarter_start, year_before):   # quarter-end levels, one year apart
+        return fred[quarter_start] / fred[year_before] - 1
+
+    expected = [
+        (dt.datetime(1994, 2, 4), dt.datetime(1995, 2, 1), dt.datetime(1996, 3, 31), 13,
+         yoy(dt.datetime(1996, 1, 1), dt.datetime(1995, 1, 1))),
+        (dt.datetime(1999, 6, 30), dt.datetime(2000, 5, 16), dt.datetime(2001, 9, 30), 16,
+         yoy(dt.datetime(2001, 7, 1), dt.datetime(2000, 7, 1))),
+        (dt.datetime(2004, 6, 30), dt.datetime(2006, 6, 29), dt.datetime(2008, 3, 31), 21,
+         yoy(dt.datetime(2008, 1, 1), dt.datetime(2007, 1, 1))),
+        (dt.datetime(2015, 12, 16), dt.datetime(2018, 12, 20), dt.datetime(2020, 6, 30), 18,
+         yoy(dt.datetime(2020, 4, 1), dt.datetime(2019, 4, 1))),
+    ]
+    for got, want in zip(rows, expected):
+        assert got[:4] == list(want[:4])
+        assert got[4] == pytest.approx(want[4], abs=5e-5)
