@@ -464,6 +464,7 @@ def install_template(wb, ws, categories: list[str]) -> None:
         ws.column_dimensions[col].width = width
 
     _put(ws, "A1", "Fund flows and money-market cash", font=_TITLE)
+    ws.row_dimensions[1].height = 24
     _put(ws, "A2", "Weekly flows to {{ as_of }}", font=Font(name="Calibri", size=11, bold=True))
     _put(ws, "A3", "{{ sources }}", font=_NOTE)
 
@@ -556,13 +557,12 @@ def _chart_blocks(ws, cats: list[str]) -> None:
     # Weekly flows: header + RECENT_WEEKS rows, Week ending + one column per category.
     _put(ws, cell_ref(2, col), "{{ flows.recent }}", font=_BODY)
     ws.column_dimensions[get_column_letter(col)].width = 12
-    for j in range(1, len(cats) + 1):
-        ws.column_dimensions[get_column_letter(col + j)].width = 11
-    # MMF assets: header + ASSET_QUARTERS rows: Quarter end, Assets, In a hiking cycle.
-    acol = col + len(cats) + 2
-    _put(ws, cell_ref(2, acol), "{{ mmf.chart }}", font=_BODY)
-    for j, width in enumerate((12, 11, 11)):
-        ws.column_dimensions[get_column_letter(acol + j)].width = width
+    for j, cat in enumerate(cats, start=1):
+        ws.column_dimensions[get_column_letter(col + j)].width = max(11, len(cat) + 2)
+    # MMF assets, under the weekly block (which may grow to the right when a category is
+    # added): header + ASSET_QUARTERS rows of Date, Assets, Hiking cycle.
+    arow = 2 + RECENT_WEEKS + 3
+    _put(ws, cell_ref(arow, col), "{{ mmf.chart }}", font=_BODY)
 
     flows = BarChart()
     flows.type = "col"
@@ -588,14 +588,15 @@ def _chart_blocks(ws, cats: list[str]) -> None:
     shade = BarChart()
     shade.type = "col"
     shade.gapWidth = 0
-    shade.add_data(Reference(ws, min_col=acol + 2, min_row=2, max_row=2 + ASSET_QUARTERS),
+    last = arow + ASSET_QUARTERS
+    shade.add_data(Reference(ws, min_col=col + 2, min_row=arow, max_row=last),
                    titles_from_data=True)
-    shade.set_categories(Reference(ws, min_col=acol, min_row=3, max_row=2 + ASSET_QUARTERS))
+    shade.set_categories(Reference(ws, min_col=col, min_row=arow + 1, max_row=last))
     band = shade.series[0]
     band.graphicalProperties.solidFill = "D9D9D9"
     band.graphicalProperties.line.noFill = True
     line = LineChart()
-    line.add_data(Reference(ws, min_col=acol + 1, min_row=2, max_row=2 + ASSET_QUARTERS),
+    line.add_data(Reference(ws, min_col=col + 1, min_row=arow, max_row=last),
                   titles_from_data=True)
     assets = line.series[0]
     assets.graphicalProperties.line.solidFill = "1F3864"
