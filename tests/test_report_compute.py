@@ -184,8 +184,10 @@ def test_as_of_in_the_middle_cuts_everything(src):
     assert firsts[-1] == dt.datetime(2004, 6, 30) and firsts[0].year == 1988
     assert any(t.startswith("MMF assets") and "over the past year" in t for t in texts)
     assert any("as of = 2019-06-30, from the command line" in t for t in texts)
-    flows_block = [r for r in src.sheets["Report"] if len(r) > 19 and isinstance(r[19], dt.datetime)]
-    assert max(r[19] for r in flows_block) == dt.datetime(2019, 6, 26)
+    # the charts' blocks: weekly flows in T3:T28, MMF assets under them from T32
+    column_t = [r[19] if len(r) > 19 else None for r in src.sheets["Report"]]
+    assert column_t[2] == dt.datetime(2018, 12, 26) and column_t[27] == dt.datetime(2019, 6, 26)
+    assert column_t[-1] == dt.datetime(2019, 6, 30)    # the last quarter end on or before
 
 
 def test_as_of_before_the_data_is_refused(src):
