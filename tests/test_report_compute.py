@@ -186,7 +186,9 @@ def test_as_of_in_the_middle_cuts_everything(src):
     assert any("as of = 2019-06-30, from the command line" in t for t in texts)
     # the charts' blocks: weekly flows in T3:T28, MMF assets under them from T32
     column_t = [r[19] if len(r) > 19 else None for r in src.sheets["Report"]]
-    assert column_t[2] == dt.datetime(2018, 12, 26) and column_t[27] == dt.datetime(2019, 6, 26)
+    assert column_t[2] == dt.datetime(2019, 1, 2)  # 2019-06-26 - 25 weeks
+    assert column_t[27] == dt.datetime(2019, 6, 26)
+    assert column_t[2] == dt.datetime(2019, 1, 2) and column_t[27] == dt.datetime(2019, 6, 26)
     assert column_t[-1] == dt.datetime(2019, 6, 30)    # the last quarter end on or before
 
 
