@@ -333,8 +333,8 @@ def plan(template: Mapping[str, TemplateCell], context: Mapping[str, object], *,
         if item is not None:
             writes.append(CellWrite(sheet, ref, _cell_value(item.value), item.number_format))
         else:
-            writes.append(CellWrite(sheet, ref, _render_text(ref, tc.text, context, problems),
-                                    FMT_GENERAL))
+            # text: the analyst's own number format (if any) is left alone
+            writes.append(CellWrite(sheet, ref, _render_text(ref, tc.text, context, problems)))
         writes += [CellWrite(sheet, c, None) for c in extent_cells(tc.extent)
                    if c != ref and c not in owners]
         tc.extent = ref
