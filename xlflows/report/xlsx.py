@@ -235,8 +235,10 @@ def refresh_file(path: str | os.PathLike, *, output: str | os.PathLike | None = 
         with timings.step("write"):
             apply_plan(wb, plan)
         stamp = _modified_stamp(plan, as_of, source)
+        touched = ({write.sheet for write in plan.writes} | set(plan.hidden_sheets)
+                   | {REPORT_SHEET} | (set(wb.sheetnames) - set(scan.sheet_parts)))
         losses = save_workbook(wb, scan, target, modified=stamp, allow_losses=not in_place,
-                               timings=timings)
+                               timings=timings, touched=touched)
     finally:
         _close(wb)
     if losses and warn is not None:
@@ -287,7 +289,8 @@ def apply_plan(wb, plan) -> None:
 
 
 def save_workbook(wb, scan: ooxml.PackageScan, target: Path, *, modified: dt.datetime,
-                  allow_losses: bool, timings: Timings | None = None) -> list[str]:
+                  allow_losses: bool, timings: Timings | None = None,
+                  touched: set[str] | None = None) -> list[str]:
     """Save atomically and deterministically, restoring what openpyxl drops.
 
     Parameters
@@ -303,6 +306,8 @@ def save_workbook(wb, scan: ooxml.PackageScan, target: Path, *, modified: dt.dat
         False: refuse (WorkbookError) when the input had content openpyxl did not write back.
     timings : Timings, optional
         Receives ``save`` and ``post-process``.
+    touched : set of str, optional
+        Sheets written since loading (default: all; knowing them saves a pass over every cell).
 
     Returns
     -------
@@ -311,7 +316,7 @@ def save_workbook(wb, scan: ooxml.PackageScan, target: Path, *, modified: dt.dat
     """
     timings = timings or Timings()
     with timings.step("save"):
-        _reload_stable(wb)
+        _reload_stable(wb, touched)
         wb.properties.modified = modified
         if wb.properties.creator is None:
             # openpyxl reads a missing creator as "openpyxl": write that now, so that the next
@@ -337,7 +342,7 @@ def save_workbook(wb, scan: ooxml.PackageScan, target: Path, *, modified: dt.dat
     return losses
 
 
-def _reload_stable(wb) -> None:
+def _reload_stable(wb, touched: set[str] | None = None) -> None:
     """Put the workbook in the form openpyxl gives when it reads the file back.
 
     Saving that form, loading it and saving again gives the same bytes, so a refresh of a file
@@ -345,7 +350,7 @@ def _reload_stable(wb) -> None:
     reads a file (and re-indexes cell formats in place, which makes it append duplicate cell
     formats on the next save), and it does not read back a chart's ``style``. Here the number
     formats are put in first-use order now, unused ones dropped, duplicate cell formats merged,
-    and chart styles cleared.
+    and chart styles cleared. ``touched``: the sheets written since loading (None: all).
     """
     for ws in wb.worksheets:
         for chart in getattr(ws, "_charts", []):
@@ -362,21 +367,26 @@ def _reload_stable(wb) -> None:
             return BUILTIN_FORMATS_REVERSE[code]
         return formats.add(code) + BUILTIN_FORMATS_MAX_SIZE
 
-    cells = [cell for ws in wb.worksheets for cell in ws._cells.values() if cell._style is not None]
-    registered = list(wb._cell_styles) + [cell._style for cell in cells]
+    # Cells of sheets read from the file hold formats already registered; only sheets written
+    # since (the Report, new sheets) can hold new ones.
+    sheets = [ws for ws in wb.worksheets if touched is None or ws.title in touched]
+    fresh = [cell._style for ws in sheets for cell in ws._cells.values() if cell._style is not None]
     remap: dict[int, int] = {}
     styles = IndexedList()
-    for array in registered:
+    for array in list(wb._cell_styles) + fresh:
         if array.numFmtId not in remap:
             remap[array.numFmtId] = new_id(array.numFmtId)
         copy = StyleArray(array)
         copy.numFmtId = remap[array.numFmtId]
         styles.add(copy)
-    for cell in cells:
-        if remap[cell._style.numFmtId] != cell._style.numFmtId:
-            copy = StyleArray(cell._style)
-            copy.numFmtId = remap[cell._style.numFmtId]
-            cell._style = copy
+    if any(old != new for old, new in remap.items()):
+        for ws in wb.worksheets:
+            for cell in ws._cells.values():
+                style = cell._style
+                if style is not None and remap.get(style.numFmtId, style.numFmtId) != style.numFmtId:
+                    copy = StyleArray(style)
+                    copy.numFmtId = remap[style.numFmtId]
+                    cell._style = copy
     wb._number_formats = formats
     wb._cell_styles = styles
 
