@@ -218,7 +218,7 @@ def category_context(name: str, flows: pd.Series, weeks: int, as_of: pd.Timestam
     for w, suffix in ((weeks, ""), (1, "_1w")):
         if len(flows) < w:
             clause = f"fewer than {S.plural(w, 'week')} of data"
-            ctx["total" + suffix] = Value(None, "n/a")
+            ctx["total" + suffix] = Value("n/a", "n/a", FMT_GENERAL)
             ctx["largest_since" + suffix] = Value("n/a", "n/a", FMT_GENERAL)
         else:
             look = largest_since(flows, weeks=w)
@@ -271,6 +271,14 @@ def recent_block(data: ReportData) -> Block:
 
 
 # --------------------------------------------------------------------------- cycles and MMF
+def ends_early(index: pd.DatetimeIndex, as_of: pd.Timestamp) -> bool:
+    """True when a level series' last observation is more than one median spacing before
+    ``as_of`` (quarterly data ending 2020Q4 at an as-of in 2025), i.e. when the report must say
+    it uses the latest data rather than "over the past year"."""
+    spacing = pd.Series(index).diff().median() if len(index) > 1 else pd.Timedelta(days=91)
+    return (pd.Timestamp(as_of) - index[-1]) > spacing
+
+
 def _quarter_or_month(index: pd.DatetimeIndex, date: pd.Timestamp) -> str:
     spacing = pd.Series(index).diff().median() if len(index) > 1 else pd.Timedelta(days=91)
     return S.quarter(date) if spacing >= pd.Timedelta(days=80) else S.month(date)
@@ -288,9 +296,7 @@ def cycles_context(data: ReportData, settings: Settings, as_of: pd.Timestamp
     yoy = yoy_growth(assets)
     level_date = assets.index[-1]
     current_yoy = float(yoy.iloc[-1]) if pd.notna(yoy.iloc[-1]) else float("nan")
-    spacing = (pd.Series(assets.index).diff().median() if len(assets) > 1
-               else pd.Timedelta(days=91))
-    stale = (as_of - level_date) > spacing
+    stale = ends_early(assets.index, as_of)
     latest_label = _quarter_or_month(assets.index, level_date) if stale else None
 
     if len(all_cycles) == 0:
@@ -442,7 +448,7 @@ def plan_refresh(source, *, weeks=None, cycles=None, as_of=None) -> RefreshPlan:
     context = build_context(data, settings, as_of_used)
 
     last = data.last_dates
-    stale = (ASSETS_SHEET, last[ASSETS_SHEET]) if last[ASSETS_SHEET] < as_of_used else None
+    stale = ends_early(data.assets.index, as_of_used)
     stamp = _stamp(settings, as_of_used)
     sources = (f"Sources: {FLOWS_SHEET} to {_long_date(last[FLOWS_SHEET])}; "
                f"{RATE_SHEET} to {_long_date(last[RATE_SHEET])}; "
