@@ -343,3 +343,14 @@ def test_first_week_of_data_and_a_category_not_started_yet(src):
     # MMF assets end 2003-12-31, one week before: current data, not "latest data"
     assert any(t.startswith("MMF assets") and "over the past year" in t for t in texts)
     assert not any("latest data" in t for t in texts)
+
+
+def test_as_of_from_the_settings_cell(src):
+    src.set("Report", src.names["XLFLOWS_AS_OF"][1], dt.datetime(2019, 6, 30))
+    plan = refreshed(src)
+    assert plan.as_of == dt.datetime(2019, 6, 26)
+    assert any("as of = 2019-06-30, from the workbook (latest week on or before it: 2019-06-26)"
+               in line for line in plan.summary)
+    plan = refreshed(src, as_of="2025-11-12")              # the command line wins
+    assert plan.as_of == dt.datetime(2025, 11, 12)
+    assert src.get("Report", src.names["XLFLOWS_AS_OF"][1]) == dt.datetime(2019, 6, 30)
