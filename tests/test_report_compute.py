@@ -9,6 +9,7 @@ naive loop, as the engines do, so successive refreshes can be tested.
 from __future__ import annotations
 
 import csv
+import re
 import datetime as dt
 from pathlib import Path
 
@@ -354,3 +355,33 @@ def test_as_of_from_the_settings_cell(src):
     plan = refreshed(src, as_of="2025-11-12")              # the command line wins
     assert plan.as_of == dt.datetime(2025, 11, 12)
     assert src.get("Report", src.names["XLFLOWS_AS_OF"][1]) == dt.datetime(2019, 6, 30)
+
+
+# --------------------------------------------------------------------------- invariants
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from xlflows.report.compute import category_context  # noqa: E402
+
+_flows = st.lists(st.sampled_from([-12.3, -0.04, 0.0, 0.04, 1.5, 7.0, -3.2, 25.3]),
+                  min_size=1, max_size=40)
+
+
+@settings(max_examples=150, deadline=None)
+@given(_flows, st.integers(1, 10))
+def test_sentences_follow_the_numbers(values, weeks):
+    idx = pd.date_range("2024-01-03", periods=len(values), freq="W-WED")
+    flows = pd.Series(values, index=idx, dtype=float)
+    ctx = category_context("Equity", flows, weeks, idx[-1])
+    texts = [v.text for v in ctx.values()]
+    assert not any(f"{M}$0.0bn" in t or "+$0.0bn" in t or re.search(r"-\$|(^|\s)-\d", t)
+                   for t in texts)                          # U+2212, never an ASCII sign
+    assert not any("in 1 week" in t for t in texts)          # first-in 1 reads "straight week"
+    clause = ctx["largest_since_clause"].text
+    if len(values) >= weeks:
+        total = round(sum(values[-weeks:]), 9)
+        word = "inflow" if total > 0 else "outflow" if total < 0 else "flat"
+        assert word in clause                                 # worded from the N-week sign
+    latest = values[-1]
+    if latest != 0 and len(values) > 1:
+        assert ("inflow" if latest > 0 else "outflow") in ctx["first_in_clause"].text
