@@ -367,3 +367,76 @@ def test_refresh_file_reports_timings(tmp_path, standin):
     assert set(result.timings.steps) == {"safety", "load", "read", "compute", "write", "save",
                                          "post-process"}
     assert all(seconds >= 0 for seconds in result.timings.steps.values())
+
+
+# ----------------------------------------------------------------------------- properties
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+from openpyxl.styles.numbers import is_date_format  # noqa: E402
+
+FORMATS = [None, "General", "0.0", "0.00", "+0.0%;\"\u2212\"0.0%;0.0%", "mmm yyyy", "d mmm yyyy",
+           "yyyy-mm-dd", "@", "#,##0.0", '+#,##0.0;"\u2212"#,##0.0;0.0']
+VALUES = st.one_of(st.none(), st.floats(-1e6, 1e6, allow_nan=False).map(lambda v: round(v, 3)),
+                   st.integers(-1000, 1000), st.text("abc −$%", max_size=8),
+                   st.dates(dt.date(1990, 1, 1), dt.date(2030, 12, 31)).map(
+                       lambda d: dt.datetime(d.year, d.month, d.day)))
+WRITES = st.lists(st.tuples(st.sampled_from(["Report", "_calc"]),
+                            st.sampled_from(["A1", "B2", "C3", "D4", "B7", "E10", "AA3"]),
+                            VALUES, st.sampled_from(FORMATS)), min_size=1, max_size=12)
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(writes=WRITES)
+def test_any_plan_refreshed_twice_gives_the_same_bytes(tmp_path_factory, monkeypatch, writes):
+    """Whatever values and number formats a plan writes, in whatever order, the file a refresh
+    writes is a fixed point: refreshing it again with the same plan changes no byte."""
+    folder = tmp_path_factory.mktemp("prop")
+    plan = RefreshPlan([CellWrite(*w) for w in writes], ["_calc"], [])
+    compute = types.ModuleType("xlflows.report.compute")
+    compute.plan_refresh = lambda source, **kw: plan
+    monkeypatch.setitem(sys.modules, "xlflows.report.compute", compute)
+    book = make_workbook(folder / "flows.xlsx")
+    xlsx.refresh_file(book)
+    first = book.read_bytes()
+    xlsx.refresh_file(book)
+    assert book.read_bytes() == first
+    wb = openpyxl.load_workbook(book)
+    last = {(s, c): (v, f) for s, c, v, f in writes}
+    for (sheet, ref), (value, fmt) in last.items():
+        cell = wb[sheet][ref]
+        if fmt is not None:
+            assert cell.number_format == fmt
+        dated = is_date_format(cell.number_format)
+        if isinstance(value, dt.datetime) and not dated:
+            # a date under a non-date format is stored (and read back) as its Excel serial
+            assert cell.value == (value - dt.datetime(1899, 12, 30)).days
+        elif not (dated and isinstance(value, (int, float))):
+            # (a number under a date format reads back as a date: openpyxl's rule, not ours)
+            assert cell.value == (value if value != "" else None)
+
+
+def test_an_excel_table_over_flows_is_read_and_kept(tmp_path, standin, capsys):
+    path = tmp_path / "table.xlsx"
+    wb = xlsxwriter.Workbook(str(path))
+    date = wb.add_format({"num_format": "yyyy-mm-dd"})
+    wb.add_worksheet("Report")
+    flows = wb.add_worksheet("Flows")
+    flows.add_table(0, 0, len(WEEKS), 2, {
+        "name": "WeeklyFlows",
+        "columns": [{"header": "Week ending"}, {"header": "Equity"}, {"header": "Money market"}],
+        "data": [[w, e, m] for w, e, m in zip(WEEKS, EQUITY, MONEY)]})
+    for i, week in enumerate(WEEKS, start=1):
+        flows.write_datetime(i, 0, week, date)
+    for name, header, day, value in [("Policy rate", "Rate", dt.datetime(2023, 7, 27), 5.5),
+                                     ("MMF assets", "Assets", dt.datetime(2020, 12, 31), 4336.003)]:
+        ws = wb.add_worksheet(name)
+        ws.write_row(0, 0, ["Date", header])
+        ws.write_datetime(1, 0, day, date)
+        ws.write_number(1, 1, value)
+    wb.close()
+    assert run(["refresh", path], capsys)[0] == 0
+    out = openpyxl.load_workbook(path)
+    assert out["Report"]["B2"].value == 2.5 and out["Report"]["B4"].value == 8.25
+    assert list(out["Flows"].tables) == ["WeeklyFlows"]
+    assert out["Flows"].tables["WeeklyFlows"].ref == "A1:C7"

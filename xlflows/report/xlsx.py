@@ -279,13 +279,13 @@ def apply_plan(wb, plan) -> None:
         if isinstance(cell, MergedCell):
             raise WorkbookError(f"{write.sheet}!{write.cell} is inside merged cells; unmerge "
                                 "them or move the report cell")
-        # The format first: assigning a date to a cell without a date format registers
-        # openpyxl's default date format, which would linger unused in styles.xml.
-        if write.number_format is not None:
-            cell.number_format = write.number_format
+        # The value first: assigning a date to a cell without a date format sets openpyxl's
+        # default date format, which the plan's format (even "General") then replaces.
         cell.value = write.value
         if isinstance(write.value, str) and write.value.startswith("="):
             cell.data_type = "s"  # report text, never a formula
+        if write.number_format is not None:
+            cell.number_format = write.number_format
 
 
 def save_workbook(wb, scan: ooxml.PackageScan, target: Path, *, modified: dt.datetime,
