@@ -178,6 +178,25 @@ def _decorated(tmp_path, decorate_flows, report=None):
     return path
 
 
+PNG_1X1 = bytes.fromhex(
+    "89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c489"
+    "0000000d49444154789c6360f8cfc0f01f0005000201a5d5f06a0000000049454e44ae426082")
+
+
+def with_picture(tmp_path):
+    return _decorated(tmp_path, lambda ws: ws.insert_image("E2", "logo.png",
+                                                           {"image_data": io.BytesIO(PNG_1X1)}))
+
+
+def doctype_after_long_comment(tmp_path):
+    # a DOCTYPE hidden behind 70 KiB of comment: the prolog check reads 64 KiB and refuses
+    src = good(tmp_path)
+    with zipfile.ZipFile(src) as z:
+        body = z.read("xl/workbook.xml").split(b"?>", 1)[1]
+    padded = b"<?xml version='1.0'?><!--" + b"x" * (70 << 10) + b"-->" + BILLION_LAUGHS[22:] + body
+    return rezip(src, tmp_path / "flows.xlsx", replace={"xl/workbook.xml": padded})
+
+
 def formula_without_value(tmp_path):
     return make_workbook(tmp_path / "flows.xlsx", flows_formula="=2*1.25")
 
@@ -196,6 +215,9 @@ CASES = [
      "flows.xlsx: part xl/workbook.xml declares an XML DOCTYPE; spreadsheet parts never do"),
     ("billion laughs in the shared strings", entity_in_shared_strings,
      "flows.xlsx: part xl/sharedStrings.xml declares an XML DOCTYPE"),
+    ("a DOCTYPE behind a 70 KiB comment", doctype_after_long_comment,
+     "flows.xlsx: part xl/workbook.xml has no root element in its first 64 KiB; expected "
+     "spreadsheet XML"),
     ("20 MiB of spaces at ~1000:1", high_ratio_part,
      # 20 MiB / ~20 KiB; the exact ratio depends on the zlib build
      re.compile(r"flows\.xlsx: part xl/sharedStrings\.xml inflates 1,0\d\d times \(\d+\.\d KiB to "
@@ -210,6 +232,8 @@ CASES = [
      "drawing1.xml (openpyxl cannot keep them); nothing was written. Write a copy with --output"),
     ("a sparkline on Flows", with_sparkline,
      "flows.xlsx: refreshing would lose sparklines on sheet 'Flows'"),
+    ("a picture on Flows", with_picture,
+     "flows.xlsx: refreshing would lose pictures in xl/drawings/drawing1.xml"),
     ("a comment on the button's sheet", with_comment_on_button_sheet,
      "the buttons on sheet 'Report' (the sheet also has cell comments)"),
     ("Flows!B7 a formula with no saved value", formula_without_value,
@@ -341,3 +365,35 @@ def test_controls_count_as_kept_only_with_their_vml_copy(vml, mirrored):
     from xlflows.report import ooxml
 
     assert ooxml._controls_mirrored(SHEET_CONTROLS, vml) is mirrored
+
+
+def test_openpyxl_parses_through_defusedxml():
+    """defusedxml is installed (a dependency), so openpyxl refuses entity declarations itself too."""
+    import openpyxl.xml
+
+    assert openpyxl.xml.DEFUSEDXML is True
+
+
+def test_a_file_open_elsewhere_cannot_be_replaced(tmp_path, monkeypatch, capsys):
+    """Excel on Windows locks an open workbook: os.replace fails; the message says what to do."""
+    import types
+
+    from xlflows.report import xlsx
+
+    standin = StandIn()
+    compute = types.ModuleType("xlflows.report.compute")
+    compute.plan_refresh = standin.plan_refresh
+    monkeypatch.setitem(sys.modules, "xlflows.report.compute", compute)
+    path = make_workbook(tmp_path / "flows.xlsx")
+    before = path.read_bytes()
+
+    def locked(src, dst):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(xlsx.os, "replace", locked)
+    status, out, err = run(["refresh", path], capsys)
+    assert status == 2 and out == ""
+    assert err == (f"xlflows: cannot replace {path} (Permission denied); if it is open in Excel, "
+                   "close it and try again\n")
+    assert path.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["flows.xlsx"]

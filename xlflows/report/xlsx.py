@@ -412,6 +412,9 @@ def _write_atomically(parts: dict[str, bytes], target: Path) -> None:
     except BaseException as exc:
         with contextlib.suppress(OSError):
             temp.unlink()
+        if isinstance(exc, PermissionError):
+            raise WorkbookError(f"cannot replace {target} ({exc.strerror or 'permission denied'}); "
+                                "if it is open in Excel, close it and try again") from None
         if isinstance(exc, OSError):
             raise WorkbookError(f"cannot write {target} ({exc.strerror or exc})") from None
         raise
