@@ -595,3 +595,57 @@ def test_previous_cycles_table(shipped):
     for got, want in zip(rows, expected):
         assert got[:4] == list(want[:4])
         assert got[4] == pytest.approx(want[4], abs=5e-5)
+
+
+# ============================================================================ other workbooks, real report
+
+
+def test_an_analysts_data_workbook_gets_a_report_and_stays_stable(tmp_path):
+    """A workbook with only the three data sheets: refresh adds the Report (first, with its
+    charts and settings names); refreshing the result again changes no byte."""
+    from xlflows import cli
+
+    src = openpyxl.load_workbook(WORKBOOK)
+    wb = openpyxl.Workbook()
+    wb.remove(wb.active)
+    for title in DATA_SHEETS:
+        ws = wb.create_sheet(title)
+        for row in src[title].iter_rows(max_col=6 if title == "Flows" else 2):
+            ws.append([c.value for c in row])
+            for c in row:
+                ws.cell(row=c.row, column=c.column).number_format = c.number_format
+    path = tmp_path / "mine.xlsx"
+    wb.save(path)
+    assert cli.main(["refresh", str(path)]) == 0
+    first = path.read_bytes()
+    out = openpyxl.load_workbook(path)
+    assert out.sheetnames[0] == "Report" and len(out["Report"]._charts) >= 2
+    assert {"XLFLOWS_WEEKS", "XLFLOWS_CYCLES", "XLFLOWS_AS_OF"} <= set(out.defined_names)
+    text = [c.value for c in out["Report"]["A"] if isinstance(c.value, str)]
+    assert ("Money market funds: −$31.0bn in the week to Nov 12, the first outflow in 8 weeks"
+            in text)
+    assert cli.main(["refresh", str(path)]) == 0
+    assert path.read_bytes() == first
+
+
+def test_output_copy_of_the_shipped_workbook_keeps_macros_and_button(tmp_path):
+    from oletools.olevba import VBA_Parser
+
+    from xlflows import cli
+
+    out = tmp_path / "copy.xlsm"
+    assert cli.main(["refresh", str(WORKBOOK), "--output", str(out), "--weeks", "4"]) == 0
+    with zipfile.ZipFile(out) as z, zipfile.ZipFile(WORKBOOK) as original:
+        assert z.read("xl/vbaProject.bin") == original.read("xl/vbaProject.bin")
+        vml = [z.read(n) for n in z.namelist() if n.endswith(".vml")]
+        assert any(b"<x:FmlaMacro>[0]!SampleCall</x:FmlaMacro>" in v for v in vml)
+        assert b"macroEnabled.main+xml" in z.read("[Content_Types].xml")
+    parser = VBA_Parser(str(out))
+    try:
+        assert any("Sub SampleCall()" in code for _, _, _, code in parser.extract_macros())
+    finally:
+        parser.close()
+    # the override is used and stamped, not written into the settings cell
+    report = openpyxl.load_workbook(out)["Report"]
+    assert _right_of(report, "Look-back (weeks)") == 8
+    assert "weeks = 4, from the command line" in _right_of(report, "Used in this refresh")
