@@ -262,7 +262,7 @@ def test_streaks_without_dates_uses_positions():
                      r"^min_weeks: 0 is not allowed, expected a whole number of at least 1$",
                      id="min_weeks 0"),
         pytest.param(lambda f: largest_since(f, 8),
-                     r"^flows: 5 weeks of data, expected at least 8 for a 8-week look-back$",
+                     r"^flows: 5 weeks of data, expected at least 8 for an 8-week look-back$",
                      id="too short for an 8-week look-back"),
         pytest.param(lambda f: largest_since_history(f, 6),
                      r"^flows: 5 weeks of data, expected at least 6 for a 6-week look-back$",

@@ -253,12 +253,7 @@ def peak_projection(last_hike, months):
                          "(1900-03-01 to 9999-12-31), expected a number of months")
     if abs(sum(months) / len(months)) > _MAX_MONTHS:
         raise outside
-    try:
-        peak = core_cycles.peak_projection(start, months)
-    except XlflowsError:
-        raise
-    except (OverflowError, ValueError):          # a date beyond what pandas/Python can hold
-        raise outside from None
+    peak = core_cycles.peak_projection(start, months)
     if not EXCEL_FIRST_DATE <= peak <= EXCEL_LAST_DATE:
         raise outside
     return scalar(peak)

@@ -249,7 +249,13 @@ def peak_projection(last_hike, months) -> pd.Timestamp:
                 else repr(item)
             raise InputError(f"months: {where}is {found}, expected a number of months") from None
     step = excel_round(sum(numbers) / len(numbers), 0)
-    return edate(start, int(step))
+    try:
+        return edate(start, int(step))
+    except (OverflowError, ValueError):         # pandas' OutOfBoundsDatetime is a ValueError
+        raise InputError(
+            f"months: an average of {step:g} months from {start:%Y-%m-%d} is beyond the dates "
+            "pandas can hold, expected a realistic number of months"
+        ) from None
 
 
 def _whole(value, name: str, minimum: int, expected: str) -> int:

@@ -121,10 +121,18 @@ def _weeks_text(n: int) -> str:
     return "1 week" if n == 1 else f"{n} weeks"
 
 
+def _article(number: int) -> str:
+    """'an' before numbers read with a leading vowel sound (8, 11, 18, 80-89, 800…), else 'a'."""
+    digits = str(number)
+    vowel = digits.startswith("8") or (digits.startswith(("11", "18")) and len(digits) % 3 == 2)
+    return "an" if vowel else "a"
+
+
 def _need_weeks(n: int, weeks: int, what: str, *, name: str = "flows") -> None:
     if n < weeks:
         raise InputError(
-            f"{name}: {_weeks_text(n)} of data, expected at least {weeks} for a {weeks}-week {what}"
+            f"{name}: {_weeks_text(n)} of data, expected at least {weeks} for "
+            f"{_article(weeks)} {weeks}-week {what}"
         )
 
 

@@ -22,10 +22,19 @@ from typing import Iterable, Sequence
 import numpy as np
 import pandas as pd
 
+from xlflows.errors import InputError
 from xlflows.excel import dates as xd
 
 #: What a missing value becomes in a returned array: a blank-looking empty text.
 BLANK = ""
+
+_OVERFLOW = "result: a sum is too large to compute, expected numbers of a realistic size"
+
+
+def _refuse_infinite(arr: np.ndarray) -> None:
+    """An infinite result can only come from overflow: refuse it rather than show a wrong number."""
+    if np.isinf(arr).any():
+        raise InputError(_OVERFLOW)
 
 
 def scalar(value: object) -> object:
@@ -42,7 +51,8 @@ def scalar(value: object) -> object:
     if isinstance(value, (np.integer,)):
         return int(value)
     if isinstance(value, (float, np.floating)):
-        return BLANK if not np.isfinite(value) else float(value)
+        _refuse_infinite(np.asarray([value], dtype=float))
+        return BLANK if np.isnan(value) else float(value)
     return value
 
 
@@ -52,6 +62,7 @@ def column_values(values: Iterable | pd.Series | np.ndarray) -> list:
     if arr.dtype.kind == "M":
         return [BLANK if v is None else v for v in xd.days_to_datetimes(arr)]
     if arr.dtype.kind == "f":
+        _refuse_infinite(arr)
         out = arr.astype(object)
         out[~np.isfinite(arr)] = BLANK
         return out.tolist()
