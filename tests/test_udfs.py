@@ -321,3 +321,22 @@ def test_every_udf_keeps_its_signature_for_xlwings():
 @pytest.mark.parametrize("f", udfs.UDFS, ids=lambda f: f.__name__)
 def test_docstrings_are_one_sentence_within_255_characters(f):
     assert len(f.__doc__) <= 255 and "\n" not in f.__doc__.strip()
+
+
+# ------------------------------------------------------------------ overflow is refused, not blank
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+@pytest.mark.parametrize(
+    "call",
+    [
+        pytest.param(lambda: udfs.flow_streaks([["2024-01-05"], ["2024-01-12"]],
+                                               [[1e308], [1e308]]), id="streak total overflows"),
+        pytest.param(lambda: udfs.flow_rolling([[1e308], [1e308], [1.0]], 2), id="rolling overflows"),
+        pytest.param(lambda: udfs.flow_largest_since(
+            [["2024-01-05"], ["2024-01-12"], ["2024-01-19"]], [[1e308]] * 3, 2),
+            id="look-back sums overflow"),
+    ],
+)
+def test_overflowing_sums_are_refused_never_blank(call):
+    result = call()
+    assert isinstance(result, str) and result.startswith(CELL_PREFIX)
+    assert "too large" in result
