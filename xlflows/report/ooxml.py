@@ -337,8 +337,10 @@ def _sheet_cells(data: bytes, *, want_cm: bool) -> SheetCells:
         ref = attrs.get(b"r")
         cells.formulas += 1
         value = _VALUE.search(data, match.end(), end)
-        if ref and value and value.group(1):
-            cells.cached[ref.decode()] = (attrs.get(b"t"), value.group(1))
+        kind = attrs.get(b"t")
+        # a saved value, or a saved empty text (=IF(…,"",…) shows a blank: t="str", <v></v>)
+        if ref and value and (value.group(1) or kind == b"str"):
+            cells.cached[ref.decode()] = (kind, value.group(1))
         position = end + 4
     return cells
 

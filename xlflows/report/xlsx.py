@@ -154,6 +154,9 @@ class WorkbookSource:
         if not is_formula:
             return value
         cached = self._cached_workbook()[sheet][cell.coordinate].value
+        saved = self._scan.cells.get(sheet)
+        if cached is None and saved and saved.cached.get(cell.coordinate) == (b"str", b""):
+            return None  # the formula's saved result is an empty text: a blank cell
         if cached is None:
             raise WorkbookError(
                 f"{sheet}!{cell.coordinate} is a formula with no saved value; open and save the "
