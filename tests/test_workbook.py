@@ -19,6 +19,8 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 ROOT = Path(__file__).resolve().parents[1]
 WORKBOOK = ROOT / "workbook" / "xlflows.xlsm"
@@ -77,11 +79,14 @@ class FakeSheet:
     def used_range(self):
         return types.SimpleNamespace(last_cell=FakeCell(len(self.grid), len(self.grid[0])))
 
-    def range(self, first, last=None):
-        if last is not None:
-            assert first == (1, 1) and last == (len(self.grid), len(self.grid[0]))
-            return FakeRange(self, "used")
-        return FakeRange(self, first)
+    def range(self, first, last):
+        from openpyxl.utils import get_column_letter
+
+        (r0, c0), (r1, c1) = first, last
+        address = f"{get_column_letter(c0)}{r0}"
+        if (r0, c0) != (r1, c1):
+            address += f":{get_column_letter(c1)}{r1}"
+        return FakeRange(self, address)
 
 
 class FakeSheets(list):
@@ -175,14 +180,43 @@ def test_apply_plan_writes_text_as_text_and_hides_new_sheets():
     assert book.sheets["_calc"].visible is False
     assert book.log == [
         ("app", "screen_updating", False),
-        ("Report", "B7", "value", "'Mar 2022"),      # the apostrophe keeps it from becoming a date
         ("Report", "B8", "format", "0.0"),
-        ("Report", "B8", "value", 2.5),
-        ("Report", "B9", "value", None),
+        # one block for B7:B9; the apostrophe keeps "Mar 2022" from becoming a date
+        ("Report", "B7:B9", "value", [["'Mar 2022"], [2.5], [None]]),
         ("_calc", "A1", "format", "yyyy-mm-dd"),
-        ("_calc", "A1", "value", dt.datetime(2024, 2, 7)),
+        ("_calc", "A1", "value", [[dt.datetime(2024, 2, 7)]]),
         ("app", "screen_updating", True),
     ]
+
+
+def test_apply_plan_writes_blocks_and_the_later_write_wins():
+    from test_cli import CellWrite, RefreshPlan
+
+    book = FakeBook()
+    writes = [CellWrite("Report", f"{col}{row}", row * 10 + i, "0.0")
+              for row in (3, 4, 5) for i, col in enumerate("CDE")]
+    writes += [CellWrite("Report", "D4", "again", "@"), CellWrite("Report", "G4", 1.0)]
+    live.apply_plan(book, RefreshPlan(writes, []))
+    assert book.log[1:-1] == [
+        # 0.0 on C3:E5 except D4 (which ends as text "@"): C3:E3, C4, E4, C5:E5
+        ("Report", "C3:E3", "format", "0.0"),
+        ("Report", "C4", "format", "0.0"),
+        ("Report", "E4", "format", "0.0"),
+        ("Report", "C5:E5", "format", "0.0"),
+        ("Report", "D4", "format", "@"),
+        ("Report", "C3:E5", "value", [[30, 31, 32], [40, "'again", 42], [50, 51, 52]]),
+        ("Report", "G4", "value", [[1.0]]),
+    ]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.sets(st.tuples(st.integers(1, 12), st.integers(1, 8)), max_size=60))
+def test_rectangles_cover_exactly_the_cells(positions):
+    blocks = live.rectangles(positions)
+    covered = [(r, c) for top, left, bottom, right in blocks
+               for r in range(top, bottom + 1) for c in range(left, right + 1)]
+    assert sorted(covered) == sorted(positions)          # every cell once, nothing else
+    assert len(blocks) <= len(positions)
 
 
 def test_apply_plan_refuses_a_missing_sheet_before_writing():
@@ -223,12 +257,28 @@ def test_refresh_book_plans_from_the_live_values(standin_compute):
     plan = live.refresh_book(book, weeks=4)
     assert standin_compute.calls[0]["weeks"] == 4
     assert standin_compute.calls[0]["setting"] == ("Report", "B2")
-    written = {(s, a): v for s, a, kind, v in
-               [e for e in book.log if e[0] != "app"] if kind == "value"}
+    written = _cell_values(book.log)
     # stand-in: latest Equity 2.5, sum 1.5 - 2 + 3.25 + 4 - 1 + 2.5 = 8.25
     assert written[("Report", "B2")] == 2.5 and written[("Report", "B4")] == 8.25
     assert written[("Report", "B7")] == "'=not a formula"
     assert len(plan.writes) == 7
+
+
+def _cell_values(log) -> dict[tuple[str, str], object]:
+    """The fake book's value writes, block by block, as (sheet, cell) -> value."""
+    from openpyxl.utils.cell import range_boundaries
+    from openpyxl.utils import get_column_letter
+
+    out = {}
+    for entry in log:
+        if entry[0] == "app" or entry[2] != "value":
+            continue
+        sheet, address, _, block = entry
+        left, top, _, _ = range_boundaries(address if ":" in address else f"{address}:{address}")
+        for i, row in enumerate(block):
+            for j, value in enumerate(row):
+                out[(sheet, f"{get_column_letter(left + j)}{top + i}")] = value
+    return out
 
 
 def test_main_imports_the_report_lazily():
@@ -649,3 +699,30 @@ def test_output_copy_of_the_shipped_workbook_keeps_macros_and_button(tmp_path):
     report = openpyxl.load_workbook(out)["Report"]
     assert _right_of(report, "Look-back (weeks)") == 8
     assert "weeks = 4, from the command line" in _right_of(report, "Used in this refresh")
+
+
+def test_the_shipped_plan_takes_few_com_calls(shipped):
+    """The live engine writes the shipped Report's plan in rectangles: far fewer COM calls than
+    cells (each costs milliseconds in Excel)."""
+    from xlflows.report import ooxml, safety, xlsx
+    from xlflows.report.compute import plan_refresh
+
+    package = safety.open_package(WORKBOOK)
+    scan = ooxml.scan_package(package)
+    package.close()
+    plan = plan_refresh(xlsx.WorkbookSource(openpyxl.load_workbook(WORKBOOK, keep_vba=True),
+                                            WORKBOOK, scan))
+    book = FakeBook()
+    book.sheets.append(FakeSheet(book, "xlflows.template", [[None]]))
+    live.apply_plan(book, plan)
+    calls = [entry for entry in book.log if entry[0] != "app"]
+    assert len(plan.writes) > 500 and len(calls) * 10 < len(plan.writes)
+    # and the cells end with the values the file engine wrote
+    written = _cell_values(book.log)
+    report = shipped["Report"]
+    for write in plan.writes:
+        if write.sheet == "Report":
+            got = written[("Report", write.cell)]
+            want = "'" + write.value if isinstance(write.value, str) and write.value else write.value
+            assert got == want, write.cell
+            assert report[write.cell].value == (write.value if write.value != "" else None)

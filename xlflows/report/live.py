@@ -94,6 +94,12 @@ def refresh_book(book, *, weeks: int | None = None, cycles: int | None = None,
 def apply_plan(book, plan) -> None:
     """Create the plan's hidden sheets, then write its values and number formats.
 
+    Each COM call costs milliseconds, so cells are written in rectangles: the plan's cells are
+    grouped into blocks of adjacent cells (a row's consecutive columns, stacked while the rows
+    span the same columns) and each block gets one ``Range.value`` (2-D list); number formats
+    likewise, one call per block of cells sharing a format. When a cell is written twice, the
+    later write wins, as if the writes were applied one by one.
+
     Text is written with a leading apostrophe so Excel stores it as typed: without it ``Mar 2022``
     would become a date and a text starting with ``=`` a formula.
     """
@@ -103,26 +109,81 @@ def apply_plan(book, plan) -> None:
             sheet = book.sheets.add(name, after=book.sheets[len(book.sheets) - 1])
             sheet.visible = False
             names.add(name)
-    by_sheet = defaultdict(list)
+    values: dict[str, dict[tuple[int, int], object]] = defaultdict(dict)
+    formats: dict[str, dict[tuple[int, int], str]] = defaultdict(dict)
     for write in plan.writes:
         if write.sheet not in names:
             raise WorkbookError(f"{write.sheet}!{write.cell}: the workbook has no sheet "
                                 f"'{write.sheet}' to write the report into")
-        by_sheet[write.sheet].append(write)
+        position = _row_col(write.sheet, write.cell)
+        value = write.value
+        values[write.sheet][position] = "'" + value if isinstance(value, str) and value else value
+        if write.number_format is not None:
+            formats[write.sheet][position] = write.number_format
     app = book.app
     updating = app.screen_updating
     app.screen_updating = False
     try:
-        for name, writes in by_sheet.items():
+        for name in values:
             sheet = book.sheets[name]
-            for write in writes:
-                target = sheet.range(write.cell)
-                if write.number_format is not None:
-                    target.number_format = write.number_format
-                value = write.value
-                target.value = "'" + value if isinstance(value, str) and value else value
+            by_format: dict[str, set[tuple[int, int]]] = defaultdict(set)
+            for position, fmt in formats[name].items():
+                by_format[fmt].add(position)
+            for fmt, positions in by_format.items():
+                for top, left, bottom, right in rectangles(positions):
+                    sheet.range((top, left), (bottom, right)).number_format = fmt
+            cells = values[name]
+            for top, left, bottom, right in rectangles(cells):
+                block = [[cells[(r, c)] for c in range(left, right + 1)]
+                         for r in range(top, bottom + 1)]
+                sheet.range((top, left), (bottom, right)).value = block
     finally:
         app.screen_updating = updating
+
+
+def rectangles(positions) -> list[tuple[int, int, int, int]]:
+    """Cover a set of (row, column) positions with disjoint rectangles of adjacent cells.
+
+    Parameters
+    ----------
+    positions : iterable of (int, int)
+        1-based rows and columns.
+
+    Returns
+    -------
+    list of (top, left, bottom, right)
+        Every position in exactly one rectangle, no other cell in any; sorted by top, left.
+    """
+    runs: list[tuple[int, int, int]] = []            # (row, left, right)
+    for row, col in sorted(positions):
+        if runs and runs[-1][0] == row and runs[-1][2] == col - 1:
+            runs[-1] = (row, runs[-1][1], col)
+        else:
+            runs.append((row, col, col))
+    open_blocks: dict[tuple[int, int], list[int]] = {}   # (left, right) -> [top, bottom]
+    done: list[tuple[int, int, int, int]] = []
+    for row, left, right in runs:
+        block = open_blocks.get((left, right))
+        if block is not None and block[1] == row - 1:
+            block[1] = row
+        else:
+            if block is not None:
+                done.append((block[0], left, block[1], right))
+            open_blocks[(left, right)] = [row, row]
+    done.extend((top, left, bottom, right) for (left, right), (top, bottom) in open_blocks.items())
+    return sorted(done)
+
+
+def _row_col(sheet: str, ref: str) -> tuple[int, int]:
+    """``"B7"`` -> (7, 2)."""
+    letters = ref.rstrip("0123456789")
+    digits = ref[len(letters):]
+    if not letters.isalpha() or not digits.isdigit() or int(digits) < 1:
+        raise WorkbookError(f"{sheet}!{ref} is not a cell reference; expected one cell such as B7")
+    column = 0
+    for letter in letters.upper():
+        column = column * 26 + ord(letter) - ord("A") + 1
+    return int(digits), column
 
 
 def refresh_caller() -> None:
