@@ -327,7 +327,9 @@ def test_rebuilding_gives_the_committed_bytes(tmp_path):
     done = subprocess.run([sys.executable, str(BUILD), "--output", str(out)],
                           capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr
-    assert out.read_bytes() == WORKBOOK.read_bytes()
+    assert out.read_bytes() == WORKBOOK.read_bytes(), (
+        "workbook/xlflows.xlsm is not the build's output: run python workbook/build.py and "
+        "commit workbook/xlflows.xlsm")
 
 
 def test_refresh_leaves_the_committed_workbook_unchanged(tmp_path):

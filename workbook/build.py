@@ -35,6 +35,7 @@ import zipfile
 from pathlib import Path
 
 import xlsxwriter
+import xlsxwriter.utility
 import xlwings
 
 HERE = Path(__file__).resolve().parent
