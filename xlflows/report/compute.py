@@ -41,7 +41,7 @@ from xlflows.report.data import (ASSETS_SHEET, FLOWS_SHEET, RATE_SHEET, ReportDa
                                  read_report_data)
 from xlflows.report.template import (AS_OF_NAME, ASSET_QUARTERS, CYCLES_NAME, FMT_BN, FMT_COUNT,
                                      FMT_DATE, FMT_GENERAL, FMT_INT, FMT_LEVEL_BN, FMT_MONTH,
-                                     FMT_PCT, RECENT_WEEKS, REPORT_SHEET, TEMPLATE_SHEET,
+                                     FMT_MONTHS, FMT_PCT, RECENT_WEEKS, REPORT_SHEET, TEMPLATE_SHEET,
                                      WEEKS_NAME, Block, RefreshPlan, Value, cell_value, plan,
                                      read_template, slug, store_writes)
 
@@ -333,7 +333,7 @@ def cycles_context(data: ReportData, settings: Settings, as_of: pd.Timestamp
                                        FMT_PCT])
     ctx["cycles.count"] = Value(n, str(n), FMT_COUNT)
     ctx["cycles.average_months"] = Value(avg_months, "n/a" if avg_months is None else
-                                         str(avg_months), FMT_INT)
+                                         str(avg_months), FMT_MONTHS)
     ctx["cycles.average_peak_yoy"] = Value(_pct(avg_peak), S.percent(avg_peak, plus=False),
                                            FMT_PCT)
     for key, col in (("last_hike", "Last hike"), ("first_hike", "First hike")):

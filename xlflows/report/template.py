@@ -65,6 +65,7 @@ FMT_LEVEL_BN = '#,##0.0'
 FMT_PCT = '+0.0%;"\u2212"0.0%;0.0%'
 FMT_INT = '+0;"\u2212"0;0'
 FMT_COUNT = '0'
+FMT_MONTHS = '0;"\u2212"0;0'      # signed whole months without a plus sign
 FMT_DATE = 'd mmm yyyy'
 FMT_MONTH = 'mmm yyyy'
 FMT_TEXT = '@'
@@ -523,7 +524,7 @@ def install_template(wb, ws, categories: list[str]) -> None:
              ("Average peak YoY, previous cycles", "{{ cycles.average_peak_yoy }}", FMT_PCT),
              ("Verdict", "{{ mmf.verdict }}", FMT_GENERAL),
              ("Current cycle: last hike", "{{ cycles.last_hike }}", FMT_DATE),
-             ("Average months, last hike to peak", "{{ cycles.average_months }}", FMT_INT),
+             ("Average months, last hike to peak", "{{ cycles.average_months }}", FMT_MONTHS),
              ("Projected peak of inflows", "{{ cycles.projected_peak }}", FMT_MONTH)]
     for label, text, fmt in pairs:
         row += 1
@@ -543,10 +544,17 @@ def install_template(wb, ws, categories: list[str]) -> None:
             ws.cell(row=r, column=c).font = _BODY
     for c in range(1, 6):
         _put(ws, cell_ref(row, c), font=_HEADER, fill=_HEADER_FILL,
-             align=Alignment(horizontal="left" if c == 1 else "right", wrap_text=True))
+             align=Alignment(horizontal="right", wrap_text=True))
     ws.row_dimensions[row].height = 28
 
     _chart_blocks(ws, cats)
+    # Print (and PDF) the report and its charts, not the chart data blocks to their right.
+    last_row = max(row + 14, 40)
+    ws.print_area = f"A1:{get_column_letter(CHART_DATA_COL - 1)}{last_row}"
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
 
 
 def _chart_blocks(ws, cats: list[str]) -> None:
@@ -568,7 +576,6 @@ def _chart_blocks(ws, cats: list[str]) -> None:
     flows.type = "col"
     flows.grouping = "clustered"
     flows.title = f"Weekly net flows, last {RECENT_WEEKS} weeks ($bn)"
-    flows.style = 10
     data = Reference(ws, min_col=col + 1, max_col=col + len(cats), min_row=2,
                      max_row=2 + RECENT_WEEKS)
     flows.add_data(data, titles_from_data=True)
