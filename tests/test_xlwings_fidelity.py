@@ -1,4 +1,4 @@
-"""Our UDFs under xlwings' own Windows UDF machinery, run on Linux (see docs/xlwings-harness.md).
+"""Our UDFs under xlwings' own Windows UDF machinery, run on Linux (see README.md, "Testing without Excel").
 
 On Linux ``xw.func``/``xw.arg``/``xw.ret`` are no-ops, so nothing would check what Excel's
 "Import Functions" and each call actually do with our functions. This harness:

@@ -13,7 +13,7 @@ Every UDF and the report reader go through the same small, named, vectorised ste
 4. :func:`flow_series` / :func:`level_series` — pairing with dates (same length), blank rows,
    duplicates, sort, too short.
 
-Decisions (documented in ``docs/functions.md``):
+Decisions (documented in README.md, "Function reference"):
 
 * Numbers as text: ``"12.3"``, ``" -4 "``, ``"1e3"`` and a leading U+2212 minus are read as
   numbers. Thousands separators (``"1,234.5"``) are refused: in many locales the comma is the
