@@ -19,7 +19,6 @@ import subprocess
 import sys
 import types
 import zipfile
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import openpyxl
@@ -29,26 +28,12 @@ import xlsxwriter
 from xlflows import cli
 from xlflows.errors import InputError
 from xlflows.report import xlsx
+from xlflows.report.template import CellWrite, RefreshPlan
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 # ----------------------------------------------------------------------------- stand-in report
-
-
-@dataclass(frozen=True)
-class CellWrite:
-    sheet: str
-    cell: str
-    value: object
-    number_format: str | None = None
-
-
-@dataclass
-class RefreshPlan:
-    writes: list
-    hidden_sheets: list = field(default_factory=list)
-    summary: list = field(default_factory=list)
 
 
 class StandIn:

@@ -181,7 +181,7 @@ def flow_rolling(flows, weeks, dates=None):
 @xw.ret(date_format=DATE_FORMAT)
 @cell_errors
 def flow_streaks(dates, flows, min_weeks=1):
-    """Table of runs of same-direction weeks, oldest first: Start, End, Weeks (signed), Direction, Total."""
+    """Table of runs of same-direction weeks, oldest first: Start, End, Weeks, Direction (inflow, outflow or flat), Total."""
     min_weeks = convert.to_int(min_weeks, "min_weeks", default=1, minimum=1)
     runs = core_flows.streaks(_dated_flows(flows, dates).series, min_weeks)
     return shape.table(runs, C.STREAK_COLUMNS)
