@@ -32,6 +32,7 @@ from test_cli import StandIn  # noqa: E402
 
 from xlflows.errors import WorkbookError  # noqa: E402
 from xlflows.report import live  # noqa: E402
+from xlflows.report.template import CellWrite, RefreshPlan  # noqa: E402
 
 # ============================================================================ the live engine
 
@@ -169,13 +170,11 @@ def test_book_source_reads_values_errors_and_names():
 
 
 def test_apply_plan_writes_text_as_text_and_hides_new_sheets():
-    from test_cli import CellWrite, RefreshPlan
-
     book = FakeBook()
     plan = RefreshPlan([CellWrite("Report", "B7", "Mar 2022"),
                         CellWrite("Report", "B8", 2.5, "0.0"),
                         CellWrite("Report", "B9", None),
-                        CellWrite("_calc", "A1", dt.datetime(2024, 2, 7), "yyyy-mm-dd")], ["_calc"])
+                        CellWrite("_calc", "A1", dt.datetime(2024, 2, 7), "yyyy-mm-dd")], ["_calc"], [])
     live.apply_plan(book, plan)
     assert book.sheets["_calc"].visible is False
     assert book.log == [
@@ -190,13 +189,11 @@ def test_apply_plan_writes_text_as_text_and_hides_new_sheets():
 
 
 def test_apply_plan_writes_blocks_and_the_later_write_wins():
-    from test_cli import CellWrite, RefreshPlan
-
     book = FakeBook()
     writes = [CellWrite("Report", f"{col}{row}", row * 10 + i, "0.0")
               for row in (3, 4, 5) for i, col in enumerate("CDE")]
     writes += [CellWrite("Report", "D4", "again", "@"), CellWrite("Report", "G4", 1.0)]
-    live.apply_plan(book, RefreshPlan(writes, []))
+    live.apply_plan(book, RefreshPlan(writes, [], []))
     assert book.log[1:-1] == [
         # 0.0 on C3:E5 except D4 (which ends as text "@"): C3:E3, C4, E4, C5:E5
         ("Report", "C3:E3", "format", "0.0"),
@@ -220,12 +217,10 @@ def test_rectangles_cover_exactly_the_cells(positions):
 
 
 def test_apply_plan_refuses_a_missing_sheet_before_writing():
-    from test_cli import CellWrite, RefreshPlan
-
     book = FakeBook()
     with pytest.raises(WorkbookError, match=r"^Summary!A1: the workbook has no sheet 'Summary'"):
         live.apply_plan(book, RefreshPlan([CellWrite("Report", "A1", 1.0),
-                                           CellWrite("Summary", "A1", 1.0)], []))
+                                           CellWrite("Summary", "A1", 1.0)], [], []))
     assert book.log == []
 
 
