@@ -202,6 +202,10 @@ def write_flows(ws, categories: list[str], rows, fmt) -> None:
     ws.set_row(2, 60)
 
 
+#: Characters of a source note that fit on one line of a 70-wide column.
+NOTE_CHARS_PER_LINE = 80
+
+
 def write_levels(ws, label: str, rows, date_format, number_format, notes: list[str], fmt) -> None:
     """``Date`` + ``label`` columns; the source notes in column D (data.py reads A:B only)."""
     ws.write_row(0, 0, ["Date", label])
@@ -210,6 +214,9 @@ def write_levels(ws, label: str, rows, date_format, number_format, notes: list[s
         ws.write_number(r, 1, value, number_format)
     for r, text in enumerate(notes):
         ws.write(r, 3, text, fmt["bold"] if r == 0 else fmt["wrap"])
+        lines = -(-len(text) // NOTE_CHARS_PER_LINE)        # rows do not grow by themselves
+        if lines > 1:
+            ws.set_row(r, 15 * lines)
     ws.set_column(0, 1, 12)
     ws.set_column(3, 3, 70)
     ws.freeze_panes(1, 0)
@@ -293,7 +300,7 @@ def write_dashboard(ws, categories, n_flows: int, n_rates: int, n_assets: int, f
         ws.write(row, 2, note, fmt["wrap"])
     ws.set_column(0, 0, 20)
     ws.set_column(1, 1, 12)
-    ws.set_column(2, 2, 48)
+    ws.set_column(2, 2, 80)          # one line per note: wrapped rows would not grow
 
     tables = [
         # (first column index, header, formula, column formats)
