@@ -385,3 +385,41 @@ def test_sentences_follow_the_numbers(values, weeks):
     latest = values[-1]
     if latest != 0 and len(values) > 1:
         assert ("inflow" if latest > 0 else "outflow") in ctx["first_in_clause"].text
+
+
+def test_a_previous_cycle_window_stops_at_the_current_cycle_first_hike():
+    """SPEC §3: a cycle's window ends at the next reported cycle's first hike (exclusive), also
+    for the last previous cycle, whose next cycle is the current one.
+
+    Rates: cycle A hikes 2000-01-01, 02-01, 03-01 (1% -> 4%, +300bp), cut 2000-06-01; the current
+    cycle hikes 2001-01-01, 02-01, 03-01 (3% -> 6%) and is still open. Monthly assets: 100 until
+    Dec 1999, up to 110 by Jun 2000, flat, up to 200 by Jun 2001. A's window is 2000-01-01 up to
+    2001-01-01 (exclusive; EDATE(2000-03-01, 36) is later): YoY peaks at Jun 2000, 110/100 - 1 =
+    10%, DATEDIF(2000-03-01, 2000-06-30, "m") = 3. The 82% of Jun 2001 (200/110 - 1) belongs to
+    the current cycle and must not count as A's peak.
+    """
+    from xlflows.report.compute import Settings, cycles_context
+    from xlflows.report.data import ReportData
+
+    rate = pd.Series([1.0, 2.0, 3.0, 4.0, 3.0, 4.0, 5.0, 6.0], index=pd.DatetimeIndex([
+        "1999-01-01", "2000-01-01", "2000-02-01", "2000-03-01", "2000-06-01", "2001-01-01",
+        "2001-02-01", "2001-03-01"]))
+    months = pd.date_range("1998-01-31", "2002-12-31", freq="ME")
+
+    def level(d):
+        if d.year < 2000:
+            return 100.0
+        if d.year == 2000:
+            return 100.0 + 10.0 * min(d.month, 6) / 6
+        return 110.0 + 90.0 * min(d.month, 6) / 6 if d.year == 2001 else 200.0
+
+    assets = pd.Series([level(d) for d in months], index=months)
+    weeks = pd.DatetimeIndex(["2002-12-25"])
+    data = ReportData({"Equity": pd.Series([1.0], index=weeks)}, {"Equity": "B"}, weeks, rate,
+                      assets)
+    ctx, cycles = cycles_context(data, Settings(), pd.Timestamp("2002-12-25"))
+    assert len(cycles) == 2
+    rows = ctx["cycles.table"].rows
+    assert rows[1] == [dt.datetime(2000, 1, 1), dt.datetime(2000, 3, 1), dt.datetime(2000, 6, 30),
+                       3, 0.1]
+    assert ctx["cycles.count"].value == 1

@@ -299,15 +299,16 @@ def cycles_context(data: ReportData, settings: Settings, as_of: pd.Timestamp
     stale = ends_early(assets.index, as_of)
     latest_label = _quarter_or_month(assets.index, level_date) if stale else None
 
-    if len(all_cycles) == 0:
-        current, previous = None, all_cycles
-    else:
-        current, previous = all_cycles.iloc[-1], all_cycles.iloc[:-1]
+    current = all_cycles.iloc[-1] if len(all_cycles) else None
     try:
-        table = cycle_inflows(previous, assets) if len(previous) else pd.DataFrame(
+        # All cycles go in, so the last previous cycle's window stops at the current cycle's
+        # first hike; the current cycle's own row (if it is closed) is then left out.
+        table = cycle_inflows(all_cycles, assets) if len(all_cycles) else pd.DataFrame(
             columns=[*K.CYCLE_INFLOW_COLUMNS, K.PEAK_YOY])
     except InputError as exc:
         raise WorkbookError(f"{ASSETS_SHEET}: {exc}") from None
+    if current is not None:
+        table = table[table["First hike"] != current["First hike"]]
     table = table.tail(settings.cycles).reset_index(drop=True)
     n = len(table)
     months = table["Months after last hike"].astype(float) if n else pd.Series(dtype=float)
