@@ -232,6 +232,24 @@ def test_abnormality_thresholds_inclusive_limits(current, history, method, thres
     assert abnormality(current, history, method, threshold).verdict == verdict
 
 
+@pytest.mark.parametrize(
+    "current, history, method, verdict",
+    [
+        # (10% + 25% + 25%) / 3 = 20% exactly, but the float mean is 0.19999999999999998 and
+        # 0.2 / it = 1.0000000000000002: the ratio is 1, not above the default threshold 1
+        (0.20, [0.10, 0.25, 0.25], "mean", "not abnormally high"),
+        # history 10%, 20%, 30%: mean 20%, s = 10%; current 0 -> z = (0 - 0.2) / 0.1 = -2
+        # exactly (float: -2.0000000000000004), at the default threshold 2: not abnormal
+        (0.0, [0.10, 0.20, 0.30], "z", "not abnormal"),
+        # history 40%, 50%, 60%: mean 50%, s = 10%; current 30% -> z = -2 (float -2.0000000000000004)
+        (0.30, [0.40, 0.50, 0.60], "z", "not abnormal"),
+    ],
+    ids=["20pct-vs-20pct-average-not-high", "z-minus-2-not-low", "z-minus-2-not-low-2"],
+)
+def test_verdict_at_the_limit_is_not_broken_by_float_noise(current, history, method, verdict):
+    assert abnormality(current, history, method).verdict == verdict
+
+
 def test_percentile_ties_count_as_at_or_below():
     # 0.1 + 0.2 is 0.30000000000000004 but ties are compared after rounding to 9 decimals
     got = abnormality(0.1 + 0.2, [0.3, 0.3, 0.5, 0.1])

@@ -316,7 +316,9 @@ def abnormality(current, history, method: str = "mean", threshold=None) -> Abnor
         ``"not abnormally high"``; needs a positive mean. ``"z"``: ``"abnormally high"`` when
         ``z > threshold``, ``"abnormally low"`` when ``z < −threshold``, else ``"not abnormal"``
         (exactly at the threshold is not abnormal); needs at least 2 history values that are not
-        all equal, since otherwise the z-score is undefined — refused rather than guessed.
+        all equal, since otherwise the z-score is undefined — refused rather than guessed. The
+        ratio and z are rounded to 9 decimals before the comparison, so float noise cannot push
+        a value that equals the threshold past it.
     threshold : float, optional
         Default 1 (ratio) for ``"mean"``, 2 (standard deviations) for ``"z"``; must be positive
         for ``"mean"`` and 0 or more for ``"z"``.
@@ -349,7 +351,7 @@ def abnormality(current, history, method: str = "mean", threshold=None) -> Abnor
                 f"history: the mean is {mean:g}, expected a positive mean for method \"mean\" "
                 "(a ratio to it has no meaning; use method \"z\")"
             )
-        verdict = ABNORMALLY_HIGH if ratio > limit else NOT_ABNORMALLY_HIGH
+        verdict = ABNORMALLY_HIGH if _for_ties(ratio) > limit else NOT_ABNORMALLY_HIGH
     else:
         limit = DEFAULT_Z_THRESHOLD if threshold is None else as_number(threshold, "threshold")
         if limit < 0:
@@ -361,13 +363,19 @@ def abnormality(current, history, method: str = "mean", threshold=None) -> Abnor
                 f"history: all {count} values are equal ({hist[0]:g}), the z-score is undefined; "
                 'expected values that differ for method "z"'
             )
-        if z > limit:
+        if _for_ties(z) > limit:
             verdict = ABNORMALLY_HIGH
-        elif z < -limit:
+        elif _for_ties(z) < -limit:
             verdict = ABNORMALLY_LOW
         else:
             verdict = NOT_ABNORMAL
     return Abnormality(verdict, current, mean, ratio, z, percentile, count)
+
+
+def _for_ties(x: float) -> float:
+    """``x`` rounded to 9 decimals, so that a ratio or z-score equal to its limit is not pushed
+    past it by float noise (0.2 / mean(0.1, 0.25, 0.25) is 1.0000000000000002)."""
+    return float(round_for_ties(x))
 
 
 def _history(history) -> np.ndarray:
