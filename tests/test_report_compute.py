@@ -423,3 +423,13 @@ def test_a_previous_cycle_window_stops_at_the_current_cycle_first_hike():
     assert rows[1] == [dt.datetime(2000, 1, 1), dt.datetime(2000, 3, 1), dt.datetime(2000, 6, 30),
                        3, 0.1]
     assert ctx["cycles.count"].value == 1
+
+
+def test_an_inflow_after_two_flat_weeks_counts_them():
+    """Weeks +1.0, 0.0, 0.0, +2.0: the latest run is 1 inflow week after a flat run of 2 weeks."""
+    from xlflows.report.compute import category_context
+
+    flows = pd.Series([1.0, 0.0, 0.0, 2.0], index=pd.date_range("2024-01-03", periods=4,
+                                                                freq="7D"))
+    ctx = category_context("Equity", flows, 8, flows.index[-1])
+    assert ctx["streak_clause"].value == "an inflow after 2 flat weeks"

@@ -125,10 +125,11 @@ def test_mmf_sentences():
 
 
 def test_streak_clause():
-    assert S.streak_clause(-3, -3) == "a 3rd straight week of outflows"
-    assert S.streak_clause(1, -4) == "an inflow after 4 weeks of outflows"
-    assert S.streak_clause(-1, 1) == "an outflow after 1 week of inflows"
-    assert S.streak_clause(1, 0) == "an inflow after a flat week"
+    assert S.streak_clause(-3, (-1, 3)) == "a 3rd straight week of outflows"
+    assert S.streak_clause(1, (-1, 4)) == "an inflow after 4 weeks of outflows"
+    assert S.streak_clause(-1, (1, 1)) == "an outflow after 1 week of inflows"
+    assert S.streak_clause(1, (0, 1)) == "an inflow after a flat week"
+    assert S.streak_clause(1, (0, 2)) == "an inflow after 2 flat weeks"   # not "a flat week"
     assert S.streak_clause(0) == "flat"
 
 

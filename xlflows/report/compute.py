@@ -194,7 +194,7 @@ def category_context(name: str, flows: pd.Series, weeks: int, as_of: pd.Timestam
     if len(runs) >= 2:
         prev = runs.iloc[-2]
         sign = {K.INFLOW: 1, K.OUTFLOW: -1}.get(prev["Direction"], 0)
-        previous_run = sign * int(abs(prev["Weeks"])) if sign else 0
+        previous_run = (sign, int(abs(prev["Weeks"])))
 
     ctx["week"] = Value(_when(week), S.day(week), FMT_DATE)
     ctx["latest"] = Value(_bn(latest), S.money(latest), FMT_BN)

@@ -187,11 +187,12 @@ def largest_since_clause(total: float, direction: int, since: pd.Timestamp | Non
     return f"the biggest {label} {word} since {month(since)}"
 
 
-def streak_clause(streak: int, previous_run: int | None = None) -> str:
+def streak_clause(streak: int, previous_run: tuple[int, int] | None = None) -> str:
     """``a 3rd straight week of inflows``; for a run of 1 week, what it ended.
 
-    ``previous_run`` is the signed length of the run before the latest one (``−4`` = four weeks of
-    outflows); ``None`` when the latest run is the first in the data.
+    ``previous_run`` is ``(sign, weeks)`` of the run before the latest one (``(−1, 4)`` = four
+    weeks of outflows, ``(0, 2)`` = two flat weeks); ``None`` when the latest run is the first in
+    the data.
     """
     if streak == 0:
         return "flat"
@@ -200,10 +201,11 @@ def streak_clause(streak: int, previous_run: int | None = None) -> str:
         return f"{article(streak)} {ordinal(abs(streak))} straight week of {word}s"
     if previous_run is None:
         return f"an {word}, the first week of data"
-    if previous_run == 0:
-        return f"an {word} after a flat week"
-    prev = direction_word(_sign(previous_run))
-    return f"an {word} after {plural(abs(previous_run), 'week')} of {prev}s"
+    sign, weeks = previous_run
+    if sign == 0:
+        return f"an {word} after a flat week" if weeks == 1 else \
+            f"an {word} after {weeks} flat weeks"
+    return f"an {word} after {plural(weeks, 'week')} of {direction_word(sign)}s"
 
 
 # --------------------------------------------------------------------------- sentences
