@@ -445,10 +445,18 @@ def _previous_at_least(v: np.ndarray, queries: np.ndarray, answer: np.ndarray,
     _previous_at_least(v[sub], np.searchsorted(sub, pending), answer, positions[sub])
 
 
-def _history(values: np.ndarray, weeks: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Rounded window sums, their signs and the row of each largest-since window (-1 = none)."""
-    n = values.size
-    totals = round_for_ties(_window_sums(values, weeks))
+def _look_back_sums(flows: pd.Series, weeks: int) -> tuple[int, np.ndarray, pd.DatetimeIndex]:
+    """Check the look-back arguments; return ``weeks``, the window sums rounded for ties, dates."""
+    weeks = _whole_number(weeks, "weeks")
+    values = _values(flows)
+    index = _dated_index(flows)
+    _need_weeks(values.size, weeks, "look-back")
+    return weeks, round_for_ties(_window_sums(values, weeks)), index
+
+
+def _history(totals: np.ndarray, weeks: int) -> tuple[np.ndarray, np.ndarray]:
+    """Signs of the rounded window sums and the row of each largest-since window (-1 = none)."""
+    n = totals.size
     complete = totals[weeks - 1:]
     signs = np.sign(complete)
     since = np.full(n, -1, dtype=np.intp)
@@ -457,7 +465,7 @@ def _history(values: np.ndarray, weeks: int) -> tuple[np.ndarray, np.ndarray, np
     _previous_at_least(-complete, np.flatnonzero(signs < 0), since, positions)
     direction = np.full(n, np.nan)
     direction[weeks - 1:] = signs
-    return totals, direction, since
+    return direction, since
 
 
 def largest_since_history(flows: pd.Series, weeks: int = 1) -> pd.DataFrame:
@@ -489,11 +497,8 @@ def largest_since_history(flows: pd.Series, weeks: int = 1) -> pd.DataFrame:
     windows), computed by :func:`_previous_at_least`; each row equals ``largest_since`` of the
     series cut at that row.
     """
-    weeks = _whole_number(weeks, "weeks")
-    values = _values(flows)
-    index = _dated_index(flows)
-    _need_weeks(values.size, weeks, "look-back")
-    totals, direction, since = _history(values, weeks)
+    weeks, totals, index = _look_back_sums(flows, weeks)
+    direction, since = _history(totals, weeks)
     since_dates = index.take(since, allow_fill=True, fill_value=pd.NaT)
     return pd.DataFrame(
         {"total": totals, "direction": direction, "since": np.asarray(since_dates)},
@@ -525,11 +530,7 @@ def largest_since(flows: pd.Series, weeks: int = 1) -> LookBack:
     "The biggest 8-week inflow since Mar 2022": ``largest_since(equity, 8).since`` is the end of a
     window in March 2022.
     """
-    weeks = _whole_number(weeks, "weeks")
-    values = _values(flows)
-    index = _dated_index(flows)
-    _need_weeks(values.size, weeks, "look-back")
-    totals = round_for_ties(_window_sums(values, weeks))
+    weeks, totals, index = _look_back_sums(flows, weeks)
     latest = float(totals[-1])
     if latest == 0:
         return LookBack(None, 0, 0.0)
