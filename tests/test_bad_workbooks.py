@@ -148,34 +148,9 @@ def with_comment_on_button_sheet(tmp_path):
 
 
 def _decorated(tmp_path, decorate_flows, report=None):
-    """make_workbook's layout, with ``decorate_flows(Flows sheet)`` (and the Report) added."""
-    import datetime as dt
-
-    from test_cli import EQUITY, MONEY, WEEKS
-
-    path = tmp_path / "flows.xlsx"
-    wb = xlsxwriter.Workbook(str(path))
-    date = wb.add_format({"num_format": "yyyy-mm-dd"})
-    ws = wb.add_worksheet("Report")
-    ws.write("A1", "Report")
-    if report is not None:
-        report(ws)
-    flows = wb.add_worksheet("Flows")
-    flows.write_row(0, 0, ["Week ending", "Equity", "Money market"])
-    for i, (week, eq, mm) in enumerate(zip(WEEKS, EQUITY, MONEY), start=1):
-        flows.write_datetime(i, 0, week, date)
-        flows.write_number(i, 1, eq)
-        if mm is not None:
-            flows.write_number(i, 2, mm)
-    decorate_flows(flows)
-    for name, header, day, value in [("Policy rate", "Rate", dt.datetime(2023, 7, 27), 5.5),
-                                     ("MMF assets", "Assets", dt.datetime(2020, 12, 31), 4336.0)]:
-        sheet = wb.add_worksheet(name)
-        sheet.write_row(0, 0, ["Date", header])
-        sheet.write_datetime(1, 0, day, date)
-        sheet.write_number(1, 1, value)
-    wb.close()
-    return path
+    """make_workbook's layout, with ``decorate_flows(Flows sheet)`` (and ``report(Report)``)."""
+    return make_workbook(tmp_path / "flows.xlsx", decorate_flows=decorate_flows,
+                         decorate_report=report)
 
 
 PNG_1X1 = bytes.fromhex(

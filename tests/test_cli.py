@@ -97,11 +97,14 @@ MONEY = [None, None, 10.0, -5.0, 7.5, -31.0]
 
 
 def make_workbook(path: Path, *, report: bool = True, flows_formula: str | None = None,
-                  dynamic: bool = False, cached=None) -> Path:
+                  dynamic: bool = False, cached=None, decorate_flows=None,
+                  decorate_report=None) -> Path:
     """A small workbook written with XlsxWriter (as Excel would: shared strings, cached values).
 
     flows_formula: a formula put in Flows!B7 (the latest Equity week) with ``cached`` as its saved
     value (None: no saved value). dynamic: a dynamic-array formula in Dashboard!A1.
+    decorate_flows, decorate_report: called with the Flows / Report XlsxWriter worksheet to add
+    what openpyxl would drop (a text box, a sparkline, a comment ...).
     """
     wb = xlsxwriter.Workbook(str(path))
     date = wb.add_format({"num_format": "yyyy-mm-dd"})
@@ -113,6 +116,8 @@ def make_workbook(path: Path, *, report: bool = True, flows_formula: str | None 
         ws.write("A1", "Report")
         wb.define_name("xlflows_weeks", "=Report!$B$10")
         ws.write("B10", 8)
+        if decorate_report is not None:
+            decorate_report(ws)
     flows = wb.add_worksheet("Flows")
     flows.write_row(0, 0, ["Week ending", "Equity", "Money market"])
     for i, (week, eq, mm) in enumerate(zip(WEEKS, EQUITY, MONEY), start=1):
@@ -122,6 +127,8 @@ def make_workbook(path: Path, *, report: bool = True, flows_formula: str | None 
             flows.write_number(i, 2, mm)
     if flows_formula is not None:
         flows.write_formula("B7", flows_formula, None, "" if cached is None else cached)
+    if decorate_flows is not None:
+        decorate_flows(flows)
     rates = wb.add_worksheet("Policy rate")
     rates.write_row(0, 0, ["Date", "Rate"])
     rates.write_datetime(1, 0, dt.datetime(2023, 7, 27), date)
