@@ -405,19 +405,12 @@ CHART_COL = "J"
 
 def _put(ws, ref: str, value: object = None, *, font=None, fill=None, fmt=None, align=None,
          border=None) -> None:
+    """Set the given (not None) value and styles of ``ws[ref]``; the others stay as they are."""
     cell = ws[ref]
-    if value is not None:
-        cell.value = value
-    if font is not None:
-        cell.font = font
-    if fill is not None:
-        cell.fill = fill
-    if fmt is not None:
-        cell.number_format = fmt
-    if align is not None:
-        cell.alignment = align
-    if border is not None:
-        cell.border = border
+    for attribute, given in (("value", value), ("font", font), ("fill", fill),
+                             ("number_format", fmt), ("alignment", align), ("border", border)):
+        if given is not None:
+            setattr(cell, attribute, given)
 
 
 def _section(ws, row: int, title: str, last_col: int = 8) -> None:
