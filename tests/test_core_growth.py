@@ -149,6 +149,14 @@ def test_asset_growth_refuses_end_before_start():
         asset_growth(QUARTERLY, "2019-06-01", "2019-03-01")
 
 
+def test_asset_growth_start_after_the_latest_with_blank_end_names_start_date():
+    # end_date left blank means "to the latest observation" (2020-04-01); a start after it is the
+    # analyst's start_date to fix, not an end_date they never typed
+    with pytest.raises(InputError, match=r"^start_date: 2020-06-01 is after the latest observation "
+                                         r"\(2020-04-01\), expected a date on or before it$"):
+        asset_growth(QUARTERLY, "2020-06-01")
+
+
 def test_asset_growth_refuses_end_before_first_observation():
     with pytest.raises(InputError, match=r"^end_date: 2018-01-01 is before the first observation"):
         asset_growth(QUARTERLY, "2019-06-01", "2018-01-01")

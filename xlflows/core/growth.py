@@ -214,7 +214,8 @@ def asset_growth(values: pd.Series, start_date, end_date=None, annualize: bool =
     ------
     InputError
         A date before the first observation (``start_date: 1990-01-01 is before the first
-        observation (1992-03-31)``), ``end_date`` before ``start_date``, a starting level that is
+        observation (1992-03-31)``), ``end_date`` before ``start_date`` (or, with ``end_date``
+        blank, ``start_date`` after the latest observation), a starting level that is
         not positive, or an annualized growth over zero days (both dates on one observation).
     """
     levels = check_levels(values, "values")
@@ -228,6 +229,9 @@ def asset_growth(values: pd.Series, start_date, end_date=None, annualize: bool =
             raise InputError(
                 f"{name}: {_day(when)} is before the first observation ({_day(first)})"
             )
+    if end_date is None and start > end:
+        raise InputError(f"start_date: {_day(start)} is after the latest observation "
+                         f"({_day(end)}), expected a date on or before it")
     if end < start:
         raise InputError(f"end_date: {_day(end)} is before start_date ({_day(start)})")
     i0 = int(levels.index.searchsorted(start, side="right")) - 1
