@@ -344,11 +344,15 @@ def test_peak_projection_accepts_a_series_of_months():
     [
         ("2023-07-26", [], r"^months: no values, expected at least one number of months$"),
         ("2023-07-26", [9, None], r"^months: value 2 is blank, expected a number of months$"),
-        ("2023-07-26", "soon", r"^months: is 'soon', expected a number of months$"),
+        ("2023-07-26", "soon", r"^months: 'soon' is not a number, expected a number of months$"),
         ("someday", [9], r"^last_hike: 'someday' is not a date, expected a date$"),
         (None, [9], r"^last_hike: blank, expected a date$"),
+        # pandas would read 45000 as nanoseconds after 1970 (peak 1971-03-01): refused instead
+        (45000, [14], r"^last_hike: the number 45000 is not a date, expected a date$"),
+        (45000.0, [14], r"^last_hike: the number 45000 is not a date, expected a date$"),
     ],
-    ids=["no-months", "blank-month", "text-months", "text-date", "blank-date"],
+    ids=["no-months", "blank-month", "text-months", "text-date", "blank-date", "serial-int",
+         "serial-float"],
 )
 def test_peak_projection_refusals(last_hike, months, message):
     with pytest.raises(InputError, match=message):

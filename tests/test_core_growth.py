@@ -174,6 +174,13 @@ def test_asset_growth_refuses_annualizing_over_zero_days():
         asset_growth(QUARTERLY, "2019-04-01", "2019-05-01", annualize=True)
 
 
+def test_asset_growth_refuses_a_number_as_a_date():
+    # 43466 is 2019-01-01 as an Excel serial, but pandas would read it as 1970 + 43466 ns
+    with pytest.raises(InputError, match=r"^start_date: the number 43466 is not a date, "
+                                         r"expected a date$"):
+        asset_growth(QUARTERLY, 43466)
+
+
 def test_asset_growth_refuses_text_date():
     with pytest.raises(InputError, match=r"^start_date: 'soon' is not a date, expected a date$"):
         asset_growth(QUARTERLY, "soon")
@@ -262,6 +269,14 @@ def test_percentile_ties_count_as_at_or_below():
     # 0.1 + 0.2 is 0.30000000000000004 but ties are compared after rounding to 9 decimals
     got = abnormality(0.1 + 0.2, [0.3, 0.3, 0.5, 0.1])
     assert got.percentile == 0.75
+
+
+def test_percentile_of_huge_values_is_not_lost_to_rounding_overflow():
+    # rounding to 9 decimals multiplies by 1e9: 1e300 * 1e9 overflowed to inf and every value
+    # tied; 1.5e300 is above 1e300 and below 2e300, so the share at or below it is 1/2
+    got = abnormality(1.5e300, [1e300, 2e300], method="z", threshold=0.5)
+    assert got.percentile == 0.5
+    assert got.verdict == "not abnormal"
 
 
 def test_every_field_filled_with_method_z():

@@ -244,10 +244,12 @@ def peak_projection(last_hike, months) -> pd.Timestamp:
         try:
             numbers.append(as_number(item, "months"))
         except InputError:
-            where = f"value {i + 1} " if len(items) > 1 else ""
-            found = "blank" if item is None or (isinstance(item, float) and np.isnan(item)) \
-                else repr(item)
-            raise InputError(f"months: {where}is {found}, expected a number of months") from None
+            blank = item is None or (isinstance(item, float) and np.isnan(item))
+            if len(items) > 1:
+                found = f"value {i + 1} is " + ("blank" if blank else repr(item))
+            else:
+                found = "blank" if blank else f"{item!r} is not a number"
+            raise InputError(f"months: {found}, expected a number of months") from None
     step = excel_round(sum(numbers) / len(numbers), 0)
     try:
         return edate(start, int(step))

@@ -78,7 +78,14 @@ def choice(value: object, name: str, allowed: Iterable[str]) -> str:
 
 
 def as_timestamp(value: object, name: str) -> pd.Timestamp:
-    """Turn ``value`` into a Timestamp (date only), or raise an InputError naming ``name``."""
+    """Turn ``value`` into a Timestamp (date only), or raise an InputError naming ``name``.
+
+    A number is refused: pandas would read it as nanoseconds after 1970, not as an Excel serial
+    (serials are converted at the edge, :mod:`xlflows.excel.dates`).
+    """
+    if isinstance(value, (int, float, np.number)) and not isinstance(value, bool):
+        if not math.isnan(value):
+            raise InputError(f"{name}: the number {value:g} is not a date, expected a date")
     try:
         stamp = pd.Timestamp(value)
     except (TypeError, ValueError):
