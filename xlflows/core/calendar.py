@@ -27,9 +27,20 @@ def excel_round(x: float, digits: int = 0) -> float:
     return float(Decimal(repr(float(x))).quantize(quantum, rounding=ROUND_HALF_UP))
 
 
+#: Floats at least this large are whole numbers: there is no decimal left to round.
+_WHOLE_FLOATS = 2.0 ** 53
+
+
 def round_for_ties(values: np.ndarray) -> np.ndarray:
-    """Round sums to :data:`TIE_DECIMALS` decimals so that float noise cannot break a tie."""
-    return np.round(np.asarray(values, dtype=float), TIE_DECIMALS)
+    """Round sums to :data:`TIE_DECIMALS` decimals so that float noise cannot break a tie.
+
+    Values of magnitude 2**53 or more are returned as they are: they have no decimals, and
+    rounding them would scale them by 1e9 first, which overflows to infinity beyond ~1.8e299.
+    """
+    values = np.asarray(values, dtype=float)
+    with np.errstate(over="ignore", invalid="ignore"):
+        rounded = np.round(values, TIE_DECIMALS)
+    return np.where(np.abs(values) >= _WHOLE_FLOATS, values, rounded)[()]
 
 
 def edate(date: pd.Timestamp, months: int) -> pd.Timestamp:
