@@ -1,0 +1,110 @@
+"""core/calendar.py: Excel's ROUND, EDATE and DATEDIF(…, "m"), and the 9-decimal tie rounding.
+
+Expected values are what the same formula gives typed into Excel (worked out by hand from
+Excel's documented rules: ROUND halves away from zero; EDATE clamps to the month end; DATEDIF
+"m" counts a month once the day of month is reached).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from xlflows.core.calendar import datedif_months, edate, excel_round, round_for_ties, signed_months
+
+T = pd.Timestamp
+
+
+@pytest.mark.parametrize(
+    "x, digits, expected",
+    [
+        (12.5, 0, 13.0),          # half away from zero, not to even (Python's round gives 12)
+        (-2.5, 0, -3.0),
+        (0.5, 0, 1.0),
+        (-0.5, 0, -1.0),          # ROUND(AVERAGE(-1, 0), 0) = -1 in PEAK_PROJECTION
+        (13.5, 0, 14.0),
+        (2.675, 2, 2.68),         # stored as 2.67499999…, but Excel rounds the shown 2.675
+        (1.005, 2, 1.01),
+        (99.99999949, 6, 99.999999),
+        (99.9999995, 6, 100.0),   # a 100 bp rise that float noise left just below 100
+    ],
+    ids=["12.5->13", "-2.5->-3", "0.5->1", "-0.5->-1", "13.5->14", "2.675->2.68",
+         "1.005->1.01", "below-half-at-6", "half-at-6-up-to-100bp"],
+)
+def test_excel_round_is_half_away_from_zero(x, digits, expected):
+    assert excel_round(x, digits) == expected
+
+
+@pytest.mark.parametrize(
+    "start, months, expected",
+    [
+        ("2024-01-31", 1, "2024-02-29"),      # leap year: clamped to Feb 29
+        ("2023-01-31", 1, "2023-02-28"),
+        ("2024-03-31", -1, "2024-02-29"),
+        ("2024-02-29", 12, "2025-02-28"),
+        ("2023-07-26", 14, "2024-09-26"),     # the note: last hike + 14 months
+        ("2024-05-15 17:30", 0, "2024-05-15"),  # time of day dropped
+    ],
+    ids=["jan31+1-leap", "jan31+1", "mar31-1", "feb29+12", "note-14-months", "time-dropped"],
+)
+def test_edate_clamps_to_the_month_end(start, months, expected):
+    assert edate(T(start), months) == T(expected)
+
+
+@pytest.mark.parametrize(
+    "start, end, expected",
+    [
+        ("2024-01-31", "2024-02-29", 0),      # Feb has no 31st: the month is not reached
+        ("2024-01-30", "2024-02-29", 0),
+        ("2024-01-15", "2024-02-15", 1),
+        ("2024-01-15", "2024-02-14", 0),
+        ("2024-01-31", "2024-03-31", 2),
+        ("2024-02-29", "2025-02-28", 11),
+        ("2023-02-28", "2024-02-29", 12),
+        ("2024-06-01", "2024-06-01", 0),
+    ],
+    ids=["jan31-feb29", "jan30-feb29", "one-month", "a-day-short", "two-months",
+         "feb29-to-feb28", "feb28-to-feb29", "same-day"],
+)
+def test_datedif_months(start, end, expected):
+    assert datedif_months(T(start), T(end)) == expected
+
+
+def test_datedif_refuses_start_after_end():
+    with pytest.raises(ValueError, match="start <= end"):
+        datedif_months(T("2024-02-01"), T("2024-01-01"))
+
+
+@pytest.mark.parametrize(
+    "origin, when, expected",
+    [
+        ("2023-07-26", "2024-09-30", 14),      # peak after the last hike
+        ("2023-07-26", "2023-04-01", -3),      # peak first: -DATEDIF(2023-04-01, 2023-07-26)
+        ("2023-07-26", "2023-07-01", 0),       # less than a month before: -0
+    ],
+    ids=["after", "before", "less-than-a-month-before"],
+)
+def test_signed_months(origin, when, expected):
+    assert signed_months(T(origin), T(when)) == expected
+
+
+@given(st.dates(min_value=pd.Timestamp("1900-03-01").date(),
+                max_value=pd.Timestamp("2199-12-31").date()).filter(lambda d: d.day <= 28),
+       st.integers(0, 600))
+def test_datedif_undoes_edate_when_the_day_exists_in_every_month(day, months):
+    start = T(day)
+    later = edate(start, months)
+    assert datedif_months(start, later) == months
+    if months:
+        assert datedif_months(start, later - pd.Timedelta(days=1)) == months - 1
+
+
+def test_round_for_ties_makes_float_noise_tie_and_keeps_huge_values():
+    got = round_for_ties(np.array([0.1 + 0.2, 0.3, 1e300, -2.0 ** 60, np.nan]))
+    assert got[0] == got[1] == 0.3
+    assert got[2] == 1e300 and got[3] == -2.0 ** 60      # no overflow to infinity
+    assert np.isnan(got[4])
+    assert round_for_ties(0.1 + 0.2) == 0.3
