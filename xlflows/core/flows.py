@@ -44,9 +44,6 @@ __all__ = [
     "streaks",
 ]
 
-#: Direction label of each sign, as FLOW_STREAKS writes it.
-DIRECTION_LABELS = {1: INFLOW, -1: OUTFLOW, 0: FLAT}
-
 # streak/first_in read the series backwards in chunks, starting small: most answers are found
 # within the last few weeks, and a long run costs one vectorised pass per doubling.
 _FIRST_CHUNK = 64
@@ -544,6 +541,10 @@ def largest_since(flows: pd.Series, weeks: int = 1) -> LookBack:
 # streaks table
 
 
+#: Direction label of sign -1, 0, +1 (indexed by sign + 1), as FLOW_STREAKS writes it.
+_DIRECTION_BY_SIGN = np.array([OUTFLOW, FLAT, INFLOW], dtype=object)
+
+
 def streaks(flows: pd.Series, min_weeks: int = 1) -> pd.DataFrame:
     """The runs of one direction, oldest first (``FLOW_STREAKS``).
 
@@ -577,9 +578,7 @@ def streaks(flows: pd.Series, min_weeks: int = 1) -> pd.DataFrame:
     keep = lengths >= min_weeks
     starts, ends, lengths, totals = starts[keep], ends[keep], lengths[keep], totals[keep]
     index = flows.index if isinstance(flows, pd.Series) else pd.RangeIndex(n)
-    labels = np.array([INFLOW, OUTFLOW, FLAT], dtype=object)
-    run_signs = signs[starts]
-    directions = labels[np.where(run_signs > 0, 0, np.where(run_signs < 0, 1, 2))]
+    directions = _DIRECTION_BY_SIGN[signs[starts] + 1]
     start, end, weeks, direction, total = STREAK_COLUMNS
     return pd.DataFrame({
         start: index.take(starts),
