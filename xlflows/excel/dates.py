@@ -95,8 +95,9 @@ def parse_iso_many(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
             return days, np.ones(len(days), dtype=bool)
         except ValueError:                  # e.g. 2024-02-30: find it below
             pass
-    days = np.array([parse_iso(t) if parse_iso(t) is not None else np.datetime64("NaT")
-                     for t in stripped], dtype="datetime64[D]")
+    parsed = map(parse_iso, stripped)
+    days = np.array([np.datetime64("NaT") if d is None else d for d in parsed],
+                    dtype="datetime64[D]")
     return days, ~np.isnat(days)
 
 
