@@ -298,6 +298,8 @@ def test_every_field_filled_with_method_z():
          r"^method: 'median' is not a known method, expected \"mean\" or \"z\"$"),
         (dict(current=0.2, history=[0.3, None]), r"^history: value 2 is blank, expected a number$"),
         (dict(current=0.2, history=[0.3, "n/a"]), r"^history: value 2 is 'n/a', expected a number$"),
+        # one text is one bad value, not a sequence of characters ('a', 'b', 'c')
+        (dict(current=0.2, history="abc"), r"^history: 'abc' is not a number, expected a number$"),
         (dict(current=float("nan"), history=[0.3]), r"^current: blank, expected a number$"),
         (dict(current=0.2, history=[-0.1, 0.05]),
          r'^history: the mean is -0.025, expected a positive mean for method "mean"'),
@@ -306,7 +308,7 @@ def test_every_field_filled_with_method_z():
          r"^threshold: -1 is negative"),
     ],
     ids=["empty-history", "z-one-value", "z-all-equal", "unknown-method", "blank-history",
-         "text-history", "blank-current", "negative-mean", "zero-ratio-threshold",
+         "text-history", "one-text-history", "blank-current", "negative-mean", "zero-ratio-threshold",
          "negative-z-threshold"],
 )
 def test_abnormality_refusals(kwargs, message):

@@ -8,8 +8,6 @@ Excel's ``EDATE``/``DATEDIF``.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
 import numpy as np
 import pandas as pd
 
@@ -25,6 +23,7 @@ from xlflows.core.constants import (
 )
 from xlflows.core.growth import (
     as_number,
+    as_numbers,
     as_timestamp,
     check_levels,
     choice,
@@ -233,23 +232,7 @@ def peak_projection(last_hike, months) -> pd.Timestamp:
     Timestamp('2024-09-26 00:00:00')
     """
     start = as_timestamp(last_hike, "last_hike")
-    if isinstance(months, (str, bytes)) or not isinstance(months, Iterable):
-        items = [months]
-    else:
-        items = list(months.tolist() if hasattr(months, "tolist") else months)
-    if not items:
-        raise InputError("months: no values, expected at least one number of months")
-    numbers = []
-    for i, item in enumerate(items):
-        try:
-            numbers.append(as_number(item, "months"))
-        except InputError:
-            blank = item is None or (isinstance(item, float) and np.isnan(item))
-            if len(items) > 1:
-                found = f"value {i + 1} is " + ("blank" if blank else repr(item))
-            else:
-                found = "blank" if blank else f"{item!r} is not a number"
-            raise InputError(f"months: {found}, expected a number of months") from None
+    numbers = as_numbers(months, "months", "a number of months").tolist()
     step = excel_round(sum(numbers) / len(numbers), 0)
     try:
         return edate(start, int(step))

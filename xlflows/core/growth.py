@@ -345,7 +345,7 @@ def abnormality(current, history, method: str = "mean", threshold=None) -> Abnor
     """
     method = choice(method, "method", ABNORMALITY_METHODS)
     current = as_number(current, "current")
-    hist = _history(history)
+    hist = as_numbers(history, "history", "a number")
     count = int(hist.size)
     mean = float(hist.mean())
     ratio = current / mean if mean != 0 else math.nan
@@ -389,20 +389,27 @@ def _for_ties(x: float) -> float:
     return float(round_for_ties(x))
 
 
-def _history(history) -> np.ndarray:
-    """History values as a float array, refusing blanks and text with the position named."""
-    if isinstance(history, (int, float, np.number)) and not isinstance(history, bool):
-        items = [history]
+def as_numbers(values, name: str, expected: str) -> np.ndarray:
+    """A number or a sequence of numbers as a float array, else an InputError naming ``name``.
+
+    ``expected`` ends the message (``"a number of months"``); a bad item in a sequence of more
+    than one is named by its 1-based position: ``months: value 2 is blank, expected …``.
+    """
+    if isinstance(values, (str, bytes)) or not isinstance(values, Iterable):
+        items = [values]
     else:
-        items = list(history.tolist() if hasattr(history, "tolist") else history)
+        items = list(values.tolist() if hasattr(values, "tolist") else values)
     if not items:
-        raise InputError("history: no values, expected at least one number")
+        raise InputError(f"{name}: no values, expected at least one {expected.removeprefix('a ')}")
     out = np.empty(len(items), dtype=float)
     for i, item in enumerate(items):
         try:
-            out[i] = as_number(item, "history")
+            out[i] = as_number(item, name)
         except InputError:
-            found = "blank" if item is None or (isinstance(item, float) and math.isnan(item)) \
-                else repr(item)
-            raise InputError(f"history: value {i + 1} is {found}, expected a number") from None
+            blank = item is None or (isinstance(item, float) and math.isnan(item))
+            if len(items) > 1:
+                found = f"value {i + 1} is " + ("blank" if blank else repr(item))
+            else:
+                found = "blank" if blank else f"{item!r} is not a number"
+            raise InputError(f"{name}: {found}, expected {expected}") from None
     return out
