@@ -323,7 +323,8 @@ def test_missing_values_refused(function, values, message):
 
 
 def test_text_in_flows_refused_without_type_names():
-    with pytest.raises(InputError, match=r"^flows: contains something that is not a number"):
+    # "1" converts, "n/a" (row 2) does not: the message names the row and what was found
+    with pytest.raises(InputError, match=r"^flows: row 2 is 'n/a', expected a number$"):
         streak(pd.Series(["1", "n/a"], dtype=object))
 
 

@@ -85,7 +85,13 @@ def _values(flows: pd.Series, *, name: str = "flows") -> np.ndarray:
     try:
         values = np.asarray(flows, dtype=float)
     except (TypeError, ValueError):
-        raise InputError(f"{name}: contains something that is not a number, expected numbers") from None
+        cells = np.asarray(flows, dtype=object).ravel()
+        for row, cell in enumerate(cells.tolist(), start=1):
+            try:
+                float(cell)
+            except (TypeError, ValueError):
+                raise InputError(f"{name}: row {row} is {cell!r}, expected a number") from None
+        raise InputError(f"{name}: expected a single column or row of numbers") from None
     if values.ndim != 1:
         raise InputError(f"{name}: expected a single column or row of weekly flows")
     if values.size == 0:
