@@ -30,9 +30,13 @@ T = pd.Timestamp
         (1.005, 2, 1.01),
         (99.99999949, 6, 99.999999),
         (99.9999995, 6, 100.0),   # a 100 bp rise that float noise left just below 100
+        (1e22, 6, 1e22),          # 23 digits + 6 decimals: more than decimal's default 28
+        (-3e300, 0, -3e300),
+        (1234.5, -2, 1200.0),     # ROUND(1234.5, -2)
     ],
     ids=["12.5->13", "-2.5->-3", "0.5->1", "-0.5->-1", "13.5->14", "2.675->2.68",
-         "1.005->1.01", "below-half-at-6", "half-at-6-up-to-100bp"],
+         "1.005->1.01", "below-half-at-6", "half-at-6-up-to-100bp", "1e22-at-6", "-3e300",
+         "to-hundreds"],
 )
 def test_excel_round_is_half_away_from_zero(x, digits, expected):
     assert excel_round(x, digits) == expected

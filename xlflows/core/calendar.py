@@ -6,13 +6,16 @@ with what an analyst gets from the same formula typed in Excel.
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Context, Decimal
 
 import numpy as np
 import pandas as pd
 
 #: Decimals to which sums are rounded before being compared for ties (float noise is ~1e-12).
 TIE_DECIMALS = 9
+#: Decimal context wide enough for any float at any sensible number of digits (the default
+#: precision, 28 digits, cannot hold 1e22 to 6 decimals).
+_WIDE = Context(prec=1000)
 
 
 def excel_round(x: float, digits: int = 0) -> float:
@@ -24,7 +27,7 @@ def excel_round(x: float, digits: int = 0) -> float:
     if not np.isfinite(x):
         return float(x)
     quantum = Decimal(1).scaleb(-digits)
-    return float(Decimal(repr(float(x))).quantize(quantum, rounding=ROUND_HALF_UP))
+    return float(Decimal(repr(float(x))).quantize(quantum, rounding=ROUND_HALF_UP, context=_WIDE))
 
 
 #: Floats at least this large are whole numbers: there is no decimal left to round.
