@@ -279,6 +279,15 @@ def test_percentile_of_huge_values_is_not_lost_to_rounding_overflow():
     assert got.verdict == "not abnormal"
 
 
+def test_z_score_of_huge_values_is_not_lost_to_overflow():
+    # history 1e200, 3e200: mean 2e200, s = sqrt(2) * 1e200 (squares of 1e200 overflow);
+    # current 2e200 + 2 s -> z = 2 exactly (float noise aside), like history 1, 3 and 2 + 2 sqrt 2
+    current = 2e200 + 2 * math.sqrt(2) * 1e200
+    got = abnormality(current, [1e200, 3e200], method="z")
+    assert got.z == pytest.approx(2.0, rel=1e-12)
+    assert got.verdict == "not abnormal"
+
+
 def test_every_field_filled_with_method_z():
     got = abnormality(5.0, [1.0, 2.0, 3.0], method="z")
     # mean 2, s = 1, z = 3 -> abnormally high; ratio 2.5; percentile 1

@@ -351,6 +351,8 @@ def abnormality(current, history, method: str = "mean", threshold=None) -> Abnor
     ratio = current / mean if mean != 0 else math.nan
     sd = float(hist.std(ddof=1)) if count >= 2 else math.nan
     z = (current - mean) / sd if sd > 0 else math.nan
+    if math.isinf(sd) or math.isinf(current - mean):
+        z, sd = _z_in_scaled_units(current, hist)
     percentile = float(np.count_nonzero(round_for_ties(hist) <= round_for_ties(current))) / count
 
     if method == "mean":
@@ -387,6 +389,19 @@ def _for_ties(x: float) -> float:
     """``x`` rounded to 9 decimals, so that a ratio or z-score equal to its limit is not pushed
     past it by float noise (0.2 / mean(0.1, 0.25, 0.25) is 1.0000000000000002)."""
     return float(round_for_ties(x))
+
+
+def _z_in_scaled_units(current: float, hist: np.ndarray) -> tuple[float, float]:
+    """z-score and sample s of values so large (~1e154 and up) that their squares overflow.
+
+    Everything is divided by the largest magnitude first, so only z (a ratio) is computed in
+    full; s is returned in the original unit and may itself be infinite.
+    """
+    scale = float(max(np.max(np.abs(hist)), abs(current)))
+    scaled = hist / scale
+    sd = float(scaled.std(ddof=1))
+    z = (current / scale - float(scaled.mean())) / sd if sd > 0 else math.nan
+    return z, sd * scale
 
 
 def as_numbers(values, name: str, expected: str) -> np.ndarray:
