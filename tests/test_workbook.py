@@ -454,6 +454,17 @@ def test_dashboard_calls_every_function_with_valid_arguments(shipped):
     assert used == set(UDF_NAMES)
 
 
+def test_dashboard_ranges_leave_room_to_append_data(shipped):
+    # every data-sheet range on the Dashboard runs at least 500 rows past the data, so weeks,
+    # rate days or quarters an analyst appends are read (trailing blanks are ignored)
+    formulas = "".join(dashboard_formulas(shipped).values())
+    refs = re.findall(r"(Flows|'Policy rate'|'MMF assets')!\$[A-Z]+\$2:\$[A-Z]+\$(\d+)", formulas)
+    assert {sheet for sheet, _ in refs} == {"Flows", "'Policy rate'", "'MMF assets'"}
+    for sheet, last in refs:
+        data_rows = shipped[sheet.strip("'")].max_row
+        assert int(last) >= data_rows + 500, f"{sheet} range ends at row {last}"
+
+
 def test_dashboard_tables_spill(shipped, shipped_parts):
     from openpyxl.worksheet.formula import ArrayFormula
 

@@ -240,6 +240,10 @@ def sources(flows, rates, assets) -> list[tuple[str, str]]:
     ]
 
 
+#: Last row of the Dashboard's ranges on each data sheet (room to append data).
+LAST_ROW = {"flows": 5000, "rates": 30000, "assets": 1000}
+
+
 def write_dashboard(ws, categories, n_flows: int, n_rates: int, n_assets: int, fmt,
                     source_rows) -> None:
     """Every xlflows function as a live formula on the data sheets, plus the Sources block."""
@@ -247,7 +251,9 @@ def write_dashboard(ws, categories, n_flows: int, n_rates: int, n_assets: int, f
     from xlflows.core.cycles import cycle_inflows, hike_cycles
     import pandas as pd
 
-    f_last = n_flows + 1
+    # Ranges run past the data so that rows an analyst appends are picked up: trailing blank
+    # rows are ignored by every function (SPEC §1).
+    f_last = max(n_flows + 1, LAST_ROW["flows"])
     week = f"Flows!$A$2:$A${f_last}"
     first_cat = categories[0]
     second = "Money market" if "Money market" in categories else categories[min(1, len(categories) - 1)]
@@ -255,9 +261,9 @@ def write_dashboard(ws, categories, n_flows: int, n_rates: int, n_assets: int, f
     col_second = xlsxwriter.utility.xl_col_to_name(1 + categories.index(second))
     flow_a = f"Flows!${col_first}$2:${col_first}${f_last}"
     flow_b = f"Flows!${col_second}$2:${col_second}${f_last}"
-    r_last = n_rates + 1
+    r_last = max(n_rates + 1, LAST_ROW["rates"])
     rate_d, rate_v = f"'Policy rate'!$A$2:$A${r_last}", f"'Policy rate'!$B$2:$B${r_last}"
-    a_last = n_assets + 1
+    a_last = max(n_assets + 1, LAST_ROW["assets"])
     mmf_d, mmf_v = f"'MMF assets'!$A$2:$A${a_last}", f"'MMF assets'!$B$2:$B${a_last}"
 
     # How many rows the cycle tables spill, so PEAK_PROJECTION and ABNORMALITY can point at the
