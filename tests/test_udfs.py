@@ -196,6 +196,18 @@ def test_cycle_inflows_table(date_form):
     assert additions[1][2:] == [D(2023, 3, 31), 6, pytest.approx(35.0)]
 
 
+def test_cycle_inflows_horizon_zero_stops_the_window_at_the_last_hike():
+    # horizon 0: the window ends at EDATE(last hike, 0) = the last hike itself (inclusive), as
+    # in the core; a negative horizon is refused
+    got = udfs.cycle_inflows(RATE_DATES, RATES, ASSET_DATES, ASSETS, 3, 100, 0)
+    assert got[0] == list(C.CYCLE_INFLOW_COLUMNS) + [C.PEAK_YOY]
+    # with 36 months the peak came 6 months after the last hike (test above); now it is the
+    # last hike's own quarter: 2022-09-30, 0 months
+    assert got[1][:4] == [D(2022, 3, 31), D(2022, 9, 30), D(2022, 9, 30), 0]
+    assert udfs.cycle_inflows(RATE_DATES, RATES, ASSET_DATES, ASSETS, 3, 100, -1).startswith(
+        CELL_PREFIX + "horizon_months: ")
+
+
 def test_cycle_inflows_reads_assets_as_levels_with_blank_rows_dropped():
     dates = ASSET_DATES + ["2024-06-30", None]
     assets = ASSETS + [None, None]          # a blank quarter and an oversized range

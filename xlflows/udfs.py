@@ -235,7 +235,7 @@ def cycle_inflows(rate_dates, rates, asset_dates, assets, min_hikes=C.DEFAULT_MI
     levels = convert.level_series(asset_dates, assets, dates_name="asset_dates",
                                   values_name="assets")
     horizon = convert.to_int(horizon_months, "horizon_months", default=C.DEFAULT_HORIZON_MONTHS,
-                             minimum=1)
+                             minimum=0)
     measure = convert.to_choice(measure, "measure", ("yoy", "additions"), default="yoy")
     return shape.table(core_cycles.cycle_inflows(found, levels, horizon, measure))
 
