@@ -216,6 +216,15 @@ def test_rectangles_cover_exactly_the_cells(positions):
     assert len(blocks) <= len(positions)
 
 
+@pytest.mark.parametrize("ref", ["B0", "7B", "B7:C8", ""])
+def test_apply_plan_refuses_what_is_not_one_cell(ref):
+    book = FakeBook()
+    with pytest.raises(WorkbookError, match=rf"^Report!{ref} is not a cell reference; "
+                                            "expected one cell such as B7$"):
+        live.apply_plan(book, RefreshPlan([CellWrite("Report", ref, 1.0)], [], []))
+    assert book.log == []
+
+
 def test_apply_plan_refuses_a_missing_sheet_before_writing():
     book = FakeBook()
     with pytest.raises(WorkbookError, match=r"^Summary!A1: the workbook has no sheet 'Summary'"):

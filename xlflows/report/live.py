@@ -10,8 +10,11 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+from openpyxl.utils.exceptions import CellCoordinatesException
+
 from xlflows.errors import WorkbookError, XlflowsError
 from xlflows.excel.convert import COM_ERROR_MAX, COM_ERROR_MIN, COM_ERRORS
+from xlflows.report.template import split_cell
 
 #: Sheet the report is written on.
 REPORT_SHEET = "Report"
@@ -175,15 +178,12 @@ def rectangles(positions) -> list[tuple[int, int, int, int]]:
 
 
 def _row_col(sheet: str, ref: str) -> tuple[int, int]:
-    """``"B7"`` -> (7, 2)."""
-    letters = ref.rstrip("0123456789")
-    digits = ref[len(letters):]
-    if not letters.isalpha() or not digits.isdigit() or int(digits) < 1:
-        raise WorkbookError(f"{sheet}!{ref} is not a cell reference; expected one cell such as B7")
-    column = 0
-    for letter in letters.upper():
-        column = column * 26 + ord(letter) - ord("A") + 1
-    return int(digits), column
+    """``"B7"`` -> (7, 2); a WorkbookError naming the cell when ``ref`` is not one cell."""
+    try:
+        return split_cell(ref)
+    except (CellCoordinatesException, ValueError):
+        raise WorkbookError(f"{sheet}!{ref} is not a cell reference; expected one cell such as "
+                            "B7") from None
 
 
 def refresh_caller() -> None:
