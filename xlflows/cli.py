@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from xlflows.errors import XlflowsError
+from xlflows.errors import XlflowsError, first_line
 
 EXIT_OK = 0
 EXIT_UNEXPECTED = 1
@@ -77,7 +77,7 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         return _fail("interrupted; nothing was written", EXIT_UNEXPECTED)
     except Exception as exc:  # the one place an unexpected failure becomes a line for people
-        detail = str(exc).strip().splitlines()[0] if str(exc).strip() else "no detail"
+        detail = first_line(exc) or "no detail"
         return _fail(f"unexpected problem, please report: {detail}", EXIT_UNEXPECTED)
     print(f"Refreshed {result.output} ({result.cells_written} report cells)")
     for line in result.summary:

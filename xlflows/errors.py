@@ -23,3 +23,12 @@ class InputError(XlflowsError, ValueError):
 
 class WorkbookError(XlflowsError):
     """A workbook (file, sheet, header, cell) cannot be read or written safely."""
+
+
+def first_line(message: object) -> str:
+    """The first line of a message (an exception or text), stripped; "" when there is none.
+
+    Unexpected failures are reported by their first line only: never a traceback.
+    """
+    text = str(message).strip()
+    return text.splitlines()[0].strip() if text else ""

@@ -27,7 +27,7 @@ from xlflows.core import constants as C
 from xlflows.core import cycles as core_cycles
 from xlflows.core import flows as core_flows
 from xlflows.core import growth as core_growth
-from xlflows.errors import CELL_PREFIX, InputError, XlflowsError
+from xlflows.errors import CELL_PREFIX, InputError, XlflowsError, first_line
 from xlflows.excel import convert, shape
 from xlflows.excel.shape import scalar
 
@@ -87,8 +87,7 @@ _CLASS_REPR = re.compile(r"<class '[^']*'>,?\s*")
 
 def _problem_text(exc: BaseException) -> str:
     """First line of an unexpected exception's message, short, without its type or traceback."""
-    text = _CLASS_REPR.sub("", str(exc)).strip(" []()\n")
-    text = text.splitlines()[0].strip() if text else ""
+    text = first_line(_CLASS_REPR.sub("", str(exc)).strip(" []()\n"))
     if not text:
         text = "an internal calculation failed without a description"
     return text if len(text) <= 200 else text[:197] + "..."

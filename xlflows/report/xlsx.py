@@ -39,7 +39,7 @@ from openpyxl.utils.indexed_list import IndexedList
 from openpyxl.worksheet.formula import ArrayFormula, DataTableFormula
 from openpyxl.writer.excel import ExcelWriter
 
-from xlflows.errors import WorkbookError, XlflowsError
+from xlflows.errors import WorkbookError, XlflowsError, first_line
 from xlflows.report import ooxml, safety
 
 #: Extensions the engine reads and writes; ``.xlsm`` is loaded with its VBA kept.
@@ -500,5 +500,4 @@ def _close(wb) -> None:
 
 
 def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip()
-    return text.splitlines()[0] if text else "unreadable data"
+    return first_line(exc) or "unreadable data"
