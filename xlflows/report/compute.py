@@ -222,7 +222,7 @@ def category_context(name: str, flows: pd.Series, weeks: int, as_of: pd.Timestam
             ctx["largest_since" + suffix] = Value("n/a", "n/a", FMT_GENERAL)
         else:
             look = largest_since(flows, weeks=w)
-            total = float(flows.iloc[-w:].sum())
+            total = look.total        # the window sum the direction was taken from
             clause = S.largest_since_clause(total, look.direction, look.since, w, start)
             ctx["total" + suffix] = Value(_bn(total), S.money(total), FMT_BN)
             if look.direction == 0:
@@ -271,17 +271,20 @@ def recent_block(data: ReportData) -> Block:
 
 
 # --------------------------------------------------------------------------- cycles and MMF
+def _spacing(index: pd.DatetimeIndex) -> pd.Timedelta:
+    """Median spacing of a level series' dates (a quarter when there is a single date)."""
+    return pd.Series(index).diff().median() if len(index) > 1 else pd.Timedelta(days=91)
+
+
 def ends_early(index: pd.DatetimeIndex, as_of: pd.Timestamp) -> bool:
     """True when a level series' last observation is more than one median spacing before
     ``as_of`` (quarterly data ending 2020Q4 at an as-of in 2025), i.e. when the report must say
     it uses the latest data rather than "over the past year"."""
-    spacing = pd.Series(index).diff().median() if len(index) > 1 else pd.Timedelta(days=91)
-    return (pd.Timestamp(as_of) - index[-1]) > spacing
+    return (pd.Timestamp(as_of) - index[-1]) > _spacing(index)
 
 
 def _quarter_or_month(index: pd.DatetimeIndex, date: pd.Timestamp) -> str:
-    spacing = pd.Series(index).diff().median() if len(index) > 1 else pd.Timedelta(days=91)
-    return S.quarter(date) if spacing >= pd.Timedelta(days=80) else S.month(date)
+    return S.quarter(date) if _spacing(index) >= pd.Timedelta(days=80) else S.month(date)
 
 
 def cycles_context(data: ReportData, settings: Settings, as_of: pd.Timestamp
@@ -361,8 +364,7 @@ def asset_block(assets: pd.Series, cycles: pd.DataFrame) -> Block:
     fewer), ``Assets`` and ``Hiking cycle`` (the level when the observation's period overlaps a
     hiking cycle, first to last hike; blank otherwise)."""
     tail = assets.iloc[-ASSET_QUARTERS:]
-    spacing = (pd.Series(assets.index).diff().median() if len(assets) > 1
-               else pd.Timedelta(days=91))
+    spacing = _spacing(assets.index)
     rows: list[list[object]] = [["Date", "Assets", "Hiking cycle"]]
     rows += [[None, None, None] for _ in range(ASSET_QUARTERS - len(tail))]
     firsts = list(cycles["First hike"]) if len(cycles) else []
