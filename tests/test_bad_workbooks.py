@@ -16,7 +16,6 @@ import zipfile
 from pathlib import Path
 
 import pytest
-import xlsxwriter
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from test_cli import StandIn, make_workbook, run  # noqa: E402  (shared workbook maker)
@@ -220,11 +219,10 @@ CASES = [
 @pytest.mark.parametrize("maker, expected", [c[1:] for c in CASES], ids=[c[0] for c in CASES])
 def test_refused_with_one_line_and_nothing_written(tmp_path, monkeypatch, capsys, maker, expected):
     standin = StandIn()  # the report layer must never be reached with a bad file, or fail cleanly
-    import types
 
-    compute = types.ModuleType("xlflows.report.compute")
-    compute.plan_refresh = standin.plan_refresh
-    monkeypatch.setitem(sys.modules, "xlflows.report.compute", compute)
+    from xlflows.report import xlsx as engine
+
+    monkeypatch.setattr(engine, "plan_refresh", standin.plan_refresh)
     wants_monkeypatch = "monkeypatch" in inspect.signature(maker).parameters
     path = maker(tmp_path, monkeypatch) if wants_monkeypatch else maker(tmp_path)
     before = path.read_bytes()
@@ -246,12 +244,11 @@ def test_refused_with_one_line_and_nothing_written(tmp_path, monkeypatch, capsys
     (with_sparkline, "sparklines on sheet 'Flows'"),
 ], ids=["text box", "sparkline"])
 def test_output_copy_is_written_with_a_warning(tmp_path, monkeypatch, capsys, maker, lost):
-    import types
 
     standin = StandIn()
-    compute = types.ModuleType("xlflows.report.compute")
-    compute.plan_refresh = standin.plan_refresh
-    monkeypatch.setitem(sys.modules, "xlflows.report.compute", compute)
+    from xlflows.report import xlsx as engine
+
+    monkeypatch.setattr(engine, "plan_refresh", standin.plan_refresh)
     path = maker(tmp_path)
     before = path.read_bytes()
     out_path = tmp_path / "copy.xlsx"
@@ -351,14 +348,13 @@ def test_openpyxl_parses_through_defusedxml():
 
 def test_a_file_open_elsewhere_cannot_be_replaced(tmp_path, monkeypatch, capsys):
     """Excel on Windows locks an open workbook: os.replace fails; the message says what to do."""
-    import types
 
     from xlflows.report import xlsx
 
     standin = StandIn()
-    compute = types.ModuleType("xlflows.report.compute")
-    compute.plan_refresh = standin.plan_refresh
-    monkeypatch.setitem(sys.modules, "xlflows.report.compute", compute)
+    from xlflows.report import xlsx as engine
+
+    monkeypatch.setattr(engine, "plan_refresh", standin.plan_refresh)
     path = make_workbook(tmp_path / "flows.xlsx")
     before = path.read_bytes()
 

@@ -17,7 +17,6 @@ import re
 import shutil
 import subprocess
 import sys
-import types
 import zipfile
 from pathlib import Path
 
@@ -28,7 +27,7 @@ import xlsxwriter
 from xlflows import cli
 from xlflows.errors import InputError
 from xlflows.report import xlsx
-from xlflows.report.template import CellWrite, RefreshPlan
+from xlflows.report.plan import CellWrite, RefreshPlan
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -73,12 +72,8 @@ class StandIn:
 @pytest.fixture
 def standin(monkeypatch):
     fake = StandIn()
-    compute = types.ModuleType("xlflows.report.compute")
-    compute.plan_refresh = fake.plan_refresh
-    template = types.ModuleType("xlflows.report.template")
-    template.install_template = fake.install_template
-    monkeypatch.setitem(sys.modules, "xlflows.report.compute", compute)
-    monkeypatch.setitem(sys.modules, "xlflows.report.template", template)
+    monkeypatch.setattr(xlsx, "plan_refresh", fake.plan_refresh)
+    monkeypatch.setattr(xlsx, "install_template", fake.install_template)
     return fake
 
 
@@ -385,13 +380,11 @@ def test_any_plan_refreshed_twice_gives_the_same_bytes(tmp_path_factory, monkeyp
     writes is a fixed point: refreshing it again with the same plan changes no byte."""
     folder = tmp_path_factory.mktemp("prop")
     plan = RefreshPlan([CellWrite(*w) for w in writes], ["_calc"], [])
-    compute = types.ModuleType("xlflows.report.compute")
-    compute.plan_refresh = lambda source, **kw: plan
-    monkeypatch.setitem(sys.modules, "xlflows.report.compute", compute)
+    planner = lambda source, **kw: plan  # noqa: E731 - a stand-in for plan_refresh
     book = make_workbook(folder / "flows.xlsx")
-    xlsx.refresh_file(book)
+    xlsx.refresh_file(book, planner=planner)
     first = book.read_bytes()
-    xlsx.refresh_file(book)
+    xlsx.refresh_file(book, planner=planner)
     assert book.read_bytes() == first
     wb = openpyxl.load_workbook(book)
     last = {(s, c): (v, f) for s, c, v, f in writes}

@@ -19,7 +19,8 @@ from openpyxl import Workbook
 
 from xlflows.errors import WorkbookError
 from xlflows.report.compute import plan_refresh
-from xlflows.report.template import (TEMPLATE_SHEET, install_template, split_cell)
+from xlflows.report.layout import install_template
+from xlflows.report.plan import TEMPLATE_SHEET, split_cell
 
 HERE = Path(__file__).resolve()
 DATA = HERE.parents[1].parent / "shared" / "data"

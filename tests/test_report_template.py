@@ -10,10 +10,11 @@ from hypothesis import strategies as st
 from openpyxl import Workbook
 
 from xlflows.errors import WorkbookError
-from xlflows.report.template import (AS_OF_NAME, CYCLES_NAME, TEMPLATE_SHEET, WEEKS_NAME, Block,
-                                     CellWrite, TemplateCell, Value, extent_cells,
-                                     install_template, is_template, placeholders, plan,
-                                     read_template, slug, store_writes, whole_placeholder)
+from xlflows.report.layout import install_template
+from xlflows.report.plan import (AS_OF_NAME, CYCLES_NAME, TEMPLATE_SHEET, WEEKS_NAME, Block,
+                                 CellWrite, Value, extent_cells)
+from xlflows.report.template import (TemplateCell, fill, is_template, placeholders, read_template,
+                                     slug, store_writes, whole_placeholder)
 
 CTX = {
     "as_of": Value(dt.datetime(2025, 11, 12), "12 Nov 2025", "d mmm yyyy"),
@@ -40,25 +41,25 @@ def test_slug(name, key):
 
 def test_whole_cell_value_keeps_type_and_format():
     tpl = {"B2": TemplateCell("B2", "{{ equity.latest }}")}
-    writes, problems = plan(tpl, CTX)
+    writes, problems = fill(tpl, CTX)
     assert writes == [CellWrite("Report", "B2", 25.3, "+0.0")] and problems == []
     assert tpl["B2"].extent == "B2"
 
 
 def test_text_with_several_placeholders():
     tpl = {"A1": TemplateCell("A1", "Equity {{ equity.latest }} to {{ as_of }} ({{ weeks }}w)")}
-    writes, _ = plan(tpl, CTX)
+    writes, _ = fill(tpl, CTX)
     assert writes[0].value == "Equity +$25.3bn to 12 Nov 2025 (8w)"
 
 
 def test_block_spills_and_shrinks():
     tpl = {"C5": TemplateCell("C5", "{{ t }}")}
-    writes, _ = plan(tpl, CTX)
+    writes, _ = fill(tpl, CTX)
     got = {w.cell: w.value for w in writes}
     assert got == {"C5": "h1", "D5": "h2", "C6": 1, "D6": 2, "C7": 3, "D7": 4}
     assert tpl["C5"].extent == "C5:D7"
     smaller = dict(CTX, t=Block([["h1"], [9]], ["0"]))
-    writes, _ = plan(tpl, smaller)
+    writes, _ = fill(tpl, smaller)
     got = {w.cell: w.value for w in writes}
     # new extent C5:C6; the rest of the old C5:D7 is cleared
     assert got == {"C5": "h1", "C6": 9, "D5": None, "D6": None, "C7": None, "D7": None}
@@ -68,15 +69,15 @@ def test_block_collision_and_protected_cells():
     tpl = {"C5": TemplateCell("C5", "{{ t }}"), "D7": TemplateCell("D7", "{{ weeks }}")}
     with pytest.raises(WorkbookError, match=r"Report!C5: the table \{\{ t \}\} needs C5:D7 and "
                                             r"would overwrite Report!D7"):
-        plan(tpl, CTX)
+        fill(tpl, CTX)
     with pytest.raises(WorkbookError, match=r"Report!C6 \(the weeks setting\)"):
-        plan({"C5": TemplateCell("C5", "{{ t }}")}, CTX, protected={"C6": "the weeks setting"})
+        fill({"C5": TemplateCell("C5", "{{ t }}")}, CTX, protected={"C6": "the weeks setting"})
 
 
 def test_unknown_and_misplaced_block_show_markers():
     tpl = {"A1": TemplateCell("A1", "{{ eqity.latest }}"),
            "A2": TemplateCell("A2", "see {{ t }}")}
-    writes, problems = plan(tpl, CTX)
+    writes, problems = fill(tpl, CTX)
     assert writes[0].value == "[unknown placeholder: eqity.latest]"
     assert writes[1].value == "see [table t: put it alone in a cell]"
     assert "did you mean equity.latest" in problems[0]
@@ -106,8 +107,8 @@ def test_shrink_clears_exactly_the_difference(h1, w1, h2, w2):
     big = Block([[1] * w1 for _ in range(h1)])
     small = Block([[2] * w2 for _ in range(h2)])
     tpl = {"B3": TemplateCell("B3", "{{ t }}")}
-    first, _ = plan(tpl, {"t": big})
-    second, _ = plan(tpl, {"t": small})
+    first, _ = fill(tpl, {"t": big})
+    second, _ = fill(tpl, {"t": small})
     written = {w.cell for w in first}
     now = {w.cell: w.value for w in second}
     assert set(now) == written | set(extent_cells(tpl["B3"].extent))

@@ -32,7 +32,7 @@ from test_cli import StandIn  # noqa: E402
 
 from xlflows.errors import WorkbookError  # noqa: E402
 from xlflows.report import live  # noqa: E402
-from xlflows.report.template import CellWrite, RefreshPlan  # noqa: E402
+from xlflows.report.plan import CellWrite, RefreshPlan  # noqa: E402
 
 # ============================================================================ the live engine
 
@@ -236,9 +236,9 @@ def test_apply_plan_refuses_a_missing_sheet_before_writing():
 @pytest.fixture
 def standin_compute(monkeypatch):
     fake = StandIn()
-    module = types.ModuleType("xlflows.report.compute")
-    module.plan_refresh = fake.plan_refresh
-    monkeypatch.setitem(sys.modules, "xlflows.report.compute", module)
+    from xlflows.report import live
+
+    monkeypatch.setattr(live, "plan_refresh", fake.plan_refresh)
     return fake
 
 

@@ -39,11 +39,11 @@ from xlflows.excel.convert import to_date
 from xlflows.report import sentences as S
 from xlflows.report.data import (ASSETS_SHEET, FLOWS_SHEET, RATE_SHEET, ReportData,
                                  read_report_data)
-from xlflows.report.template import (AS_OF_NAME, ASSET_QUARTERS, CYCLES_NAME, FMT_BN, FMT_COUNT,
-                                     FMT_DATE, FMT_GENERAL, FMT_INT, FMT_LEVEL_BN, FMT_MONTH,
-                                     FMT_MONTHS, FMT_PCT, RECENT_WEEKS, REPORT_SHEET, TEMPLATE_SHEET,
-                                     WEEKS_NAME, Block, RefreshPlan, Value, cell_value, plan,
-                                     read_template, slug, store_writes)
+from xlflows.report.plan import (AS_OF_NAME, ASSET_QUARTERS, CYCLES_NAME, FMT_BN, FMT_COUNT,
+                                 FMT_DATE, FMT_GENERAL, FMT_INT, FMT_LEVEL_BN, FMT_MONTH,
+                                 FMT_MONTHS, FMT_PCT, RECENT_WEEKS, REPORT_SHEET, TEMPLATE_SHEET,
+                                 WEEKS_NAME, Block, RefreshPlan, Value)
+from xlflows.report.template import cell_value, fill, read_template, slug, store_writes
 
 #: Names that cannot be category slugs (they are taken by the report's own placeholders).
 RESERVED = frozenset({"as_of", "weeks", "cycles", "settings", "sources", "mmf", "flows"})
@@ -471,7 +471,7 @@ def plan_refresh(source, *, weeks=None, cycles=None, as_of=None) -> RefreshPlan:
         if where is not None and where[0] == REPORT_SHEET:
             protected[where[1]] = label
             template.pop(where[1], None)   # a settings cell is an input, never a template
-    writes, problems = plan(template, context, protected=protected)
+    writes, problems = fill(template, context, protected=protected)
     writes += store_writes(template, len(stored_rows or []))
 
     summary = [

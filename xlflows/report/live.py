@@ -14,10 +14,8 @@ from openpyxl.utils.exceptions import CellCoordinatesException
 
 from xlflows.errors import WorkbookError, XlflowsError
 from xlflows.excel.convert import COM_ERROR_MAX, COM_ERROR_MIN, COM_ERRORS
-from xlflows.report.template import split_cell
-
-#: Sheet the report is written on.
-REPORT_SHEET = "Report"
+from xlflows.report.compute import plan_refresh
+from xlflows.report.plan import REPORT_SHEET, split_cell
 
 
 class BookSource:
@@ -67,7 +65,7 @@ class BookSource:
 
 
 def refresh_book(book, *, weeks: int | None = None, cycles: int | None = None,
-                 as_of: object = None):
+                 as_of: object = None, planner=None):
     """Compute the report of ``book`` and write it into the open workbook.
 
     Parameters
@@ -77,19 +75,20 @@ def refresh_book(book, *, weeks: int | None = None, cycles: int | None = None,
         ``xlflows refresh`` on the file).
     weeks, cycles, as_of : optional
         Overrides, as on the command line (not written into the settings cells).
+    planner : callable, optional
+        Default :func:`xlflows.report.compute.plan_refresh`:
+        ``planner(source, weeks=, cycles=, as_of=) -> RefreshPlan``; tests pass a stand-in.
 
     Returns
     -------
     RefreshPlan
         The plan that was applied.
     """
-    from xlflows.report.compute import plan_refresh
-
     source = BookSource(book)
     if REPORT_SHEET not in source.sheet_names():
         raise WorkbookError(f"the workbook has no '{REPORT_SHEET}' sheet; run "
                             "`xlflows refresh <file>` once on the saved file to add it")
-    plan = plan_refresh(source, weeks=weeks, cycles=cycles, as_of=as_of)
+    plan = (planner or plan_refresh)(source, weeks=weeks, cycles=cycles, as_of=as_of)
     apply_plan(book, plan)
     return plan
 

@@ -40,14 +40,15 @@ from openpyxl.worksheet.formula import ArrayFormula, DataTableFormula
 from openpyxl.writer.excel import ExcelWriter
 
 from xlflows.errors import WorkbookError, XlflowsError, first_line
+from xlflows.excel.convert import to_date
 from xlflows.report import ooxml, safety
+from xlflows.report.compute import plan_refresh
+from xlflows.report.data import FLOWS_SHEET
+from xlflows.report.layout import install_template
+from xlflows.report.plan import REPORT_SHEET
 
 #: Extensions the engine reads and writes; ``.xlsm`` is loaded with its VBA kept.
 EXTENSIONS = (".xlsx", ".xlsm")
-#: Name of the sheet the report is written on.
-REPORT_SHEET = "Report"
-#: Name of the weekly flows sheet (its header row gives the categories of a new Report).
-FLOWS_SHEET = "Flows"
 
 Warn = Callable[[str], None]
 
@@ -171,7 +172,8 @@ class WorkbookSource:
 
 def refresh_file(path: str | os.PathLike, *, output: str | os.PathLike | None = None,
                  weeks: int | None = None, cycles: int | None = None, as_of: object = None,
-                 warn: Warn | None = None, lay_template: bool = False) -> RefreshResult:
+                 warn: Warn | None = None, lay_template: bool = False,
+                 planner: Callable[..., object] | None = None) -> RefreshResult:
     """Refresh the Report of a workbook file, in place or into ``output``.
 
     Parameters
@@ -190,6 +192,9 @@ def refresh_file(path: str | os.PathLike, *, output: str | os.PathLike | None = 
     lay_template : bool, default False
         Lay the built-in template on the existing (empty) Report sheet first; the workbook build
         uses it. Without it the template is laid only when the workbook has no Report sheet.
+    planner : callable, optional
+        Default :func:`xlflows.report.compute.plan_refresh`:
+        ``planner(source, weeks=, cycles=, as_of=) -> RefreshPlan``; tests pass a stand-in.
 
     Returns
     -------
@@ -228,11 +233,9 @@ def refresh_file(path: str | os.PathLike, *, output: str | os.PathLike | None = 
         if REPORT_SHEET not in wb.sheetnames or lay_template:
             with timings.step("write"):
                 _add_report(wb, source)
-        from xlflows.report.compute import plan_refresh  # the report layer, imported when needed
-
         start = time.perf_counter()
         read_before = timings.steps.get("read", 0.0)
-        plan = plan_refresh(source, weeks=weeks, cycles=cycles, as_of=as_of)
+        plan = (planner or plan_refresh)(source, weeks=weeks, cycles=cycles, as_of=as_of)
         spent = time.perf_counter() - start - (timings.steps.get("read", 0.0) - read_before)
         timings.steps["compute"] = timings.steps.get("compute", 0.0) + spent
         with timings.step("write"):
@@ -440,8 +443,6 @@ def _load(path: Path, *, keep_vba: bool, data_only: bool):
 
 def _add_report(wb, source: WorkbookSource) -> None:
     """Lay the built-in template on the Report sheet (added first when missing)."""
-    from xlflows.report.template import install_template
-
     if FLOWS_SHEET not in wb.sheetnames:
         raise WorkbookError(f"the workbook has no '{FLOWS_SHEET}' sheet; expected weekly flows "
                             "with 'Week ending' in A1 and one column per category")
@@ -456,8 +457,6 @@ def _add_report(wb, source: WorkbookSource) -> None:
 
 def _modified_stamp(plan, as_of: object, source: WorkbookSource) -> dt.datetime:
     """The as-of date of the report, as a datetime at midnight."""
-    from xlflows.excel.convert import to_date
-
     value = getattr(plan, "as_of", None)
     if value is None and as_of is not None:
         value = as_of

@@ -1,0 +1,133 @@
+"""The engine-neutral refresh plan: what to write where, computed before anything is written.
+
+Every engine (openpyxl on a file, xlwings on the open Book, xlwings Lite) applies a
+:class:`RefreshPlan` and knows nothing else of the report: the cells (A1 references), their values
+(numbers, text, ``datetime``, None to clear) and number formats. The names of the sheets and of the
+settings cells the report owns, the number formats it writes and the size of the chart blocks are
+declared here once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+
+from openpyxl.utils import get_column_letter
+from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
+
+REPORT_SHEET = "Report"
+TEMPLATE_SHEET = "xlflows.template"
+
+#: Defined names of the settings cells (workbook scope), made by :func:`install_template`.
+WEEKS_NAME = "XLFLOWS_WEEKS"
+CYCLES_NAME = "XLFLOWS_CYCLES"
+AS_OF_NAME = "XLFLOWS_AS_OF"
+
+#: Rows of weekly flows in the chart block, and quarters of MMF assets in its chart block.
+RECENT_WEEKS = 26
+ASSET_QUARTERS = 120
+
+# Number formats (U+2212 as the minus sign, quoted so every spreadsheet reads it as a literal).
+FMT_BN = '+#,##0.0;"\u2212"#,##0.0;0.0'
+FMT_LEVEL_BN = '#,##0.0'
+FMT_PCT = '+0.0%;"\u2212"0.0%;0.0%'
+FMT_INT = '+0;"\u2212"0;0'
+FMT_COUNT = '0'
+FMT_MONTHS = '0;"\u2212"0;0'      # signed whole months without a plus sign
+FMT_DATE = 'd mmm yyyy'
+FMT_MONTH = 'mmm yyyy'
+FMT_TEXT = '@'
+FMT_GENERAL = 'General'
+
+
+
+# --------------------------------------------------------------------------- the contract
+@dataclass(frozen=True)
+class CellWrite:
+    """One cell to write: ``value`` None clears; ``number_format`` applied only when not None."""
+
+    sheet: str
+    cell: str
+    value: object
+    number_format: str | None = None
+
+
+@dataclass
+class RefreshPlan:
+    """Everything a refresh writes, computed before anything is written.
+
+    Attributes
+    ----------
+    writes : list of CellWrite
+        Report values and the template store, in order.
+    hidden_sheets : list of str
+        Sheets to create (hidden) before the writes when missing: ``xlflows.template``.
+    summary : list of str
+        Human lines: settings used and their origin, each source's last date used, warnings.
+    as_of : datetime or None
+        The as-of date used (the latest week of Flows on or before the as-of setting).
+    """
+
+    writes: list[CellWrite]
+    hidden_sheets: list[str]
+    summary: list[str]
+    as_of: dt.datetime | None = None
+
+
+# --------------------------------------------------------------------------- context values
+@dataclass(frozen=True)
+class Value:
+    """A placeholder's value: what a whole cell gets, and how it reads inside text."""
+
+    value: object
+    text: str
+    number_format: str | None = None
+
+
+@dataclass(frozen=True)
+class Block:
+    """A table placeholder: ``rows`` (header row first) written from the anchor cell.
+
+    ``number_formats`` gives one format per column (None = leave the cell's format), applied to
+    the rows after ``header_rows``.
+    """
+
+    rows: list[list[object]]
+    number_formats: list[str | None] = field(default_factory=list)
+    header_rows: int = 1
+
+
+def as_value(item: object) -> Value | Block:
+    """Wrap a plain context item (text, number) as a :class:`Value`."""
+    if isinstance(item, (Value, Block)):
+        return item
+    if item is None:
+        return Value(None, "")
+    return Value(item, str(item))
+
+
+def split_cell(ref: str) -> tuple[int, int]:
+    """``"B7"`` → ``(7, 2)`` (row, column), 1-based."""
+    letters, row = coordinate_from_string(ref)
+    return row, column_index_from_string(letters)
+
+
+def is_cell_ref(ref: str) -> bool:
+    """True for one A1-style cell reference within Excel's grid (``B7``; not ``B7:C8``)."""
+    return re.fullmatch(r"[A-Z]{1,3}[1-9][0-9]{0,6}", ref) is not None
+
+
+def cell_ref(row: int, col: int) -> str:
+    """``(7, 2)`` → ``"B7"``."""
+    return f"{get_column_letter(col)}{row}"
+
+
+def extent_cells(extent: str | None) -> list[str]:
+    """Cells of ``"B3:D4"`` (or ``"B3"``); ``[]`` for None/empty."""
+    if not extent:
+        return []
+    first, _, last = extent.partition(":")
+    r0, c0 = split_cell(first)
+    r1, c1 = split_cell(last or first)
+    return [cell_ref(r, c) for r in range(r0, r1 + 1) for c in range(c0, c1 + 1)]
