@@ -126,8 +126,9 @@ def test_latest_week_reproduces_the_note(src):
     texts = report_text(src)
     # Equity: last 8 weeks 3.1+6.4+2.2+8.9+4.7+5.5+7.0+25.3 = 63.1; the most recent earlier
     # 8-week window at least that large ends 2022-03-30 (74.0).
+    # +25.3 is also the largest weekly inflow of the sample: the headline says so (issue 9)
     assert ("Equity funds: +$25.3bn in the week to Nov 12, the biggest 8-week inflow since "
-            "Mar 2022") in texts
+            "Mar 2022, the biggest weekly inflow since the data began (Jan 2004)") in texts
     # Money market: outflow 2025-09-17 (-12.4), seven inflows, then -31.0 -> first in 8 weeks.
     assert f"Money market funds: {M}$31.0bn in the week to Nov 12, the first outflow in 8 weeks" \
         in texts
@@ -140,10 +141,13 @@ def test_table_values(src):
     row = next(r for r in src.sheets["Report"] if r and r[0] == "Equity")
     # Category, week, latest, streak, first-in, 8-week total, since (8w), since (1w)
     assert row[:7] == ["Equity", dt.datetime(2025, 11, 12), 25.3, 11, 1, 63.1,
-                       dt.datetime(2022, 3, 30)]
-    assert row[7] == "record"      # no earlier week reached +25.3
+                       "inflow since Mar 2022"]
+    assert row[7] == "record inflow"      # no earlier week reached +25.3
     mm = next(r for r in src.sheets["Report"] if r and r[0] == "Money market")
-    assert mm[2:5] == [-31.0, -1, 8]
+    # the week is an outflow, the 8-week total an inflow: each look-back names its direction,
+    # and a "since" date within 13 weeks shows its week, not its month ("since Nov 2025" in a
+    # report dated 12 Nov 2025 would hide that it means last week)
+    assert mm[2:8] == [-31.0, -1, 8, 86.9, "inflow since 5 Nov 2025", "outflow since Jun 2025"]
 
 
 def test_cycles_and_mmf(src):
@@ -153,18 +157,21 @@ def test_cycles_and_mmf(src):
     # last hike to the peak of YoY growth 13, 16, 21, 18 -> average 17; current cycle's last hike
     # 2023-07-27 (DFEDTARU moves the day after the FOMC) + 17 months = 2024-12-27 -> Dec 2024.
     assert ("Money-market cycles: inflows peaked 17 months after the last hike on average "
-            "\u2192 peak projected Dec 2024") in texts
+            "\u2192 peak projected Dec 2024, assuming the last hike was 27 Jul 2023; that month is "
+            "already past and the asset data (to Q4 2020) do not cover it") in texts
     # YoY at 2020-12-31: 4336.026 / 3634.334 (2019-12-31) - 1 = +19.3%; peaks 2015-18 cycle:
     # 2020-06-30 4635.9 / 3205.9 - 1 = 44.6%; mean of 28.4, 25.1, 42.4, 44.6 = 35.1%.
-    assert ("MMF assets +19% in the year to Q4 2020, latest data: not abnormally high vs the 35% "
-            "average peak rise of the previous 4 cycles") in texts
+    assert ("MMF assets +19% in the year to Q4 2020: latest data Q4 2020, five years before the "
+            "as-of date; not abnormally high vs the 35% average peak rise of the previous 4 "
+            "cycles") in texts
     table_top = next(i for i, r in enumerate(src.sheets["Report"]) if r and r[0] == "First hike")
     rows = src.sheets["Report"][table_top:table_top + 6]
     assert [r[0] for r in rows[1:5]] == [dt.datetime(1994, 2, 4), dt.datetime(1999, 6, 30),
                                          dt.datetime(2004, 6, 30), dt.datetime(2015, 12, 16)]
     assert [r[3] for r in rows[1:5]] == [13, 16, 21, 18]
     assert rows[4][4] == pytest.approx(0.4461)
-    assert rows[5][0] == "Average of 4 cycles" and rows[5][3] == 17.0
+    # whole months everywhere: the average row shows the rounded average used above (17)
+    assert rows[5][0] == "Average of 4 cycles" and rows[5][3] == 17
 
 
 # --------------------------------------------------------------------------- as-of cut
@@ -185,7 +192,8 @@ def test_as_of_in_the_middle_cuts_everything(src):
     firsts = [r[0] for r in src.sheets["Report"][table_top + 1:table_top + 5]]
     assert firsts[-1] == dt.datetime(2004, 6, 30) and firsts[0].year == 1988
     assert any(t.startswith("MMF assets") and "over the past year" in t for t in texts)
-    assert any("as of = 2019-06-30, from the command line" in t for t in texts)
+    assert ("used: 26 Jun 2019, the latest week on or before 30 Jun 2019 (from the command "
+            "line)") in texts
     # the charts' blocks: weekly flows in T3:T28, MMF assets under them from T32
     column_t = [r[19] if len(r) > 19 else None for r in src.sheets["Report"]]
     assert column_t[2] == dt.datetime(2019, 1, 2)  # 2019-06-26 - 25 weeks
@@ -338,10 +346,11 @@ def test_first_week_of_data_and_a_category_not_started_yet(src):
     texts = report_text(src)
     # 2004-01-07 is the first row of the sample: every direction is a first since the data began
     assert f"Bond funds: {M}$6.2bn in the week to Jan 7, the first outflow since the data began " \
-           "(Jan 2004)" in texts
+           "(Jan 2004), the biggest weekly outflow since the data began (Jan 2004)" in texts
     assert "Multi-asset funds: no data up to 7 Jan 2004" in texts       # starts 2010-01-06
     equity = next(r for r in src.sheets["Report"] if r and r[0] == "Equity")
-    assert equity[4:8] == ["first on record", "n/a", "n/a", "record"]   # < 8 weeks: no total
+    assert equity[4:8] == ["first on record", "n/a", "n/a",                # < 8 weeks: no total
+                           "record " + ("inflow" if equity[2] > 0 else "outflow")]
     # MMF assets end 2003-12-31, one week before: current data, not "latest data"
     assert any(t.startswith("MMF assets") and "over the past year" in t for t in texts)
     assert not any("latest data" in t for t in texts)

@@ -86,14 +86,16 @@ def test_first_in_clause(latest, first_in, streak, text):
 
 
 @pytest.mark.parametrize("total, direction, since, weeks, text", [
-    (63.1, 1, pd.Timestamp("2022-03-30"), 8, "the biggest 8-week inflow since Mar 2022"),
-    (-40.0, -1, pd.Timestamp("2024-06-12"), 8, "the biggest 8-week outflow since Jun 2024"),
-    (25.3, 1, pd.Timestamp("2021-01-06"), 1, "the biggest weekly inflow since Jan 2021"),
+    (63.1, 1, "Mar 2022", 8, "the biggest 8-week inflow since Mar 2022"),
+    (-40.0, -1, "Jun 2024", 8, "the biggest 8-week outflow since Jun 2024"),
+    (25.3, 1, "Jan 2021", 1, "the biggest weekly inflow since Jan 2021"),
+    (-5.0, -1, "Nov 5", 1, "the biggest weekly outflow since Nov 5"),
     (90.0, 1, None, 8, "the biggest 8-week inflow since the data began (Jan 2004)"),
     (-90.0, -1, None, 4, "the biggest 4-week outflow since the data began (Jan 2004)"),
     (0.0, 0, None, 8, "8-week flows net flat"),
     (0.0, 0, None, 1, "flat"),
-], ids=["8w-inflow-since-Mar-2022", "8w-outflow", "weekly", "record-in", "record-out",
+], ids=["8w-inflow-since-Mar-2022", "8w-outflow", "weekly", "recent-week", "record-in",
+        "record-out",
         "flat-8w", "flat-1w"])
 def test_largest_since_clause(total, direction, since, weeks, text):
     assert S.largest_since_clause(total, direction, since, weeks, JAN04) == text
@@ -101,7 +103,7 @@ def test_largest_since_clause(total, direction, since, weeks, text):
 
 def test_note_sentences():
     eq = S.join(S.fund_label("Equity"), S.week_clause(25.3, pd.Timestamp("2023-12-13")),
-                S.largest_since_clause(63.1, 1, pd.Timestamp("2022-03-30"), 8, JAN04))
+                S.largest_since_clause(63.1, 1, "Mar 2022", 8, JAN04))
     assert eq == "Equity funds: +$25.3bn in the week to Dec 13, the biggest 8-week inflow since Mar 2022"
     mm = S.join(S.fund_label("Money market"), S.money(-31.0),
                 S.first_in_clause(-31.0, 8, -1, JAN04))
@@ -114,14 +116,46 @@ def test_mmf_sentences():
         "MMF assets +25% over the past year: not abnormally high vs the 33% average peak rise "
         "of the previous 4 cycles")
     assert S.mmf_growth_sentence(0.19, "not abnormally high", 0.3513, 1, latest_label="Q4 2020") == (
-        "MMF assets +19% in the year to Q4 2020, latest data: not abnormally high vs the 35% "
+        "MMF assets +19% in the year to Q4 2020 (latest data): not abnormally high vs the 35% "
         "average peak rise of the previous 1 cycle")
+    stale = "latest data Q4 2020, five years before the as-of date"
+    assert S.mmf_growth_sentence(0.19, "not abnormally high", 0.3513, 4, latest_label="Q4 2020",
+                                 stale=stale) == (
+        "MMF assets +19% in the year to Q4 2020: latest data Q4 2020, five years before the as-of "
+        "date; not abnormally high vs the 35% average peak rise of the previous 4 cycles")
     assert S.projection_sentence(14, pd.Timestamp("2024-09-26")) == (
         "inflows peaked 14 months after the last hike on average \u2192 peak projected Sep 2024")
     assert S.projection_sentence(1, pd.Timestamp("2024-08-26")).startswith(
         "inflows peaked 1 month after")
     assert S.projection_sentence(-2, pd.Timestamp("2023-05-26")).startswith(
         "inflows peaked 2 months before the last hike")
+
+
+@pytest.mark.parametrize("kwargs, tail", [
+    ({}, ", assuming the last hike was 26 Jul 2023"),
+    ({"open_cycle": True}, ", assuming the last hike was 26 Jul 2023 (the cycle is still open: no "
+                           "cut yet, so a later hike would move the peak)"),
+    ({"past": True, "assets_end": "Q4 2020"}, ", assuming the last hike was 26 Jul 2023; that "
+     "month is already past and the asset data (to Q4 2020) do not cover it"),
+    ({"past": True, "realised": (pd.Timestamp("2024-06-30"), 0.2649)}, ", assuming the last hike "
+     "was 26 Jul 2023; that month is already past: asset growth actually peaked in Jun 2024 "
+     "(+26% YoY)"),
+    ({"rate_stale": ("Nov 12 2025", "seven months")}, ", assuming the last hike was 26 Jul 2023; "
+     "policy rate: latest data Nov 12 2025, seven months before the as-of date"),
+], ids=["assumption", "open", "past-uncovered", "past-realised", "rate-stale"])
+def test_projection_states_its_footing(kwargs, tail):
+    base = "inflows peaked 14 months after the last hike on average \u2192 peak projected Sep 2024"
+    assert S.projection_sentence(14, pd.Timestamp("2024-09-26"),
+                                 last_hike=pd.Timestamp("2023-07-26"), **kwargs) == base + tail
+
+
+@pytest.mark.parametrize("start, end, text", [
+    ("2020-12-31", "2025-11-12", "five years"), ("2020-12-31", "2022-12-31", "two years"),
+    ("2024-12-31", "2025-07-15", "seven months"), ("2025-10-31", "2025-11-12", "one month"),
+    ("2005-01-01", "2025-11-12", "21 years"),
+], ids=["5y", "2y", "7m", "1m", "21y"])
+def test_duration_reads_as_the_note_does(start, end, text):
+    assert S.duration(pd.Timestamp(start), pd.Timestamp(end)) == text
 
 
 def test_streak_clause():

@@ -594,19 +594,24 @@ def test_headline_sentences(shipped):
     text = [c.value for c in shipped["Report"]["A"] if isinstance(c.value, str)]
     assert {
         # Equity: +25.3 on 2025-11-12; 8-week total 3.1+6.4+2.2+8.9+4.7+5.5+7.0+25.3 = +63.1, the
-        # biggest since a window ending in Mar 2022
-        "Equity funds: +$25.3bn in the week to Nov 12, the biggest 8-week inflow since Mar 2022",
+        # biggest since a window ending in Mar 2022; +25.3 is the sample's largest weekly inflow.
+        # Flows is marked SAMPLE DATA, so every flow sentence says so.
+        "Equity funds (sample data): +$25.3bn in the week to Nov 12, the biggest 8-week inflow "
+        "since Mar 2022, the biggest weekly inflow since the data began (Jan 2004)",
         # Bond: -1.8; the previous outflow (-4.5 on Oct 8) is 5 rows back
-        "Bond funds: −$1.8bn in the week to Nov 12, the first outflow in 5 weeks",
+        "Bond funds (sample data): −$1.8bn in the week to Nov 12, the first outflow in 5 weeks",
         # Money market: -31.0; the previous outflow (-12.4 on Sep 17) is 8 rows back
-        "Money market funds: −$31.0bn in the week to Nov 12, the first outflow in 8 weeks",
+        "Money market funds (sample data): −$31.0bn in the week to Nov 12, the first outflow in 8 "
+        "weeks",
         # MMF assets 4,336.003 (2020Q4) / 3,634.3.. (2019Q4) - 1 = +19.3%; cycles' peaks average
-        # (28.4 + 25.1 + 42.4 + 44.6) / 4 = 35.1%
-        "MMF assets +19% in the year to Q4 2020, latest data: not abnormally high vs the 35% "
-        "average peak rise of the previous 4 cycles",
-        # months 13, 16, 21, 18 -> 17; EDATE(2023-07-27, 17) = 2024-12-27
+        # (28.4 + 25.1 + 42.4 + 44.6) / 4 = 35.1%; 2020-12-31 is five years before 2025-11-12
+        "MMF assets +19% in the year to Q4 2020: latest data Q4 2020, five years before the as-of "
+        "date; not abnormally high vs the 35% average peak rise of the previous 4 cycles",
+        # months 13, 16, 21, 18 -> 17; EDATE(2023-07-27, 17) = 2024-12-27, before the as-of date,
+        # and the assets (to 2020Q4) do not reach it
         "Money-market cycles: inflows peaked 17 months after the last hike on average → peak "
-        "projected Dec 2024",
+        "projected Dec 2024, assuming the last hike was 27 Jul 2023; that month is already past "
+        "and the asset data (to Q4 2020) do not cover it",
     } <= set(text)
     # one minus sign (U+2212) throughout, never an ASCII hyphen as a sign, never -$0.0bn
     assert not any("-$" in t or "−$0.0bn" in t for t in text)
@@ -712,10 +717,10 @@ def test_output_copy_of_the_shipped_workbook_keeps_macros_and_button(tmp_path):
         assert any("Sub SampleCall()" in code for _, _, _, code in parser.extract_macros())
     finally:
         parser.close()
-    # the override is used and stamped, not written into the settings cell
+    # the override is used and shown beside the settings cell, not written into it
     report = openpyxl.load_workbook(out)["Report"]
     assert _right_of(report, "Look-back (weeks)") == 8
-    assert "weeks = 4, from the command line" in _right_of(report, "Used in this refresh")
+    assert _right_of(report, "Look-back (weeks)", 2) == "used: 4, from the command line"
 
 
 def test_the_shipped_plan_takes_few_com_calls(shipped):

@@ -118,6 +118,11 @@ def _day(stamp: pd.Timestamp) -> str:
 # year-over-year
 # ---------------------------------------------------------------------------------------------
 
+def median_spacing(index: pd.DatetimeIndex) -> pd.Timedelta:
+    """The median time between consecutive dates (NaT with fewer than two dates)."""
+    return pd.Series(index).diff().median()
+
+
 def year_earlier_positions(index: pd.DatetimeIndex) -> np.ndarray:
     """Position of the observation one year before each date, or −1 where there is none.
 
@@ -141,7 +146,7 @@ def year_earlier_positions(index: pd.DatetimeIndex) -> np.ndarray:
     out = np.full(n, -1, dtype=np.int64)
     if n < 2:
         return out
-    spacing = pd.Series(index).diff().median()
+    spacing = median_spacing(index)
     targets = index - pd.DateOffset(years=1)
     # last observation on or before each target
     pos = index.searchsorted(targets, side="right") - 1

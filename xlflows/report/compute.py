@@ -22,7 +22,6 @@ Placeholder vocabulary (``c`` = a category's slug, ``Money market`` → ``money_
 
 from __future__ import annotations
 
-import datetime as dt
 import math
 from dataclasses import dataclass
 
@@ -33,20 +32,20 @@ from xlflows.core import constants as K
 from xlflows.core.calendar import excel_round
 from xlflows.core.cycles import cycle_inflows, hike_cycles, peak_projection
 from xlflows.core.flows import first_in, largest_since, streak, streaks
-from xlflows.core.growth import abnormality, yoy_growth
+from xlflows.core.growth import abnormality, median_spacing, yoy_growth
 from xlflows.errors import InputError, WorkbookError
 from xlflows.excel.convert import to_date
 from xlflows.report import sentences as S
 from xlflows.report.data import (ASSETS_SHEET, FLOWS_SHEET, RATE_SHEET, ReportData,
                                  read_report_data)
-from xlflows.report.plan import (AS_OF_NAME, ASSET_QUARTERS, CYCLES_NAME, FMT_BN, FMT_COUNT,
-                                 FMT_DATE, FMT_GENERAL, FMT_INT, FMT_LEVEL_BN, FMT_MONTH,
-                                 FMT_MONTHS, FMT_PCT, RECENT_WEEKS, REPORT_SHEET, TEMPLATE_SHEET,
-                                 WEEKS_NAME, Block, RefreshPlan, Value)
+from xlflows.report.plan import (AS_OF_NAME, ASSET_QUARTERS, CYCLES_NAME, FMT_DATE, FMT_GENERAL,
+                                 FMT_LEVEL_BN,
+                                 FMT_MONTH, FMT_MONTHS, FMT_PCT, RECENT_WEEKS, REPORT_SHEET,
+                                 TEMPLATE_SHEET, WEEKS_NAME, Block, RefreshPlan)
+from xlflows.report.fields import (CATEGORY_FIELDS, REPORT_FIELDS, RESERVED_PREFIXES,
+                                   CategoryFacts, ReportFacts, bn, long_date, pct, when)
 from xlflows.report.template import cell_value, fill, read_template, slug, store_writes
 
-#: Names that cannot be category slugs (they are taken by the report's own placeholders).
-RESERVED = frozenset({"as_of", "weeks", "cycles", "settings", "sources", "mmf", "flows"})
 MAX_WEEKS = 520
 MAX_CYCLES = 20
 
@@ -140,117 +139,33 @@ def read_settings(source, *, weeks=None, cycles=None, as_of=None) -> Settings:
                     values["cycles"][1], origin)
 
 
-# --------------------------------------------------------------------------- helpers
-def _bn(x: float) -> float:
-    """A $bn amount as the table shows it: rounded to 0.1 (half away), never −0.0."""
-    r = excel_round(float(x), 1)
-    return 0.0 if r == 0 else r
-
-
-def _pct(x: float) -> float | None:
-    if x is None or not math.isfinite(x):
-        return None
-    r = excel_round(float(x), 4)
-    return 0.0 if r == 0 else r
-
-
-def _when(ts) -> dt.datetime | None:
-    return None if ts is None or pd.isna(ts) else pd.Timestamp(ts).to_pydatetime()
-
-
-def _long_date(ts) -> str:
-    d = pd.Timestamp(ts)
-    return f"{d.day} {d:%b %Y}"
-
-
-def _month_value(ts) -> Value:
-    return Value(_when(ts), S.month(ts), FMT_MONTH)
-
-
 # --------------------------------------------------------------------------- flows
-def category_context(name: str, flows: pd.Series, weeks: int, as_of: pd.Timestamp
-                     ) -> dict[str, object]:
-    """Placeholders of one category (keys without the slug prefix)."""
-    ctx: dict[str, object] = {"name": Value(name, name, FMT_GENERAL)}
-    label = S.fund_label(name)
+def category_facts(name: str, flows: pd.Series, weeks: int, as_of: pd.Timestamp,
+                   sample: bool = False) -> CategoryFacts:
+    """Everything the report says of one category at the as-of week."""
+    facts = CategoryFacts(name, pd.Timestamp(as_of), weeks, sample=sample)
     if len(flows) == 0:
-        text = f"{label}: no data up to {_long_date(as_of)}"
-        for key in ("week", "latest", "streak", "first_in", "total", "largest_since", "total_1w",
-                    "largest_since_1w"):
-            ctx[key] = Value(None, "n/a")
-        for key in ("latest_sentence", "streak_sentence", "first_in_sentence",
-                    "largest_since_sentence", "largest_since_1w_sentence", "sentence"):
-            ctx[key] = Value(text, text, FMT_GENERAL)
-        for key in ("first_in_clause", "streak_clause", "largest_since_clause",
-                    "largest_since_1w_clause"):
-            ctx[key] = Value("n/a", "n/a", FMT_GENERAL)
-        return ctx
-    week, latest = flows.index[-1], float(flows.iloc[-1])
-    start = flows.index[0]
-    k = streak(flows)
-    fi = first_in(flows)
+        facts.empty = True
+        return facts
+    facts.start, facts.week = flows.index[0], flows.index[-1]
+    facts.latest = float(flows.iloc[-1])
+    facts.streak = int(streak(flows))
+    facts.first_in = first_in(flows)
     runs = streaks(flows)
-    previous_run = None
     if len(runs) >= 2:
         prev = runs.iloc[-2]
         sign = {K.INFLOW: 1, K.OUTFLOW: -1}.get(prev["Direction"], 0)
-        previous_run = (sign, int(abs(prev["Weeks"])))
-
-    ctx["week"] = Value(_when(week), S.day(week), FMT_DATE)
-    ctx["latest"] = Value(_bn(latest), S.money(latest), FMT_BN)
-    ctx["streak"] = Value(int(k), S.signed(str(abs(k)), int(np.sign(k))), FMT_INT)
-    if fi is None:
-        ctx["first_in"] = Value(K.FIRST_ON_RECORD, K.FIRST_ON_RECORD, FMT_GENERAL)
-    else:
-        ctx["first_in"] = Value(int(fi), str(fi), FMT_COUNT)
-    week_clause = S.week_clause(latest, week)
-    fi_clause = S.first_in_clause(latest, fi, k, start)
-    st_clause = S.streak_clause(k, previous_run)
-    ctx["latest_sentence"] = _text(S.join(label, week_clause))
-    ctx["first_in_clause"] = _text(fi_clause)
-    ctx["first_in_sentence"] = _text(S.join(label, S.money(latest), fi_clause))
-    ctx["streak_clause"] = _text(st_clause)
-    ctx["streak_sentence"] = _text(S.join(label, st_clause))
-
-    headline_parts = [week_clause]
-    if fi is None or fi >= 2:          # a change of direction is the news
-        headline_parts.append(fi_clause)
-    for w, suffix in ((weeks, ""), (1, "_1w")):
-        if len(flows) < w:
-            clause = f"fewer than {S.plural(w, 'week')} of data"
-            ctx["total" + suffix] = Value("n/a", "n/a", FMT_GENERAL)
-            ctx["largest_since" + suffix] = Value("n/a", "n/a", FMT_GENERAL)
-        else:
-            look = largest_since(flows, weeks=w)
-            total = look.total        # the window sum the direction was taken from
-            clause = S.largest_since_clause(total, look.direction, look.since, w, start)
-            ctx["total" + suffix] = Value(_bn(total), S.money(total), FMT_BN)
-            if look.direction == 0:
-                ctx["largest_since" + suffix] = Value(K.FLAT, K.FLAT, FMT_GENERAL)
-            elif look.since is None or pd.isna(look.since):
-                ctx["largest_since" + suffix] = Value(K.RECORD, K.RECORD, FMT_GENERAL)
-            else:
-                ctx["largest_since" + suffix] = _month_value(look.since)
-        ctx[f"largest_since{suffix}_clause"] = _text(clause)
-        ctx[f"largest_since{suffix}_sentence"] = _text(S.join(label, week_clause, clause))
-        if suffix == "" and len(flows) >= w and _newsworthy(look, week, w):
-            headline_parts.append(clause)
-    ctx["sentence"] = _text(S.join(label, *headline_parts))
-    return ctx
+        facts.previous_run = (sign, int(abs(prev["Weeks"])))
+    for w in dict.fromkeys((weeks, 1)):
+        facts.looks[w] = largest_since(flows, weeks=w) if len(flows) >= w else None
+    return facts
 
 
-def _newsworthy(look, week: pd.Timestamp, weeks: int) -> bool:
-    """Whether the N-week look-back belongs in the headline: a record, or a "since" window that
-    does not overlap the latest one (a window ending last week is no news)."""
-    if look.direction == 0:
-        return False
-    if look.since is None or pd.isna(look.since):
-        return True
-    return pd.Timestamp(look.since) <= week - pd.Timedelta(weeks=weeks)
-
-
-def _text(s: str) -> Value:
-    return Value(s, s, FMT_GENERAL)
+def category_context(name: str, flows: pd.Series, weeks: int, as_of: pd.Timestamp,
+                     sample: bool = False) -> dict[str, object]:
+    """Placeholders of one category (keys without the slug prefix), from :data:`CATEGORY_FIELDS`."""
+    facts = category_facts(name, flows, weeks, as_of, sample)
+    return {f.name: f.build(facts) for f in CATEGORY_FIELDS}
 
 
 def recent_block(data: ReportData) -> Block:
@@ -262,45 +177,62 @@ def recent_block(data: ReportData) -> Block:
     pad = RECENT_WEEKS - len(weeks)
     rows += [[None] * (1 + len(names)) for _ in range(pad)]
     for w in weeks:
-        row: list[object] = [_when(w)]
+        row: list[object] = [when(w)]
         for name in names:
             s = data.flows[name]
-            row.append(_bn(s.loc[w]) if w in s.index else None)
+            row.append(bn(s.loc[w]) if w in s.index else None)
         rows.append(row)
     return Block(rows, [FMT_DATE] + ["0.0"] * len(names))
 
 
-# --------------------------------------------------------------------------- cycles and MMF
+# --------------------------------------------------------------------------- staleness
+#: How long after its last date a series' next value is normally published: Z.1 quarterly data
+#: (dated at the quarter's end here) about ten weeks later, a daily policy rate the next day.
+PUBLICATION_LAG = {ASSETS_SHEET: pd.Timedelta(days=75), RATE_SHEET: pd.Timedelta(days=7),
+                   FLOWS_SHEET: pd.Timedelta(days=7)}
+
+
 def _spacing(index: pd.DatetimeIndex) -> pd.Timedelta:
-    """Median spacing of a level series' dates (a quarter when there is a single date)."""
-    return pd.Series(index).diff().median() if len(index) > 1 else pd.Timedelta(days=91)
+    """Median spacing of a series' dates (a quarter when there is a single date)."""
+    return median_spacing(index) if len(index) > 1 else pd.Timedelta(days=91)
 
 
 def ends_early(index: pd.DatetimeIndex, as_of: pd.Timestamp) -> bool:
     """True when a level series' last observation is more than one median spacing before
-    ``as_of`` (quarterly data ending 2020Q4 at an as-of in 2025), i.e. when the report must say
-    it uses the latest data rather than "over the past year"."""
+    ``as_of``: the report then says it uses the latest data rather than "over the past year"."""
     return (pd.Timestamp(as_of) - index[-1]) > _spacing(index)
+
+
+def stale_by(sheet: str, index: pd.DatetimeIndex, as_of: pd.Timestamp) -> str | None:
+    """How long before ``as_of`` a series ended, when that is more than one of its usual spacings
+    plus its publication lag (``five years``); None when the series is current."""
+    gap = pd.Timestamp(as_of) - index[-1]
+    if gap <= _spacing(index) + PUBLICATION_LAG.get(sheet, pd.Timedelta(0)):
+        return None
+    return S.duration(index[-1], as_of)
 
 
 def _quarter_or_month(index: pd.DatetimeIndex, date: pd.Timestamp) -> str:
     return S.quarter(date) if _spacing(index) >= pd.Timedelta(days=80) else S.month(date)
 
 
-def cycles_context(data: ReportData, settings: Settings, as_of: pd.Timestamp
-                   ) -> tuple[dict[str, object], pd.DataFrame]:
-    """``cycles.*`` and ``mmf.*`` placeholders (flat keys) and the hiking cycles found."""
-    ctx: dict[str, object] = {}
+# --------------------------------------------------------------------------- cycles and MMF
+def cycle_facts(data: ReportData, settings: Settings, as_of: pd.Timestamp
+                ) -> tuple[ReportFacts, pd.DataFrame]:
+    """The money-market and cycle part of the report, and the hiking cycles found."""
+    r = ReportFacts(as_of=pd.Timestamp(as_of), weeks=settings.weeks, cycles=settings.cycles)
     try:
         all_cycles = hike_cycles(data.rate)
     except InputError as exc:
         raise WorkbookError(f"{RATE_SHEET}: {exc}") from None
     assets = data.assets
     yoy = yoy_growth(assets)
-    level_date = assets.index[-1]
-    current_yoy = float(yoy.iloc[-1]) if pd.notna(yoy.iloc[-1]) else float("nan")
-    stale = ends_early(assets.index, as_of)
-    latest_label = _quarter_or_month(assets.index, level_date) if stale else None
+    r.level, r.level_date = float(assets.iloc[-1]), assets.index[-1]
+    r.yoy = float(yoy.iloc[-1]) if pd.notna(yoy.iloc[-1]) else float("nan")
+    latest_label = (_quarter_or_month(assets.index, r.level_date)
+                    if ends_early(assets.index, as_of) else None)
+    stale = stale_by(ASSETS_SHEET, assets.index, as_of)
+    r.stale = f"latest data {latest_label}, {stale} before the as-of date" if stale else ""
 
     current = all_cycles.iloc[-1] if len(all_cycles) else None
     try:
@@ -313,95 +245,119 @@ def cycles_context(data: ReportData, settings: Settings, as_of: pd.Timestamp
     if current is not None:
         table = table[table["First hike"] != current["First hike"]]
     table = table.tail(settings.cycles).reset_index(drop=True)
-    n = len(table)
+    n = r.count = len(table)
     months = table["Months after last hike"].astype(float) if n else pd.Series(dtype=float)
     peaks = table[K.PEAK_YOY].astype(float) if n else pd.Series(dtype=float)
-    avg_months_raw = float(months.mean()) if n else float("nan")
-    avg_months = int(excel_round(avg_months_raw, 0)) if n else None
-    avg_peak = float(peaks.mean()) if n else float("nan")
-
-    projected = None
-    if current is not None and n:
-        projected = peak_projection(current["Last hike"], months.tolist())
-    verdict = None
-    if n and math.isfinite(current_yoy):
-        verdict = abnormality(current_yoy, peaks.tolist(), method="mean").verdict
+    r.average_months = int(excel_round(float(months.mean()), 0)) if n else None
+    r.average_peak = float(peaks.mean()) if n else float("nan")
+    if current is not None:
+        r.first_hike, r.last_hike = current["First hike"], current["Last hike"]
+        if n:
+            r.projected = peak_projection(current["Last hike"], months.tolist())
+    if n and math.isfinite(r.yoy):
+        r.verdict = abnormality(r.yoy, peaks.tolist(), method="mean").verdict
 
     rows: list[list[object]] = [[*K.CYCLE_INFLOW_COLUMNS, K.PEAK_YOY]]
-    for _, r in table.iterrows():
-        rows.append([_when(r["First hike"]), _when(r["Last hike"]), _when(r["Peak date"]),
-                     int(r["Months after last hike"]), _pct(float(r[K.PEAK_YOY]))])
-    rows.append([f"Average of {S.plural(n, 'cycle')}", None, None,
-                 excel_round(avg_months_raw, 1) if n else None, _pct(avg_peak)])
-    ctx["cycles.table"] = Block(rows, [FMT_DATE, FMT_DATE, FMT_DATE, '0.0;"\u2212"0.0;0',
-                                       FMT_PCT])
-    ctx["cycles.count"] = Value(n, str(n), FMT_COUNT)
-    ctx["cycles.average_months"] = Value(avg_months, "n/a" if avg_months is None else
-                                         str(avg_months), FMT_MONTHS)
-    ctx["cycles.average_peak_yoy"] = Value(_pct(avg_peak), S.percent(avg_peak, plus=False),
-                                           FMT_PCT)
-    for key, col in (("last_hike", "Last hike"), ("first_hike", "First hike")):
-        ts = None if current is None else current[col]
-        ctx[f"cycles.{key}"] = Value(_when(ts), "n/a" if ts is None else _long_date(ts), FMT_DATE)
-    ctx["cycles.projected_peak"] = (_month_value(projected) if projected is not None
-                                    else Value(None, "n/a"))
-    ctx["cycles.projection_sentence"] = _text(S.projection_sentence(avg_months or 0, projected))
+    for _, row in table.iterrows():
+        rows.append([when(row["First hike"]), when(row["Last hike"]), when(row["Peak date"]),
+                     int(row["Months after last hike"]), pct(float(row[K.PEAK_YOY]))])
+    rows.append([f"Average of {S.plural(n, 'cycle')}", None, None, r.average_months,
+                 pct(r.average_peak)])
+    r.table = Block(rows, [FMT_DATE, FMT_DATE, FMT_DATE, FMT_MONTHS, FMT_PCT])
+    r.mmf_sentence = S.mmf_growth_sentence(r.yoy, r.verdict or "n/a", r.average_peak, n,
+                                           latest_label=latest_label, stale=r.stale)
+    r.projection_sentence = _projection_sentence(r, current, assets, yoy, data, as_of)
+    r.asset_chart = asset_block(assets, all_cycles)
+    return r, all_cycles
 
-    ctx["mmf.level"] = Value(excel_round(float(assets.iloc[-1]), 1),
-                             S.money(float(assets.iloc[-1]), plus=False), FMT_LEVEL_BN)
-    ctx["mmf.date"] = Value(_when(level_date), _long_date(level_date), FMT_DATE)
-    ctx["mmf.yoy"] = Value(_pct(current_yoy), S.percent(current_yoy), FMT_PCT)
-    ctx["mmf.verdict"] = _text(verdict or "n/a")
-    ctx["mmf.stale"] = _text(f"latest data {latest_label}" if stale else "")
-    ctx["mmf.sentence"] = _text(S.mmf_growth_sentence(current_yoy, verdict or "n/a", avg_peak, n,
-                                                       latest_label=latest_label))
-    ctx["mmf.chart"] = asset_block(assets, all_cycles)
-    return ctx, all_cycles
+
+def _projection_sentence(r: ReportFacts, current, assets: pd.Series, yoy: pd.Series,
+                         data: ReportData, as_of: pd.Timestamp) -> str:
+    """The projection with its footing: the assumed last hike, an open cycle, a past peak."""
+    if r.projected is None:
+        return S.projection_sentence(r.average_months or 0, None)
+    open_cycle = pd.isna(current["First cut"])
+    past = r.projected.to_period("M") < pd.Timestamp(as_of).to_period("M")
+    realised = None
+    if past and assets.index[-1] >= r.projected:
+        window = yoy[(yoy.index >= r.first_hike) & (yoy.index <= assets.index[-1])].dropna()
+        if len(window):
+            at = window.idxmax()
+            realised = (at, float(window.loc[at]))
+    rate_stale = stale_by(RATE_SHEET, data.rate.index, as_of)
+    return S.projection_sentence(
+        r.average_months or 0, r.projected, last_hike=r.last_hike, open_cycle=open_cycle,
+        past=past, realised=realised,
+        assets_end=None if realised or not past else _quarter_or_month(assets.index,
+                                                                       assets.index[-1]),
+        rate_stale=None if rate_stale is None else (S.day(data.rate.index[-1]) + " "
+                                                    + str(data.rate.index[-1].year), rate_stale))
+
+
+def cycles_context(data: ReportData, settings: Settings, as_of: pd.Timestamp
+                   ) -> tuple[dict[str, object], pd.DataFrame]:
+    """``cycles.*`` and ``mmf.*`` placeholders (flat keys) and the hiking cycles found."""
+    facts, all_cycles = cycle_facts(data, settings, as_of)
+    return ({f.name: f.build(facts) for f in REPORT_FIELDS
+             if f.name.startswith(("mmf.", "cycles."))}, all_cycles)
+
+
+#: The MMF chart labels its axis with a year every this many years (the first observation of a
+#: year divisible by it), so the labels never crowd at print size.
+YEAR_LABEL_EVERY = 5
 
 
 def asset_block(assets: pd.Series, cycles: pd.DataFrame) -> Block:
     """The chart block: the last ASSET_QUARTERS observations (fixed size, blank rows on top when
-    fewer), ``Assets`` and ``Hiking cycle`` (the level when the observation's period overlaps a
-    hiking cycle, first to last hike; blank otherwise)."""
+    fewer): ``Date``, ``Assets``, ``Hiking cycle`` (the level when the observation's period
+    overlaps a hiking cycle, first to last hike; blank otherwise) and ``Year`` (the axis label:
+    the year at the first observation of every :data:`YEAR_LABEL_EVERY`-th year, else blank)."""
     tail = assets.iloc[-ASSET_QUARTERS:]
     spacing = _spacing(assets.index)
-    rows: list[list[object]] = [["Date", "Assets", "Hiking cycle"]]
-    rows += [[None, None, None] for _ in range(ASSET_QUARTERS - len(tail))]
+    rows: list[list[object]] = [["Date", "Assets", "Hiking cycle", "Year"]]
+    rows += [[None, None, None, None] for _ in range(ASSET_QUARTERS - len(tail))]
     firsts = list(cycles["First hike"]) if len(cycles) else []
     lasts = list(cycles["Last hike"]) if len(cycles) else []
+    labelled: set[int] = set()
     for date, level in tail.items():
         period_start = date - spacing
         inside = any(period_start < last and date >= first for first, last in zip(firsts, lasts))
         value = excel_round(float(level), 1)
-        rows.append([_when(date), value, value if inside else None])
-    return Block(rows, [FMT_MONTH, FMT_LEVEL_BN, FMT_LEVEL_BN])
+        label = None
+        if date.year % YEAR_LABEL_EVERY == 0 and date.year not in labelled:
+            labelled.add(date.year)
+            label = str(date.year)
+        rows.append([when(date), value, value if inside else None, label])
+    return Block(rows, [FMT_MONTH, FMT_LEVEL_BN, FMT_LEVEL_BN, FMT_GENERAL])
 
 
 # --------------------------------------------------------------------------- the whole context
-def build_context(data: ReportData, settings: Settings, as_of: pd.Timestamp
+def build_context(data: ReportData, settings: Settings, as_of: pd.Timestamp, *,
+                  stamp: str = "", used: dict[str, str] | None = None, sources: str = ""
                   ) -> dict[str, object]:
-    """Every placeholder name → :class:`Value` / :class:`Block` for data already cut at ``as_of``."""
-    ctx: dict[str, object] = {
-        "as_of": Value(_when(as_of), _long_date(as_of), FMT_DATE),
-        "weeks": Value(settings.weeks, str(settings.weeks), FMT_COUNT),
-        "cycles": Value(settings.cycles, str(settings.cycles), FMT_COUNT),
-    }
+    """Every placeholder name → :class:`Value` / :class:`Block`, for data already cut at
+    ``as_of``, built from the declarations in :mod:`xlflows.report.fields`."""
     seen: dict[str, str] = {}
+    ctx: dict[str, object] = {}
     for name, series in data.flows.items():
         key = slug(name)
         where = f"{FLOWS_SHEET}!{data.columns.get(name, '?')}1"
-        if not key.strip("_") or key in RESERVED:
+        if not key.strip("_") or key in RESERVED_PREFIXES:
             raise WorkbookError(f"{where} is '{name}', whose placeholder prefix '{key}' is "
                                 "reserved or empty; rename the category")
         if key in seen:
             raise WorkbookError(f"{where} is '{name}', whose placeholder prefix '{key}' is also "
                                 f"that of '{seen[key]}'; rename one of them")
         seen[key] = name
-        for field_name, item in category_context(name, series, settings.weeks, as_of).items():
-            ctx[f"{key}.{field_name}"] = item
-    ctx["flows.recent"] = recent_block(data)
-    cyc, _ = cycles_context(data, settings, as_of)
-    ctx.update(cyc)
+        facts = category_facts(name, series, settings.weeks, as_of, data.sample)
+        for f in CATEGORY_FIELDS:
+            ctx[f"{key}.{f.name}"] = f.build(facts)
+    report, _ = cycle_facts(data, settings, as_of)
+    report.stamp, report.used, report.sources = stamp, dict(used or {}), sources
+    report.sample = data.sample
+    report.recent = recent_block(data)
+    for f in REPORT_FIELDS:
+        ctx[f.name] = f.build(report)
     return ctx
 
 
@@ -416,6 +372,39 @@ def _stamp(settings: Settings, as_of: pd.Timestamp) -> str:
             f"cycles = {settings.cycles}, from {settings.cycles_origin}; {as_of_text}")
 
 
+def _used(settings: Settings, as_of: pd.Timestamp) -> dict[str, str]:
+    """What each setting was in this refresh, shown beside its cell (overrides are not written
+    into the cells, so the page must say what was used)."""
+    def origin(where: str) -> str:
+        return "the default" if where == "the default" else f"from {where}"
+
+    if settings.as_of is None:
+        as_of_text = f"used: {long_date(as_of)}, the latest week of {FLOWS_SHEET}"
+    elif pd.Timestamp(settings.as_of) == as_of:
+        as_of_text = f"used: {long_date(as_of)}, {origin(settings.as_of_origin)}"
+    else:
+        as_of_text = (f"used: {long_date(as_of)}, the latest week on or before "
+                      f"{long_date(settings.as_of)} ({origin(settings.as_of_origin)})")
+    return {"weeks": f"used: {settings.weeks}, {origin(settings.weeks_origin)}",
+            "cycles": f"used: {settings.cycles}, {origin(settings.cycles_origin)}",
+            "as_of": as_of_text}
+
+
+def _sources(data: ReportData, as_of: pd.Timestamp) -> str:
+    """``Sources: Flows (sample data) to 12 Nov 2025; Policy rate to …; MMF assets to … .``"""
+    last = data.last_dates
+    parts = []
+    for sheet, series_index in ((FLOWS_SHEET, data.weeks), (RATE_SHEET, data.rate.index),
+                                (ASSETS_SHEET, data.assets.index)):
+        label = f"{sheet} (sample data)" if sheet == FLOWS_SHEET and data.sample else sheet
+        part = f"{label} to {long_date(last[sheet])}"
+        stale = stale_by(sheet, series_index, as_of)
+        if stale:
+            part += f" (latest data, {stale} before the as-of date)"
+        parts.append(part)
+    return "Sources: " + "; ".join(parts) + "."
+
+
 def plan_refresh(source, *, weeks=None, cycles=None, as_of=None) -> RefreshPlan:
     """Compute the whole report from a SheetSource and plan its writes (nothing is written).
 
@@ -424,8 +413,8 @@ def plan_refresh(source, *, weeks=None, cycles=None, as_of=None) -> RefreshPlan:
     source : SheetSource
         ``sheet_names``, ``rows``, ``named_cell`` (openpyxl or xlwings engine, or a fake).
     weeks, cycles : int, optional
-        Override the settings cells for this run; the cells are not rewritten, the stamp says
-        ``weeks = 4, from the command line``.
+        Override the settings cells for this run; the cells are not rewritten, the page says
+        ``used: 4, from the command line`` beside them.
     as_of : date-like, optional
         Override the as-of cell. Every series is cut at this date (default: the latest week of
         ``Flows``); the report's as-of is the latest week on or before it.
@@ -433,6 +422,7 @@ def plan_refresh(source, *, weeks=None, cycles=None, as_of=None) -> RefreshPlan:
     Returns
     -------
     RefreshPlan
+        ``summary`` lines starting with ``warning:`` are warnings (an as-of date after the data).
 
     Raises
     ------
@@ -448,17 +438,9 @@ def plan_refresh(source, *, weeks=None, cycles=None, as_of=None) -> RefreshPlan:
     target = settings.as_of if settings.as_of is not None else raw.weeks[-1]
     data = raw.cut(target)
     as_of_used = data.weeks[-1]
-    context = build_context(data, settings, as_of_used)
-
-    last = data.last_dates
-    stale = ends_early(data.assets.index, as_of_used)
     stamp = _stamp(settings, as_of_used)
-    sources = (f"Sources: {FLOWS_SHEET} to {_long_date(last[FLOWS_SHEET])}; "
-               f"{RATE_SHEET} to {_long_date(last[RATE_SHEET])}; "
-               f"{ASSETS_SHEET} to {_long_date(last[ASSETS_SHEET])}"
-               + (" (latest data, before the as-of date)" if stale else "") + ".")
-    context["settings.stamp"] = Value(stamp, stamp, FMT_GENERAL)
-    context["sources"] = Value(sources, sources, FMT_GENERAL)
+    context = build_context(data, settings, as_of_used, stamp=stamp,
+                            used=_used(settings, as_of_used), sources=_sources(data, as_of_used))
 
     report_rows = source.rows(REPORT_SHEET)
     stored_rows = (source.rows(TEMPLATE_SHEET) if TEMPLATE_SHEET in source.sheet_names()
@@ -474,18 +456,25 @@ def plan_refresh(source, *, weeks=None, cycles=None, as_of=None) -> RefreshPlan:
     writes, problems = fill(template, context, protected=protected)
     writes += store_writes(template, len(stored_rows or []))
 
+    last = data.last_dates
+    stale = ends_early(data.assets.index, as_of_used)
     summary = [
         f"settings: {stamp}",
-        f"{FLOWS_SHEET}: {len(data.flows)} categories, last week used {last[FLOWS_SHEET]:%Y-%m-%d}",
+        f"{FLOWS_SHEET}: {len(data.flows)} categories, last week used {last[FLOWS_SHEET]:%Y-%m-%d}"
+        + (" (sample data)" if data.sample else ""),
         f"{RATE_SHEET}: last date used {last[RATE_SHEET]:%Y-%m-%d}",
         f"{ASSETS_SHEET}: last date used {last[ASSETS_SHEET]:%Y-%m-%d}"
         + (" (ends before the as-of date: the report uses its latest observation)"
            if stale else ""),
     ]
+    if settings.as_of is not None and pd.Timestamp(settings.as_of) > raw.weeks[-1]:
+        summary.append(f"warning: as of {settings.as_of:%Y-%m-%d} ({settings.as_of_origin}) is "
+                       f"after the latest week of {FLOWS_SHEET} ({raw.weeks[-1]:%Y-%m-%d}); "
+                       f"the report is as of {as_of_used:%Y-%m-%d}")
     if captured:
         summary.append(f"{REPORT_SHEET}: template text captured from " + ", ".join(captured))
     if released:
         summary.append(f"{REPORT_SHEET}: placeholders released (cells emptied): "
                        + ", ".join(released))
     summary += problems
-    return RefreshPlan(writes, [TEMPLATE_SHEET], summary, as_of=_when(as_of_used))
+    return RefreshPlan(writes, [TEMPLATE_SHEET], summary, as_of=when(as_of_used))

@@ -29,6 +29,11 @@ FLOWS_SHEET = "Flows"
 RATE_SHEET = "Policy rate"
 ASSETS_SHEET = "MMF assets"
 WEEK_HEADER = "Week ending"
+#: A cell holding exactly this text (any case) anywhere on ``Flows`` marks its flows as sample data:
+#: every flow sentence and the flows table then say so. Delete it when you paste real flows.
+SAMPLE_MARK = "SAMPLE DATA"
+#: Longest category header: it names placeholders, table rows and sentences.
+MAX_CATEGORY_CHARS = 80
 
 
 @dataclass
@@ -50,6 +55,8 @@ class ReportData:
         MMF assets in $bn, by date (as dated in the sheet).
     last_dates : dict of str -> Timestamp
         Each source's last date (after :meth:`cut`: the last date used).
+    sample : bool
+        Whether ``Flows`` is marked as sample data (a cell reading :data:`SAMPLE_MARK`).
     """
 
     flows: dict[str, pd.Series]
@@ -58,6 +65,7 @@ class ReportData:
     rate: pd.Series
     assets: pd.Series
     last_dates: dict[str, pd.Timestamp] = field(default_factory=dict)
+    sample: bool = False
 
     def cut(self, as_of: pd.Timestamp) -> "ReportData":
         """Every series up to and including ``as_of`` (a new object; nothing after it remains).
@@ -136,6 +144,20 @@ def _converted(step, *args, **kwargs):
         raise WorkbookError(str(exc)) from None
 
 
+def check_category_name(name: str, where: str) -> None:
+    """Refuse a category header too long to name placeholders, rows and sentences."""
+    if len(name) > MAX_CATEGORY_CHARS:
+        raise WorkbookError(f"{where} is a category name of {len(name):,} characters; expected at "
+                            f"most {MAX_CATEGORY_CHARS} (it names placeholders, table rows and "
+                            "sentences)")
+
+
+def is_sample(rows: list[list[object]]) -> bool:
+    """Whether a sheet's rows hold the sample-data mark (:data:`SAMPLE_MARK`) in some cell."""
+    mark = SAMPLE_MARK.lower()
+    return any(isinstance(v, str) and v.strip().lower() == mark for row in rows for v in row)
+
+
 def read_flows(source) -> tuple[dict[str, pd.Series], dict[str, str], pd.DatetimeIndex]:
     """``Flows``: week endings in column A, one category per non-empty header after it."""
     rows = _trim(_sheet_rows(source, FLOWS_SHEET))
@@ -143,6 +165,8 @@ def read_flows(source) -> tuple[dict[str, pd.Series], dict[str, str], pd.Datetim
     _check_header(FLOWS_SHEET, header, (WEEK_HEADER,))
     categories = [(j, str(h).strip()) for j, h in enumerate(header) if j > 0
                   and h is not None and str(h).strip()]
+    for j, name in categories:
+        check_category_name(name, f"{FLOWS_SHEET}!{get_column_letter(j + 1)}1")
     if not categories:
         raise WorkbookError(f"{FLOWS_SHEET}!B1 is blank; expected category headers after "
                             f"'{WEEK_HEADER}' (one column of weekly flows each)")
@@ -198,4 +222,5 @@ def read_report_data(source) -> ReportData:
     rate = read_levels(source, RATE_SHEET, "Rate")
     assets = read_levels(source, ASSETS_SHEET, "Assets")
     last = {FLOWS_SHEET: weeks[-1], RATE_SHEET: rate.index[-1], ASSETS_SHEET: assets.index[-1]}
-    return ReportData(flows, columns, weeks, rate, assets, last)
+    return ReportData(flows, columns, weeks, rate, assets, last,
+                      sample=is_sample(source.rows(FLOWS_SHEET)))

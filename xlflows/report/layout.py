@@ -12,11 +12,9 @@ from openpyxl.utils import get_column_letter
 from openpyxl.workbook.defined_name import DefinedName
 
 from xlflows.errors import WorkbookError
-from xlflows.report.plan import (AS_OF_NAME, ASSET_QUARTERS, CYCLES_NAME, FMT_BN, FMT_COUNT,
-                                 FMT_DATE, FMT_GENERAL, FMT_INT, FMT_LEVEL_BN, FMT_MONTH,
-                                 FMT_MONTHS, FMT_PCT, RECENT_WEEKS, WEEKS_NAME, cell_ref,
-                                 split_cell)
-from xlflows.report.template import slug
+from xlflows.report.fields import field_named, placeholder
+from xlflows.report.plan import (AS_OF_NAME, ASSET_QUARTERS, CYCLES_NAME, FMT_COUNT, FMT_DATE,
+                                 FMT_GENERAL, RECENT_WEEKS, WEEKS_NAME, cell_ref, split_cell)
 
 _TITLE = Font(name="Calibri", size=16, bold=True, color="1F3864")
 _SECTION = Font(name="Calibri", size=12, bold=True, color="1F3864")
@@ -43,6 +41,17 @@ def _put(ws, ref: str, value: object = None, *, font=None, fill=None, fmt=None, 
                              ("number_format", fmt), ("alignment", align), ("border", border)):
         if given is not None:
             setattr(cell, attribute, given)
+
+
+def _wide(ws, row: int, value: str, font, *, first: str = "A", last: str = "H",
+          lines: int = 1) -> None:
+    """``value`` in ``first``:``last`` of ``row``, merged and wrapped, ``lines`` lines high: text
+    of any length stays inside the report's columns (never under the charts)."""
+    _put(ws, f"{first}{row}", value, font=font,
+         align=Alignment(wrap_text=True, vertical="top"))
+    ws.merge_cells(f"{first}{row}:{last}{row}")
+    if lines > 1:
+        ws.row_dimensions[row].height = 15 * lines
 
 
 def _section(ws, row: int, title: str, last_col: int = 8) -> None:
@@ -91,51 +100,56 @@ def install_template(wb, ws, categories: list[str]) -> None:
 
     _put(ws, "A1", "Fund flows and money-market cash", font=_TITLE)
     ws.row_dimensions[1].height = 24
-    _put(ws, "A2", "Weekly flows to {{ as_of }}", font=Font(name="Calibri", size=11, bold=True))
-    _put(ws, "A3", "{{ sources }}", font=_NOTE)
+    _put(ws, "A2", f"Weekly flows to {placeholder('as_of')}",
+         font=Font(name="Calibri", size=11, bold=True))
+    _wide(ws, 3, placeholder("sources"), _NOTE, lines=2)
 
-    # Settings
+    # Settings: the yellow input cells, and beside each what this refresh used (a command-line
+    # override is not written into the cell, so the page must show it), never under a chart.
     _section(ws, 5, "Settings (change the yellow cells, then press Refresh)")
-    settings = [(6, "Look-back (weeks)", 8, WEEKS_NAME, FMT_COUNT),
-                (7, "Previous cycles", 4, CYCLES_NAME, FMT_COUNT),
-                (8, "As of (blank = latest week)", None, AS_OF_NAME, FMT_DATE)]
-    for row, label, default, name, fmt in settings:
+    settings = [(6, "Look-back (weeks)", 8, WEEKS_NAME, FMT_COUNT, "settings.weeks_used"),
+                (7, "Previous cycles", 4, CYCLES_NAME, FMT_COUNT, "settings.cycles_used"),
+                (8, "As of (blank = latest week)", None, AS_OF_NAME, FMT_DATE,
+                 "settings.as_of_used")]
+    for row, label, default, name, fmt, used in settings:
         _put(ws, f"A{row}", label, font=_LABEL)
         _put(ws, f"B{row}", default, font=_BODY, fill=_INPUT_FILL, fmt=fmt,
              align=Alignment(horizontal="right"))
         _define(wb, name, ws.title, f"B{row}")
-    _put(ws, "A9", "Used in this refresh", font=_LABEL)
-    _put(ws, "B9", "{{ settings.stamp }}", font=_NOTE)
+        _wide(ws, row, placeholder(used), _NOTE, first="C")
 
-    # Headlines
-    row = 11
+    # Headlines (each wraps inside A:H, so a long sentence never runs under the charts)
+    row = 10
     _section(ws, row, "Headlines")
     for cat in cats:
         row += 1
-        _put(ws, f"A{row}", f"{{{{ {slug(cat)}.sentence }}}}", font=_SENTENCE)
+        _wide(ws, row, placeholder("sentence", cat), _SENTENCE, lines=2)
     row += 1
-    _put(ws, f"A{row}", "{{ mmf.sentence }}", font=_SENTENCE)
+    _wide(ws, row, placeholder("mmf.sentence"), _SENTENCE, lines=2)
     row += 1
-    _put(ws, f"A{row}", "Money-market cycles: {{ cycles.projection_sentence }}", font=_SENTENCE)
+    _wide(ws, row, "Money-market cycles: " + placeholder("cycles.projection_sentence"),
+          _SENTENCE, lines=3)
 
     # Per-category table
     row += 2
-    _section(ws, row, "Flows by category ($bn)")
+    _section(ws, row, "Flows by category ($bn)" + placeholder("flows.label"))
     row += 1
+    weeks = placeholder("weeks")
     heads = ["Category", "Week to", "Latest week", "Streak (weeks)", "First in (weeks)",
-             "{{ weeks }}-week total", "Biggest {{ weeks }}-week since", "Biggest week since"]
+             f"{weeks}-week total", f"{weeks}-week total: biggest … since",
+             "Latest week: biggest … since"]
     for c, text in enumerate(heads, start=1):
         _put(ws, cell_ref(row, c), text, font=_HEADER, fill=_HEADER_FILL,
              align=Alignment(horizontal="left" if c == 1 else "right", wrap_text=True))
     ws.row_dimensions[row].height = 28
-    fields = [("name", FMT_GENERAL), ("week", FMT_DATE), ("latest", FMT_BN),
-              ("streak", FMT_INT), ("first_in", FMT_COUNT), ("total", FMT_BN),
-              ("largest_since", FMT_MONTH), ("largest_since_1w", FMT_MONTH)]
+    names = ["name", "week", "latest", "streak", "first_in", "total", "largest_since_text",
+             "largest_since_1w_text"]
     for cat in cats:
         row += 1
-        for c, (fld, fmt) in enumerate(fields, start=1):
-            _put(ws, cell_ref(row, c), f"{{{{ {slug(cat)}.{fld} }}}}", font=_BODY, fmt=fmt,
-                 border=_THIN, align=Alignment(horizontal="left" if c == 1 else "right"))
+        for c, name in enumerate(names, start=1):
+            _put(ws, cell_ref(row, c), placeholder(name, cat), font=_BODY,
+                 fmt=field_named("x." + name).number_format, border=_THIN,
+                 align=Alignment(horizontal="left" if c == 1 else "right"))
     row += 1
     _put(ws, f"A{row}", "Streak: +k = k straight weeks of inflows, \u2212k of outflows. First in: "
          "weeks back to the previous week in the same direction.", font=_NOTE)
@@ -143,14 +157,13 @@ def install_template(wb, ws, categories: list[str]) -> None:
     # Money-market cash and hiking cycles
     row += 2
     _section(ws, row, "Money-market cash and Fed hiking cycles")
-    pairs = [("MMF assets ($bn)", "{{ mmf.level }}", FMT_LEVEL_BN),
-             ("Observation used", "{{ mmf.date }}", FMT_DATE),
-             ("Year-over-year growth", "{{ mmf.yoy }}", FMT_PCT),
-             ("Average peak YoY, previous cycles", "{{ cycles.average_peak_yoy }}", FMT_PCT),
-             ("Verdict", "{{ mmf.verdict }}", FMT_GENERAL),
-             ("Current cycle: last hike", "{{ cycles.last_hike }}", FMT_DATE),
-             ("Average months, last hike to peak", "{{ cycles.average_months }}", FMT_MONTHS),
-             ("Projected peak of inflows", "{{ cycles.projected_peak }}", FMT_MONTH)]
+    pairs = [("MMF assets ($bn)", "mmf.level"), ("Observation used", "mmf.date"),
+             ("Year-over-year growth", "mmf.yoy"),
+             ("Average peak YoY, previous cycles", "cycles.average_peak_yoy"),
+             ("Verdict", "mmf.verdict"), ("Current cycle: last hike", "cycles.last_hike"),
+             ("Average months, last hike to peak", "cycles.average_months"),
+             ("Projected peak of inflows", "cycles.projected_peak")]
+    pairs = [(label, placeholder(name), field_named(name).number_format) for label, name in pairs]
     for label, text, fmt in pairs:
         row += 1
         _put(ws, f"A{row}", label, font=_LABEL, border=_THIN)
@@ -162,7 +175,7 @@ def install_template(wb, ws, categories: list[str]) -> None:
     _put(ws, f"A{row}", "Previous hiking cycles (peak of MMF asset growth after each)",
          font=Font(name="Calibri", size=10, bold=True))
     row += 1
-    _put(ws, f"A{row}", "{{ cycles.table }}", font=_BODY)
+    _put(ws, f"A{row}", placeholder("cycles.table"), font=_BODY)
     # the table spills A:E over (cycles + 2) rows; style a generous band of it once
     for r in range(row, row + 14):
         for c in range(1, 6):
@@ -188,14 +201,14 @@ def _chart_blocks(ws, cats: list[str]) -> None:
     _put(ws, cell_ref(1, col), "Chart data (rewritten by Refresh; the charts read these cells)",
          font=_NOTE)
     # Weekly flows: header + RECENT_WEEKS rows, Week ending + one column per category.
-    _put(ws, cell_ref(2, col), "{{ flows.recent }}", font=_BODY)
+    _put(ws, cell_ref(2, col), placeholder("flows.recent"), font=_BODY)
     ws.column_dimensions[get_column_letter(col)].width = 12
     for j, cat in enumerate(cats, start=1):
         ws.column_dimensions[get_column_letter(col + j)].width = max(11, len(cat) + 2)
     # MMF assets, under the weekly block (which may grow to the right when a category is
-    # added): header + ASSET_QUARTERS rows of Date, Assets, Hiking cycle.
+    # added): header + ASSET_QUARTERS rows of Date, Assets, Hiking cycle, Year label.
     arow = 2 + RECENT_WEEKS + 3
-    _put(ws, cell_ref(arow, col), "{{ mmf.chart }}", font=_BODY)
+    _put(ws, cell_ref(arow, col), placeholder("mmf.chart"), font=_BODY)
 
     flows = BarChart()
     flows.type = "col"
@@ -223,7 +236,9 @@ def _chart_blocks(ws, cats: list[str]) -> None:
     last = arow + ASSET_QUARTERS
     shade.add_data(Reference(ws, min_col=col + 2, min_row=arow, max_row=last),
                    titles_from_data=True)
-    shade.set_categories(Reference(ws, min_col=col, min_row=arow + 1, max_row=last))
+    # The categories are the block's year labels (one every YEAR_LABEL_EVERY years, blank
+    # between), so every spreadsheet shows the same few, evenly spaced years.
+    shade.set_categories(Reference(ws, min_col=col + 3, min_row=arow + 1, max_row=last))
     band = shade.series[0]
     band.graphicalProperties.solidFill = "D9D9D9"
     band.graphicalProperties.line.noFill = True
@@ -235,9 +250,9 @@ def _chart_blocks(ws, cats: list[str]) -> None:
     assets.graphicalProperties.line.width = 22000
     assets.smooth = False
     shade.title = "MMF assets ($bn), Fed hiking cycles shaded"
-    shade.x_axis.number_format = "yyyy"
-    shade.x_axis.tickLblSkip = 16
+    shade.x_axis.tickLblSkip = 1
     shade.x_axis.tickMarkSkip = 4
+    shade.x_axis.noMultiLvlLbl = True
     shade.y_axis.number_format = "#,##0"
     shade.y_axis.majorGridlines = None
     shade.x_axis.delete = False

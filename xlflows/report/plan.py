@@ -107,6 +107,11 @@ def as_value(item: object) -> Value | Block:
     return Value(item, str(item))
 
 
+#: Excel's last row and column (XFD1048576): nothing is ever written beyond them.
+MAX_ROW = 1_048_576
+MAX_COL = 16_384
+
+
 def split_cell(ref: str) -> tuple[int, int]:
     """``"B7"`` → ``(7, 2)`` (row, column), 1-based."""
     letters, row = coordinate_from_string(ref)
@@ -114,13 +119,27 @@ def split_cell(ref: str) -> tuple[int, int]:
 
 
 def is_cell_ref(ref: str) -> bool:
-    """True for one A1-style cell reference within Excel's grid (``B7``; not ``B7:C8``)."""
-    return re.fullmatch(r"[A-Z]{1,3}[1-9][0-9]{0,6}", ref) is not None
+    """True for one A1-style cell reference inside Excel's grid (``B7``; not ``B7:C8``, not
+    ``ZZZ1``, not ``A1048577``)."""
+    if re.fullmatch(r"[A-Z]{1,3}[1-9][0-9]{0,6}", ref) is None:
+        return False
+    row, col = split_cell(ref)
+    return row <= MAX_ROW and col <= MAX_COL
 
 
 def cell_ref(row: int, col: int) -> str:
     """``(7, 2)`` → ``"B7"``."""
     return f"{get_column_letter(col)}{row}"
+
+
+def extent_size(extent: str | None) -> int:
+    """How many cells ``"B3:D4"`` (or ``"B3"``) covers; 0 for None/empty."""
+    if not extent:
+        return 0
+    first, _, last = extent.partition(":")
+    r0, c0 = split_cell(first)
+    r1, c1 = split_cell(last or first)
+    return (abs(r1 - r0) + 1) * (abs(c1 - c0) + 1)
 
 
 def extent_cells(extent: str | None) -> list[str]:

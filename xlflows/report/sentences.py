@@ -170,21 +170,22 @@ def first_in_clause(latest: float, first_in: int | None, streak: int,
     return f"the first {word} in {plural(int(first_in), 'week')}"
 
 
-def largest_since_clause(total: float, direction: int, since: pd.Timestamp | None, weeks: int,
+def largest_since_clause(total: float, direction: int, since: str | None, weeks: int,
                          data_start: pd.Timestamp) -> str:
     """How the latest N-week total ranks, worded from the total's sign.
 
-    ``the biggest 8-week inflow since Mar 2022``; ``the biggest weekly outflow since Jun 2024``;
-    ``the biggest 8-week inflow since the data began (Jan 2004)`` (a record);
+    ``since`` is the "since" date as the note shows it (``Mar 2022``, or ``Nov 5`` when recent),
+    None for a record. ``the biggest 8-week inflow since Mar 2022``; ``the biggest weekly outflow
+    since Nov 5``; ``the biggest 8-week inflow since the data began (Jan 2004)`` (a record);
     ``8-week flows net flat`` when the total is exactly 0.
     """
     label = window_label(weeks)
     if direction == 0:
         return f"{label} flows net flat" if weeks > 1 else "flat"
     word = direction_word(direction)
-    if since is None or pd.isna(since):
+    if since is None:
         return f"the biggest {label} {word} since the data began ({month(data_start)})"
-    return f"the biggest {label} {word} since {month(since)}"
+    return f"the biggest {label} {word} since {since}"
 
 
 def streak_clause(streak: int, previous_run: tuple[int, int] | None = None) -> str:
@@ -220,9 +221,27 @@ def join(subject: str, *parts: str) -> str:
     return f"{subject}: " + ", ".join(p for p in parts if p)
 
 
+_SMALL = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
+
+
+def _count_words(n: int, unit: str) -> str:
+    """``five years``, ``1 month`` → ``one month``; numbers above ten as digits."""
+    word = _SMALL[n] if 0 <= n < len(_SMALL) else str(n)
+    return f"{word} {unit}" if n == 1 else f"{word} {unit}s"
+
+
+def duration(start: pd.Timestamp, end: pd.Timestamp) -> str:
+    """How long from ``start`` to ``end`` in words: whole years from two years on (rounded),
+    otherwise months: ``five years``, ``seven months``."""
+    months = (pd.Timestamp(end).year - pd.Timestamp(start).year) * 12 + (
+        pd.Timestamp(end).month - pd.Timestamp(start).month)
+    if months >= 24:
+        return _count_words(int(excel_round(months / 12, 0)), "year")
+    return _count_words(max(months, 1), "month")
+
+
 def mmf_growth_sentence(growth: float, verdict: str, mean_peak: float, cycles: int,
-                        as_of_date: pd.Timestamp | None = None, latest_label: str | None = None
-                        ) -> str:
+                        latest_label: str | None = None, stale: str = "") -> str:
     """``MMF assets +25% over the past year: not abnormally high vs the 33% average peak rise of
     the previous 4 cycles``.
 
@@ -238,24 +257,38 @@ def mmf_growth_sentence(growth: float, verdict: str, mean_peak: float, cycles: i
         How many previous cycles the average covers.
     latest_label : str, optional
         When the assets end before the as-of date, the period of the latest observation
-        (``Q4 2020``): the sentence then reads ``in the year to Q4 2020, latest data``.
+        (``Q4 2020``): the sentence then reads ``in the year to Q4 2020``.
+    stale : str, optional
+        When they end well before it, the flag (``latest data Q4 2020, five years before the
+        as-of date``), said in the sentence; otherwise a latest label reads ``(latest data)``.
     """
     if latest_label:
-        period = f"in the year to {latest_label}, latest data"
+        period = f"in the year to {latest_label}" + (f": {stale};" if stale else
+                                                      " (latest data):")
     else:
-        period = "over the past year"
+        period = "over the past year:"
     if cycles == 0 or not math.isfinite(mean_peak):
-        return f"MMF assets {percent(growth)} {period}: no previous cycle with asset data to compare"
+        return f"MMF assets {percent(growth)} {period} no previous cycle with asset data to compare"
     rise = "rise" if mean_peak >= 0 else "change"
-    return (f"MMF assets {percent(growth)} {period}: {verdict} vs the "
+    return (f"MMF assets {percent(growth)} {period} {verdict} vs the "
             f"{percent(mean_peak, plus=False)} average peak {rise} of the previous "
             f"{plural(cycles, 'cycle')}")
 
 
-def projection_sentence(average_months: int, projected: pd.Timestamp | None) -> str:
-    """``inflows peaked 14 months after the last hike on average → peak projected Sep 2024``.
+def projection_sentence(average_months: int, projected: pd.Timestamp | None, *,
+                        last_hike: pd.Timestamp | None = None, open_cycle: bool = False,
+                        past: bool = False, realised: tuple[pd.Timestamp, float] | None = None,
+                        assets_end: str | None = None,
+                        rate_stale: tuple[str, str] | None = None) -> str:
+    """``inflows peaked 14 months after the last hike on average → peak projected Sep 2024``,
+    with the projection's footing.
 
     ``average_months`` is ``ROUND(AVERAGE(months), 0)``; a negative average reads ``before``.
+    ``last_hike`` is stated as the assumption (``assuming the last hike was 27 Jul 2023``); an
+    ``open_cycle`` (no cut by the as-of date) is said to be open; a ``past`` projected month is
+    said to be past, with the ``realised`` peak (date, YoY growth) when the data cover it, or the
+    end of the asset data (``assets_end``) when they do not; ``rate_stale`` = (last date, how long
+    before the as-of date) when the policy rate itself ends early.
     """
     if projected is None or pd.isna(projected):
         return "no previous cycle with asset data: no peak projection"
@@ -263,5 +296,20 @@ def projection_sentence(average_months: int, projected: pd.Timestamp | None) -> 
         when = f"{plural(average_months, 'month')} after"
     else:
         when = f"{plural(-average_months, 'month')} before"
-    return (f"inflows peaked {when} the last hike on average {ARROW} peak projected "
+    text = (f"inflows peaked {when} the last hike on average {ARROW} peak projected "
             f"{month(projected)}")
+    if last_hike is not None:
+        d = pd.Timestamp(last_hike)
+        text += f", assuming the last hike was {d.day} {d:%b %Y}"
+        if open_cycle:
+            text += " (the cycle is still open: no cut yet, so a later hike would move the peak)"
+    if rate_stale is not None:
+        text += f"; policy rate: latest data {rate_stale[0]}, {rate_stale[1]} before the as-of date"
+    if past:
+        text += "; that month is already past"
+        if realised is not None:
+            at, growth = realised
+            text += f": asset growth actually peaked in {month(at)} ({percent(growth)} YoY)"
+        elif assets_end:
+            text += f" and the asset data (to {assets_end}) do not cover it"
+    return text

@@ -28,18 +28,23 @@ summary names the cell and the closest known names.
 from __future__ import annotations
 
 import difflib
+import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Mapping
 
 import pandas as pd
 
 from xlflows.errors import WorkbookError
-from xlflows.report.plan import (FMT_GENERAL, FMT_TEXT, REPORT_SHEET, TEMPLATE_SHEET, Block,
+from xlflows.report.plan import (FMT_GENERAL, FMT_TEXT, MAX_COL, MAX_ROW, REPORT_SHEET,
+                                 TEMPLATE_SHEET, Block, extent_size,
                                  CellWrite, as_value, cell_ref, extent_cells, is_cell_ref,
                                  split_cell)
 
-TEMPLATE_HEADER = ("Report cell", "Template", "Last extent")
+TEMPLATE_HEADER = ("Report cell", "Template", "Last extent", "Written text")
+#: The largest extent a stored template cell may claim (a table of the report is far smaller); a
+#: larger one is refused instead of being walked cell by cell.
+MAX_EXTENT_CELLS = 100_000
 
 #: ``{{ name }}``; the name is matched loosely here and checked against NAME_SYNTAX.
 PLACEHOLDER = re.compile(r"\{\{\s*(.*?)\s*\}\}")
@@ -71,6 +76,9 @@ class TemplateCell:
     cell: str
     text: str
     extent: str | None = None
+    #: Texts holding ``{{`` that the last refresh wrote for this cell (cell → text): data such as
+    #: a category named ``{{ x }}`` is written as text and must not be captured as a template.
+    written: dict[str, str] = field(default_factory=dict)
 
 
 def cell_value(rows: list[list[object]], ref: str) -> object:
@@ -102,8 +110,8 @@ def read_template(report_rows: list[list[object]], stored_rows: list[list[object
     """
     stored: dict[str, TemplateCell] = {}
     for i, row in enumerate((stored_rows or [])[1:], start=2):
-        row = list(row) + [None] * 3
-        ref, text, extent = row[0], row[1], row[2]
+        row = list(row) + [None] * 4
+        ref, text, extent, written = row[0], row[1], row[2], row[3]
         if ref is None and text is None:
             continue
         if not isinstance(ref, str) or not isinstance(text, str):
@@ -111,19 +119,27 @@ def read_template(report_rows: list[list[object]], stored_rows: list[list[object
                                 f"column A and its template text in column B; delete the row "
                                 "or fix it")
         if not is_cell_ref(ref.strip()):
-            raise WorkbookError(f"{TEMPLATE_SHEET}!A{i} is '{ref}', expected a Report cell "
-                                "such as B7")
+            raise WorkbookError(f"{TEMPLATE_SHEET}!A{i} is '{_short(ref)}', expected a Report "
+                                "cell such as B7 (up to XFD1048576)")
         if isinstance(extent, str) and extent and not all(
                 is_cell_ref(part) for part in extent.split(":", 1)):
-            raise WorkbookError(f"{TEMPLATE_SHEET}!C{i} is '{extent}', expected the cells last "
-                                "written, such as B7 or B7:D9 (or blank)")
+            raise WorkbookError(f"{TEMPLATE_SHEET}!C{i} is '{_short(extent)}', expected the cells "
+                                "last written, such as B7 or B7:D9 (or blank)")
+        if isinstance(extent, str) and extent_size(extent) > MAX_EXTENT_CELLS:
+            raise WorkbookError(f"{TEMPLATE_SHEET}!C{i} is '{extent}', {extent_size(extent):,} "
+                                f"cells; expected the cells last written (at most "
+                                f"{MAX_EXTENT_CELLS:,}); delete the row or fix it")
         stored[ref.strip()] = TemplateCell(ref.strip(), text,
-                                           extent if isinstance(extent, str) and extent else None)
+                                           extent if isinstance(extent, str) and extent else None,
+                                           _written(written, i))
+    ours = {(cell, text) for tc in stored.values() for cell, text in tc.written.items()}
     captured, released = [], []
     for r, row in enumerate(report_rows, start=1):
         for c, value in enumerate(row, start=1):
             if is_template(value):
                 ref = cell_ref(r, c)
+                if (ref, value) in ours:
+                    continue                  # text the last refresh wrote (from data), not typed
                 old = stored.get(ref)
                 if old is None or old.text != value:
                     captured.append(ref)
@@ -136,17 +152,39 @@ def read_template(report_rows: list[list[object]], stored_rows: list[list[object
     return ordered, captured, released
 
 
+def _short(text: str) -> str:
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _written(value: object, row: int) -> dict[str, str]:
+    """Column D of the store: a JSON object (cell → text), or blank."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return {}
+    try:
+        parsed = json.loads(value) if isinstance(value, str) else None
+    except ValueError:
+        parsed = None
+    if not isinstance(parsed, dict) or not all(isinstance(k, str) and isinstance(v, str)
+                                               for k, v in parsed.items()):
+        raise WorkbookError(f"{TEMPLATE_SHEET}!D{row}: expected the texts last written (written "
+                            "by refresh) or blank; clear the cell")
+    return parsed
+
+
 def store_writes(template: Mapping[str, TemplateCell], previous_rows: int) -> list[CellWrite]:
     """Writes that save ``template`` to the hidden sheet, clearing rows no longer used."""
     writes = [CellWrite(TEMPLATE_SHEET, cell_ref(1, c + 1), h, FMT_TEXT)
               for c, h in enumerate(TEMPLATE_HEADER)]
     row = 1
     for row, tc in enumerate(template.values(), start=2):
+        written = json.dumps(tc.written, ensure_ascii=False, sort_keys=True) if tc.written \
+            else None
         writes += [CellWrite(TEMPLATE_SHEET, f"A{row}", tc.cell, FMT_TEXT),
                    CellWrite(TEMPLATE_SHEET, f"B{row}", tc.text, FMT_TEXT),
-                   CellWrite(TEMPLATE_SHEET, f"C{row}", tc.extent, FMT_TEXT)]
+                   CellWrite(TEMPLATE_SHEET, f"C{row}", tc.extent, FMT_TEXT),
+                   CellWrite(TEMPLATE_SHEET, f"D{row}", written, FMT_TEXT)]
     for stale in range(row + 1, previous_rows + 1):
-        writes += [CellWrite(TEMPLATE_SHEET, f"{col}{stale}", None) for col in "ABC"]
+        writes += [CellWrite(TEMPLATE_SHEET, f"{col}{stale}", None) for col in "ABCD"]
     return writes
 
 
@@ -195,35 +233,55 @@ def fill(template: Mapping[str, TemplateCell], context: Mapping[str, object], *,
     problems: list[str] = []
     owners = set(template)
     for ref, tc in template.items():
-        name = whole_placeholder(tc.text)
-        item = as_value(context[name]) if name is not None and name in context else None
-        if isinstance(item, Block):
-            cells, block_writes = _block_writes(sheet, ref, item)
-            for c in cells:
-                if c != ref and c in owners:
-                    raise WorkbookError(
-                        f"{sheet}!{ref}: the table {tc.text.strip()} needs {cells[0]}:{cells[-1]}"
-                        f" and would overwrite {sheet}!{c} ({template[c].text.strip()}); move "
-                        "one of them")
-                if c in protected:
-                    raise WorkbookError(
-                        f"{sheet}!{ref}: the table {tc.text.strip()} needs {cells[0]}:{cells[-1]}"
-                        f" and would overwrite {sheet}!{c} ({protected[c]}); move the table")
-            new = set(cells)
-            writes += [CellWrite(sheet, c, None) for c in extent_cells(tc.extent)
-                       if c not in new and c not in owners]
-            writes += block_writes
-            tc.extent = f"{cells[0]}:{cells[-1]}" if len(cells) > 1 else cells[0]
-            continue
-        if item is not None:
-            writes.append(CellWrite(sheet, ref, _cell_value(item.value), item.number_format))
-        else:
-            # text: the analyst's own number format (if any) is left alone
-            writes.append(CellWrite(sheet, ref, _render_text(ref, tc.text, context, problems)))
-        writes += [CellWrite(sheet, c, None) for c in extent_cells(tc.extent)
-                   if c != ref and c not in owners]
-        tc.extent = ref
+        start = len(writes)
+        _fill_one(sheet, ref, tc, context, template, owners, protected, writes, problems)
+        tc.written = {w.cell: w.value for w in writes[start:]
+                      if isinstance(w.value, str) and is_template(w.value)}
     return writes, problems
+
+
+def _fill_one(sheet: str, ref: str, tc: TemplateCell, context: Mapping[str, object],
+              template: Mapping[str, TemplateCell], owners: set[str],
+              protected: Mapping[str, str], writes: list[CellWrite], problems: list[str]) -> None:
+    """Append the writes of one template cell (see :func:`fill`)."""
+    name = whole_placeholder(tc.text)
+    item = as_value(context[name]) if name is not None and name in context else None
+    if isinstance(item, Block):
+        cells, block_writes = _block_writes(sheet, ref, item)
+        for c in cells:
+            if c != ref and c in owners:
+                raise WorkbookError(
+                    f"{sheet}!{ref}: the table {tc.text.strip()} needs {cells[0]}:{cells[-1]}"
+                    f" and would overwrite {sheet}!{c} ({template[c].text.strip()}); move "
+                    "one of them")
+            if c in protected:
+                raise WorkbookError(
+                    f"{sheet}!{ref}: the table {tc.text.strip()} needs {cells[0]}:{cells[-1]}"
+                    f" and would overwrite {sheet}!{c} ({protected[c]}); move the table")
+        new = set(cells)
+        writes += [CellWrite(sheet, c, None) for c in extent_cells(tc.extent)
+                   if c not in new and c not in owners]
+        writes += block_writes
+        tc.extent = f"{cells[0]}:{cells[-1]}" if len(cells) > 1 else cells[0]
+        return
+    if item is not None:
+        writes.append(CellWrite(sheet, ref, _cell_value(item.value), item.number_format))
+    else:
+        # text: the analyst's own number format (if any) is left alone
+        writes.append(CellWrite(sheet, ref, _fit(_render_text(ref, tc.text, context,
+                                                              problems))))
+    writes += [CellWrite(sheet, c, None) for c in extent_cells(tc.extent)
+               if c != ref and c not in owners]
+    tc.extent = ref
+
+
+#: The most characters an Excel cell holds.
+MAX_CELL_CHARS = 32_767
+
+
+def _fit(text: str) -> str:
+    """Text cut to what a cell holds, with an ellipsis when cut."""
+    return text if len(text) <= MAX_CELL_CHARS else text[:MAX_CELL_CHARS - 1] + "\u2026"
 
 
 def _render_text(ref: str, text: str, context: Mapping[str, object], problems: list[str]) -> str:
@@ -245,6 +303,9 @@ def _block_writes(sheet: str, anchor: str, block: Block) -> tuple[list[str], lis
     r0, c0 = split_cell(anchor)
     width = max((len(row) for row in block.rows), default=1) or 1
     height = max(len(block.rows), 1)
+    if r0 + height - 1 > MAX_ROW or c0 + width - 1 > MAX_COL:
+        raise WorkbookError(f"{sheet}!{anchor}: the table needs {height} rows × {width} columns "
+                            "from there, beyond Excel's last cell XFD1048576; move the table")
     cells, writes = [], []
     for i in range(height):
         row = block.rows[i] if i < len(block.rows) else []
