@@ -443,3 +443,143 @@ def test_an_inflow_after_two_flat_weeks_counts_them():
                                                                 freq="7D"))
     ctx = category_context("Equity", flows, 8, flows.index[-1])
     assert ctx["streak_clause"].value == "an inflow after 2 flat weeks"
+
+
+# --------------------------------------------------------------------------- issue 9: the page says what it used
+def test_overrides_are_shown_beside_the_settings_cells(src):
+    """--weeks 4 --cycles 3 --as-of 2019-06-30 leave the yellow cells at 8, 4 and blank; the
+    values used stand in C6:C8 beside them (merged to H, inside the report's columns)."""
+    refreshed(src, weeks=4, cycles=3, as_of="2019-06-30")
+    assert [src.get("Report", f"B{r}") for r in (6, 7, 8)] == [8, 4, None]
+    assert [src.get("Report", f"C{r}") for r in (6, 7, 8)] == [
+        "used: 4, from the command line", "used: 3, from the command line",
+        "used: 26 Jun 2019, the latest week on or before 30 Jun 2019 (from the command line)"]
+    refreshed(src)
+    assert [src.get("Report", f"C{r}") for r in (6, 7, 8)] == [
+        "used: 8, from the workbook", "used: 4, from the workbook",
+        "used: 12 Nov 2025, the latest week of Flows"]
+
+
+def test_as_of_after_the_data_warns(src):
+    plan = refreshed(src, as_of="2026-01-31")
+    assert plan.as_of == dt.datetime(2025, 11, 12)
+    assert ("warning: as of 2026-01-31 (the command line) is after the latest week of Flows "
+            "(2025-11-12); the report is as of 2025-11-12") in plan.summary
+
+
+def test_sample_mark_labels_every_flow_sentence_and_the_table():
+    sheets = _data_sheets()
+    flows = [list(r) for r in sheets["Flows"]]
+    flows[1] = flows[1] + [None, "Sample data "]          # the mark, any case, right of the data
+    src = make_source(flows)
+    refreshed(src)
+    texts = report_text(src)
+    heads = [t for t in texts if t.startswith(("Equity funds", "Bond funds", "Money market funds",
+                                               "Multi-asset funds"))]
+    assert len(heads) == 4 and all(" (sample data): " in t for t in heads)
+    assert "Flows by category ($bn) \u2014 SAMPLE DATA, not real fund flows" in texts
+    assert any(t.startswith("Sources: Flows (sample data) to 12 Nov 2025;") for t in texts)
+    plain = make_source()                                  # no mark: no label anywhere
+    refreshed(plain)
+    assert not [t for t in report_text(plain) if "sample data" in t.lower()]
+
+
+def test_stale_series_are_flagged_and_current_ones_are_not(src):
+    refreshed(src)
+    texts = report_text(src)
+    assert ("Sources: Flows to 12 Nov 2025; Policy rate to 12 Nov 2025; MMF assets to 31 Dec 2020 "
+            "(latest data, five years before the as-of date).") in texts
+    refreshed(src, as_of="2021-02-10")     # 2020-12-31 is 41 days back: within a quarter
+    texts = report_text(src)
+    assert not any("before the as-of date" in t for t in texts)
+    assert any(t.startswith("MMF assets +19% over the past year: ") for t in texts)
+
+
+def test_open_cycle_is_said_to_be_open(src):
+    """At 2019-06-30 the 2015-18 cycle had no cut yet (first cut 2019-08-01)."""
+    refreshed(src, as_of="2019-06-30")
+    line = next(t for t in report_text(src) if t.startswith("Money-market cycles: "))
+    # previous 4 cycles at that date: 1988-89, 1994-95, 1999-2000, 2004-06, peaking 10, 13, 16,
+    # 21 months after their last hikes: average 15; EDATE(2018-12-20, 15) = 2020-03-20
+    assert line == ("Money-market cycles: inflows peaked 15 months after the last hike on average "
+                    "\u2192 peak projected Mar 2020, assuming the last hike was 20 Dec 2018 (the "
+                    "cycle is still open: no cut yet, so a later hike would move the peak)")
+
+
+def test_a_past_projection_names_the_realised_peak_when_the_data_cover_it():
+    """Assets extended past the projected month (Dec 2024): the realised peak of YoY growth
+    after the current cycle's first hike is named beside the projection."""
+    sheets = _data_sheets()
+    assets = [list(r) for r in sheets["MMF assets"]]
+    level = assets[-1][1]
+    extra = [(dt.datetime(2021, 3, 31) + pd.offsets.QuarterEnd(k)).to_pydatetime()
+             for k in range(0, 20)]
+    growth = {2023: 1.05, 2024: 1.10}
+    for date in extra:
+        level *= growth.get(date.year, 1.0) ** 0.25
+        assets.append([date, round(level, 3)])
+    src = make_source()
+    src.sheets["MMF assets"] = assets
+    refreshed(src)
+    line = next(t for t in report_text(src) if t.startswith("Money-market cycles: "))
+    yoy = pd.Series([r[1] for r in assets[1:]], index=pd.DatetimeIndex([r[0] for r in assets[1:]]))
+    window = (yoy / yoy.shift(4) - 1)["2022-03-17":]
+    peak = window.idxmax()
+    assert line.endswith(f"that month is already past: asset growth actually peaked in "
+                         f"{peak:%b %Y} (+{round(window.max() * 100):.0f}% YoY)")
+
+
+# --------------------------------------------------------------------------- issue 9: data is never template
+def test_a_category_named_like_a_placeholder_is_written_as_text_and_stays_text():
+    sheets = _data_sheets()
+    flows = [list(r) for r in sheets["Flows"]]
+    flows[0][4] = "{{ cycles.table }}"                # a data header that looks like a template
+    src = make_source(flows)
+    first = refreshed(src)
+    second = refreshed(src)                            # failed before: captured as a template
+    third = refreshed(src)
+    assert second.writes == third.writes
+    assert "{{ cycles.table }}" in report_text(src)    # shown as the text it is
+    assert not any("captured" in line for line in third.summary)
+    assert first is not None
+
+
+def test_a_placeholder_typed_over_refreshed_data_text_is_still_captured():
+    sheets = _data_sheets()
+    flows = [list(r) for r in sheets["Flows"]]
+    flows[0][4] = "{{ as_of }}"
+    src = make_source(flows)
+    refreshed(src)
+    cell = next(f"{chr(64 + c)}{r}" for r, row in enumerate(src.sheets["Report"], start=1)
+                for c, v in enumerate(row, start=1) if v == "{{ as_of }}" and c <= 8)
+    src.set("Report", cell, "{{ weeks }}")              # the analyst types a real placeholder
+    plan = refreshed(src)
+    assert any(f"captured from {cell}" in line for line in plan.summary)
+    assert src.get("Report", cell) == 8
+
+
+def test_a_long_category_name_is_refused_with_its_cell():
+    sheets = _data_sheets()
+    flows = [list(r) for r in sheets["Flows"]]
+    flows[0][2] = "e" * 32767
+    with pytest.raises(WorkbookError, match=r"^Flows!C1 is a category name of 32,767 characters; "
+                                            r"expected at most 80"):
+        plan_refresh(make_source(flows))
+
+
+@pytest.mark.parametrize("extent, message", [
+    ("A1:XFD1048576", r"xlflows.template!C2 is 'A1:XFD1048576', 17,179,869,184 cells"),
+    ("ZZZ1", r"xlflows.template!C2 is 'ZZZ1', expected the cells last written"),
+], ids=["whole-sheet", "beyond-XFD"])
+def test_a_crafted_store_extent_is_refused_quickly(src, extent, message):
+    refreshed(src)
+    src.sheets[TEMPLATE_SHEET][1][2] = extent
+    with pytest.raises(WorkbookError, match=message):
+        plan_refresh(src)
+
+
+def test_a_template_cell_beyond_excel_is_refused(src):
+    refreshed(src)
+    src.sheets[TEMPLATE_SHEET][1][0] = "ZZZ1"
+    with pytest.raises(WorkbookError, match=r"xlflows.template!A2 is 'ZZZ1', expected a Report cell"):
+        plan_refresh(src)

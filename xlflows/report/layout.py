@@ -94,7 +94,7 @@ def install_template(wb, ws, categories: list[str]) -> None:
         raise WorkbookError("Flows!B1: no category headers after 'Week ending'; expected one "
                             "column per category")
     ws.sheet_view.showGridLines = False
-    widths = {"A": 30, "B": 13, "C": 13, "D": 12, "E": 12, "F": 14, "G": 15, "H": 15, "I": 3}
+    widths = {"A": 30, "B": 13, "C": 13, "D": 12, "E": 12, "F": 13, "G": 22, "H": 22, "I": 3}
     for col, width in widths.items():
         ws.column_dimensions[col].width = width
 
