@@ -298,7 +298,7 @@ UDF_NAMES = ("flow_streak", "flow_first_in", "flow_largest_since", "flow_rolling
              "hike_cycles", "cycle_inflows", "peak_projection", "asset_growth", "abnormality")
 TABLE_UDFS = {"flow_rolling", "flow_streaks", "hike_cycles", "cycle_inflows", "abnormality"}
 #: Excel built-ins the Dashboard may call.
-BUILTINS = {"EDATE", "MAX", "MIN", "DATE", "INDEX", "AVERAGE", "ROUND", "IF", "ISNUMBER"}
+BUILTINS = {"EDATE", "MAX", "MIN", "DATE", "INDEX", "AVERAGE", "ROUND", "IF", "ISNUMBER", "COUNT"}
 DATA_SHEETS = ("Flows", "Policy rate", "MMF assets")
 
 

@@ -240,6 +240,40 @@ def sources(flows, rates, assets) -> list[tuple[str, str]]:
     ]
 
 
+#: The Dashboard's spills: HIKE_CYCLES anchored at H5 (First hike in H, Last hike in I) and
+#: CYCLE_INFLOWS at O5 (First hike O, Months after last hike R, Peak YoY growth S); data rows
+#: from row 6, read down to row SPILL_LAST.
+SPILL_LAST = 300
+CYCLES_FOUND = "$B$12"        # COUNT of HIKE_CYCLES rows
+INFLOW_ROWS = "$B$13"         # COUNT of CYCLE_INFLOWS rows
+PREVIOUS_LAST = "$B$14"       # last CYCLE_INFLOWS row of a previous cycle (not the current one)
+PREVIOUS_FIRST = "$B$15"      # first of the previous K
+CURRENT_LAST_HIKE = f"INDEX($I$6:$I${SPILL_LAST},{CYCLES_FOUND})"
+PREVIOUS_MONTHS = (f"INDEX($R$6:$R${SPILL_LAST},{PREVIOUS_FIRST}):"
+                   f"INDEX($R$6:$R${SPILL_LAST},{PREVIOUS_LAST})")
+PREVIOUS_PEAKS = (f"INDEX($S$6:$S${SPILL_LAST},{PREVIOUS_FIRST}):"
+                  f"INDEX($S$6:$S${SPILL_LAST},{PREVIOUS_LAST})")
+
+
+def dashboard_helpers(k: int) -> list[tuple[str, str, str]]:
+    """(label, formula, note) of the helper cells B12:B15: which spill rows the Dashboard's
+    PEAK_PROJECTION and ABNORMALITY read. The current cycle is HIKE_CYCLES' last row; the previous
+    K cycles are CYCLE_INFLOWS' last K rows, leaving out its last row when that is the current
+    cycle (closed and with asset data), as the Report does."""
+    last_inflow = f"INDEX($O$6:$O${SPILL_LAST},{INFLOW_ROWS})"
+    current_first = f"INDEX($H$6:$H${SPILL_LAST},{CYCLES_FOUND})"
+    return [
+        ("Cycles found", f"=COUNT($H$6:$H${SPILL_LAST})", "rows of HIKE_CYCLES (H6 down)"),
+        ("Cycles with asset data", f"=COUNT($O$6:$O${SPILL_LAST})",
+         "rows of CYCLE_INFLOWS (O6 down)"),
+        ("Last previous cycle", f"={INFLOW_ROWS}-IF({INFLOW_ROWS}=0,0,"
+                                f"IF({last_inflow}={current_first},1,0))",
+         "CYCLE_INFLOWS row of the last cycle before the current one"),
+        (f"First of the previous {k}", f"=MAX(1,{PREVIOUS_LAST}-{k - 1})",
+         f"CYCLE_INFLOWS row where the previous {k} cycles start"),
+    ]
+
+
 #: Last row of the Dashboard's ranges on each data sheet (room to append data).
 LAST_ROW = {"flows": 5000, "rates": 30000, "assets": 1000}
 
@@ -248,8 +282,6 @@ def write_dashboard(ws, categories, n_flows: int, n_rates: int, n_assets: int, f
                     source_rows) -> None:
     """Every xlflows function as a live formula on the data sheets, plus the Sources block."""
     from xlflows.core.constants import DEFAULT_REPORT_CYCLES
-    from xlflows.core.cycles import cycle_inflows, hike_cycles
-    import pandas as pd
 
     # Ranges run past the data so that rows an analyst appends are picked up: trailing blank
     # rows are ignored by every function (SPEC §1).
@@ -266,21 +298,7 @@ def write_dashboard(ws, categories, n_flows: int, n_rates: int, n_assets: int, f
     a_last = max(n_assets + 1, LAST_ROW["assets"])
     mmf_d, mmf_v = f"'MMF assets'!$A$2:$A${a_last}", f"'MMF assets'!$B$2:$B${a_last}"
 
-    # How many rows the cycle tables spill, so PEAK_PROJECTION and ABNORMALITY can point at the
-    # last K cycles of CYCLE_INFLOWS (the spill's header is row 5, its data rows 6..).
-    rates = read_fred("DFEDTAR.csv") + read_fred("DFEDTARU.csv")
-    rate_series = pd.Series([v for _, v in rates], index=pd.DatetimeIndex([d for d, _ in rates]))
-    assets = read_fred("MMMFFAQ027S.csv")
-    asset_series = pd.Series([v / 1000.0 for _, v in assets],
-                             index=pd.DatetimeIndex([quarter_end(d) for d, _ in assets]))
-    cycles = hike_cycles(rate_series)
-    n_cycles = len(cycles)
-    n_inflows = len(cycle_inflows(cycles, asset_series))
-    k = min(DEFAULT_REPORT_CYCLES, n_inflows)
-    months_rng = f"$R${6 + n_inflows - k}:$R${5 + n_inflows}"
-    yoy_rng = f"$S${6 + n_inflows - k}:$S${5 + n_inflows}"
-    last_hike = f"$I${5 + n_cycles}"
-
+    k = DEFAULT_REPORT_CYCLES
     ws.write(0, 0, "Dashboard: the ten xlflows functions, live on the data sheets", fmt["title"])
     ws.merge_range(1, 0, 2, 2, UDF_NOTE, fmt["note"])
     ws.set_row(1, 30)
@@ -296,7 +314,8 @@ def write_dashboard(ws, categories, n_flows: int, n_rates: int, n_assets: int, f
          f"{first_cat}: the latest 8-week total is the largest since this window end"),
         ("ASSET_GROWTH", f"=asset_growth({mmf_d},{mmf_v},EDATE(MAX({mmf_d}),-12))", fmt["pct"],
          "MMF assets, growth over the latest year of data"),
-        ("PEAK_PROJECTION", f"=peak_projection({last_hike},{months_rng})", fmt["date"],
+        ("PEAK_PROJECTION", f"=peak_projection({CURRENT_LAST_HIKE},{PREVIOUS_MONTHS})",
+         fmt["date"],
          f"last hike of the latest cycle + the average months to the peak of the previous {k}"),
     ]
     for i, (name, formula, cell_format, note) in enumerate(scalars):
@@ -312,7 +331,7 @@ def write_dashboard(ws, categories, n_flows: int, n_rates: int, n_assets: int, f
         # (first column index, header, formula, column formats)
         # current = the ASSET_GROWTH result in B8, history = the last k peak YoY of CYCLE_INFLOWS
         (4, "ABNORMALITY: current YoY vs the previous cycles' peak YoY",
-         f"=abnormality($B$8,{yoy_rng})", [None, fmt["num"]]),
+         f"=abnormality($B$8,{PREVIOUS_PEAKS})", [None, fmt["num"]]),
         (7, "HIKE_CYCLES", f"=hike_cycles({rate_d},{rate_v})",
          [fmt["date"], fmt["date"], None, fmt["num"], fmt["rate"], fmt["date"]]),
         (14, "CYCLE_INFLOWS", f"=cycle_inflows({rate_d},{rate_v},{mmf_d},{mmf_v})",
@@ -328,7 +347,16 @@ def write_dashboard(ws, categories, n_flows: int, n_rates: int, n_assets: int, f
         ws.write_dynamic_array_formula(4, col, 4, col, formula, None, "")
     ws.set_column(4, 4, 16)
 
-    top = 11
+    # Which rows of the spills the scalars above read: counted from the spills themselves, so
+    # they follow the data whatever the number of cycles (COUNT ignores blanks, text and the
+    # #N/A that pads a legacy Ctrl+Shift+Enter array, so it works with and without spills).
+    ws.write(10, 0, "Rows of the cycle tables read above", fmt["bold"])
+    for i, (label, formula, note) in enumerate(dashboard_helpers(k)):
+        ws.write(11 + i, 0, label)
+        ws.write_formula(11 + i, 1, formula, None, "")
+        ws.write(11 + i, 2, note, fmt["wrap"])
+
+    top = 16
     ws.write(top, 0, "Sources", fmt["bold"])
     for i, (sheet, text) in enumerate(source_rows, start=1):
         ws.write(top + i, 0, sheet)
@@ -344,7 +372,8 @@ def write_conf(ws, fmt) -> None:
          r"C:\Users\you\xlflows-env\Scripts\python.exe"),
         ("UDF Modules", "xlflows.udfs", "Python module whose functions Import Functions adds"),
         ("Debug UDFs", False, "TRUE only to debug the functions from a Python console"),
-        ("Use UDF Server", False, "FALSE: each Excel session starts its own Python"),
+        ("Use UDF Server", False, "Only the Refresh button (RunPython): TRUE runs it in the "
+         "Python that serves the functions, FALSE starts a new Python for each click"),
         ("Show Console", False, "TRUE shows a console window with Python's output"),
     ]
     for r, (key, value, note) in enumerate(rows):
