@@ -314,11 +314,13 @@ def test_to_int(value, expected):
 @pytest.mark.parametrize("value, message", [
     (8.5, r"^weeks: 8.5, expected a whole number of at least 1$"),
     (0, r"^weeks: 0, expected a whole number of at least 1$"),
-    ("eight", r"^weeks: text 'eight', expected a number$"),
-    ("#N/A", r"^weeks: #N/A, expected a number$"),
-    (True, r"^weeks: TRUE, expected a number$"),
+    ("eight", r"^weeks: text 'eight', expected a whole number of at least 1$"),
+    ("#N/A", r"^weeks: #N/A, expected a whole number of at least 1$"),
+    (True, r"^weeks: TRUE, expected a whole number of at least 1$"),
+    ("1e999", r"^weeks: 1e999 is too large, expected a whole number of at least 1$"),
+    ("9" * 400, r"^weeks: 9{400} is too large, expected a whole number of at least 1$"),
     ([1, 2, 3], r"^weeks: a range of 3 cells, expected a single value$"),
-    (None, r"^weeks: blank, expected a number$"),
+    (None, r"^weeks: blank, expected a whole number of at least 1$"),
 ])
 def test_to_int_refusals(value, message):
     with pytest.raises(InputError, match=message):

@@ -115,7 +115,8 @@ def test_rolling_with_unsorted_dates_is_returned_in_input_order(date_form):
 
 
 def test_rolling_needs_weeks():
-    assert udfs.flow_rolling([1.0, 2.0], None) == CELL_PREFIX + "weeks: blank, expected a number"
+    assert udfs.flow_rolling([1.0, 2.0], None) == (
+        CELL_PREFIX + "weeks: blank, expected a whole number of at least 1")
     assert udfs.flow_rolling([1.0, 2.0], 0) == (
         CELL_PREFIX + "weeks: 0, expected a whole number of at least 1")
 

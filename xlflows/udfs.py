@@ -196,7 +196,7 @@ def _cycles(rate_dates, rates, min_hikes, min_rise_bp, kind, dates_name: str):
         min_hikes=convert.to_int(min_hikes, "min_hikes", default=C.DEFAULT_MIN_HIKES, minimum=1),
         min_rise_bp=convert.to_number(min_rise_bp, "min_rise_bp", default=C.DEFAULT_MIN_RISE_BP,
                                       minimum=0),
-        kind=convert.to_choice(kind, "kind", ("level", "change"), default="level"),
+        kind=convert.to_choice(kind, "kind", core_cycles.RATE_KINDS, default="level"),
     )
 
 
@@ -235,7 +235,7 @@ def cycle_inflows(rate_dates, rates, asset_dates, assets, min_hikes=C.DEFAULT_MI
                                   values_name="assets")
     horizon = convert.to_int(horizon_months, "horizon_months", default=C.DEFAULT_HORIZON_MONTHS,
                              minimum=0)
-    measure = convert.to_choice(measure, "measure", ("yoy", "additions"), default="yoy")
+    measure = convert.to_choice(measure, "measure", core_cycles.INFLOW_MEASURES, default="yoy")
     return shape.table(core_cycles.cycle_inflows(found, levels, horizon, measure))
 
 
@@ -291,7 +291,8 @@ def abnormality(current, history, method="mean", threshold=None):
     verdict = core_growth.abnormality(
         convert.to_number(current, "current"),
         convert.number_list(history, "history").tolist(),
-        method=convert.to_choice(method, "method", ("mean", "z"), default="mean"),
+        method=convert.to_choice(method, "method", core_growth.ABNORMALITY_METHODS,
+                                 default="mean"),
         threshold=convert.to_number(threshold, "threshold", default=None),
     )
     return shape.label_block(verdict.rows())

@@ -21,15 +21,8 @@ from xlflows.core.constants import (
     PEAK_ADDITION,
     PEAK_YOY,
 )
-from xlflows.core.growth import (
-    as_number,
-    as_numbers,
-    as_timestamp,
-    check_levels,
-    choice,
-    yoy_addition,
-    yoy_growth,
-)
+from xlflows.core.growth import yoy_addition, yoy_growth
+from xlflows.core.validate import choice, levels, number, numbers, timestamp, whole_number
 from xlflows.errors import InputError
 
 #: What ``rates`` holds for :func:`hike_cycles`.
@@ -79,11 +72,9 @@ def hike_cycles(rates: pd.Series, min_hikes=DEFAULT_MIN_HIKES, min_rise_bp=DEFAU
     one cycle, Feb 1 → Apr 1, 3 hikes, 100 bp, peak 2.00, first cut May 1.
     """
     kind = choice(kind, "kind", RATE_KINDS)
-    min_hikes = _whole(min_hikes, "min_hikes", 1, "1 or more")
-    min_rise = as_number(min_rise_bp, "min_rise_bp")
-    if min_rise < 0:
-        raise InputError(f"min_rise_bp: {min_rise:g} is negative, expected 0 or more basis points")
-    values = check_levels(rates, "rates").to_numpy()
+    min_hikes = whole_number(min_hikes, "min_hikes", minimum=1)
+    min_rise = number(min_rise_bp, "min_rise_bp", minimum=0, expected="a number of basis points")
+    values = levels(rates, "rates").to_numpy()
     dates = rates.index
 
     if values.size == 0:
@@ -169,7 +160,7 @@ def cycle_inflows(cycles: pd.DataFrame, assets: pd.Series, horizon_months=DEFAUL
         growth`` (fraction) or ``Peak 12-month addition`` (the level's unit). Oldest first.
     """
     measure = choice(measure, "measure", INFLOW_MEASURES)
-    horizon = _whole(horizon_months, "horizon_months", 0, "0 or more months")
+    horizon = whole_number(horizon_months, "horizon_months", minimum=0)
     _check_cycles(cycles)
     if assets.empty:
         raise InputError("assets: no values, expected at least one level")
@@ -231,9 +222,9 @@ def peak_projection(last_hike, months) -> pd.Timestamp:
     >>> peak_projection("2023-07-26", [9, 13, 15, 19])    # average 14
     Timestamp('2024-09-26 00:00:00')
     """
-    start = as_timestamp(last_hike, "last_hike")
-    numbers = as_numbers(months, "months", "a number of months").tolist()
-    step = excel_round(sum(numbers) / len(numbers), 0)
+    start = timestamp(last_hike, "last_hike")
+    steps = numbers(months, "months", expected="a number of months").tolist()
+    step = excel_round(sum(steps) / len(steps), 0)
     try:
         return edate(start, int(step))
     except (OverflowError, ValueError):         # pandas' OutOfBoundsDatetime is a ValueError
@@ -241,14 +232,6 @@ def peak_projection(last_hike, months) -> pd.Timestamp:
             f"months: an average of {step:g} months from {start:%Y-%m-%d} is beyond the dates "
             "pandas can hold, expected a realistic number of months"
         ) from None
-
-
-def _whole(value, name: str, minimum: int, expected: str) -> int:
-    """A whole number ≥ ``minimum`` (2.0 accepted, 2.5 refused), else an InputError."""
-    number = as_number(value, name)
-    if number != int(number) or number < minimum:
-        raise InputError(f"{name}: {number:g} is not allowed, expected a whole number, {expected}")
-    return int(number)
 
 
 def _check_cycles(cycles: pd.DataFrame) -> None:

@@ -29,12 +29,14 @@ what was expected: ``flows: row 17 is #N/A, expected a number``.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from typing import Callable, NamedTuple, Sequence
 
 import numpy as np
 import pandas as pd
 
+from xlflows.core import validate
 from xlflows.errors import InputError
 from xlflows.excel import dates as xd
 
@@ -207,7 +209,7 @@ def classify(cells: np.ndarray) -> np.ndarray:
 # Step 3: numbers and dates
 # --------------------------------------------------------------------------------------------
 
-_NUMBER_TEXT = re.compile(r"^[+\-\u2212]?(?:\d+\.?\d*|\.\d+)(?:[eE][+\-]?\d+)?$")
+_NUMBER_TEXT = validate.NUMBER_TEXT
 _THOUSANDS = re.compile(r"^[+\-\u2212]?\d{1,3}(?:,\d{3})+(?:\.\d*)?$")
 
 
@@ -534,36 +536,48 @@ def _is_blank(value: object) -> bool:
     return value is None or value is pd.NaT or (isinstance(value, str) and not value.strip())
 
 
+def _refuse_error_cell(value: object, name: str, expected: str) -> None:
+    found = error_name(value)
+    if found is not None:
+        raise InputError(f"{name}: {found}, expected {expected}")
+
+
 def to_number(value: object, name: str, *, default: object = _MISSING,
               minimum: float | None = None) -> float:
-    """A single number (or number text); blank -> ``default`` when given, else refused."""
+    """A single number (or number text); blank -> ``default`` when given, else refused.
+
+    The check and its wording are the core's (:func:`xlflows.core.validate.number`); an error
+    cell is named as Excel shows it (``threshold: #N/A, expected a number``).
+    """
+    if type(value) is float and math.isfinite(value) and (minimum is None or value >= minimum) \
+            and not COM_ERROR_MIN <= value <= COM_ERROR_MAX:
+        return value                                        # the usual case: one plain number
     value = _single(value, name)
     if _is_blank(value):
         if default is _MISSING:
             raise InputError(f"{name}: blank, expected a number")
         return default  # type: ignore[return-value]
-    try:
-        nums = read_numbers(_object_array([value]), name, lambda i: "the value")
-    except InputError as exc:
-        raise InputError(str(exc).replace(f"{name}: the value is ", f"{name}: ", 1)) from None
-    number = float(nums.values[0])
-    if minimum is not None and number < minimum:
-        raise InputError(f"{name}: {number:g}, expected a number of at least {minimum:g}")
-    return number
+    _refuse_error_cell(value, name, "a number")
+    return validate.number(value, name, minimum=minimum)
 
 
-def to_int(value: object, name: str, *, default: object = _MISSING, minimum: int | None = None
-           ) -> int:
-    """A whole number (``8``, ``8.0``, ``"8"``); blank -> ``default`` when given."""
-    number = to_number(value, name, default=default)
-    if number is default and default is not _MISSING:
+def to_int(value: object, name: str, *, default: object = _MISSING, minimum: int = 0,
+           maximum: int | None = None) -> int:
+    """A whole number (``8``, ``8.0``, ``"8"``) within the bounds; blank -> ``default`` when given.
+
+    The check and its wording are the core's (:func:`xlflows.core.validate.whole_number`).
+    """
+    if type(value) is float and minimum <= value <= (validate.MAX_WHOLE if maximum is None
+                                                     else maximum) and value == int(value):
+        return int(value)                                   # the usual case: Excel's 8.0
+    value = _single(value, name)
+    if _is_blank(value):
+        if default is _MISSING:
+            raise InputError(f"{name}: blank, expected "
+                             f"{validate.expected_whole(minimum, maximum)}")
         return default  # type: ignore[return-value]
-    floor = "" if minimum is None else f" of at least {minimum}"
-    if number != int(number):
-        raise InputError(f"{name}: {number:g}, expected a whole number{floor}")
-    if minimum is not None and number < minimum:
-        raise InputError(f"{name}: {int(number)}, expected a whole number{floor}")
-    return int(number)
+    _refuse_error_cell(value, name, validate.expected_whole(minimum, maximum))
+    return validate.whole_number(value, name, minimum=minimum, maximum=maximum)
 
 
 def to_bool(value: object, name: str, *, default: object = _MISSING) -> bool:
@@ -585,23 +599,18 @@ def to_bool(value: object, name: str, *, default: object = _MISSING) -> bool:
 
 def to_choice(value: object, name: str, choices: Sequence[str], *,
               default: object = _MISSING) -> str:
-    """One of ``choices`` (case and surrounding spaces ignored); blank -> ``default``."""
+    """One of ``choices`` (the core's, e.g. ``RATE_KINDS``; case and spaces ignored).
+
+    Blank -> ``default`` when given. The check and its wording are the core's
+    (:func:`xlflows.core.validate.choice`).
+    """
     value = _single(value, name)
     if _is_blank(value):
         if default is _MISSING:
-            raise InputError(f"{name}: blank, expected {_or_list(choices)}")
+            raise InputError(f"{name}: blank, expected {validate.or_list(choices)}")
         return default  # type: ignore[return-value]
-    if isinstance(value, str) and error_name(value) is None:
-        key = value.strip().lower()
-        for choice in choices:
-            if choice.lower() == key:
-                return choice
-    raise InputError(f"{name}: {describe(value)}, expected {_or_list(choices)}")
-
-
-def _or_list(choices: Sequence[str]) -> str:
-    quoted = [f'"{c}"' for c in choices]
-    return quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " or " + quoted[-1]
+    _refuse_error_cell(value, name, validate.or_list(choices))
+    return validate.choice(value, name, choices)
 
 
 def to_date(value: object, name: str, *, default: object = _MISSING) -> pd.Timestamp:
