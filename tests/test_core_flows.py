@@ -261,7 +261,7 @@ def test_streaks_without_dates_uses_positions():
                      r"^weeks: 1e999 is too large, expected a whole number of at least 1$",
                      id="weeks text overflowing"),
         pytest.param(lambda f: rolling(f, "9" * 400),
-                     r"^weeks: 9{400} is too large, expected a whole number of at least 1$",
+                     r"^weeks: 9{37}\.\.\. is too large, expected a whole number of at least 1$",
                      id="weeks 400 digits"),
         pytest.param(lambda f: rolling(f, 1e300),
                      r"^weeks: 1e\+300 is too large, expected a whole number of at least 1$",

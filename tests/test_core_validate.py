@@ -41,7 +41,7 @@ def test_whole_number_accepts(value, expected):
     (float("inf"), "weeks: an infinite number is too large, expected a whole number of at "
                    "least 1"),
     ("1e999", "weeks: 1e999 is too large, expected a whole number of at least 1"),
-    ("9" * 400, f"weeks: {'9' * 400} is too large, expected a whole number of at least 1"),
+    ("9" * 400, f"weeks: {'9' * 37}... is too large, expected a whole number of at least 1"),
     (2 ** 53 + 1, "weeks: 9007199254740993 is too large, expected a whole number of at "
                   "least 1"),
     (-10 ** 20, "weeks: -100000000000000000000, expected a whole number of at least 1"),

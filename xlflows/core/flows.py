@@ -220,7 +220,7 @@ def first_in(flows: pd.Series) -> int | None:
 # rolling sums
 
 
-def _window_sums(values: np.ndarray, weeks: int) -> np.ndarray:
+def _block_sums(values: np.ndarray, weeks: int) -> tuple[np.ndarray, float]:
     """Trailing ``weeks``-row sums, NaN for the first ``weeks - 1`` rows (needs n >= weeks).
 
     The cumulative sum restarts every block of ``B = max(1024, 4 * weeks)`` rows, so a window sum
@@ -269,6 +269,17 @@ def _window_sums(values: np.ndarray, weeks: int) -> np.ndarray:
                 dest[:head] += previous[-1] - previous[block - weeks: block - weeks + head]
             total += float(partial[-1])
         out[: weeks - 1] = np.nan
+    return out, total
+
+
+def _window_sums(values: np.ndarray, weeks: int) -> np.ndarray:
+    """Trailing ``weeks``-row sums (see :func:`_block_sums`); refuse sums that overflow.
+
+    Overflow is checked once on the total, so numpy's overflow warnings are silenced: the
+    caller gets one message, never a warning on stderr before it.
+    """
+    with np.errstate(over="ignore", invalid="ignore"):
+        out, total = _block_sums(values, weeks)
     if not np.isfinite(total):
         _refuse_missing(values, 0)
         raise InputError("flows: the values are too large to add up, expected flows in $bn")
@@ -553,7 +564,8 @@ def streaks(flows: pd.Series, min_weeks: int = 1) -> pd.DataFrame:
     starts = np.concatenate([[0], np.flatnonzero(signs[1:] != signs[:-1]) + 1])
     ends = np.append(starts[1:] - 1, n - 1)
     lengths = ends - starts + 1
-    totals = round_for_ties(np.add.reduceat(values, starts))
+    with np.errstate(over="ignore", invalid="ignore"):      # an overflowing run sum is inf,
+        totals = round_for_ties(np.add.reduceat(values, starts))   # refused when written
     keep = lengths >= min_weeks
     starts, ends, lengths, totals = starts[keep], ends[keep], lengths[keep], totals[keep]
     index = flows.index if isinstance(flows, pd.Series) else pd.RangeIndex(n)

@@ -271,9 +271,10 @@ def abnormality(current, history, method: str = "mean", threshold=None) -> Abnor
     current = number(current, "current")
     hist = numbers(history, "history")
     count = int(hist.size)
-    mean = float(hist.mean())
+    with np.errstate(over="ignore", invalid="ignore"):     # overflow: handled just below
+        mean = float(hist.mean())
+        sd = float(hist.std(ddof=1)) if count >= 2 else math.nan
     ratio = current / mean if mean != 0 else math.nan
-    sd = float(hist.std(ddof=1)) if count >= 2 else math.nan
     z = (current - mean) / sd if sd > 0 else math.nan
     if math.isinf(sd) or math.isinf(current - mean):
         z, sd = _z_in_scaled_units(current, hist)

@@ -63,9 +63,13 @@ def show_number(x: float) -> str:
     return f"{x:.15g}"
 
 
+def _shortened(text: str) -> str:
+    """At most 40 characters of a text, for a message."""
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
 def _text_shown(text: str) -> str:
-    shown = text if len(text) <= 40 else text[:37] + "..."
-    return f"text {shown!r}"
+    return f"text {_shortened(text)!r}"
 
 
 def _read(value: object) -> tuple[float | None, str]:
@@ -82,7 +86,7 @@ def _read(value: object) -> tuple[float | None, str]:
         if not text:
             return None, "blank"
         if NUMBER_TEXT.match(text):
-            return float(text.replace("\u2212", "-")), text
+            return float(text.replace("\u2212", "-")), _shortened(text)
         return None, _text_shown(text)
     return None, "a value that is not a number, text or date"
 
@@ -135,8 +139,7 @@ def _whole_int(number: int) -> tuple[float, str]:
     """An int outside the bounds as a float (±inf beyond 2**53, so it reads "too large")."""
     if abs(number) <= MAX_WHOLE:
         return float(number), str(number)
-    shown = str(number) if len(str(number)) <= 40 else f"{str(number)[:37]}..."
-    return math.copysign(math.inf, number), shown
+    return math.copysign(math.inf, number), _shortened(str(number))
 
 
 def _problem(x: float | None, shown: str | None, minimum: float | None) -> str | None:

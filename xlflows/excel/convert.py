@@ -234,7 +234,9 @@ def describe(value: object) -> str:
         if np.isinf(v):
             return "an infinite number"
         return f"the number {v:g}"
-    if isinstance(value, (dt.date, np.datetime64, pd.Timestamp)):
+    if isinstance(value, dt.date):
+        return f"a date ({value.year:04d}-{value.month:02d}-{value.day:02d})"
+    if isinstance(value, np.datetime64):
         try:
             return f"a date ({pd.Timestamp(value):%Y-%m-%d})"
         except (ValueError, OverflowError):
@@ -251,6 +253,18 @@ def _blank_text(cells: np.ndarray, kinds: np.ndarray) -> np.ndarray:
     if len(idx):
         mask[idx] = [not s.strip() for s in cells[idx]]
     return mask
+
+
+def _not_a_number(cell: object) -> str:
+    """The end of a message refusing ``cell`` where a number was expected."""
+    if isinstance(cell, str):
+        text = cell.strip()
+        if _THOUSANDS.match(text):
+            return f"{describe(cell)}, expected a number (without thousands separators)"
+        if _NUMBER_TEXT.match(text):
+            return (f"{describe(cell)}, a number beyond the largest a cell can hold, expected "
+                    "a number")
+    return f"{describe(cell)}, expected a number"
 
 
 class Numbers(NamedTuple):
@@ -291,15 +305,13 @@ def read_numbers(cells: np.ndarray, name: str, locate: Locate = xd.default_locat
                 blank[j] = True
             elif _NUMBER_TEXT.match(s):
                 values[j] = float(s.replace("\u2212", "-"))
+                bad[j] = not math.isfinite(values[j])      # 1e999: beyond any float
             else:
                 bad[j] = True
     bad |= (kinds == BOOL) | (kinds == DATETIME) | (kinds == OTHER)
     if bad.any():
         k = int(np.argmax(bad))
-        cell = cells[k]
-        if isinstance(cell, str) and _THOUSANDS.match(cell.strip()):
-            hint = " (without thousands separators)"
-        raise InputError(f"{name}: {locate(k)} is {describe(cell)}, expected a number{hint}")
+        raise InputError(f"{name}: {locate(k)} is {_not_a_number(cells[k])}")
     return Numbers(values, blank)
 
 
@@ -336,13 +348,15 @@ def read_dates(cells: np.ndarray, name: str, locate: Locate = xd.default_locate,
         parsed, ok = xd.parse_iso_many(cells[txt].tolist())
         days[txt[ok]] = parsed[ok]
         bad[txt[~ok]] = True
-    bad |= (kinds == BOOL) | (kinds == OTHER) | (kinds == BLANK)
+    early = xd.before_first_day(days)               # datetimes and ISO text, like serials < 61
+    bad |= early | (kinds == BOOL) | (kinds == OTHER) | (kinds == BLANK)
     if bad.any():
         k = int(np.argmax(bad))
         cell = cells[k]
         if kinds[k] == NUMBER and error_name(cell) is None:
             xd.check_serials(np.array([float(cell)]), rows[k:k + 1], name, locate)
-        raise InputError(f"{name}: {locate(int(rows[k]))} is {describe(cell)}, expected a date")
+        why = xd.BEFORE_FIRST_DAY if early[k] else "expected a date"
+        raise InputError(f"{name}: {locate(int(rows[k]))} is {describe(cell)}, {why}")
     return days.astype("datetime64[us]")
 
 
