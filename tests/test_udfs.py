@@ -302,7 +302,7 @@ def test_an_unexpected_exception_becomes_text_without_a_type_name(monkeypatch):
     def broken(series):
         raise RuntimeError("lost column 'x'\n  File \"flows.py\", line 3")
 
-    monkeypatch.setattr(udfs.core_flows, "streak", broken)
+    monkeypatch.setattr(udfs._lib().flows, "streak", broken)
     got = udfs.flow_streak([1.0, 2.0])
     # only the first line of the message: no type name, no traceback lines
     assert got == CELL_PREFIX + "unexpected problem, please report: lost column 'x'"
@@ -310,7 +310,7 @@ def test_an_unexpected_exception_becomes_text_without_a_type_name(monkeypatch):
     def key_error(series):
         raise KeyError("x")
 
-    monkeypatch.setattr(udfs.core_flows, "streak", key_error)
+    monkeypatch.setattr(udfs._lib().flows, "streak", key_error)
     assert udfs.flow_streak([1.0, 2.0]) == CELL_PREFIX + "unexpected problem, please report: 'x'"
 
 
@@ -389,3 +389,17 @@ def test_flows_of_1_7e308_give_one_message_and_no_warning():
                                         "of a realistic size")
     assert results[3] == 2
     assert results[4].startswith(CELL_PREFIX) and "unexpected" not in results[4]
+
+
+def test_importing_the_udfs_loads_neither_the_core_nor_the_conversion():
+    """Declarations only: the work is imported by the first call (import cost, issue 10)."""
+    import subprocess
+    import sys
+
+    code = ("import sys, xlflows.udfs as u; "
+            "print(sorted(m for m in sys.modules if m.startswith(('xlflows.core.f', "
+            "'xlflows.core.c', 'xlflows.core.g', 'xlflows.excel')))); "
+            "u.flow_streak([1.0, 2.0]); print('xlflows.excel.convert' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout.split("\n")
+    assert out[0] == "['xlflows.core.constants']" and out[1] == "True"

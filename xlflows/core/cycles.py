@@ -91,12 +91,13 @@ def hike_cycles(rates: pd.Series, min_hikes=DEFAULT_MIN_HIKES, min_rise_bp=DEFAU
     move_sign = sign[moves]
 
     rows = []
-    # runs of consecutive increases among the moves
-    starts = np.flatnonzero((move_sign > 0) & np.r_[True, move_sign[:-1] < 0])
-    for start in starts:
-        stop = start
-        while stop + 1 < moves.size and move_sign[stop + 1] > 0:
-            stop += 1
+    # runs of consecutive increases among the moves: first and last move of each run
+    rising = move_sign > 0
+    starts = np.flatnonzero(rising & np.r_[True, ~rising[:-1]])
+    stops = np.flatnonzero(rising & np.r_[~rising[1:], True])
+    long_enough = stops - starts + 1 >= min_hikes
+    for start, stop in zip(starts[long_enough].tolist(), stops[long_enough].tolist()):
+        hikes = stop - start + 1
         first, last = moves[start], moves[stop]
         if kind == "level":
             # change[i] = values[i + 1] - values[i]
@@ -106,9 +107,8 @@ def hike_cycles(rates: pd.Series, min_hikes=DEFAULT_MIN_HIKES, min_rise_bp=DEFAU
             peak = np.nan
             rise = float(change[moves[start:stop + 1]].sum())
         rise_bp = excel_round(rise * BP_PER_POINT, RISE_DECIMALS)
-        hikes = int(stop - start + 1)
         cut = change_dates[moves[stop + 1]] if stop + 1 < moves.size else pd.NaT
-        if hikes >= min_hikes and rise_bp >= min_rise:
+        if rise_bp >= min_rise:
             rows.append((change_dates[first], change_dates[last], hikes, rise_bp, peak, cut))
     return _cycle_frame(rows)
 

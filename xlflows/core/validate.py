@@ -187,6 +187,13 @@ def numbers(values: object, name: str, *, expected: str = "a number") -> np.ndar
         items = [values]
     else:
         items = list(values.tolist() if hasattr(values, "tolist") else values)
+    if items and set(map(type, items)) <= {float, int}:
+        try:
+            out = np.array(items, dtype=float)           # fast path: plain numbers
+        except OverflowError:                             # an int beyond any float
+            out = None
+        if out is not None and np.isfinite(out).all():
+            return out
     if not items:
         raise InputError(f"{name}: no values, expected at least one {expected.removeprefix('a ')}")
     if len(items) == 1:

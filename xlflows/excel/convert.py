@@ -170,39 +170,43 @@ _KIND = {
 }
 
 
-def _kind_slow(v: object) -> int:
-    """Kind of a value whose exact type is not in the table (subclasses, other numpy types)."""
-    if isinstance(v, (bool, np.bool_)):
+def _kind_of_type(t: type) -> int:
+    """Kind of the cells of type ``t`` not in the table: subclasses (the COM date type is a
+    ``datetime`` subclass), other numpy scalars."""
+    if issubclass(t, (bool, np.bool_)):
         return BOOL
-    if isinstance(v, (int, float, np.integer, np.floating)):
+    if issubclass(t, (int, float, np.integer, np.floating)):
         return NUMBER
-    if isinstance(v, str):
+    if issubclass(t, str):
         return TEXT
-    if isinstance(v, (dt.date, np.datetime64)):
+    if issubclass(t, (dt.date, np.datetime64)):
         return DATETIME
     return OTHER
 
 
 class _KindTable(dict):
-    """Exact type -> kind; an unknown type maps to -1 (resolved by :func:`_kind_slow`)."""
+    """Exact type -> kind; a type met for the first time is resolved once and remembered."""
 
-    def __missing__(self, key):
-        return -1
+    def __missing__(self, key: type) -> int:
+        kind = _kind_of_type(key)
+        if len(self) < 256:                     # a handful of types in practice; stay bounded
+            self[key] = kind
+        return kind
 
 
 _KIND_TABLE = _KindTable(_KIND)
 
 
 def classify(cells: np.ndarray) -> np.ndarray:
-    """One ``int8`` kind per cell (NUMBER, TEXT, BOOL, DATETIME, BLANK, OTHER); one C-level pass."""
+    """One ``int8`` kind per cell (NUMBER, TEXT, BOOL, DATETIME, BLANK, OTHER); one C-level pass.
+
+    The kind depends on the cell's type only; subclasses take their base class's kind.
+    """
     types = set(map(type, cells))
-    if len(types) == 1 and _KIND_TABLE[next(iter(types))] >= 0:    # one known type: no 2nd pass
+    if len(types) == 1:                                          # one type: no second pass
         return np.full(len(cells), _KIND_TABLE[types.pop()], dtype=np.int8)
-    kinds = np.fromiter(map(_KIND_TABLE.__getitem__, map(type, cells)), dtype=np.int8,
-                        count=len(cells))
-    for i in np.flatnonzero(kinds < 0):
-        kinds[i] = _kind_slow(cells[i])
-    return kinds
+    return np.fromiter(map(_KIND_TABLE.__getitem__, map(type, cells)), dtype=np.int8,
+                       count=len(cells))
 
 
 # --------------------------------------------------------------------------------------------
@@ -365,6 +369,129 @@ def _blank_mask(cells: np.ndarray, kinds: np.ndarray) -> np.ndarray:
 
 
 # --------------------------------------------------------------------------------------------
+# Fast path: the common shape (every value a number, every date one date type, oldest first)
+# --------------------------------------------------------------------------------------------
+#
+# A UDF almost always receives a column of plain floats and a column of dates of one type, in
+# order, without blanks. For that shape the steps above reduce to a few whole-array operations
+# on the flat list, with no object arrays and no per-kind bookkeeping. Each fast reader returns
+# None as soon as the input is not of that shape, and the general path (which also writes every
+# message) takes over; where the fast path answers, it answers exactly as the general path
+# (tests/test_excel_convert.py checks this on generated input).
+
+_NUMBER_TYPES = frozenset({float, int})
+#: ISO text ``YYYY-MM-DD``: the positions of the two hyphens in the 10 characters.
+_ISO_HYPHENS = (4, 7)
+
+
+def _flat(value: object) -> list | None:
+    """The cells of a one-column list of one-cell rows, a one-row list or a flat list; else None."""
+    if type(value) is not list or not value:
+        return None
+    first = value[0]
+    if type(first) is not list:
+        return value                        # flat (a cell that is a list fails the type checks)
+    if len(value) == 1:
+        return list(first)
+    if set(map(len, value)) != {1} or set(map(type, value)) != {list}:
+        return None
+    return [row[0] for row in value]
+
+
+def _fast_numbers(cells: list) -> np.ndarray | None:
+    """Every cell an int or float, finite and not a COM error code -> float64; else None."""
+    if not set(map(type, cells)) <= _NUMBER_TYPES:
+        return None
+    try:
+        values = np.array(cells, dtype=float)
+    except OverflowError:                   # an int beyond any float
+        return None
+    if not np.isfinite(values).all() or com_error_mask(values).any():
+        return None
+    return values
+
+
+def _fast_iso_days(cells: list) -> np.ndarray | None:
+    """Every cell text ``YYYY-MM-DD`` (spaces around allowed) -> ``datetime64[D]``; else None."""
+    stripped = [text.strip() for text in cells]
+    if set(map(len, stripped)) != {10}:
+        return None
+    chars = np.array(stripped, dtype="U10").view("U1").reshape(len(stripped), 10)
+    digits = np.delete(chars, _ISO_HYPHENS, axis=1)
+    if not ((chars[:, _ISO_HYPHENS] == "-").all() and ((digits >= "0") & (digits <= "9")).all()):
+        return None
+    try:
+        return np.array(stripped, dtype="datetime64[D]")
+    except ValueError:                      # 2024-02-30: named by the general path
+        return None
+
+
+def _fast_days(cells: list) -> np.ndarray | None:
+    """Every cell a date of one shape (date/datetime and subclasses, serial, ISO text), none
+    before 1900-03-01 -> ``datetime64[D]``; else None."""
+    types = set(map(type, cells))
+    if types <= _NUMBER_TYPES:
+        serials = _fast_numbers(cells)
+        if serials is None or xd.bad_serials(serials).any():
+            return None
+        days = xd.serials_to_days(serials)
+    elif types == {str}:
+        days = _fast_iso_days(cells)
+    elif all(issubclass(t, dt.date) for t in types):
+        days = xd.datetimes_to_days(cells)
+    else:
+        return None
+    if days is None or xd.before_first_day(days).any():
+        return None
+    return days
+
+
+def _fast_dated(values: object, dates: object) -> tuple[np.ndarray, np.ndarray] | None:
+    """(float values, ``datetime64[us]`` dates strictly ascending) for the common shape; else None.
+
+    Strictly ascending dates have no duplicates and need no sort.
+    """
+    cells, date_cells = _flat(values), _flat(dates)
+    if cells is None or date_cells is None or len(cells) != len(date_cells):
+        return None
+    numbers = _fast_numbers(cells)
+    if numbers is None:
+        return None
+    days = _fast_days(date_cells)
+    if days is None or not (days[1:] > days[:-1]).all():
+        return None
+    return numbers, days.astype("datetime64[us]")
+
+
+def _fast_flow_series(values: object, dates: object, name: str, dates_name: str,
+                      min_rows: int) -> FlowInput | None:
+    """:func:`flow_series` for the common shape, or None."""
+    if dates is None:
+        cells = _flat(values)
+        numbers = None if cells is None else _fast_numbers(cells)
+        if numbers is None or numbers.size < max(min_rows, 1):
+            return None
+        return FlowInput(pd.Series(numbers, name=name), np.arange(numbers.size), numbers.size)
+    dated = _fast_dated(values, dates)
+    if dated is None or dated[0].size < max(min_rows, 1):
+        return None
+    numbers, days = dated
+    index = pd.DatetimeIndex(days, name=dates_name)
+    return FlowInput(pd.Series(numbers, index=index, name=name), np.arange(numbers.size),
+                     numbers.size)
+
+
+def _fast_level_series(dates: object, values: object, dates_name: str, values_name: str,
+                       min_rows: int) -> pd.Series | None:
+    """:func:`level_series` for the common shape, or None."""
+    dated = _fast_dated(values, dates)
+    if dated is None or dated[0].size < max(min_rows, 1):
+        return None
+    numbers, days = dated
+    return pd.Series(numbers, index=pd.DatetimeIndex(days, name=dates_name), name=values_name)
+
+
+# --------------------------------------------------------------------------------------------
 # Step 4: series
 # --------------------------------------------------------------------------------------------
 
@@ -379,10 +506,14 @@ class FlowInput(NamedTuple):
     positions : np.ndarray
         For each element of ``series``, its 0-based position in the range as passed, so that
         results can be written back in input order.
+    cells : int
+        Number of cells in the range as passed (blank rows included): the length of a result
+        written back in input order.
     """
 
     series: pd.Series
     positions: np.ndarray
+    cells: int
 
 
 def _check_same_length(n_values: int, n_dates: int, name: str, dates_name: str) -> None:
@@ -448,6 +579,9 @@ def flow_series(values: object, dates: object = None, *, name: str = "flows",
     min_rows
         Fewest values accepted after trimming blanks.
     """
+    fast = _fast_flow_series(values, dates, name, dates_name, min_rows)
+    if fast is not None:
+        return fast
     locate = locate or xd.default_locate
     cells = as_cells(values, name)
     kinds = classify(cells)
@@ -487,7 +621,7 @@ def flow_series(values: object, dates: object = None, *, name: str = "flows",
     else:
         series = pd.Series(values_f, index=pd.DatetimeIndex(days[lo:hi], name=dates_name),
                            name=name)
-    return FlowInput(series, rows)
+    return FlowInput(series, rows, len(cells))
 
 
 def level_series(dates: object, values: object, *, dates_name: str = "dates",
@@ -498,6 +632,9 @@ def level_series(dates: object, values: object, *, dates_name: str = "dates",
     A row with a blank value is dropped with its date (a daily series with gaps, an oversized
     range); a value without a date, duplicates and error cells anywhere are refused.
     """
+    fast = _fast_level_series(dates, values, dates_name, values_name, min_rows)
+    if fast is not None:
+        return fast
     locate = locate or xd.default_locate
     vcells = as_cells(values, values_name)
     dcells = as_cells(dates, dates_name)
@@ -519,6 +656,10 @@ def level_series(dates: object, values: object, *, dates_name: str = "dates",
 def number_list(value: object, name: str, locate: Locate | None = None,
                 min_count: int = 1) -> np.ndarray:
     """A number or a range of numbers (blanks skipped, anything else refused) -> float array."""
+    flat = _flat(value)
+    fast = None if flat is None else _fast_numbers(flat)
+    if fast is not None and fast.size >= min_count:
+        return fast
     locate = locate or xd.default_locate
     cells = as_cells(value, name)
     nums = read_numbers(cells, name, locate)

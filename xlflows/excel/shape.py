@@ -68,7 +68,10 @@ def column_values(values: Iterable | pd.Series | np.ndarray) -> list:
         return out.tolist()
     if arr.dtype.kind in "iub":
         return arr.tolist()
-    return [scalar(v) for v in arr.tolist()]
+    cells = arr.tolist()
+    if set(map(type, cells)) == {str}:                  # labels (Direction): already writable
+        return cells
+    return [scalar(v) for v in cells]
 
 
 def column(values: Iterable | pd.Series | np.ndarray) -> list[list]:
