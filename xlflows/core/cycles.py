@@ -165,30 +165,28 @@ def cycle_inflows(cycles: pd.DataFrame, assets: pd.Series, horizon_months=DEFAUL
     if assets.empty:
         raise InputError("assets: no values, expected at least one level")
     score = yoy_growth(assets) if measure == "yoy" else yoy_addition(assets)
-    dates = score.index
+    dates = score.index.to_numpy()
     values = score.to_numpy()
-    last_date = dates[-1]
 
-    firsts = pd.DatetimeIndex(cycles["First hike"])
+    closed = ~pd.isna(pd.DatetimeIndex(cycles["First cut"]))
+    firsts = pd.DatetimeIndex(cycles["First hike"]).to_numpy()
     lasts = pd.DatetimeIndex(cycles["Last hike"])
-    cuts = pd.DatetimeIndex(cycles["First cut"])
+    # window k: [first hike k, min(EDATE(last hike k, horizon), end of data)], cut before the
+    # next reported cycle's first hike
+    ends = np.minimum((lasts.normalize() + pd.DateOffset(months=horizon)).to_numpy(), dates[-1])
+    lo = np.searchsorted(dates, firsts.astype(dates.dtype), side="left")
+    hi = np.searchsorted(dates, ends.astype(dates.dtype), side="right")
+    following = np.searchsorted(dates, firsts[1:].astype(dates.dtype), side="left")
+    hi[:-1] = np.minimum(hi[:-1], following)
     rows = []
-    for k in range(len(cycles)):
-        if pd.isna(cuts[k]):
-            continue
-        start = firsts[k]
-        end = min(edate(lasts[k], horizon), last_date)
-        lo = dates.searchsorted(start, side="left")
-        hi = dates.searchsorted(end, side="right")
-        if k + 1 < len(cycles):
-            hi = min(hi, dates.searchsorted(firsts[k + 1], side="left"))
-        window = values[lo:hi]
+    for k in np.flatnonzero(closed).tolist():
+        window = values[lo[k]:hi[k]]
         if window.size == 0 or np.isnan(window).all():
             continue
-        at = lo + int(np.nanargmax(window))
-        peak_date = dates[at]
-        rows.append((start, lasts[k], peak_date, signed_months(lasts[k], peak_date),
-                     float(values[at])))
+        at = int(lo[k]) + int(np.nanargmax(window))
+        peak_date = pd.Timestamp(dates[at])
+        rows.append((pd.Timestamp(firsts[k]), lasts[k], peak_date,
+                     signed_months(lasts[k], peak_date), float(values[at])))
     last_column = PEAK_YOY if measure == "yoy" else PEAK_ADDITION
     columns = list(zip(*rows)) if rows else [()] * 5
     return pd.DataFrame({

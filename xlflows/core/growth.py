@@ -29,6 +29,8 @@ from xlflows.errors import InputError
 #: How far (in median spacings of the series) the observation found one year back may lie before
 #: the exact date one year earlier; further back and the year-over-year value is blank.
 YOY_MAX_GAP_SPACINGS = 1.5
+#: ... but never less than a week: a target on a Sunday finds Friday's value in daily data.
+YOY_MIN_GAP = np.timedelta64(7, "D")
 
 #: Methods of :func:`abnormality`.
 ABNORMALITY_METHODS = ("mean", "z")
@@ -42,13 +44,30 @@ def _day(stamp: pd.Timestamp) -> str:
 # year-over-year
 # ---------------------------------------------------------------------------------------------
 
+def one_year_earlier(dates: np.ndarray) -> np.ndarray:
+    """``dates − DateOffset(years=1)`` for a ``datetime64`` array, in numpy.
+
+    The same day and time of day a year earlier, Feb 29 becoming Feb 28 (the month end, like
+    ``EDATE``); the unit of ``dates`` is kept.
+    """
+    days = dates.astype("datetime64[D]")
+    time_of_day = dates - days
+    month = days.astype("datetime64[M]")
+    day_of_month = days - month.astype("datetime64[D]")
+    earlier = month - np.timedelta64(12, "M")
+    month_end = (earlier + np.timedelta64(1, "M")).astype("datetime64[D]") - np.timedelta64(1, "D")
+    target = np.minimum(earlier.astype("datetime64[D]") + day_of_month, month_end)
+    return (target + time_of_day).astype(dates.dtype)
+
+
 def year_earlier_positions(index: pd.DatetimeIndex) -> np.ndarray:
     """Position of the observation one year before each date, or −1 where there is none.
 
     For each date *d* the target is ``d − DateOffset(years=1)`` (Feb 29 → Feb 28). The observation
-    used is the last one on or before the target; it counts only if it is at most
-    :data:`YOY_MAX_GAP_SPACINGS` median spacings older than the target (so a quarterly series
-    finds the same quarter a year earlier, and a gap in the data gives a blank, not a two-year
+    used is the last one on or before the target; it counts only if it is older than the target
+    by at most the larger of :data:`YOY_MAX_GAP_SPACINGS` median spacings and
+    :data:`YOY_MIN_GAP` (so a quarterly series finds the same quarter a year earlier, a weekend
+    in daily data does not blank the value, and a gap in the data gives a blank, not a two-year
     change). With fewer than two observations there is no spacing and every position is −1.
 
     Parameters
@@ -65,15 +84,14 @@ def year_earlier_positions(index: pd.DatetimeIndex) -> np.ndarray:
     out = np.full(n, -1, dtype=np.int64)
     if n < 2:
         return out
-    spacing = pd.Series(index).diff().median()
-    targets = index - pd.DateOffset(years=1)
-    # last observation on or before each target
-    pos = index.searchsorted(targets, side="right") - 1
-    found = pos >= 0
-    gap = targets[found] - index[pos[found]]
-    ok = np.asarray(gap <= spacing * YOY_MAX_GAP_SPACINGS)
-    idx_found = np.flatnonzero(found)
-    out[idx_found[ok]] = pos[found][ok]
+    dates = index.to_numpy()
+    spacing = np.median(np.diff(dates))
+    allowed = max(spacing * YOY_MAX_GAP_SPACINGS, YOY_MIN_GAP.astype(spacing.dtype))
+    targets = one_year_earlier(dates)
+    pos = np.searchsorted(dates, targets, side="right") - 1     # last on or before the target
+    found = np.flatnonzero(pos >= 0)
+    ok = targets[found] - dates[pos[found]] <= allowed
+    out[found[ok]] = pos[found[ok]]
     return out
 
 
