@@ -7,6 +7,12 @@ Excel's documented rules: ROUND halves away from zero; EDATE clamps to the month
 
 from __future__ import annotations
 
+import csv
+import importlib.util
+import os
+import shutil
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -40,6 +46,81 @@ T = pd.Timestamp
 )
 def test_excel_round_is_half_away_from_zero(x, digits, expected):
     assert excel_round(x, digits) == expected
+
+
+ROOT = Path(__file__).resolve().parents[1]
+#: ROUND computed by LibreOffice (scripts/excel_round_table.py), committed.
+LIBREOFFICE_ROUNDS = Path(__file__).with_name("excel_round_libreoffice.csv")
+
+
+def _round_script():
+    spec = importlib.util.spec_from_file_location(
+        "excel_round_table", ROOT / "scripts" / "excel_round_table.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _rows(text: str) -> list[dict]:
+    return list(csv.DictReader(text.splitlines()))
+
+
+@pytest.mark.parametrize(
+    "x, digits, expected",
+    [
+        (8.85 / 3, 1, 3.0),          # 2.9499999999999997, shown 2.95
+        (0.1 + 0.35, 1, 0.5),        # 0.44999999999999996, shown 0.45 (flows +$0.5bn)
+        (-(0.1 + 0.35), 1, -0.5),
+        (95.9005 * 10, 2, 959.01),   # 959.0049999999999, shown 959.005
+        (4.35 * 100, 13, 435.0),     # 434.99999999999994, shown 435
+        (5.015 * 100, 0, 501.0),     # 501.49999999999994: to 0 digits the double itself
+        (-0.04, 1, 0.0),             # a zero result is 0.0, never -0.0
+    ],
+    ids=["8.85/3", "0.1+0.35", "-(0.1+0.35)", "959.005", "435-at-13", "501.5-at-0", "no-minus-0"],
+)
+def test_excel_round_rounds_the_value_reduced_to_15_digits(x, digits, expected):
+    got = excel_round(x, digits)
+    assert got == expected and str(got) == str(expected)
+
+
+def test_excel_round_agrees_with_libreoffice():
+    """Every ROUND in the committed table LibreOffice computed, on the very same doubles."""
+    script = _round_script()
+    rows = _rows(LIBREOFFICE_ROUNDS.read_text(encoding="utf-8"))
+    assert len(rows) >= 250
+    for row in rows:
+        x, digits = script.evaluate(row["expression"]), int(row["digits"])
+        # the spreadsheet's double is Python's: same 15-digit value, same raw remainder
+        assert script.fifteen_digits(x) == f"{float(row['shown']):.15g}", row
+        assert x - float(row["shown"]) == pytest.approx(float(row["offset"]), rel=1e-6,
+                                                        abs=1e-300), row
+        assert excel_round(x, digits) == float(row["rounded"]), row
+
+
+def test_the_shortest_repr_rule_would_fail_the_table():
+    """The old rule (round the shortest repr) disagrees with LibreOffice on this table."""
+    from decimal import ROUND_HALF_UP, Context, Decimal
+
+    script = _round_script()
+    rows = _rows(LIBREOFFICE_ROUNDS.read_text(encoding="utf-8"))
+    disagree = [row for row in rows if float(
+        Decimal(repr(script.evaluate(row["expression"]))).quantize(
+            Decimal(1).scaleb(-int(row["digits"])), rounding=ROUND_HALF_UP,
+            context=Context(prec=1000)))
+        != float(row["rounded"])]
+    assert len(disagree) >= 3
+
+
+@pytest.mark.libreoffice
+def test_libreoffice_still_computes_the_committed_table():
+    if shutil.which("soffice") is None:
+        if os.environ.get("XLFLOWS_REQUIRE_LIBREOFFICE") == "1" or os.environ.get("CI"):
+            pytest.fail("LibreOffice is required here but soffice is missing")
+        pytest.skip("needs soffice")
+    fresh = _rows(_round_script().table())
+    committed = _rows(LIBREOFFICE_ROUNDS.read_text(encoding="utf-8"))
+    assert [(r["expression"], r["digits"], float(r["rounded"])) for r in fresh] == [
+        (r["expression"], r["digits"], float(r["rounded"])) for r in committed]
 
 
 @pytest.mark.parametrize(

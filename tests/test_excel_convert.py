@@ -265,6 +265,57 @@ def test_serials_below_61_are_refused(cell):
         convert.flow_series([1.0], [cell])
 
 
+BEFORE_1900_03_01 = (", expected a date on or after 1900-03-01 (serial 61; Excel's serials below "
+                     "61 count a 29 Feb 1900 that never existed)")
+
+
+@pytest.mark.parametrize("cell, found", [
+    (60, "the number 60"), (D(1900, 2, 28), "a date (1900-02-28)"),
+    (dt.date(1899, 12, 31), "a date (1899-12-31)"), ("1900-02-28", "text '1900-02-28'"),
+    ("1899-12-30 12:00", "text '1899-12-30 12:00'"), ("0001-01-01", "text '0001-01-01'"),
+    (dt.date(1, 1, 1), "a date (0001-01-01)"), (pd.Timestamp("1850-06-01"), "a date (1850-06-01)"),
+], ids=["serial 60", "datetime", "date", "ISO text", "ISO text with time", "year 1 text",
+        "year 1 date", "Timestamp"])
+def test_a_date_before_1900_03_01_is_refused_in_every_form_with_one_message(cell, found):
+    """SPEC §1: one rule for serials, datetimes and ISO text, in the same words."""
+    with pytest.raises(InputError) as caught:
+        convert.flow_series([1.0, 2.0], [cell, D(2024, 3, 1)])
+    assert str(caught.value) == f"dates: row 1 is {found}" + BEFORE_1900_03_01
+
+
+@pytest.mark.parametrize("cell", [61, D(1900, 3, 1), dt.date(1900, 3, 1), "1900-03-01"],
+                         ids=["serial 61", "datetime", "date", "ISO text"])
+def test_1900_03_01_is_accepted_in_every_form(cell):
+    got = convert.flow_series([1.0], [cell]).series.index
+    assert got[0] == pd.Timestamp("1900-03-01")
+
+
+def test_year_one_text_is_reported_as_the_bad_date_not_as_a_blank():
+    """ISO text 0001-01-01 sorted first made a later blank read as 'blank between values'."""
+    with pytest.raises(InputError) as caught:
+        convert.flow_series([None, 1.0, 2.0], ["2024-03-01", "0001-01-01", "2024-03-15"],
+                            name="Equity flows", dates_name="Week ending",
+                            locate=lambda i: f"Flows!A{i + 2}")
+    assert str(caught.value) == "Week ending: Flows!A3 is text '0001-01-01'" + BEFORE_1900_03_01
+
+
+@pytest.mark.parametrize("text", ["1e999", "-1E400", "9" * 400, " 1e309 "],
+                         ids=["1e999", "-1e400", "400 digits", "spaced 1e309"])
+def test_number_text_beyond_any_float_is_refused_naming_the_cell(text):
+    """Text that overflows to infinity is refused at the edge, the report naming the cell."""
+    values = [1.0] * 1142
+    values[1140] = text
+    with pytest.raises(InputError) as caught:
+        convert.flow_series(values, name="Equity flows", locate=lambda i: f"Flows!C{i + 2}")
+    shown = text if len(text) <= 40 else text[:37] + "..."
+    assert str(caught.value) == (f"Equity flows: Flows!C1142 is text {shown!r}, a number beyond "
+                                 "the largest a cell can hold, expected a number")
+
+
+def test_the_largest_number_a_cell_holds_is_still_a_number():
+    assert convert.flow_series(["9.99999999999999e307", 1.0]).series.iloc[0] == 9.99999999999999e307
+
+
 @pytest.mark.parametrize("cell, message", [
     ("abc", r"^dates: row 1 is text 'abc', expected a date$"),
     ("2024-02-30", r"^dates: row 1 is text '2024-02-30', expected a date$"),
@@ -314,11 +365,13 @@ def test_to_int(value, expected):
 @pytest.mark.parametrize("value, message", [
     (8.5, r"^weeks: 8.5, expected a whole number of at least 1$"),
     (0, r"^weeks: 0, expected a whole number of at least 1$"),
-    ("eight", r"^weeks: text 'eight', expected a number$"),
-    ("#N/A", r"^weeks: #N/A, expected a number$"),
-    (True, r"^weeks: TRUE, expected a number$"),
+    ("eight", r"^weeks: text 'eight', expected a whole number of at least 1$"),
+    ("#N/A", r"^weeks: #N/A, expected a whole number of at least 1$"),
+    (True, r"^weeks: TRUE, expected a whole number of at least 1$"),
+    ("1e999", r"^weeks: 1e999 is too large, expected a whole number of at least 1$"),
+    ("9" * 400, r"^weeks: 9{37}\.\.\. is too large, expected a whole number of at least 1$"),
     ([1, 2, 3], r"^weeks: a range of 3 cells, expected a single value$"),
-    (None, r"^weeks: blank, expected a number$"),
+    (None, r"^weeks: blank, expected a whole number of at least 1$"),
 ])
 def test_to_int_refusals(value, message):
     with pytest.raises(InputError, match=message):

@@ -220,13 +220,13 @@ def test_settings_cells_and_overrides(src):
     assert "12-week total" in report_text(src)
 
 
-@pytest.mark.parametrize("value, found", [("abc", "'abc'"), (0, "0"), (2.5, "2.5"),
-                                          (True, "True")])
+@pytest.mark.parametrize("value, found", [("abc", "text 'abc'"), (0, "0"), (2.5, "2.5"),
+                                          (True, "TRUE"), ("1e999", "1e999")])
 def test_bad_setting_names_the_cell(src, value, found):
     cell = src.names["XLFLOWS_CYCLES"][1]
     src.set("Report", cell, value)
-    with pytest.raises(WorkbookError, match=rf"Report!{cell} \(previous cycles\) is {found}, "
-                                            r"expected a whole number from 1 to 20"):
+    with pytest.raises(WorkbookError, match=rf"^Report!{cell} \(previous cycles\): {found}, "
+                                            r"expected a whole number from 1 to 20$"):
         plan_refresh(src)
 
 

@@ -19,6 +19,8 @@ from xlflows.errors import CELL_PREFIX
 from xlflows.excel.shape import BLANK
 
 D = dt.datetime
+#: Four week endings, as Excel hands dates to a UDF.
+DATES_4 = [D(2024, 3, 1), D(2024, 3, 8), D(2024, 3, 15), D(2024, 3, 22)]
 
 # ------------------------------------------------------------------------------ the note's data
 # 30 weekly flows from Fri 2022-01-07 (week 0) to 2022-07-29 (week 29):
@@ -115,7 +117,8 @@ def test_rolling_with_unsorted_dates_is_returned_in_input_order(date_form):
 
 
 def test_rolling_needs_weeks():
-    assert udfs.flow_rolling([1.0, 2.0], None) == CELL_PREFIX + "weeks: blank, expected a number"
+    assert udfs.flow_rolling([1.0, 2.0], None) == (
+        CELL_PREFIX + "weeks: blank, expected a whole number of at least 1")
     assert udfs.flow_rolling([1.0, 2.0], 0) == (
         CELL_PREFIX + "weeks: 0, expected a whole number of at least 1")
 
@@ -299,7 +302,7 @@ def test_an_unexpected_exception_becomes_text_without_a_type_name(monkeypatch):
     def broken(series):
         raise RuntimeError("lost column 'x'\n  File \"flows.py\", line 3")
 
-    monkeypatch.setattr(udfs.core_flows, "streak", broken)
+    monkeypatch.setattr(udfs._lib().flows, "streak", broken)
     got = udfs.flow_streak([1.0, 2.0])
     # only the first line of the message: no type name, no traceback lines
     assert got == CELL_PREFIX + "unexpected problem, please report: lost column 'x'"
@@ -307,7 +310,7 @@ def test_an_unexpected_exception_becomes_text_without_a_type_name(monkeypatch):
     def key_error(series):
         raise KeyError("x")
 
-    monkeypatch.setattr(udfs.core_flows, "streak", key_error)
+    monkeypatch.setattr(udfs._lib().flows, "streak", key_error)
     assert udfs.flow_streak([1.0, 2.0]) == CELL_PREFIX + "unexpected problem, please report: 'x'"
 
 
@@ -352,3 +355,51 @@ def test_overflowing_sums_are_refused_never_blank(call):
     result = call()
     assert isinstance(result, str) and result.startswith(CELL_PREFIX)
     assert "too large" in result
+
+
+# ------------------------------------------------------------------------ messages that misled
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda t: udfs.flow_largest_since(DATES_4, [1.0, 2.0, 3.0, 4.0], t), "weeks"),
+    (lambda t: udfs.flow_rolling([1.0, 2.0, 3.0, 4.0], t), "weeks"),
+    (lambda t: udfs.flow_streaks(DATES_4, [1.0, 2.0, 3.0, 4.0], t), "min_weeks"),
+    (lambda t: udfs.hike_cycles(DATES_4, [1.0, 1.25, 1.5, 1.75], t), "min_hikes"),
+], ids=["largest_since weeks", "rolling weeks", "streaks min_weeks", "hike_cycles min_hikes"])
+@pytest.mark.parametrize("text", ["1e999", "9" * 400])
+def test_a_whole_number_too_large_for_a_float_gets_a_proper_message(call, message, text):
+    shown = text if len(text) <= 40 else text[:37] + "..."
+    assert call(text) == (
+        f"{CELL_PREFIX}{message}: {shown} is too large, expected a whole number of at least 1")
+
+
+def test_flows_of_1_7e308_give_one_message_and_no_warning():
+    """Overflowing sums: one message, never numpy RuntimeWarnings on stderr first."""
+    import warnings
+
+    big = [1.7e308, 1.7e308]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        results = [udfs.flow_rolling(big, 2), udfs.flow_largest_since(DATES_4[:2], big, 2),
+                   udfs.flow_streaks(DATES_4[:2], big), udfs.flow_streak(big),
+                   udfs.abnormality(1.0, [1.7e308, 1.7e308, 1e308])]
+    assert results[:2] == [CELL_PREFIX + "flows: the values are too large to add up, expected "
+                           "flows in $bn"] * 2
+    assert results[2] == CELL_PREFIX + ("result: a sum is too large to compute, expected numbers "
+                                        "of a realistic size")
+    assert results[3] == 2
+    assert results[4].startswith(CELL_PREFIX) and "unexpected" not in results[4]
+
+
+def test_importing_the_udfs_loads_neither_the_core_nor_the_conversion():
+    """Declarations only: the work is imported by the first call (import cost, issue 10)."""
+    import subprocess
+    import sys
+
+    code = ("import sys, xlflows.udfs as u; "
+            "print(sorted(m for m in sys.modules if m.startswith(('xlflows.core.f', "
+            "'xlflows.core.c', 'xlflows.core.g', 'xlflows.excel')))); "
+            "u.flow_streak([1.0, 2.0]); print('xlflows.excel.convert' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout.split("\n")
+    assert out[0] == "['xlflows.core.constants']" and out[1] == "True"

@@ -12,24 +12,23 @@ lower case (``=flow_streak(B2:B200)``). Every range argument is read with ``err_
 that error cells arrive as ``"#N/A"`` and are refused, never read as blanks.
 
 Definitions live on the core functions; the docstrings here are the Function Wizard's one line.
+
+Importing this module loads only the declarations (xlwings reads them to write the VBA
+wrappers); the conversion and the core are imported by the first call (:func:`_lib`), so that
+``import xlflows.udfs`` adds little to ``import xlwings``.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import re
 from typing import Callable
 
-import pandas as pd
 import xlwings as xw
 
 from xlflows.core import constants as C
-from xlflows.core import cycles as core_cycles
-from xlflows.core import flows as core_flows
-from xlflows.core import growth as core_growth
 from xlflows.errors import CELL_PREFIX, InputError, XlflowsError, first_line
-from xlflows.excel import convert, shape
-from xlflows.excel.shape import scalar
 
 #: Function Wizard category of every xlflows function.
 CATEGORY = "xlflows"
@@ -37,8 +36,8 @@ CATEGORY = "xlflows"
 DATE_FORMAT = "yyyy-mm-dd"
 
 #: The dates an Excel cell can show (serial 61 .. 2958465); a result outside is refused.
-EXCEL_FIRST_DATE = pd.Timestamp("1900-03-01")
-EXCEL_LAST_DATE = pd.Timestamp("9999-12-31")
+EXCEL_FIRST_DATE = dt.datetime(1900, 3, 1)
+EXCEL_LAST_DATE = dt.datetime(9999, 12, 31)
 #: More months than separate Excel's first and last dates: such an average cannot be projected.
 _MAX_MONTHS = 12 * (9999 - 1900 + 1)
 
@@ -77,6 +76,20 @@ ARG_DOCS = {
 }
 
 
+@functools.cache
+def _lib():
+    """The modules that do the work, imported on the first call of any UDF.
+
+    Returns a namespace with ``convert``, ``shape``, ``flows``, ``cycles`` and ``growth``.
+    """
+    import types
+
+    from xlflows.core import cycles, flows, growth
+    from xlflows.excel import convert, shape
+    return types.SimpleNamespace(convert=convert, shape=shape, flows=flows, cycles=cycles,
+                                 growth=growth)
+
+
 def _arg(name: str, doc_key: str | None = None) -> Callable:
     """``@xw.arg`` with the shared help text and ``err_to_str=True`` (error cells as text)."""
     return xw.arg(name, doc=ARG_DOCS[doc_key or name], err_to_str=True)
@@ -113,11 +126,11 @@ def cell_errors(fn: Callable) -> Callable:
     return wrapper
 
 
-def _dated_flows(flows, dates) -> convert.FlowInput:
+def _dated_flows(flows, dates):
     """Flows whose dates are required (a single blank cell for ``dates`` is refused)."""
     if dates is None:
         raise InputError("dates: blank, expected the week-ending dates of the flows")
-    return convert.flow_series(flows, dates)
+    return _lib().convert.flow_series(flows, dates)
 
 
 # ----------------------------------------------------------------------------------- flows
@@ -129,7 +142,8 @@ def _dated_flows(flows, dates) -> convert.FlowInput:
 @cell_errors
 def flow_streak(flows, dates=None):
     """Weeks in the latest run: +k after k straight inflow weeks, −k after k outflow weeks, 0 when the latest week is flat."""
-    return int(core_flows.streak(convert.flow_series(flows, dates).series))
+    lib = _lib()
+    return int(lib.flows.streak(lib.convert.flow_series(flows, dates).series))
 
 
 @xw.func(category=CATEGORY)
@@ -138,7 +152,8 @@ def flow_streak(flows, dates=None):
 @cell_errors
 def flow_first_in(flows, dates=None):
     """Rows back to the previous week with the latest week's direction (8 = "first outflow in 8 weeks"), 1 for a continuing run, 0 if flat, or "first on record"."""
-    rows_back = core_flows.first_in(convert.flow_series(flows, dates).series)
+    lib = _lib()
+    rows_back = lib.flows.first_in(lib.convert.flow_series(flows, dates).series)
     return C.FIRST_ON_RECORD if rows_back is None else int(rows_back)
 
 
@@ -150,13 +165,14 @@ def flow_first_in(flows, dates=None):
 @cell_errors
 def flow_largest_since(dates, flows, weeks=1):
     """End date of the latest earlier window of this many weeks at least as large in the same direction, or "record" when none, "flat" when the latest sum is 0."""
-    weeks = convert.to_int(weeks, "weeks", default=1, minimum=1)
-    look = core_flows.largest_since(_dated_flows(flows, dates).series, weeks)
+    lib = _lib()
+    weeks = lib.convert.to_int(weeks, "weeks", default=1, minimum=1)
+    look = lib.flows.largest_since(_dated_flows(flows, dates).series, weeks)
     if look.direction == 0:
         return C.FLAT
     if look.since is None:
         return C.RECORD
-    return scalar(look.since)
+    return lib.shape.scalar(look.since)
 
 
 @xw.func(category=CATEGORY)
@@ -166,11 +182,11 @@ def flow_largest_since(dates, flows, weeks=1):
 @cell_errors
 def flow_rolling(flows, weeks, dates=None):
     """Trailing sums over this many weeks, one per input row (in input order), blank for the first weeks − 1 weeks."""
-    weeks = convert.to_int(weeks, "weeks", minimum=1)
-    data = convert.flow_series(flows, dates)
-    sums = core_flows.rolling(data.series, weeks)
-    return shape.in_input_order(sums.to_numpy(dtype=float), data.positions,
-                                len(convert.as_cells(flows, "flows")))
+    lib = _lib()
+    weeks = lib.convert.to_int(weeks, "weeks", minimum=1)
+    data = lib.convert.flow_series(flows, dates)
+    sums = lib.flows.rolling(data.series, weeks)
+    return lib.shape.in_input_order(sums.to_numpy(dtype=float), data.positions, data.cells)
 
 
 @xw.func(category=CATEGORY)
@@ -181,22 +197,24 @@ def flow_rolling(flows, weeks, dates=None):
 @cell_errors
 def flow_streaks(dates, flows, min_weeks=1):
     """Table of runs of same-direction weeks, oldest first: Start, End, Weeks, Direction (inflow, outflow or flat), Total."""
-    min_weeks = convert.to_int(min_weeks, "min_weeks", default=1, minimum=1)
-    runs = core_flows.streaks(_dated_flows(flows, dates).series, min_weeks)
-    return shape.table(runs, C.STREAK_COLUMNS)
+    lib = _lib()
+    min_weeks = lib.convert.to_int(min_weeks, "min_weeks", default=1, minimum=1)
+    runs = lib.flows.streaks(_dated_flows(flows, dates).series, min_weeks)
+    return lib.shape.table(runs, C.STREAK_COLUMNS)
 
 
 # ----------------------------------------------------------------------------------- cycles
 
 
 def _cycles(rate_dates, rates, min_hikes, min_rise_bp, kind, dates_name: str):
+    convert = _lib().convert
     levels = convert.level_series(rate_dates, rates, dates_name=dates_name, values_name="rates")
-    return core_cycles.hike_cycles(
+    return _lib().cycles.hike_cycles(
         levels,
         min_hikes=convert.to_int(min_hikes, "min_hikes", default=C.DEFAULT_MIN_HIKES, minimum=1),
         min_rise_bp=convert.to_number(min_rise_bp, "min_rise_bp", default=C.DEFAULT_MIN_RISE_BP,
                                       minimum=0),
-        kind=convert.to_choice(kind, "kind", ("level", "change"), default="level"),
+        kind=convert.to_choice(kind, "kind", _lib().cycles.RATE_KINDS, default="level"),
     )
 
 
@@ -211,8 +229,9 @@ def _cycles(rate_dates, rates, min_hikes, min_rise_bp, kind, dates_name: str):
 def hike_cycles(dates, rates, min_hikes=C.DEFAULT_MIN_HIKES, min_rise_bp=C.DEFAULT_MIN_RISE_BP,
                 kind="level"):
     """Table of policy-rate hiking cycles: First hike, Last hike, Hikes, Rise (bp), Peak rate, First cut (blank while open)."""
+    lib = _lib()
     found = _cycles(dates, rates, min_hikes, min_rise_bp, kind, "dates")
-    return shape.table(found, C.CYCLE_COLUMNS)
+    return lib.shape.table(found, C.CYCLE_COLUMNS)
 
 
 @xw.func(category=CATEGORY)
@@ -230,13 +249,15 @@ def cycle_inflows(rate_dates, rates, asset_dates, assets, min_hikes=C.DEFAULT_MI
                   min_rise_bp=C.DEFAULT_MIN_RISE_BP, horizon_months=C.DEFAULT_HORIZON_MONTHS,
                   measure="yoy"):
     """Per completed hiking cycle, when money-fund asset growth peaked after it and how high: First hike, Last hike, Peak date, Months after last hike, peak."""
+    lib = _lib()
     found = _cycles(rate_dates, rates, min_hikes, min_rise_bp, "level", "rate_dates")
-    levels = convert.level_series(asset_dates, assets, dates_name="asset_dates",
-                                  values_name="assets")
-    horizon = convert.to_int(horizon_months, "horizon_months", default=C.DEFAULT_HORIZON_MONTHS,
-                             minimum=0)
-    measure = convert.to_choice(measure, "measure", ("yoy", "additions"), default="yoy")
-    return shape.table(core_cycles.cycle_inflows(found, levels, horizon, measure))
+    levels = lib.convert.level_series(asset_dates, assets, dates_name="asset_dates",
+                                      values_name="assets")
+    horizon = lib.convert.to_int(horizon_months, "horizon_months",
+                                 default=C.DEFAULT_HORIZON_MONTHS, minimum=0)
+    measure = lib.convert.to_choice(measure, "measure", lib.cycles.INFLOW_MEASURES,
+                                    default="yoy")
+    return lib.shape.table(lib.cycles.cycle_inflows(found, levels, horizon, measure))
 
 
 @xw.func(category=CATEGORY)
@@ -246,16 +267,17 @@ def cycle_inflows(rate_dates, rates, asset_dates, assets, min_hikes=C.DEFAULT_MI
 @cell_errors
 def peak_projection(last_hike, months):
     """Projected peak: EDATE(last_hike, ROUND(AVERAGE(months), 0)); 2023-07-26 with 9, 13, 15, 19 gives 2024-09-26."""
-    start = convert.to_date(last_hike, "last_hike")
-    months = convert.number_list(months, "months").tolist()
+    lib = _lib()
+    start = lib.convert.to_date(last_hike, "last_hike")
+    months = lib.convert.number_list(months, "months").tolist()
     outside = InputError("months: the average moves the peak outside Excel's dates "
                          "(1900-03-01 to 9999-12-31), expected a number of months")
     if abs(sum(months) / len(months)) > _MAX_MONTHS:
         raise outside
-    peak = core_cycles.peak_projection(start, months)
+    peak = lib.cycles.peak_projection(start, months)
     if not EXCEL_FIRST_DATE <= peak <= EXCEL_LAST_DATE:
         raise outside
-    return scalar(peak)
+    return lib.shape.scalar(peak)
 
 
 # ----------------------------------------------------------------------------------- growth
@@ -270,14 +292,16 @@ def peak_projection(last_hike, months):
 @cell_errors
 def asset_growth(dates, values, start_date, end_date=None, annualize=False):
     """Growth v1/v0 − 1 between the last observations on or before start_date and end_date (default the latest), optionally annualized."""
-    levels = convert.level_series(dates, values, dates_name="dates", values_name="values")
-    result = core_growth.asset_growth(
+    lib = _lib()
+    levels = lib.convert.level_series(dates, values, dates_name="dates",
+                                      values_name="values")
+    result = lib.growth.asset_growth(
         levels,
-        convert.to_date(start_date, "start_date"),
-        convert.to_date(end_date, "end_date", default=None),
-        annualize=convert.to_bool(annualize, "annualize", default=False),
+        lib.convert.to_date(start_date, "start_date"),
+        lib.convert.to_date(end_date, "end_date", default=None),
+        annualize=lib.convert.to_bool(annualize, "annualize", default=False),
     )
-    return scalar(result)
+    return lib.shape.scalar(result)
 
 
 @xw.func(category=CATEGORY)
@@ -288,13 +312,15 @@ def asset_growth(dates, values, start_date, end_date=None, annualize=False):
 @cell_errors
 def abnormality(current, history, method="mean", threshold=None):
     """Is current abnormal against history? A 7 × 2 block: Verdict, Current, Historical mean, Ratio, Z-score, Percentile, Cycles."""
-    verdict = core_growth.abnormality(
-        convert.to_number(current, "current"),
-        convert.number_list(history, "history").tolist(),
-        method=convert.to_choice(method, "method", ("mean", "z"), default="mean"),
-        threshold=convert.to_number(threshold, "threshold", default=None),
+    lib = _lib()
+    verdict = lib.growth.abnormality(
+        lib.convert.to_number(current, "current"),
+        lib.convert.number_list(history, "history").tolist(),
+        method=lib.convert.to_choice(method, "method", lib.growth.ABNORMALITY_METHODS,
+                                     default="mean"),
+        threshold=lib.convert.to_number(threshold, "threshold", default=None),
     )
-    return shape.label_block(verdict.rows())
+    return lib.shape.label_block(verdict.rows())
 
 
 #: The ten UDFs, in SPEC order (used by tests, docs and the workbook build).

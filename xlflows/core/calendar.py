@@ -18,16 +18,41 @@ TIE_DECIMALS = 9
 _WIDE = Context(prec=1000)
 
 
-def excel_round(x: float, digits: int = 0) -> float:
-    """Round like Excel's ``ROUND``: half away from zero (12.5 → 13, −2.5 → −3).
+#: Significant digits a spreadsheet keeps of a number before it rounds it (what Excel shows).
+SIGNIFICANT_DIGITS = 15
 
-    The shortest decimal representation of ``x`` is rounded, as Excel does, so
-    ``excel_round(2.675, 2) == 2.68`` although ``2.675`` is stored as 2.67499999….
+
+def excel_round(x: float, digits: int = 0) -> float:
+    """Round like the spreadsheet's ``ROUND``: half away from zero, of the value it shows.
+
+    The double is first reduced to :data:`SIGNIFICANT_DIGITS` significant digits, the decimal
+    the spreadsheet shows, and that decimal is rounded half away from zero:
+    ``excel_round(8.85 / 3, 1) == 3.0`` (8.85 / 3 is 2.9499999999999997, shown 2.95),
+    ``0.1 + 0.35`` rounds to 0.5, ``2.675`` to 2 decimals is 2.68. With ``digits`` 0
+    LibreOffice rounds the double itself, half away from zero (12.5 → 13, −2.5 → −3, but
+    5.015 * 100 = 501.49999999999994 → 501), and so does this function.
+    ``tests/excel_round_libreoffice.csv`` holds the values LibreOffice computes for the same
+    formulas (``scripts/excel_round_table.py``).
+
+    Parameters
+    ----------
+    x : float
+    digits : int, default 0
+        Decimals to keep; negative rounds to tens, hundreds… (``ROUND(1234.5, -2)`` = 1200).
+
+    Returns
+    -------
+    float
+        NaN and ±inf are returned as they are; a zero result is 0.0, never −0.0.
     """
-    if not np.isfinite(x):
-        return float(x)
+    if not np.isfinite(x) or x == 0:
+        return float(x) + 0.0
+    value = Decimal(float(x))                       # the double, exactly
+    if digits != 0:
+        value = value.quantize(Decimal(1).scaleb(value.adjusted() - SIGNIFICANT_DIGITS + 1),
+                               rounding=ROUND_HALF_UP, context=_WIDE)
     quantum = Decimal(1).scaleb(-digits)
-    return float(Decimal(repr(float(x))).quantize(quantum, rounding=ROUND_HALF_UP, context=_WIDE))
+    return float(value.quantize(quantum, rounding=ROUND_HALF_UP, context=_WIDE)) + 0.0
 
 
 #: Floats at least this large are whole numbers: there is no decimal left to round.

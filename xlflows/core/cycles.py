@@ -21,15 +21,8 @@ from xlflows.core.constants import (
     PEAK_ADDITION,
     PEAK_YOY,
 )
-from xlflows.core.growth import (
-    as_number,
-    as_numbers,
-    as_timestamp,
-    check_levels,
-    choice,
-    yoy_addition,
-    yoy_growth,
-)
+from xlflows.core.growth import yoy_addition, yoy_growth
+from xlflows.core.validate import choice, levels, number, numbers, timestamp, whole_number
 from xlflows.errors import InputError
 
 #: What ``rates`` holds for :func:`hike_cycles`.
@@ -79,11 +72,9 @@ def hike_cycles(rates: pd.Series, min_hikes=DEFAULT_MIN_HIKES, min_rise_bp=DEFAU
     one cycle, Feb 1 → Apr 1, 3 hikes, 100 bp, peak 2.00, first cut May 1.
     """
     kind = choice(kind, "kind", RATE_KINDS)
-    min_hikes = _whole(min_hikes, "min_hikes", 1, "1 or more")
-    min_rise = as_number(min_rise_bp, "min_rise_bp")
-    if min_rise < 0:
-        raise InputError(f"min_rise_bp: {min_rise:g} is negative, expected 0 or more basis points")
-    values = check_levels(rates, "rates").to_numpy()
+    min_hikes = whole_number(min_hikes, "min_hikes", minimum=1)
+    min_rise = number(min_rise_bp, "min_rise_bp", minimum=0, expected="a number of basis points")
+    values = levels(rates, "rates").to_numpy()
     dates = rates.index
 
     if values.size == 0:
@@ -100,12 +91,13 @@ def hike_cycles(rates: pd.Series, min_hikes=DEFAULT_MIN_HIKES, min_rise_bp=DEFAU
     move_sign = sign[moves]
 
     rows = []
-    # runs of consecutive increases among the moves
-    starts = np.flatnonzero((move_sign > 0) & np.r_[True, move_sign[:-1] < 0])
-    for start in starts:
-        stop = start
-        while stop + 1 < moves.size and move_sign[stop + 1] > 0:
-            stop += 1
+    # runs of consecutive increases among the moves: first and last move of each run
+    rising = move_sign > 0
+    starts = np.flatnonzero(rising & np.r_[True, ~rising[:-1]])
+    stops = np.flatnonzero(rising & np.r_[~rising[1:], True])
+    long_enough = stops - starts + 1 >= min_hikes
+    for start, stop in zip(starts[long_enough].tolist(), stops[long_enough].tolist()):
+        hikes = stop - start + 1
         first, last = moves[start], moves[stop]
         if kind == "level":
             # change[i] = values[i + 1] - values[i]
@@ -115,9 +107,8 @@ def hike_cycles(rates: pd.Series, min_hikes=DEFAULT_MIN_HIKES, min_rise_bp=DEFAU
             peak = np.nan
             rise = float(change[moves[start:stop + 1]].sum())
         rise_bp = excel_round(rise * BP_PER_POINT, RISE_DECIMALS)
-        hikes = int(stop - start + 1)
         cut = change_dates[moves[stop + 1]] if stop + 1 < moves.size else pd.NaT
-        if hikes >= min_hikes and rise_bp >= min_rise:
+        if rise_bp >= min_rise:
             rows.append((change_dates[first], change_dates[last], hikes, rise_bp, peak, cut))
     return _cycle_frame(rows)
 
@@ -169,35 +160,33 @@ def cycle_inflows(cycles: pd.DataFrame, assets: pd.Series, horizon_months=DEFAUL
         growth`` (fraction) or ``Peak 12-month addition`` (the level's unit). Oldest first.
     """
     measure = choice(measure, "measure", INFLOW_MEASURES)
-    horizon = _whole(horizon_months, "horizon_months", 0, "0 or more months")
+    horizon = whole_number(horizon_months, "horizon_months", minimum=0)
     _check_cycles(cycles)
     if assets.empty:
         raise InputError("assets: no values, expected at least one level")
     score = yoy_growth(assets) if measure == "yoy" else yoy_addition(assets)
-    dates = score.index
+    dates = score.index.to_numpy()
     values = score.to_numpy()
-    last_date = dates[-1]
 
-    firsts = pd.DatetimeIndex(cycles["First hike"])
+    closed = ~pd.isna(pd.DatetimeIndex(cycles["First cut"]))
+    firsts = pd.DatetimeIndex(cycles["First hike"]).to_numpy()
     lasts = pd.DatetimeIndex(cycles["Last hike"])
-    cuts = pd.DatetimeIndex(cycles["First cut"])
+    # window k: [first hike k, min(EDATE(last hike k, horizon), end of data)], cut before the
+    # next reported cycle's first hike
+    ends = np.minimum((lasts.normalize() + pd.DateOffset(months=horizon)).to_numpy(), dates[-1])
+    lo = np.searchsorted(dates, firsts.astype(dates.dtype), side="left")
+    hi = np.searchsorted(dates, ends.astype(dates.dtype), side="right")
+    following = np.searchsorted(dates, firsts[1:].astype(dates.dtype), side="left")
+    hi[:-1] = np.minimum(hi[:-1], following)
     rows = []
-    for k in range(len(cycles)):
-        if pd.isna(cuts[k]):
-            continue
-        start = firsts[k]
-        end = min(edate(lasts[k], horizon), last_date)
-        lo = dates.searchsorted(start, side="left")
-        hi = dates.searchsorted(end, side="right")
-        if k + 1 < len(cycles):
-            hi = min(hi, dates.searchsorted(firsts[k + 1], side="left"))
-        window = values[lo:hi]
+    for k in np.flatnonzero(closed).tolist():
+        window = values[lo[k]:hi[k]]
         if window.size == 0 or np.isnan(window).all():
             continue
-        at = lo + int(np.nanargmax(window))
-        peak_date = dates[at]
-        rows.append((start, lasts[k], peak_date, signed_months(lasts[k], peak_date),
-                     float(values[at])))
+        at = int(lo[k]) + int(np.nanargmax(window))
+        peak_date = pd.Timestamp(dates[at])
+        rows.append((pd.Timestamp(firsts[k]), lasts[k], peak_date,
+                     signed_months(lasts[k], peak_date), float(values[at])))
     last_column = PEAK_YOY if measure == "yoy" else PEAK_ADDITION
     columns = list(zip(*rows)) if rows else [()] * 5
     return pd.DataFrame({
@@ -231,9 +220,9 @@ def peak_projection(last_hike, months) -> pd.Timestamp:
     >>> peak_projection("2023-07-26", [9, 13, 15, 19])    # average 14
     Timestamp('2024-09-26 00:00:00')
     """
-    start = as_timestamp(last_hike, "last_hike")
-    numbers = as_numbers(months, "months", "a number of months").tolist()
-    step = excel_round(sum(numbers) / len(numbers), 0)
+    start = timestamp(last_hike, "last_hike")
+    steps = numbers(months, "months", expected="a number of months").tolist()
+    step = excel_round(sum(steps) / len(steps), 0)
     try:
         return edate(start, int(step))
     except (OverflowError, ValueError):         # pandas' OutOfBoundsDatetime is a ValueError
@@ -241,14 +230,6 @@ def peak_projection(last_hike, months) -> pd.Timestamp:
             f"months: an average of {step:g} months from {start:%Y-%m-%d} is beyond the dates "
             "pandas can hold, expected a realistic number of months"
         ) from None
-
-
-def _whole(value, name: str, minimum: int, expected: str) -> int:
-    """A whole number ≥ ``minimum`` (2.0 accepted, 2.5 refused), else an InputError."""
-    number = as_number(value, name)
-    if number != int(number) or number < minimum:
-        raise InputError(f"{name}: {number:g} is not allowed, expected a whole number, {expected}")
-    return int(number)
 
 
 def _check_cycles(cycles: pd.DataFrame) -> None:

@@ -24,7 +24,6 @@ argument (``weeks: 0 is not allowed, expected a whole number of at least 1``).
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
-from numbers import Integral, Real
 from typing import NamedTuple
 
 import numpy as np
@@ -32,6 +31,8 @@ import pandas as pd
 
 from xlflows.core.calendar import round_for_ties
 from xlflows.core.constants import FLAT, INFLOW, OUTFLOW, STREAK_COLUMNS
+from xlflows.core.validate import whole_number
+from xlflows.core.words import article
 from xlflows.errors import InputError
 
 __all__ = [
@@ -80,7 +81,7 @@ class LookBack(NamedTuple):
 # argument checks
 
 
-def _values(flows: pd.Series, *, name: str = "flows") -> np.ndarray:
+def _values(flows: pd.Series) -> np.ndarray:
     """The flows as a float64 array (no copy for a float Series); refuse an empty series."""
     try:
         values = np.asarray(flows, dtype=float)
@@ -90,72 +91,44 @@ def _values(flows: pd.Series, *, name: str = "flows") -> np.ndarray:
             try:
                 float(cell)
             except (TypeError, ValueError):
-                raise InputError(f"{name}: row {row} is {cell!r}, expected a number") from None
-        raise InputError(f"{name}: expected a single column or row of numbers") from None
+                raise InputError(f"flows: row {row} is {cell!r}, expected a number") from None
+        raise InputError("flows: expected a single column or row of numbers") from None
     if values.ndim != 1:
-        raise InputError(f"{name}: expected a single column or row of weekly flows")
+        raise InputError("flows: expected a single column or row of weekly flows")
     if values.size == 0:
-        raise InputError(f"{name}: no weeks of data, expected at least 1 week")
+        raise InputError("flows: no weeks of data, expected at least 1 week")
     return values
-
-
-def _whole_number(value: object, name: str, minimum: int = 1) -> int:
-    """``value`` as an int >= ``minimum``; whole floats (8.0, as Excel passes them) are accepted."""
-    expected = f"expected a whole number of at least {minimum}"
-    if isinstance(value, bool) or not isinstance(value, Real):
-        raise InputError(f"{name}: {value!r} is not allowed, {expected}")
-    if isinstance(value, Integral):
-        number = int(value)
-    else:
-        as_float = float(value)
-        if not np.isfinite(as_float) or as_float != int(as_float):
-            raise InputError(f"{name}: {_show(as_float)} is not allowed, {expected}")
-        number = int(as_float)
-    if number < minimum:
-        raise InputError(f"{name}: {number} is not allowed, {expected}")
-    return number
-
-
-def _show(x: float) -> str:
-    return str(int(x)) if np.isfinite(x) and x == int(x) else repr(x)
 
 
 def _weeks_text(n: int) -> str:
     return "1 week" if n == 1 else f"{n} weeks"
 
 
-def _article(number: int) -> str:
-    """'an' before numbers read with a leading vowel sound (8, 11, 18, 80-89, 800…), else 'a'."""
-    digits = str(number)
-    vowel = digits.startswith("8") or (digits.startswith(("11", "18")) and len(digits) % 3 == 2)
-    return "an" if vowel else "a"
-
-
-def _need_weeks(n: int, weeks: int, what: str, *, name: str = "flows") -> None:
+def _need_weeks(n: int, weeks: int, what: str) -> None:
     if n < weeks:
         raise InputError(
-            f"{name}: {_weeks_text(n)} of data, expected at least {weeks} for "
-            f"{_article(weeks)} {weeks}-week {what}"
+            f"flows: {_weeks_text(n)} of data, expected at least {weeks} for "
+            f"{article(weeks)} {weeks}-week {what}"
         )
 
 
-def _refuse_missing(chunk: np.ndarray, offset: int, *, name: str = "flows") -> None:
+def _refuse_missing(chunk: np.ndarray, offset: int) -> None:
     """Refuse NaN/inf in the part of the data a result depends on (rows are 1-based)."""
     bad = ~np.isfinite(chunk)
     if bad.any():
         row = offset + int(np.flatnonzero(bad)[0]) + 1
         what = "missing" if np.isnan(chunk[row - offset - 1]) else "not a finite number"
-        raise InputError(f"{name}: row {row} is {what}, expected a number")
+        raise InputError(f"flows: row {row} is {what}, expected a number")
 
 
-def _dated_index(flows: pd.Series, *, name: str = "flows") -> pd.DatetimeIndex:
+def _dated_index(flows: pd.Series) -> pd.DatetimeIndex:
     index = getattr(flows, "index", None)
     if not isinstance(index, pd.DatetimeIndex):
-        raise InputError(f"{name}: no dates, expected weekly flows indexed by their week-ending dates")
+        raise InputError("flows: no dates, expected weekly flows indexed by their week-ending dates")
     if index.hasnans:
-        raise InputError(f"{name}: a week-ending date is missing, expected a date on every row")
+        raise InputError("flows: a week-ending date is missing, expected a date on every row")
     if not index.is_monotonic_increasing or not index.is_unique:
-        raise InputError(f"{name}: dates are not sorted oldest first without repeats")
+        raise InputError("flows: dates are not sorted oldest first without repeats")
     return index
 
 
@@ -247,7 +220,7 @@ def first_in(flows: pd.Series) -> int | None:
 # rolling sums
 
 
-def _window_sums(values: np.ndarray, weeks: int) -> np.ndarray:
+def _block_sums(values: np.ndarray, weeks: int) -> tuple[np.ndarray, float]:
     """Trailing ``weeks``-row sums, NaN for the first ``weeks - 1`` rows (needs n >= weeks).
 
     The cumulative sum restarts every block of ``B = max(1024, 4 * weeks)`` rows, so a window sum
@@ -296,6 +269,17 @@ def _window_sums(values: np.ndarray, weeks: int) -> np.ndarray:
                 dest[:head] += previous[-1] - previous[block - weeks: block - weeks + head]
             total += float(partial[-1])
         out[: weeks - 1] = np.nan
+    return out, total
+
+
+def _window_sums(values: np.ndarray, weeks: int) -> np.ndarray:
+    """Trailing ``weeks``-row sums (see :func:`_block_sums`); refuse sums that overflow.
+
+    Overflow is checked once on the total, so numpy's overflow warnings are silenced: the
+    caller gets one message, never a warning on stderr before it.
+    """
+    with np.errstate(over="ignore", invalid="ignore"):
+        out, total = _block_sums(values, weeks)
     if not np.isfinite(total):
         _refuse_missing(values, 0)
         raise InputError("flows: the values are too large to add up, expected flows in $bn")
@@ -319,7 +303,7 @@ def rolling(flows: pd.Series, weeks: int) -> pd.Series:
         it, NaN for the first ``weeks - 1`` rows. Sums agree with a plain left-to-right addition to
         well within 1e-9, so they can be rounded to 9 decimals and compared for ties.
     """
-    weeks = _whole_number(weeks, "weeks")
+    weeks = whole_number(weeks, "weeks", minimum=1)
     values = _values(flows)
     _need_weeks(values.size, weeks, "rolling sum")
     sums = _window_sums(values, weeks)
@@ -450,7 +434,7 @@ def _previous_at_least(v: np.ndarray, queries: np.ndarray, answer: np.ndarray,
 
 def _look_back_sums(flows: pd.Series, weeks: int) -> tuple[int, np.ndarray, pd.DatetimeIndex]:
     """Check the look-back arguments; return ``weeks``, the window sums rounded for ties, dates."""
-    weeks = _whole_number(weeks, "weeks")
+    weeks = whole_number(weeks, "weeks", minimum=1)
     values = _values(flows)
     index = _dated_index(flows)
     _need_weeks(values.size, weeks, "look-back")
@@ -572,7 +556,7 @@ def streaks(flows: pd.Series, min_weeks: int = 1) -> pd.DataFrame:
         With ``min_weeks=1`` the last row's ``Weeks``, signed by its direction (0 for flat),
         equals :func:`streak`.
     """
-    min_weeks = _whole_number(min_weeks, "min_weeks")
+    min_weeks = whole_number(min_weeks, "min_weeks", minimum=1)
     values = _values(flows)
     _refuse_missing(values, 0)
     n = values.size
@@ -580,7 +564,8 @@ def streaks(flows: pd.Series, min_weeks: int = 1) -> pd.DataFrame:
     starts = np.concatenate([[0], np.flatnonzero(signs[1:] != signs[:-1]) + 1])
     ends = np.append(starts[1:] - 1, n - 1)
     lengths = ends - starts + 1
-    totals = round_for_ties(np.add.reduceat(values, starts))
+    with np.errstate(over="ignore", invalid="ignore"):      # an overflowing run sum is inf,
+        totals = round_for_ties(np.add.reduceat(values, starts))   # refused when written
     keep = lengths >= min_weeks
     starts, ends, lengths, totals = starts[keep], ends[keep], lengths[keep], totals[keep]
     index = flows.index if isinstance(flows, pd.Series) else pd.RangeIndex(n)

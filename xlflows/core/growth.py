@@ -8,7 +8,6 @@ date as "the last observation on or before that date", like Excel's approximate-
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -24,90 +23,17 @@ from xlflows.core.constants import (
     NOT_ABNORMAL,
     NOT_ABNORMALLY_HIGH,
 )
+from xlflows.core.validate import choice, levels, number, numbers, timestamp
 from xlflows.errors import InputError
 
 #: How far (in median spacings of the series) the observation found one year back may lie before
 #: the exact date one year earlier; further back and the year-over-year value is blank.
 YOY_MAX_GAP_SPACINGS = 1.5
+#: ... but never less than a week: a target on a Sunday finds Friday's value in daily data.
+YOY_MIN_GAP = np.timedelta64(7, "D")
 
 #: Methods of :func:`abnormality`.
 ABNORMALITY_METHODS = ("mean", "z")
-
-
-# ---------------------------------------------------------------------------------------------
-# argument checks shared with cycles.py
-# ---------------------------------------------------------------------------------------------
-
-def check_levels(series: pd.Series, name: str) -> pd.Series:
-    """Check that ``series`` is a float Series on a sorted, unique DatetimeIndex with no NaN.
-
-    The Excel layer hands the core clean series; this guards direct callers (the report, scripts)
-    against a silently wrong number. Returns the series as float.
-    """
-    if not isinstance(series, pd.Series) or not isinstance(series.index, pd.DatetimeIndex):
-        raise InputError(f"{name}: expected a series of values indexed by date")
-    values = pd.to_numeric(series, errors="coerce").astype(float)
-    bad = np.flatnonzero(~np.isfinite(values.to_numpy()))
-    if bad.size:
-        row = int(bad[0])
-        raw = series.iloc[row]
-        number = pd.to_numeric(pd.Series([raw]), errors="coerce").iloc[0]
-        if pd.isna(raw):
-            found = "blank"
-        elif pd.isna(number):
-            found = repr(str(raw))
-        else:
-            found = f"{float(number)}"
-        raise InputError(f"{name}: the value on {_day(series.index[row])} is {found}, expected a number")
-    if not series.index.is_unique:
-        dup = series.index[series.index.duplicated()][0]
-        raise InputError(f"{name}: {_day(dup)} appears more than once, expected one value per date")
-    if not series.index.is_monotonic_increasing:
-        raise InputError(f"{name}: dates are not sorted, expected oldest first")
-    return values
-
-
-def choice(value: object, name: str, allowed: Iterable[str]) -> str:
-    """Return ``value`` lower-cased if it is one of ``allowed``, else raise an InputError listing them."""
-    allowed = tuple(allowed)
-    text = str(value).strip().lower() if isinstance(value, str) else None
-    if text not in allowed:
-        listed = ", ".join(f'"{a}"' for a in allowed[:-1]) + f' or "{allowed[-1]}"'
-        raise InputError(f"{name}: {value!r} is not a known {name}, expected {listed}")
-    return text
-
-
-def as_timestamp(value: object, name: str) -> pd.Timestamp:
-    """Turn ``value`` into a Timestamp (date only), or raise an InputError naming ``name``.
-
-    A number is refused: pandas would read it as nanoseconds after 1970, not as an Excel serial
-    (serials are converted at the edge, :mod:`xlflows.excel.dates`).
-    """
-    if isinstance(value, (int, float, np.number)) and not isinstance(value, bool):
-        if not math.isnan(value):
-            raise InputError(f"{name}: the number {value:g} is not a date, expected a date")
-    try:
-        stamp = pd.Timestamp(value)
-    except (TypeError, ValueError):
-        raise InputError(f"{name}: {value!r} is not a date, expected a date") from None
-    if pd.isna(stamp):
-        raise InputError(f"{name}: blank, expected a date")
-    return stamp.normalize()
-
-
-def as_number(value: object, name: str) -> float:
-    """Turn ``value`` into a finite float, or raise an InputError naming ``name``."""
-    if isinstance(value, bool):
-        raise InputError(f"{name}: {value!r} is not a number, expected a number")
-    try:
-        number = float(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        raise InputError(f"{name}: {value!r} is not a number, expected a number") from None
-    if math.isnan(number):
-        raise InputError(f"{name}: blank, expected a number")
-    if math.isinf(number):
-        raise InputError(f"{name}: {number} is not a finite number, expected a number")
-    return number
 
 
 def _day(stamp: pd.Timestamp) -> str:
@@ -118,18 +44,35 @@ def _day(stamp: pd.Timestamp) -> str:
 # year-over-year
 # ---------------------------------------------------------------------------------------------
 
-def median_spacing(index: pd.DatetimeIndex) -> pd.Timedelta:
-    """The median time between consecutive dates (NaT with fewer than two dates)."""
-    return pd.Series(index).diff().median()
+def median_spacing(index: pd.DatetimeIndex) -> np.timedelta64:
+    """The median time between consecutive dates, as ``numpy.timedelta64`` (needs two dates)."""
+    return np.median(np.diff(index.to_numpy()))
+
+
+def one_year_earlier(dates: np.ndarray) -> np.ndarray:
+    """``dates − DateOffset(years=1)`` for a ``datetime64`` array, in numpy.
+
+    The same day and time of day a year earlier, Feb 29 becoming Feb 28 (the month end, like
+    ``EDATE``); the unit of ``dates`` is kept.
+    """
+    days = dates.astype("datetime64[D]")
+    time_of_day = dates - days
+    month = days.astype("datetime64[M]")
+    day_of_month = days - month.astype("datetime64[D]")
+    earlier = month - np.timedelta64(12, "M")
+    month_end = (earlier + np.timedelta64(1, "M")).astype("datetime64[D]") - np.timedelta64(1, "D")
+    target = np.minimum(earlier.astype("datetime64[D]") + day_of_month, month_end)
+    return (target + time_of_day).astype(dates.dtype)
 
 
 def year_earlier_positions(index: pd.DatetimeIndex) -> np.ndarray:
     """Position of the observation one year before each date, or −1 where there is none.
 
     For each date *d* the target is ``d − DateOffset(years=1)`` (Feb 29 → Feb 28). The observation
-    used is the last one on or before the target; it counts only if it is at most
-    :data:`YOY_MAX_GAP_SPACINGS` median spacings older than the target (so a quarterly series
-    finds the same quarter a year earlier, and a gap in the data gives a blank, not a two-year
+    used is the last one on or before the target; it counts only if it is older than the target
+    by at most the larger of :data:`YOY_MAX_GAP_SPACINGS` median spacings and
+    :data:`YOY_MIN_GAP` (so a quarterly series finds the same quarter a year earlier, a weekend
+    in daily data does not blank the value, and a gap in the data gives a blank, not a two-year
     change). With fewer than two observations there is no spacing and every position is −1.
 
     Parameters
@@ -146,15 +89,14 @@ def year_earlier_positions(index: pd.DatetimeIndex) -> np.ndarray:
     out = np.full(n, -1, dtype=np.int64)
     if n < 2:
         return out
+    dates = index.to_numpy()
     spacing = median_spacing(index)
-    targets = index - pd.DateOffset(years=1)
-    # last observation on or before each target
-    pos = index.searchsorted(targets, side="right") - 1
-    found = pos >= 0
-    gap = targets[found] - index[pos[found]]
-    ok = np.asarray(gap <= spacing * YOY_MAX_GAP_SPACINGS)
-    idx_found = np.flatnonzero(found)
-    out[idx_found[ok]] = pos[found][ok]
+    allowed = max(spacing * YOY_MAX_GAP_SPACINGS, YOY_MIN_GAP.astype(spacing.dtype))
+    targets = one_year_earlier(dates)
+    pos = np.searchsorted(dates, targets, side="right") - 1     # last on or before the target
+    found = np.flatnonzero(pos >= 0)
+    ok = targets[found] - dates[pos[found]] <= allowed
+    out[found[ok]] = pos[found[ok]]
     return out
 
 
@@ -181,7 +123,7 @@ def yoy_growth(assets: pd.Series) -> pd.Series:
     Quarterly assets 100, 110, 120, 130, 150 from 2019-01-01: the 2020-01-01 value 150 is +50% on
     the 2019-01-01 value 100; the four earlier quarters have no year-earlier value (NaN).
     """
-    values = check_levels(assets, "assets").to_numpy()
+    values = levels(assets, "assets").to_numpy()
     earlier = year_earlier_positions(assets.index)
     base = np.where(earlier >= 0, values[np.maximum(earlier, 0)], np.nan)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -195,7 +137,7 @@ def yoy_addition(assets: pd.Series) -> pd.Series:
     ``level − level one year earlier``, with the earlier level found as in :func:`yoy_growth`;
     NaN where there is none. Used by ``cycle_inflows(measure="additions")``.
     """
-    values = check_levels(assets, "assets").to_numpy()
+    values = levels(assets, "assets").to_numpy()
     earlier = year_earlier_positions(assets.index)
     change = np.where(earlier >= 0, values - values[np.maximum(earlier, 0)], np.nan)
     return pd.Series(change, index=assets.index, name="12-month addition")
@@ -230,12 +172,12 @@ def asset_growth(values: pd.Series, start_date, end_date=None, annualize: bool =
         blank, ``start_date`` after the latest observation), a starting level that is
         not positive, or an annualized growth over zero days (both dates on one observation).
     """
-    levels = check_levels(values, "values")
-    if levels.empty:
+    observed = levels(values, "values")
+    if observed.empty:
         raise InputError("values: no values, expected at least one level")
-    start = as_timestamp(start_date, "start_date")
-    end = levels.index[-1] if end_date is None else as_timestamp(end_date, "end_date")
-    first = levels.index[0]
+    start = timestamp(start_date, "start_date")
+    end = observed.index[-1] if end_date is None else timestamp(end_date, "end_date")
+    first = observed.index[0]
     for name, when in (("start_date", start), ("end_date", end)):
         if when < first:
             raise InputError(
@@ -246,26 +188,26 @@ def asset_growth(values: pd.Series, start_date, end_date=None, annualize: bool =
                          f"({_day(end)}), expected a date on or before it")
     if end < start:
         raise InputError(f"end_date: {_day(end)} is before start_date ({_day(start)})")
-    i0 = int(levels.index.searchsorted(start, side="right")) - 1
-    i1 = int(levels.index.searchsorted(end, side="right")) - 1
-    v0, v1 = float(levels.iloc[i0]), float(levels.iloc[i1])
+    i0 = int(observed.index.searchsorted(start, side="right")) - 1
+    i1 = int(observed.index.searchsorted(end, side="right")) - 1
+    v0, v1 = float(observed.iloc[i0]), float(observed.iloc[i1])
     if v0 <= 0:
         raise InputError(
-            f"values: the level on {_day(levels.index[i0])} is {v0:g}, "
+            f"values: the level on {_day(observed.index[i0])} is {v0:g}, "
             "expected a positive level to grow from"
         )
     ratio = v1 / v0
     if not annualize:
         return ratio - 1.0
-    days = (levels.index[i1] - levels.index[i0]).days
+    days = (observed.index[i1] - observed.index[i0]).days
     if days <= 0:
         raise InputError(
             f"end_date: {_day(end)} falls on the same observation as start_date "
-            f"({_day(levels.index[i0])}), expected a later observation to annualize over"
+            f"({_day(observed.index[i0])}), expected a later observation to annualize over"
         )
     if ratio < 0:
         raise InputError(
-            f"values: the level on {_day(levels.index[i1])} is {v1:g}, "
+            f"values: the level on {_day(observed.index[i1])} is {v1:g}, "
             "expected a positive level to annualize"
         )
     return ratio ** (365.25 / days) - 1.0
@@ -349,19 +291,20 @@ def abnormality(current, history, method: str = "mean", threshold=None) -> Abnor
     'not abnormally high'
     """
     method = choice(method, "method", ABNORMALITY_METHODS)
-    current = as_number(current, "current")
-    hist = as_numbers(history, "history", "a number")
+    current = number(current, "current")
+    hist = numbers(history, "history")
     count = int(hist.size)
-    mean = float(hist.mean())
+    with np.errstate(over="ignore", invalid="ignore"):     # overflow: handled just below
+        mean = float(hist.mean())
+        sd = float(hist.std(ddof=1)) if count >= 2 else math.nan
     ratio = current / mean if mean != 0 else math.nan
-    sd = float(hist.std(ddof=1)) if count >= 2 else math.nan
     z = (current - mean) / sd if sd > 0 else math.nan
     if math.isinf(sd) or math.isinf(current - mean):
         z, sd = _z_in_scaled_units(current, hist)
     percentile = float(np.count_nonzero(round_for_ties(hist) <= round_for_ties(current))) / count
 
     if method == "mean":
-        limit = DEFAULT_MEAN_THRESHOLD if threshold is None else as_number(threshold, "threshold")
+        limit = DEFAULT_MEAN_THRESHOLD if threshold is None else number(threshold, "threshold")
         if limit <= 0:
             raise InputError(f"threshold: {limit:g} is not positive, expected a ratio above 0")
         if mean <= 0:
@@ -371,7 +314,7 @@ def abnormality(current, history, method: str = "mean", threshold=None) -> Abnor
             )
         verdict = ABNORMALLY_HIGH if _for_ties(ratio) > limit else NOT_ABNORMALLY_HIGH
     else:
-        limit = DEFAULT_Z_THRESHOLD if threshold is None else as_number(threshold, "threshold")
+        limit = DEFAULT_Z_THRESHOLD if threshold is None else number(threshold, "threshold")
         if limit < 0:
             raise InputError(f"threshold: {limit:g} is negative, expected 0 or more standard deviations")
         if count < 2:
@@ -407,29 +350,3 @@ def _z_in_scaled_units(current: float, hist: np.ndarray) -> tuple[float, float]:
     sd = float(scaled.std(ddof=1))
     z = (current / scale - float(scaled.mean())) / sd if sd > 0 else math.nan
     return z, sd * scale
-
-
-def as_numbers(values, name: str, expected: str) -> np.ndarray:
-    """A number or a sequence of numbers as a float array, else an InputError naming ``name``.
-
-    ``expected`` ends the message (``"a number of months"``); a bad item in a sequence of more
-    than one is named by its 1-based position: ``months: value 2 is blank, expected …``.
-    """
-    if isinstance(values, (str, bytes)) or not isinstance(values, Iterable):
-        items = [values]
-    else:
-        items = list(values.tolist() if hasattr(values, "tolist") else values)
-    if not items:
-        raise InputError(f"{name}: no values, expected at least one {expected.removeprefix('a ')}")
-    out = np.empty(len(items), dtype=float)
-    for i, item in enumerate(items):
-        try:
-            out[i] = as_number(item, name)
-        except InputError:
-            blank = item is None or (isinstance(item, float) and math.isnan(item))
-            if len(items) > 1:
-                found = f"value {i + 1} is " + ("blank" if blank else repr(item))
-            else:
-                found = "blank" if blank else f"{item!r} is not a number"
-            raise InputError(f"{name}: {found}, expected {expected}") from None
-    return out

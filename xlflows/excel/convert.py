@@ -29,12 +29,14 @@ what was expected: ``flows: row 17 is #N/A, expected a number``.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from typing import Callable, NamedTuple, Sequence
 
 import numpy as np
 import pandas as pd
 
+from xlflows.core import validate
 from xlflows.errors import InputError
 from xlflows.excel import dates as xd
 
@@ -168,46 +170,50 @@ _KIND = {
 }
 
 
-def _kind_slow(v: object) -> int:
-    """Kind of a value whose exact type is not in the table (subclasses, other numpy types)."""
-    if isinstance(v, (bool, np.bool_)):
+def _kind_of_type(t: type) -> int:
+    """Kind of the cells of type ``t`` not in the table: subclasses (the COM date type is a
+    ``datetime`` subclass), other numpy scalars."""
+    if issubclass(t, (bool, np.bool_)):
         return BOOL
-    if isinstance(v, (int, float, np.integer, np.floating)):
+    if issubclass(t, (int, float, np.integer, np.floating)):
         return NUMBER
-    if isinstance(v, str):
+    if issubclass(t, str):
         return TEXT
-    if isinstance(v, (dt.date, np.datetime64)):
+    if issubclass(t, (dt.date, np.datetime64)):
         return DATETIME
     return OTHER
 
 
 class _KindTable(dict):
-    """Exact type -> kind; an unknown type maps to -1 (resolved by :func:`_kind_slow`)."""
+    """Exact type -> kind; a type met for the first time is resolved once and remembered."""
 
-    def __missing__(self, key):
-        return -1
+    def __missing__(self, key: type) -> int:
+        kind = _kind_of_type(key)
+        if len(self) < 256:                     # a handful of types in practice; stay bounded
+            self[key] = kind
+        return kind
 
 
 _KIND_TABLE = _KindTable(_KIND)
 
 
 def classify(cells: np.ndarray) -> np.ndarray:
-    """One ``int8`` kind per cell (NUMBER, TEXT, BOOL, DATETIME, BLANK, OTHER); one C-level pass."""
+    """One ``int8`` kind per cell (NUMBER, TEXT, BOOL, DATETIME, BLANK, OTHER); one C-level pass.
+
+    The kind depends on the cell's type only; subclasses take their base class's kind.
+    """
     types = set(map(type, cells))
-    if len(types) == 1 and _KIND_TABLE[next(iter(types))] >= 0:    # one known type: no 2nd pass
+    if len(types) == 1:                                          # one type: no second pass
         return np.full(len(cells), _KIND_TABLE[types.pop()], dtype=np.int8)
-    kinds = np.fromiter(map(_KIND_TABLE.__getitem__, map(type, cells)), dtype=np.int8,
-                        count=len(cells))
-    for i in np.flatnonzero(kinds < 0):
-        kinds[i] = _kind_slow(cells[i])
-    return kinds
+    return np.fromiter(map(_KIND_TABLE.__getitem__, map(type, cells)), dtype=np.int8,
+                       count=len(cells))
 
 
 # --------------------------------------------------------------------------------------------
 # Step 3: numbers and dates
 # --------------------------------------------------------------------------------------------
 
-_NUMBER_TEXT = re.compile(r"^[+\-\u2212]?(?:\d+\.?\d*|\.\d+)(?:[eE][+\-]?\d+)?$")
+_NUMBER_TEXT = validate.NUMBER_TEXT
 _THOUSANDS = re.compile(r"^[+\-\u2212]?\d{1,3}(?:,\d{3})+(?:\.\d*)?$")
 
 
@@ -232,7 +238,9 @@ def describe(value: object) -> str:
         if np.isinf(v):
             return "an infinite number"
         return f"the number {v:g}"
-    if isinstance(value, (dt.date, np.datetime64, pd.Timestamp)):
+    if isinstance(value, dt.date):
+        return f"a date ({value.year:04d}-{value.month:02d}-{value.day:02d})"
+    if isinstance(value, np.datetime64):
         try:
             return f"a date ({pd.Timestamp(value):%Y-%m-%d})"
         except (ValueError, OverflowError):
@@ -249,6 +257,18 @@ def _blank_text(cells: np.ndarray, kinds: np.ndarray) -> np.ndarray:
     if len(idx):
         mask[idx] = [not s.strip() for s in cells[idx]]
     return mask
+
+
+def _not_a_number(cell: object) -> str:
+    """The end of a message refusing ``cell`` where a number was expected."""
+    if isinstance(cell, str):
+        text = cell.strip()
+        if _THOUSANDS.match(text):
+            return f"{describe(cell)}, expected a number (without thousands separators)"
+        if _NUMBER_TEXT.match(text):
+            return (f"{describe(cell)}, a number beyond the largest a cell can hold, expected "
+                    "a number")
+    return f"{describe(cell)}, expected a number"
 
 
 class Numbers(NamedTuple):
@@ -289,15 +309,13 @@ def read_numbers(cells: np.ndarray, name: str, locate: Locate = xd.default_locat
                 blank[j] = True
             elif _NUMBER_TEXT.match(s):
                 values[j] = float(s.replace("\u2212", "-"))
+                bad[j] = not math.isfinite(values[j])      # 1e999: beyond any float
             else:
                 bad[j] = True
     bad |= (kinds == BOOL) | (kinds == DATETIME) | (kinds == OTHER)
     if bad.any():
         k = int(np.argmax(bad))
-        cell = cells[k]
-        if isinstance(cell, str) and _THOUSANDS.match(cell.strip()):
-            hint = " (without thousands separators)"
-        raise InputError(f"{name}: {locate(k)} is {describe(cell)}, expected a number{hint}")
+        raise InputError(f"{name}: {locate(k)} is {_not_a_number(cells[k])}")
     return Numbers(values, blank)
 
 
@@ -334,18 +352,143 @@ def read_dates(cells: np.ndarray, name: str, locate: Locate = xd.default_locate,
         parsed, ok = xd.parse_iso_many(cells[txt].tolist())
         days[txt[ok]] = parsed[ok]
         bad[txt[~ok]] = True
-    bad |= (kinds == BOOL) | (kinds == OTHER) | (kinds == BLANK)
+    early = xd.before_first_day(days)               # datetimes and ISO text, like serials < 61
+    bad |= early | (kinds == BOOL) | (kinds == OTHER) | (kinds == BLANK)
     if bad.any():
         k = int(np.argmax(bad))
         cell = cells[k]
         if kinds[k] == NUMBER and error_name(cell) is None:
             xd.check_serials(np.array([float(cell)]), rows[k:k + 1], name, locate)
-        raise InputError(f"{name}: {locate(int(rows[k]))} is {describe(cell)}, expected a date")
+        why = xd.BEFORE_FIRST_DAY if early[k] else "expected a date"
+        raise InputError(f"{name}: {locate(int(rows[k]))} is {describe(cell)}, {why}")
     return days.astype("datetime64[us]")
 
 
 def _blank_mask(cells: np.ndarray, kinds: np.ndarray) -> np.ndarray:
     return (kinds == BLANK) | _blank_text(cells, kinds)
+
+
+# --------------------------------------------------------------------------------------------
+# Fast path: the common shape (every value a number, every date one date type, oldest first)
+# --------------------------------------------------------------------------------------------
+#
+# A UDF almost always receives a column of plain floats and a column of dates of one type, in
+# order, without blanks. For that shape the steps above reduce to a few whole-array operations
+# on the flat list, with no object arrays and no per-kind bookkeeping. Each fast reader returns
+# None as soon as the input is not of that shape, and the general path (which also writes every
+# message) takes over; where the fast path answers, it answers exactly as the general path
+# (tests/test_excel_convert.py checks this on generated input).
+
+_NUMBER_TYPES = frozenset({float, int})
+#: ISO text ``YYYY-MM-DD``: the positions of the two hyphens in the 10 characters.
+_ISO_HYPHENS = (4, 7)
+
+
+def _flat(value: object) -> list | None:
+    """The cells of a one-column list of one-cell rows, a one-row list or a flat list; else None."""
+    if type(value) is not list or not value:
+        return None
+    first = value[0]
+    if type(first) is not list:
+        return value                        # flat (a cell that is a list fails the type checks)
+    if len(value) == 1:
+        return list(first)
+    if set(map(len, value)) != {1} or set(map(type, value)) != {list}:
+        return None
+    return [row[0] for row in value]
+
+
+def _fast_numbers(cells: list) -> np.ndarray | None:
+    """Every cell an int or float, finite and not a COM error code -> float64; else None."""
+    if not set(map(type, cells)) <= _NUMBER_TYPES:
+        return None
+    try:
+        values = np.array(cells, dtype=float)
+    except OverflowError:                   # an int beyond any float
+        return None
+    if not np.isfinite(values).all() or com_error_mask(values).any():
+        return None
+    return values
+
+
+def _fast_iso_days(cells: list) -> np.ndarray | None:
+    """Every cell text ``YYYY-MM-DD`` (spaces around allowed) -> ``datetime64[D]``; else None."""
+    stripped = [text.strip() for text in cells]
+    if set(map(len, stripped)) != {10}:
+        return None
+    chars = np.array(stripped, dtype="U10").view("U1").reshape(len(stripped), 10)
+    digits = np.delete(chars, _ISO_HYPHENS, axis=1)
+    if not ((chars[:, _ISO_HYPHENS] == "-").all() and ((digits >= "0") & (digits <= "9")).all()):
+        return None
+    try:
+        return np.array(stripped, dtype="datetime64[D]")
+    except ValueError:                      # 2024-02-30: named by the general path
+        return None
+
+
+def _fast_days(cells: list) -> np.ndarray | None:
+    """Every cell a date of one shape (date/datetime and subclasses, serial, ISO text), none
+    before 1900-03-01 -> ``datetime64[D]``; else None."""
+    types = set(map(type, cells))
+    if types <= _NUMBER_TYPES:
+        serials = _fast_numbers(cells)
+        if serials is None or xd.bad_serials(serials).any():
+            return None
+        days = xd.serials_to_days(serials)
+    elif types == {str}:
+        days = _fast_iso_days(cells)
+    elif all(issubclass(t, dt.date) for t in types):
+        days = xd.datetimes_to_days(cells)
+    else:
+        return None
+    if days is None or xd.before_first_day(days).any():
+        return None
+    return days
+
+
+def _fast_dated(values: object, dates: object) -> tuple[np.ndarray, np.ndarray] | None:
+    """(float values, ``datetime64[us]`` dates strictly ascending) for the common shape; else None.
+
+    Strictly ascending dates have no duplicates and need no sort.
+    """
+    cells, date_cells = _flat(values), _flat(dates)
+    if cells is None or date_cells is None or len(cells) != len(date_cells):
+        return None
+    numbers = _fast_numbers(cells)
+    if numbers is None:
+        return None
+    days = _fast_days(date_cells)
+    if days is None or not (days[1:] > days[:-1]).all():
+        return None
+    return numbers, days.astype("datetime64[us]")
+
+
+def _fast_flow_series(values: object, dates: object, name: str, dates_name: str,
+                      min_rows: int) -> FlowInput | None:
+    """:func:`flow_series` for the common shape, or None."""
+    if dates is None:
+        cells = _flat(values)
+        numbers = None if cells is None else _fast_numbers(cells)
+        if numbers is None or numbers.size < max(min_rows, 1):
+            return None
+        return FlowInput(pd.Series(numbers, name=name), np.arange(numbers.size), numbers.size)
+    dated = _fast_dated(values, dates)
+    if dated is None or dated[0].size < max(min_rows, 1):
+        return None
+    numbers, days = dated
+    index = pd.DatetimeIndex(days, name=dates_name)
+    return FlowInput(pd.Series(numbers, index=index, name=name), np.arange(numbers.size),
+                     numbers.size)
+
+
+def _fast_level_series(dates: object, values: object, dates_name: str, values_name: str,
+                       min_rows: int) -> pd.Series | None:
+    """:func:`level_series` for the common shape, or None."""
+    dated = _fast_dated(values, dates)
+    if dated is None or dated[0].size < max(min_rows, 1):
+        return None
+    numbers, days = dated
+    return pd.Series(numbers, index=pd.DatetimeIndex(days, name=dates_name), name=values_name)
 
 
 # --------------------------------------------------------------------------------------------
@@ -363,10 +506,14 @@ class FlowInput(NamedTuple):
     positions : np.ndarray
         For each element of ``series``, its 0-based position in the range as passed, so that
         results can be written back in input order.
+    cells : int
+        Number of cells in the range as passed (blank rows included): the length of a result
+        written back in input order.
     """
 
     series: pd.Series
     positions: np.ndarray
+    cells: int
 
 
 def _check_same_length(n_values: int, n_dates: int, name: str, dates_name: str) -> None:
@@ -432,6 +579,9 @@ def flow_series(values: object, dates: object = None, *, name: str = "flows",
     min_rows
         Fewest values accepted after trimming blanks.
     """
+    fast = _fast_flow_series(values, dates, name, dates_name, min_rows)
+    if fast is not None:
+        return fast
     locate = locate or xd.default_locate
     cells = as_cells(values, name)
     kinds = classify(cells)
@@ -471,7 +621,7 @@ def flow_series(values: object, dates: object = None, *, name: str = "flows",
     else:
         series = pd.Series(values_f, index=pd.DatetimeIndex(days[lo:hi], name=dates_name),
                            name=name)
-    return FlowInput(series, rows)
+    return FlowInput(series, rows, len(cells))
 
 
 def level_series(dates: object, values: object, *, dates_name: str = "dates",
@@ -482,6 +632,9 @@ def level_series(dates: object, values: object, *, dates_name: str = "dates",
     A row with a blank value is dropped with its date (a daily series with gaps, an oversized
     range); a value without a date, duplicates and error cells anywhere are refused.
     """
+    fast = _fast_level_series(dates, values, dates_name, values_name, min_rows)
+    if fast is not None:
+        return fast
     locate = locate or xd.default_locate
     vcells = as_cells(values, values_name)
     dcells = as_cells(dates, dates_name)
@@ -503,6 +656,10 @@ def level_series(dates: object, values: object, *, dates_name: str = "dates",
 def number_list(value: object, name: str, locate: Locate | None = None,
                 min_count: int = 1) -> np.ndarray:
     """A number or a range of numbers (blanks skipped, anything else refused) -> float array."""
+    flat = _flat(value)
+    fast = None if flat is None else _fast_numbers(flat)
+    if fast is not None and fast.size >= min_count:
+        return fast
     locate = locate or xd.default_locate
     cells = as_cells(value, name)
     nums = read_numbers(cells, name, locate)
@@ -534,36 +691,48 @@ def _is_blank(value: object) -> bool:
     return value is None or value is pd.NaT or (isinstance(value, str) and not value.strip())
 
 
+def _refuse_error_cell(value: object, name: str, expected: str) -> None:
+    found = error_name(value)
+    if found is not None:
+        raise InputError(f"{name}: {found}, expected {expected}")
+
+
 def to_number(value: object, name: str, *, default: object = _MISSING,
               minimum: float | None = None) -> float:
-    """A single number (or number text); blank -> ``default`` when given, else refused."""
+    """A single number (or number text); blank -> ``default`` when given, else refused.
+
+    The check and its wording are the core's (:func:`xlflows.core.validate.number`); an error
+    cell is named as Excel shows it (``threshold: #N/A, expected a number``).
+    """
+    if type(value) is float and math.isfinite(value) and (minimum is None or value >= minimum) \
+            and not COM_ERROR_MIN <= value <= COM_ERROR_MAX:
+        return value                                        # the usual case: one plain number
     value = _single(value, name)
     if _is_blank(value):
         if default is _MISSING:
             raise InputError(f"{name}: blank, expected a number")
         return default  # type: ignore[return-value]
-    try:
-        nums = read_numbers(_object_array([value]), name, lambda i: "the value")
-    except InputError as exc:
-        raise InputError(str(exc).replace(f"{name}: the value is ", f"{name}: ", 1)) from None
-    number = float(nums.values[0])
-    if minimum is not None and number < minimum:
-        raise InputError(f"{name}: {number:g}, expected a number of at least {minimum:g}")
-    return number
+    _refuse_error_cell(value, name, "a number")
+    return validate.number(value, name, minimum=minimum)
 
 
-def to_int(value: object, name: str, *, default: object = _MISSING, minimum: int | None = None
-           ) -> int:
-    """A whole number (``8``, ``8.0``, ``"8"``); blank -> ``default`` when given."""
-    number = to_number(value, name, default=default)
-    if number is default and default is not _MISSING:
+def to_int(value: object, name: str, *, default: object = _MISSING, minimum: int = 0,
+           maximum: int | None = None) -> int:
+    """A whole number (``8``, ``8.0``, ``"8"``) within the bounds; blank -> ``default`` when given.
+
+    The check and its wording are the core's (:func:`xlflows.core.validate.whole_number`).
+    """
+    if type(value) is float and minimum <= value <= (validate.MAX_WHOLE if maximum is None
+                                                     else maximum) and value == int(value):
+        return int(value)                                   # the usual case: Excel's 8.0
+    value = _single(value, name)
+    if _is_blank(value):
+        if default is _MISSING:
+            raise InputError(f"{name}: blank, expected "
+                             f"{validate.expected_whole(minimum, maximum)}")
         return default  # type: ignore[return-value]
-    floor = "" if minimum is None else f" of at least {minimum}"
-    if number != int(number):
-        raise InputError(f"{name}: {number:g}, expected a whole number{floor}")
-    if minimum is not None and number < minimum:
-        raise InputError(f"{name}: {int(number)}, expected a whole number{floor}")
-    return int(number)
+    _refuse_error_cell(value, name, validate.expected_whole(minimum, maximum))
+    return validate.whole_number(value, name, minimum=minimum, maximum=maximum)
 
 
 def to_bool(value: object, name: str, *, default: object = _MISSING) -> bool:
@@ -585,23 +754,18 @@ def to_bool(value: object, name: str, *, default: object = _MISSING) -> bool:
 
 def to_choice(value: object, name: str, choices: Sequence[str], *,
               default: object = _MISSING) -> str:
-    """One of ``choices`` (case and surrounding spaces ignored); blank -> ``default``."""
+    """One of ``choices`` (the core's, e.g. ``RATE_KINDS``; case and spaces ignored).
+
+    Blank -> ``default`` when given. The check and its wording are the core's
+    (:func:`xlflows.core.validate.choice`).
+    """
     value = _single(value, name)
     if _is_blank(value):
         if default is _MISSING:
-            raise InputError(f"{name}: blank, expected {_or_list(choices)}")
+            raise InputError(f"{name}: blank, expected {validate.or_list(choices)}")
         return default  # type: ignore[return-value]
-    if isinstance(value, str) and error_name(value) is None:
-        key = value.strip().lower()
-        for choice in choices:
-            if choice.lower() == key:
-                return choice
-    raise InputError(f"{name}: {describe(value)}, expected {_or_list(choices)}")
-
-
-def _or_list(choices: Sequence[str]) -> str:
-    quoted = [f'"{c}"' for c in choices]
-    return quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " or " + quoted[-1]
+    _refuse_error_cell(value, name, validate.or_list(choices))
+    return validate.choice(value, name, choices)
 
 
 def to_date(value: object, name: str, *, default: object = _MISSING) -> pd.Timestamp:

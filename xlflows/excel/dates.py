@@ -34,6 +34,11 @@ EXCEL_EPOCH = np.datetime64("1899-12-30", "D")
 FIRST_SERIAL = 61
 #: Largest serial Excel shows as a date (9999-12-31).
 LAST_SERIAL = 2958465
+#: The first day accepted in every form (serial, datetime, ISO text): serial 61.
+FIRST_DAY = EXCEL_EPOCH + np.timedelta64(FIRST_SERIAL, "D")
+#: Why a day before :data:`FIRST_DAY` is refused, the same words for every form.
+BEFORE_FIRST_DAY = ("expected a date on or after 1900-03-01 (serial 61; Excel's serials below 61 "
+                    "count a 29 Feb 1900 that never existed)")
 
 _ISO = re.compile(r"^\d{4}-\d{2}-\d{2}(?:[ T]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$")
 
@@ -101,6 +106,11 @@ def parse_iso_many(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
     return days, ~np.isnat(days)
 
 
+def before_first_day(days: np.ndarray) -> np.ndarray:
+    """Mask of days (``datetime64``) before 1900-03-01, the first day accepted in any form."""
+    return ~np.isnat(days) & (days < FIRST_DAY)
+
+
 def bad_serials(serials: np.ndarray) -> np.ndarray:
     """Mask of serials that name no date: below 61, after 9999-12-31, or not finite."""
     return ~np.isfinite(serials) | (serials < FIRST_SERIAL) | (serials >= LAST_SERIAL + 1)
@@ -114,8 +124,7 @@ def check_serials(serials: np.ndarray, rows: np.ndarray, name: str, locate: Loca
         value = serials[k]
         shown = _number_text(value)
         if np.isfinite(value) and value < FIRST_SERIAL:
-            why = ("expected a date on or after 1900-03-01 (serial 61; Excel's serials below 61 "
-                   "count a 29 Feb 1900 that never existed)")
+            why = BEFORE_FIRST_DAY
         else:
             why = "expected a date between 1900-03-01 and 9999-12-31"
         raise InputError(f"{name}: {locate(int(rows[k]))} is the number {shown}, {why}")

@@ -56,19 +56,32 @@ def scalar(value: object) -> object:
     return value
 
 
-def column_values(values: Iterable | pd.Series | np.ndarray) -> list:
-    """A 1-D array/Series -> a flat list of writable scalars, vectorised per dtype."""
+def _object_column(values: Iterable | pd.Series | np.ndarray) -> np.ndarray:
+    """A 1-D array/Series -> an object array of writable scalars, vectorised per dtype."""
     arr = values.to_numpy() if isinstance(values, (pd.Series, pd.Index)) else np.asarray(values)
     if arr.dtype.kind == "M":
-        return [BLANK if v is None else v for v in xd.days_to_datetimes(arr)]
+        out = arr.astype("datetime64[us]").astype(object)      # datetime.datetime; NaT -> None
+        out[np.isnat(arr)] = BLANK
+        return out
     if arr.dtype.kind == "f":
         _refuse_infinite(arr)
         out = arr.astype(object)
         out[~np.isfinite(arr)] = BLANK
-        return out.tolist()
+        return out
     if arr.dtype.kind in "iub":
-        return arr.tolist()
-    return [scalar(v) for v in arr.tolist()]
+        return arr.astype(object)
+    cells = arr.tolist()
+    out = np.empty(len(cells), dtype=object)
+    if set(map(type, cells)) == {str}:                  # labels (Direction): already writable
+        out[:] = cells
+    else:
+        out[:] = [scalar(v) for v in cells]
+    return out
+
+
+def column_values(values: Iterable | pd.Series | np.ndarray) -> list:
+    """A 1-D array/Series -> a flat list of writable scalars, vectorised per dtype."""
+    return _object_column(values).tolist()
 
 
 def column(values: Iterable | pd.Series | np.ndarray) -> list[list]:
@@ -83,9 +96,10 @@ def table(frame: pd.DataFrame, columns: Sequence[str] | None = None) -> list[lis
     header alone.
     """
     cols = list(columns) if columns is not None else list(frame.columns)
-    converted = [column_values(frame[c]) for c in cols]
-    body = [list(row) for row in zip(*converted)] if len(frame) else []
-    return [[str(c) for c in cols]] + body
+    body = np.empty((len(frame), len(cols)), dtype=object)
+    for j, c in enumerate(cols):
+        body[:, j] = _object_column(frame[c])
+    return [[str(c) for c in cols]] + body.tolist()
 
 
 def label_block(rows: Iterable[tuple[str, object]]) -> list[list]:

@@ -25,7 +25,6 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-import numpy as np
 import pandas as pd
 
 from xlflows.core import constants as K
@@ -33,6 +32,7 @@ from xlflows.core.calendar import excel_round
 from xlflows.core.cycles import cycle_inflows, hike_cycles, peak_projection
 from xlflows.core.flows import first_in, largest_since, streak, streaks
 from xlflows.core.growth import abnormality, median_spacing, yoy_growth
+from xlflows.core.validate import whole_number
 from xlflows.errors import InputError, WorkbookError
 from xlflows.excel.convert import to_date
 from xlflows.report import sentences as S
@@ -83,21 +83,13 @@ def _blank(value: object) -> bool:
 
 
 def _whole(value: object, where: str, label: str, maximum: int) -> int:
-    shown = f"'{value}'" if isinstance(value, str) else str(value)
-    if isinstance(value, bool):
-        raise WorkbookError(f"{where} ({label}) is {value}, expected a whole number from 1 to "
-                            f"{maximum}")
-    if isinstance(value, str):
-        try:
-            value = float(value.strip())
-        except ValueError:
-            raise WorkbookError(f"{where} ({label}) is {shown}, expected a whole number from 1 "
-                                f"to {maximum}") from None
-    if isinstance(value, (int, float, np.integer, np.floating)) and math.isfinite(value) \
-            and float(value) == int(value) and 1 <= int(value) <= maximum:
-        return int(value)
-    raise WorkbookError(f"{where} ({label}) is {shown}, expected a whole number from 1 to "
-                        f"{maximum}")
+    """A settings cell (or override) as a whole number from 1 to ``maximum``: the core's check,
+    its message naming the cell (``Report!B7 (previous cycles): text 'abc', expected a whole
+    number from 1 to 20``)."""
+    try:
+        return whole_number(value, f"{where} ({label})", minimum=1, maximum=maximum)
+    except InputError as exc:
+        raise WorkbookError(str(exc)) from None
 
 
 def read_settings(source, *, weeks=None, cycles=None, as_of=None) -> Settings:
@@ -194,7 +186,7 @@ PUBLICATION_LAG = {ASSETS_SHEET: pd.Timedelta(days=75), RATE_SHEET: pd.Timedelta
 
 def _spacing(index: pd.DatetimeIndex) -> pd.Timedelta:
     """Median spacing of a series' dates (a quarter when there is a single date)."""
-    return median_spacing(index) if len(index) > 1 else pd.Timedelta(days=91)
+    return pd.Timedelta(median_spacing(index)) if len(index) > 1 else pd.Timedelta(days=91)
 
 
 def ends_early(index: pd.DatetimeIndex, as_of: pd.Timestamp) -> bool:

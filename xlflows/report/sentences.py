@@ -22,6 +22,7 @@ import math
 import pandas as pd
 
 from xlflows.core.calendar import excel_round
+from xlflows.core.words import article
 
 MINUS = "\u2212"
 ARROW = "\u2192"
@@ -95,12 +96,6 @@ def ordinal(n: int) -> str:
     else:
         suffix = {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
     return f"{n}{suffix}"
-
-
-def article(n: int) -> str:
-    """``a`` or ``an`` before the spoken ordinal: an 8th, an 11th, an 18th, an 80th; a 3rd."""
-    n = abs(int(n))
-    return "an" if str(n).startswith("8") or n in (11, 18) else "a"
 
 
 def month(date: pd.Timestamp) -> str:
