@@ -196,11 +196,12 @@ def _check_order(sheet: str, rows: pd.Series) -> None:
     """Dates must run oldest first down the sheet: new rows go at the bottom."""
     going_back = rows.to_numpy()[1:] < rows.to_numpy()[:-1]
     if going_back.any():
+        # In date order, the row of the date at i+1 is above the row of the earlier date at i.
         i = int(going_back.argmax())
-        late, early = rows.iloc[i], rows.iloc[i + 1]
+        lower, upper = rows.iloc[i], rows.iloc[i + 1]
         raise WorkbookError(
-            f"{sheet}!A{early} ({rows.index[i + 1]:%Y-%m-%d}) is earlier than {sheet}!A{late} "
-            f"({rows.index[i]:%Y-%m-%d}) above it; expected dates oldest first, so that new "
+            f"{sheet}!A{lower} ({rows.index[i]:%Y-%m-%d}) is earlier than {sheet}!A{upper} "
+            f"({rows.index[i + 1]:%Y-%m-%d}) above it; expected dates oldest first, so that new "
             "observations can go below the last row")
 
 
@@ -368,7 +369,8 @@ def _download(url: str, timeout: float, series: str) -> bytes:
     deadline = time.monotonic() + timeout
     failed = f"cannot download {series} from {url}"
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:
+        # A new opener per download reads the proxy variables now (urlopen's keeps the first).
+        with urllib.request.build_opener().open(request, timeout=timeout) as response:
             chunks, size = [], 0
             while chunk := response.read(64 * 1024):
                 size += len(chunk)
@@ -378,6 +380,9 @@ def _download(url: str, timeout: float, series: str) -> bytes:
                 if time.monotonic() > deadline:
                     raise TimeoutError
                 chunks.append(chunk)
+            promised = response.headers.get("Content-Length", "").strip()
+            if promised.isdigit() and int(promised) != size:
+                raise IncompleteRead(b"", int(promised) - size)
             return b"".join(chunks)
     except urllib.error.HTTPError as exc:
         raise SourceError(f"{failed}: HTTP error {exc.code} ({exc.reason}); expected the CSV "
@@ -391,8 +396,9 @@ def _download(url: str, timeout: float, series: str) -> bytes:
     except urllib.error.URLError as exc:
         reason = exc.reason
         if isinstance(reason, (TimeoutError, socket.timeout)):
-            raise SourceError(f"{failed}: no answer within {timeout:g} s; try again later, or "
-                              "save the CSV files by hand and use --from-dir DIR") from None
+            raise SourceError(f"{failed}: no complete answer within {timeout:g} s; try again "
+                              "later, or save the CSV files by hand and use --from-dir DIR"
+                              ) from None
         detail = getattr(reason, "strerror", None) or first_line(reason) or "no detail"
         raise SourceError(f"cannot reach {host} for {series} ({detail}); behind a proxy, set "
                           "https_proxy (and http_proxy); offline, save the CSV files by hand and "
