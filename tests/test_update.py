@@ -466,6 +466,14 @@ def test_usage_errors_are_one_line(tmp_path, capsys):
     assert status == 2 and err == "xlflows: mine.csv has extension '.csv'; expected .xlsx or .xlsm\n"
 
 
+def test_a_read_only_workbook_is_refused(tmp_path, capsys):
+    book = make_workbook(tmp_path / "mine.xlsx")
+    book.chmod(0o444)
+    status, _, err = run(["update", str(book), "--from-dir", str(FIXTURES)], capsys)
+    assert status == 2 and err == ("xlflows: mine.xlsx is read-only; expected a file you may "
+                                   "change (or write a copy with --output)\n")
+
+
 def test_timeout_setting_is_checked(tmp_path, capsys, monkeypatch):
     monkeypatch.setenv(update.TIMEOUT_ENV, "soon")
     book = make_workbook(tmp_path / "mine.xlsx")
@@ -699,3 +707,52 @@ def test_readme_macro_calls_a_function_xlflows_has():
     macro = readme.split("```vba\n", 1)[1].split("```", 1)[0]
     calls = re.findall(r'RunPython "import xlflows; xlflows\.(\w+)\(\)"', macro)
     assert calls == ["update_and_refresh"] and callable(getattr(xlflows, calls[0]))
+
+
+# ============================================================================ invariant
+def _apply(grid, writes, sheet):
+    """CellWrites applied to a list-of-rows sheet (as an engine would)."""
+    from xlflows.report.plan import split_cell
+
+    grid = [list(row) for row in grid]
+    for write in writes:
+        if write.sheet != sheet:
+            continue
+        row, col = split_cell(write.cell)
+        while len(grid) < row:
+            grid.append([None, None])
+        grid[row - 1][col - 1] = write.value
+    return grid
+
+
+@settings(max_examples=60, deadline=None)
+@given(n_sheet=st.integers(1, 12), n_new=st.integers(0, 6), start=st.integers(0, 4),
+       revised=st.sets(st.integers(0, 17), max_size=5), seed=st.integers(0, 10**6))
+def test_an_update_makes_the_sheet_equal_fred_from_its_first_date(n_sheet, n_new, start, revised,
+                                                                  seed):
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    starts = pd.date_range("2000-01-01", periods=start + n_sheet + n_new, freq="QS")
+    fred = pd.Series(rng.integers(1, 10**7, len(starts)).astype(float), index=starts)
+    held = fred.iloc[start:start + n_sheet].copy() / 1000
+    for i in revised:
+        if i < n_sheet:
+            held.iloc[i] += 1.0                        # the sheet holds an older vintage
+    grid = [["Date", "Assets"]] + [[(d + pd.offsets.QuarterEnd(0)).to_pydatetime(), v]
+                                   for d, v in held.items()]
+    rates = [["Date", "Rate"], [dt.datetime(2025, 1, 1), 4.0]]
+    source = FakeSource({"Policy rate": rates, "MMF assets": grid})
+    observations = {"DFEDTAR": pd.Series([1.0], index=[T("2008-12-15")]),
+                    "DFEDTARU": pd.Series([4.0], index=[T("2025-01-01")]), "MMMFFAQ027S": fred}
+    plan = update.plan_update(source, observations)
+    after = _apply(grid, plan.writes, "MMF assets")
+    want = fred.iloc[start:] / 1000
+    assert [row[0] for row in after[1:]] == [(d + pd.offsets.QuarterEnd(0)).to_pydatetime()
+                                            for d in want.index]
+    assert [row[1] for row in after[1:]] == want.tolist()
+    assert plan.summary[1].endswith(f", {len([i for i in revised if i < n_sheet])} revised")
+    # a second update finds nothing to do
+    again = update.plan_update(FakeSource({"Policy rate": rates, "MMF assets": after}),
+                               observations)
+    assert again.writes == []

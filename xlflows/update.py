@@ -594,6 +594,7 @@ def update_file(path: str | os.PathLike, fetch: Fetch, where: Callable[[str], st
     source_path = Path(path)
     target = Path(output) if output is not None else source_path
     xlsx._check_extensions(source_path, target)
+    _check_writable(target)
     with _file_source(source_path) as source:
         for sheet in TARGETS:
             read_sheet(source, sheet)          # layout first: no download for a bad workbook
@@ -604,6 +605,13 @@ def update_file(path: str | os.PathLike, fetch: Fetch, where: Callable[[str], st
     elif target != source_path:
         _copy_file(source_path, target)
     return UpdateResult(target, plan.summary, len(plan.writes))
+
+
+def _check_writable(target: Path) -> None:
+    """A read-only workbook is refused before anything is downloaded (the rename would not ask)."""
+    if target.exists() and (not target.stat().st_mode & 0o222 or not os.access(target, os.W_OK)):
+        raise WorkbookError(f"{target.name} is read-only; expected a file you may change (or "
+                            "write a copy with --output)")
 
 
 class _file_source:
