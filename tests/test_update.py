@@ -474,6 +474,29 @@ def test_a_read_only_workbook_is_refused(tmp_path, capsys):
                                    "change (or write a copy with --output)\n")
 
 
+def test_content_openpyxl_would_drop_is_refused_in_place_and_warned_about_in_a_copy(tmp_path,
+                                                                                   capsys):
+    rebuilt = tmp_path / "boxed.xlsx"                # an analyst's text box on a sheet of their own
+    wb = xlsxwriter.Workbook(str(rebuilt))
+    wb.add_worksheet("Notes").insert_textbox("D2", "an analyst's text box")
+    rates, assets = wb.add_worksheet("Policy rate"), wb.add_worksheet("MMF assets")
+    for ws, header, rows in ((rates, "Rate", RATE_ROWS), (assets, "Assets", ASSET_ROWS)):
+        ws.write_row(0, 0, ["Date", header])
+        for i, (day, value) in enumerate(rows, start=1):
+            ws.write_datetime(i, 0, day.to_pydatetime())
+            ws.write_number(i, 1, value)
+    wb.close()
+    data = rebuilt.read_bytes()
+    status, _, err = run(["update", str(rebuilt), "--from-dir", str(FIXTURES)], capsys)
+    assert status == 2 and "boxed.xlsx: refreshing would lose" not in err
+    assert err.startswith("xlflows: boxed.xlsx: updating would lose ") and "--output" in err
+    assert rebuilt.read_bytes() == data
+    status, out, err = run(["update", str(rebuilt), "--from-dir", str(FIXTURES),
+                            "--output", str(tmp_path / "copy.xlsx")], capsys)
+    assert status == 0 and "12 new quarters" in out
+    assert err.startswith("xlflows: warning: copy.xlsx was written without ")
+
+
 def test_timeout_setting_is_checked(tmp_path, capsys, monkeypatch):
     monkeypatch.setenv(update.TIMEOUT_ENV, "soon")
     book = make_workbook(tmp_path / "mine.xlsx")

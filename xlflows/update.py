@@ -564,6 +564,7 @@ class UpdateResult:
     output: Path
     summary: list[str]
     cells_written: int
+    losses: list[str]          # what openpyxl dropped (only with --output; refused in place)
 
 
 def update_file(path: str | os.PathLike, fetch: Fetch, where: Callable[[str], str], *,
@@ -600,11 +601,12 @@ def update_file(path: str | os.PathLike, fetch: Fetch, where: Callable[[str], st
             read_sheet(source, sheet)          # layout first: no download for a bad workbook
         observations = fetch_all(fetch, where, progress=progress)
         plan = plan_update(source, observations)
+    losses: list[str] = []
     if plan.writes:
-        _write_file(source_path, plan.writes, output=output)
-    elif target != source_path:
+        losses = _write_file(source_path, plan.writes, output=output)
+    elif not xlsx._same_file(source_path, target):
         _copy_file(source_path, target)
-    return UpdateResult(target, plan.summary, len(plan.writes))
+    return UpdateResult(target, plan.summary, len(plan.writes), losses)
 
 
 def _check_writable(target: Path) -> None:
@@ -645,11 +647,12 @@ class _file_source:
 
 
 def _write_file(path: Path, writes: list[CellWrite], *, output: str | os.PathLike | None = None,
-                modified: dt.datetime | None = None) -> None:
+                modified: dt.datetime | None = None) -> list[str]:
     """Apply ``writes`` to the file, atomically (the one place that knows the file engine).
 
     ``modified`` None keeps the workbook's own modified date, so the same update gives the same
-    bytes. When the file engine offers ``write_cells(path, writes, *, output, modified)``, this
+    bytes. Returns what openpyxl could not keep (only when writing to ``output``; in place that is
+    refused). When the file engine offers ``write_cells(path, writes, *, output, modified)``, this
     function becomes that call.
     """
     from xlflows.report import ooxml, safety, xlsx
@@ -671,8 +674,8 @@ def _write_file(path: Path, writes: list[CellWrite], *, output: str | os.PathLik
         if stamp is None:
             stamp = max((w.value for w in writes if isinstance(w.value, dt.datetime)),
                         default=dt.datetime(2000, 1, 1))
-        xlsx.save_workbook(wb, scan, target, modified=stamp, allow_losses=not in_place,
-                           touched={w.sheet for w in writes})
+        return xlsx.save_workbook(wb, scan, target, modified=stamp, allow_losses=not in_place,
+                                  touched={w.sheet for w in writes})
     finally:
         xlsx._close(wb)
 
