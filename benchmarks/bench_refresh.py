@@ -2,7 +2,7 @@
 
 Run ``python benchmarks/bench_refresh.py [--repeat N]``. In a temporary folder it writes a workbook
 with 30 years x 20 weekly flow categories (seeded random flows), the full daily policy rate
-(FRED DFEDTAR then DFEDTARU from ../shared/data) and the MMF assets, lets one refresh lay the
+(FRED DFEDTAR then DFEDTARU from the repository's data/ folder) and the MMF assets, lets one refresh lay the
 Report template (untimed warm-up, which also imports everything), then times, best of N runs each:
 
 * baseline: ``openpyxl.load_workbook`` + ``Workbook.save`` of that file;
@@ -27,7 +27,7 @@ import numpy as np
 import openpyxl
 
 ROOT = Path(__file__).resolve().parents[1]
-DATA = ROOT.parent / "shared" / "data"
+DATA = ROOT / "data"
 TARGET_RATIO = 1.5
 YEARS = 30
 CATEGORIES = 20

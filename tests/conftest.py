@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-#: shared/data beside the repository (CI lays it out the same way).
-DATA_DIR = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+#: The public series kept in the repository (data/SOURCES.md says where each comes from).
+DATA_DIR = Path(__file__).resolve().parents[1] / "data"
 
 
 def vertical(values):

@@ -19,7 +19,7 @@ from xlflows.core.constants import CYCLE_COLUMNS, CYCLE_INFLOW_COLUMNS, PEAK_ADD
 from xlflows.core.cycles import cycle_inflows, hike_cycles, peak_projection
 from xlflows.errors import InputError
 
-DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+DATA = Path(__file__).resolve().parents[1] / "data"
 T = pd.Timestamp
 
 

@@ -29,7 +29,7 @@ from xlflows.core.flows import (
 )
 from xlflows.errors import InputError
 
-DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+DATA = Path(__file__).resolve().parents[1] / "data"
 T = pd.Timestamp
 
 

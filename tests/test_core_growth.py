@@ -25,7 +25,7 @@ from xlflows.core.growth import (
 )
 from xlflows.errors import InputError
 
-DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+DATA = Path(__file__).resolve().parents[1] / "data"
 
 
 def levels(pairs: dict[str, float]) -> pd.Series:

@@ -1,6 +1,6 @@
 """plan_refresh end to end on an in-memory SheetSource: the shipped data, hand-checked values.
 
-The fake source holds the three data sheets built from ../shared/data (policy rate = DFEDTAR then
+The fake source holds the three data sheets built from the repository's data/ folder (policy rate = DFEDTAR then
 DFEDTARU; MMF assets = MMMFFAQ027S / 1000, re-dated from the quarter's first day to its end) and
 workbook/sample_flows.csv, plus a Report laid by install_template. Plans are applied to it with a
 naive loop, as the engines do, so successive refreshes can be tested.
@@ -23,7 +23,7 @@ from xlflows.report.layout import install_template
 from xlflows.report.plan import TEMPLATE_SHEET, split_cell
 
 HERE = Path(__file__).resolve()
-DATA = HERE.parents[1].parent / "shared" / "data"
+DATA = HERE.parents[1] / "data"
 SAMPLE = HERE.parents[1] / "workbook" / "sample_flows.csv"
 M = "\u2212"
 

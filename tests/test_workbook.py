@@ -25,7 +25,7 @@ from hypothesis import strategies as st
 ROOT = Path(__file__).resolve().parents[1]
 WORKBOOK = ROOT / "workbook" / "xlflows.xlsm"
 BUILD = ROOT / "workbook" / "build.py"
-DATA = ROOT.parent / "shared" / "data"
+DATA = ROOT / "data"
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from test_cli import StandIn  # noqa: E402

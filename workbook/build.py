@@ -20,7 +20,7 @@
    committed workbook is byte for byte this script's output and a later ``xlflows refresh`` of it
    changes nothing.
 
-The FRED files are read from ``../shared/data`` beside the repository root.
+The FRED files are read from ``data/`` in the repository (``data/SOURCES.md``).
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ import xlwings
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
-DATA = ROOT.parent / "shared" / "data"
+DATA = ROOT / "data"
 SAMPLE_FLOWS = HERE / "sample_flows.csv"
 OUTPUT = HERE / "xlflows.xlsm"
 #: The workbook's creation date (any fixed date: the build must not depend on the clock).

@@ -22,7 +22,7 @@ import pandas as pd
 
 OUT = Path(__file__).resolve().parent / "sample_flows.csv"
 FIRST_WEEK = "2004-01-07"   # first Wednesday of 2004
-LAST_WEEK = "2025-11-12"    # last date of DFEDTARU in ../shared/data
+LAST_WEEK = "2025-11-12"    # last date of DFEDTARU in data/
 SEED = 20251112
 WEEKS = 8
 
