@@ -1,6 +1,9 @@
-"""Command line: ``xlflows refresh WORKBOOK [--output OUT] [--weeks N] [--cycles K] [--as-of DATE]``.
+"""Command line: ``xlflows refresh WORKBOOK [--output OUT] [--weeks N] [--cycles K] [--as-of DATE]``
+and ``xlflows lite WORKBOOK [--output OUT] [--requirement SPEC]``.
 
-The same computation as the workbook's Refresh button, written into the file with openpyxl.
+``refresh``: the same computation as the workbook's Refresh button, written into the file with
+openpyxl. ``lite``: add or update the xlwings Lite add-in's code in a workbook (``main.py`` gets
+``from xlflows.lite import *``, ``requirements.txt`` the xlflows line), for Excel for Mac and the web.
 Exit status: 0 done, 2 the workbook or an argument cannot be used (one line ``xlflows: <reason>``
 on stderr, nothing written), 1 an unexpected problem (also one line; please report it).
 """
@@ -55,6 +58,18 @@ def build_parser() -> argparse.ArgumentParser:
                          help="previous hiking cycles compared (default: the Report's setting cell)")
     refresh.add_argument("--as-of", dest="as_of", metavar="DATE",
                          help="cut every series at this date, e.g. 2023-12-13 (default: latest week)")
+    lite = commands.add_parser(
+        "lite", help="add or update the xlwings Lite code in a workbook (Excel for Mac and the web)",
+        description="Make a workbook an xlwings Lite workbook with the xlflows functions and "
+                    "report script: main.py gets 'from xlflows.lite import *' (other code is "
+                    "kept), requirements.txt the xlflows line (other lines are kept).")
+    lite.add_argument("workbook", metavar="WORKBOOK", help=".xlsx or .xlsm file (changed in place)")
+    lite.add_argument("--output", metavar="OUT",
+                      help="write the workbook here instead (same extension)")
+    lite.add_argument("--requirement", metavar="SPEC",
+                      help="how xlwings Lite installs xlflows: a requirements line such as "
+                           "xlflows==0.1.0 (the default, this version) or the https URL of an "
+                           "xlflows wheel")
     return parser
 
 
@@ -63,9 +78,51 @@ def main(argv: list[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
     except _UsageError as exc:
-        return _fail(f"{exc} (see xlflows refresh --help)", EXIT_BAD_INPUT)
+        command = "lite" if argv_command(argv) == "lite" else "refresh"
+        return _fail(f"{exc} (see xlflows {command} --help)", EXIT_BAD_INPUT)
+    if args.command == "lite":
+        return _run(_lite, args)
     if args.command != "refresh":
-        return _fail("no command given; expected: xlflows refresh WORKBOOK", EXIT_BAD_INPUT)
+        return _fail("no command given; expected: xlflows refresh WORKBOOK or xlflows lite "
+                     "WORKBOOK", EXIT_BAD_INPUT)
+    return _run(_refresh, args)
+
+
+def argv_command(argv: list[str] | None) -> str | None:
+    """The first word of the command line that is not an option (the command), or None."""
+    words = sys.argv[1:] if argv is None else argv
+    return next((word for word in words if not word.startswith("-")), None)
+
+
+def _run(command, args) -> int:
+    """Run one command; turn every failure into one line on stderr and an exit status."""
+    try:
+        return command(args)
+    except XlflowsError as exc:
+        return _fail(str(exc), EXIT_BAD_INPUT)
+    except KeyboardInterrupt:
+        return _fail("interrupted; nothing was written", EXIT_UNEXPECTED)
+    except Exception as exc:  # the one place an unexpected failure becomes a line for people
+        detail = first_line(exc) or "no detail"
+        return _fail(f"unexpected problem, please report: {detail}", EXIT_UNEXPECTED)
+
+
+def _lite(args) -> int:
+    """``xlflows lite``: add or update the xlwings Lite part."""
+    from xlflows.webextension import install_lite
+
+    result = install_lite(args.workbook, output=args.output, requirement=args.requirement)
+    verb = "Added the xlwings Lite code to" if result.added else "Updated the xlwings Lite code in"
+    print(f"{verb} {result.output}")
+    print("  main.py: " + ("from xlflows.lite import * added" if result.main_changed
+                           else "already imports xlflows.lite"))
+    print("  requirements.txt: " + "; ".join(line for line in result.requirements.splitlines()
+                                             if line.strip()))
+    return EXIT_OK
+
+
+def _refresh(args) -> int:
+    """``xlflows refresh``: recompute the Report sheet of a workbook file."""
     try:
         from xlflows.report.xlsx import refresh_file
 
