@@ -124,9 +124,9 @@ def apply_actions(snapshot: dict, actions: list[dict]) -> dict[str, dict[str, ob
             sheets.insert(position, name)
             grid.setdefault(name, {})
             continue
-        name = sheets[action["sheet_position"]]
-        if func == "setSheetVisibility":
+        if func in ("setScreenUpdating", "setSheetVisibility"):
             continue
+        name = sheets[action["sheet_position"]]
         top, left = action["start_row"] + 1, action["start_column"] + 1
         if func == "setValues":
             for i, row in enumerate(action["values"]):
@@ -144,3 +144,25 @@ def apply_actions(snapshot: dict, actions: list[dict]) -> dict[str, dict[str, ob
         else:
             raise AssertionError(f"unexpected action {func}")
     return grid
+
+
+def with_numbers(source: Path, target: Path, part: str, cells: dict[str, float]) -> None:
+    """Copy a workbook, setting number cells of one sheet part by an XML edit (no openpyxl).
+
+    ``cells`` maps ``"B6"`` to its new number; each cell must already hold a number.
+    """
+    import re
+    import zipfile
+
+    with zipfile.ZipFile(source) as package:
+        entries = [(info, package.read(info)) for info in package.infolist()]
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as out:
+        for info, data in entries:
+            if info.filename == part:
+                for ref, number in cells.items():
+                    data, count = re.subn(
+                        rb'(<c r="' + ref.encode() + rb'"[^>]*>)<v>[^<]*</v>',
+                        lambda m: m.group(1) + b"<v>" + repr(number).encode() + b"</v>", data)
+                    if count != 1:
+                        raise AssertionError(f"{part}: no number cell {ref}")
+            out.writestr(info, data)
