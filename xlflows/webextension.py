@@ -332,7 +332,8 @@ def add_lite_parts(parts: dict[str, bytes], requirement: str | None = None
     if found:
         name = found[0]
         xml = parts[name]
-        ids = [i.decode("utf-8", "replace").lower() for i in _REFERENCE.findall(xml)]
+        ids = list(dict.fromkeys(i.decode("utf-8", "replace").lower()
+                                 for i in _REFERENCE.findall(xml)))
         if ADDIN_ID not in ids:
             raise WorkbookError(f"{name} belongs to another add-in ({', '.join(ids) or 'no id'}); "
                                 "expected the xlwings Lite add-in, so nothing was written")
@@ -450,7 +451,7 @@ def write_package(infos: list[zipfile.ZipInfo], parts: dict[str, bytes], target:
     it (a symbolic link is followed, so the link stays a link).
     """
     target = Path(os.path.realpath(target))
-    if target.exists() and not os.access(target, os.W_OK):
+    if target.exists() and (target.stat().st_mode & 0o222 == 0 or not os.access(target, os.W_OK)):
         raise WorkbookError(f"{target.name} is read-only; nothing was written")
     known = {info.filename for info in infos}
     stamp = infos[0].date_time if infos else (1980, 1, 1, 0, 0, 0)
