@@ -323,3 +323,23 @@ def test_new_part_is_what_real_lite_workbooks_hold():
     assert json.loads(decode_value(_ATTR.findall(xml)[1][1].decode()).join('""')) == "0.27.5"
     assert b'Id="rId4" Type="http://schemas.microsoft.com/office/2011/relationships/' \
            b'webextensiontaskpanes"' in new["_rels/.rels"]
+
+
+def test_readme_lite_commands_run(tmp_path, monkeypatch, capsys):
+    """The ``xlflows lite`` lines of README's "Use it in Excel for Mac or the web" run as shown."""
+    import shlex
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Use it in Excel for Mac or the web", 1)[1].split("\n## ", 1)[0]
+    lines = [line for block in re.findall(r"```sh\n(.*?)\n```", section, flags=re.S)
+             for line in block.splitlines() if line.startswith("xlflows lite ")]
+    assert len(lines) == 2, lines
+    monkeypatch.chdir(tmp_path)
+    xlsxwriter_book(tmp_path / "my-workbook.xlsx")
+    for line in lines:
+        assert cli_main(shlex.split(line)[1:]) == 0, capsys.readouterr().err
+    props = read_properties(zip_parts(tmp_path / "my-workbook-lite.xlsx")
+                            ["xl/webextensions/webextension1.xml"])
+    assert props["requirements.txt"].splitlines()[-1] == \
+        "https://example.org/wheels/xlflows-0.1.0-py3-none-any.whl"
+    assert props["main.py"] == IMPORT_LINE + "\n"
