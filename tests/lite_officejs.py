@@ -42,9 +42,16 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent))
 
+if "xlwings" in sys.modules and not sys.modules["xlwings"].on_server:
+    raise SystemExit("tests/lite_officejs.py must start before anything imports xlwings "
+                     "(the Lite decorators are chosen then); run it in a fresh interpreter")
+
+from lite_support import (apply_actions, book_snapshot, call_data, emulate_pyodide_ffi,  # noqa: E402,E501
+                          error_cell, officejs_range, serial, with_numbers)
+
+emulate_pyodide_ffi()
+
 import xlwings as xw  # noqa: E402
-from lite_support import (apply_actions, book_snapshot, call_data, error_cell,  # noqa: E402
-                          officejs_range, serial, with_numbers)
 
 SHIPPED = HERE.parent / "workbook" / "xlflows-lite.xlsx"
 CHECKS: list = []

@@ -166,3 +166,26 @@ def with_numbers(source: Path, target: Path, part: str, cells: dict[str, float])
                     if count != 1:
                         raise AssertionError(f"{part}: no number cell {ref}")
             out.writestr(info, data)
+
+
+def emulate_pyodide_ffi() -> None:
+    """Outside Pyodide, give ``pyodide.ffi`` as an empty module, as Pyodide 0.27 has it (no ``JsNull``).
+
+    xlwings checks every argument cell with ``from pyodide.ffi import JsNull`` inside a ``try``.
+    In Pyodide 0.27 the module is loaded and the name is missing: a fast ImportError. On CPython
+    there is no module, so each cell searches the whole import path again (about a millisecond
+    a cell: 15 s for the policy-rate column). The result is the same (not a JsNull); only the
+    cost differs, so the checks emulate Pyodide's. ``to_js`` and the other Pyodide-only calls
+    of xlwings are guarded by ``sys.platform == "emscripten"`` and are never reached.
+    """
+    import sys
+    import types
+
+    if sys.platform == "emscripten" or "pyodide" in sys.modules:
+        return
+    package = types.ModuleType("pyodide")
+    package.__path__ = []
+    ffi = types.ModuleType("pyodide.ffi")
+    package.ffi = ffi
+    sys.modules["pyodide"] = package
+    sys.modules["pyodide.ffi"] = ffi

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import stat
 import zipfile
@@ -343,3 +344,21 @@ def test_readme_lite_commands_run(tmp_path, monkeypatch, capsys):
     assert props["requirements.txt"].splitlines()[-1] == \
         "https://example.org/wheels/xlflows-0.1.0-py3-none-any.whl"
     assert props["main.py"] == IMPORT_LINE + "\n"
+
+
+@pytest.mark.parametrize("umask, mode", [(0o022, 0o644), (0o077, 0o600), (0o777, 0o644)],
+                         ids=["usual", "private", "pyodide reports 0o777"])
+def test_a_new_output_file_is_readable_whatever_the_umask(tmp_path, monkeypatch, umask, mode):
+    """Pyodide 0.27 reports a umask of 0o777; 0o666 & ~umask would make a mode-000 file."""
+    book = tmp_path / "mine.xlsx"
+    xlsxwriter_book(book)
+    real = os.umask
+
+    def fake(new):
+        real(new)
+        return umask
+
+    monkeypatch.setattr(os, "umask", fake)
+    out = tmp_path / "new.xlsx"
+    install_lite(book, output=out)
+    assert stat.S_IMODE(out.stat().st_mode) == mode
