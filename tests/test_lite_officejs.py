@@ -48,7 +48,7 @@ def test_lite_registry_follows_xlwings_rules_and_matches_classic(lines):
 
 def test_lite_functions_equal_hand_worked_and_classic_results(lines):
     ran = [k for k in lines if k.startswith("function:")]
-    assert len(ran) >= 17, ran
+    assert len(ran) >= 19, ran
     assert _failures(lines, "function:") == {}
 
 
