@@ -111,7 +111,8 @@ def registry():
             options = fn.__xlfunc__["argmap"][param.name]["options"]
             assert options.get("err_to_str") is True, f"{name}({param.name}): no err_to_str"
     scripts = custom_scripts_meta(module)
-    assert [s["function_name"] for s in scripts] == ["refresh_report"], scripts
+    assert [(s["function_name"], s["name"]) for s in scripts] == [
+        ("refresh_report", "Refresh report")], scripts
     script = module.refresh_report
     hints = inspect.get_annotations(inspect.unwrap(script), eval_str=True)
     params = list(inspect.signature(script).parameters)

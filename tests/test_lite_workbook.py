@@ -23,7 +23,8 @@ ADDED = {"xl/webextensions/webextension1.xml", "xl/webextensions/taskpanes.xml",
          "xl/webextensions/_rels/taskpanes.xml.rels"}
 REMOVED = {"xl/vbaProject.bin", "xl/drawings/vmlDrawing1.vml"}
 EDITED = {"[Content_Types].xml", "_rels/.rels", "xl/_rels/workbook.xml.rels",
-          "xl/worksheets/sheet1.xml", "xl/worksheets/_rels/sheet1.xml.rels"}
+          "xl/worksheets/sheet1.xml", "xl/worksheets/_rels/sheet1.xml.rels",
+          "xl/worksheets/sheet2.xml"}
 
 
 def parts(path: Path) -> dict[str, bytes]:
@@ -55,6 +56,11 @@ def test_lite_workbook_is_the_xlsm_without_vba_with_the_add_in_part():
     assert b"legacyDrawing" not in report and b"<drawing " in report
     assert report == re.sub(rb"<legacyDrawing\b[^>]*/>", b"", xlsm["xl/worksheets/sheet1.xml"])
     assert not any(b"FmlaMacro" in data for data in lite.values())
+    note = re.compile(rb"<t>Live formulas:[^<]*</t>")
+    assert note.sub(b"", lite["xl/worksheets/sheet2.xml"]) == \
+        note.sub(b"", xlsm["xl/worksheets/sheet2.xml"])
+    lite_note = openpyxl.load_workbook(LITE)["Dashboard"]["A2"].value
+    assert "xlwings Lite" in lite_note and "Import Functions" not in lite_note
 
 
 def test_lite_workbook_code_and_requirements():

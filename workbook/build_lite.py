@@ -8,6 +8,8 @@ use, plus the xlwings Lite add-in part:
 * removed: ``xl/vbaProject.bin`` (xlwings' VBA), its relationship and content type; the Refresh
   button (a Form Control drawn in ``vmlDrawing1.vml`` that runs a VBA macro), its relationship and
   the sheet's ``legacyDrawing``; the workbook's content type becomes the plain ``.xlsx`` one;
+* reworded: the Dashboard's note on its live formulas (classic: "imported in Excel … Import
+  Functions; Windows only"), which would mislead in Lite;
 * added: ``xl/webextensions/webextension1.xml`` (``main.py`` = ``from xlflows.lite import *``,
   ``requirements.txt`` = the add-in's required lines with ``xlwings==0.37.8``, then
   ``xlflows==<version>``), ``taskpanes.xml`` and its relationships, their content types and the
@@ -35,6 +37,12 @@ CT_MACRO = "application/vnd.ms-excel.sheet.macroEnabled.main+xml"
 CT_XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"
 REL_VBA = "http://schemas.microsoft.com/office/2006/relationships/vbaProject"
 REL_VML = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/vmlDrawing"
+DASHBOARD_PART = "xl/worksheets/sheet2.xml"
+#: The Dashboard's note in the Lite workbook (the classic one tells how to import the functions).
+LITE_NOTE = ("Live formulas: in xlwings Lite the xlflows functions come from the add-in once it has "
+             "installed xlflows (Home → xlwings Lite; README, \"Use it in Excel for Mac or the "
+             "web\"); tables spill. Until then they show #NAME?. The Report sheet holds values "
+             "only: run the script \"Refresh report\" to update it.")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -63,7 +71,7 @@ def build(source: Path, output: Path) -> None:
     from xlflows.webextension import _read_package, add_lite_parts, write_package
 
     infos, parts = _read_package(source)
-    parts = without_vba(parts)
+    parts = with_lite_note(without_vba(parts))
     parts, _ = add_lite_parts(parts)
     write_package([info for info in infos if info.filename in parts], parts, output)
 
@@ -99,6 +107,23 @@ def without_vba(parts: dict[str, bytes]) -> dict[str, bytes]:
     parts[rels] = _drop_relationships(parts[rels], REL_VBA)
     for rels_name in [n for n in parts if re.fullmatch(r"xl/worksheets/_rels/sheet\d+\.xml\.rels", n)]:
         _drop_buttons(parts, rels_name)
+    return parts
+
+
+def with_lite_note(parts: dict[str, bytes]) -> dict[str, bytes]:
+    """The package with the Dashboard's note on its formulas worded for xlwings Lite."""
+    from xml.sax.saxutils import escape
+
+    from xlflows.errors import WorkbookError
+
+    parts = dict(parts)
+    new, count = re.subn(rb"<t>Live formulas:[^<]*</t>",
+                         b"<t>" + escape(LITE_NOTE).encode("utf-8") + b"</t>",
+                         parts[DASHBOARD_PART])
+    if count != 1:
+        raise WorkbookError(f"{DASHBOARD_PART}: found {count} notes starting 'Live formulas:'; "
+                            "expected the Dashboard's one")
+    parts[DASHBOARD_PART] = new
     return parts
 
 

@@ -6,8 +6,8 @@ A Lite workbook's ``main.py`` needs one line::
 
 That brings in the ten functions of :mod:`xlflows.udfs` under their own names (the add-in
 registers them as ``FLOW_STREAK`` … ``ABNORMALITY`` and dispatches a call by the Python name, so
-they must never be imported under another name) and the script :func:`refresh_report`, the Lite
-counterpart of the Refresh button.
+they must never be imported under another name) and the script :func:`refresh_report` (shown as
+*Refresh report*), the Lite counterpart of the Refresh button.
 
 There is one registration: the functions are declared once, in :mod:`xlflows.udfs`, with
 ``xw.func``/``xw.arg``/``xw.ret``. In classic xlwings (Windows) those are the decorators that
@@ -49,7 +49,7 @@ __all__ = [
 ]
 
 
-@xw.script
+@xw.script(name="Refresh report")
 def refresh_report(book: xw.Book):
     """Refresh the Report sheet from the Flows, Policy rate and MMF assets sheets (the Refresh button)."""
     from xlflows.report.live import refresh_lite
