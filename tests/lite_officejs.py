@@ -1,6 +1,7 @@
 """xlflows through xlwings' own Office.js code path, as xlwings Lite runs it (no Excel, no add-in).
 
-Run in a FRESH interpreter: ``python tests/lite_officejs.py [WORKBOOK]`` (CPython: the test
+Run in a FRESH interpreter: ``python tests/lite_officejs.py [WORKBOOK] [CHECK ...]``
+(``--registry-json`` prints Lite's registry instead) (CPython: the test
 ``tests/test_lite_officejs.py`` does it in a subprocess; Pyodide: a runner can run this file as a
 script, or import it and call :func:`run_all` before anything imports xlwings). It sets
 ``XLWINGS_ON_SERVER=true`` (what the Lite add-in sets, so ``xw.func``/``xw.script`` are xlwings'
@@ -463,8 +464,22 @@ def check_names() -> list[str]:
     return [fn.__name__ if ":" in fn.__name__ else _label(fn.__name__) for fn in CHECKS]
 
 
+def registry_json() -> str:
+    """Lite's registry (``custom_functions_meta``, ``custom_scripts_meta``) as JSON."""
+    import json
+
+    from xlwings.server import custom_functions_meta, custom_scripts_meta
+
+    module = main_module()
+    return json.dumps({"functions": custom_functions_meta(module)["functions"],
+                       "scripts": custom_scripts_meta(module)}, default=str)
+
+
 if __name__ == "__main__":
     args = sys.argv[1:]
+    if args == ["--registry-json"]:
+        print(registry_json())
+        sys.exit(0)
     if args and not args[0].startswith("-") and Path(args[0]).suffix in (".xlsx", ".xlsm"):
         WORKBOOK = Path(args.pop(0))
     sys.exit(run_all(args or None))

@@ -77,3 +77,28 @@ def test_lite_checks_fail_on_a_wrong_expectation(tmp_path):
                          timeout=300)
     assert run.returncode == 1, run.stdout + run.stderr
     assert run.stdout.startswith("FAILED function:wrong on purpose: Lite: row 1 is [2]"), run.stdout
+
+
+# The classic registry: xlflows.udfs as xlwings' real Windows decorators record it (fixture from
+# the fidelity harness, which stubs the Windows-only modules for the duration of the module).
+from test_xlwings_fidelity import xl  # noqa: E402,F401
+
+
+def test_lite_registry_matches_the_classic_registry_name_for_name(xl):  # noqa: F811
+    import json
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("XLWINGS_")}
+    env["XLWINGS_LICENSE_KEY"] = "noncommercial"
+    run = subprocess.run([sys.executable, str(CHECKS), "--registry-json"], capture_output=True,
+                         text=True, env=env, cwd=HERE.parent, timeout=300)
+    assert run.returncode == 0, run.stderr[-2000:]
+    lite = {f["name"]: f for f in json.loads(run.stdout)["functions"]}
+    classic = {f.__xlfunc__["name"].upper(): f.__xlfunc__ for f in xl.udfs.UDFS}
+    assert sorted(lite) == sorted(classic)
+    for name, info in classic.items():
+        entry = lite[name]
+        assert entry["description"] == info["ret"]["doc"], name
+        assert [p["name"] for p in entry["parameters"]] == [a["name"] for a in info["args"]], name
+        for param, arg in zip(entry["parameters"], info["args"]):
+            assert param["description"] == arg["doc"], (name, arg["name"])
+            assert bool(param.get("optional")) == ("optional" in arg), (name, arg["name"])
