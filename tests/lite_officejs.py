@@ -47,8 +47,9 @@ if "xlwings" in sys.modules and not sys.modules["xlwings"].on_server:
     raise SystemExit("tests/lite_officejs.py must start before anything imports xlwings "
                      "(the Lite decorators are chosen then); run it in a fresh interpreter")
 
-from lite_support import (apply_actions, book_snapshot, call_data, emulate_pyodide_ffi,  # noqa: E402,E501
-                          error_cell, officejs_range, serial, with_numbers)
+from lite_support import (ERROR_TYPES as ERROR_LITERALS, apply_actions,  # noqa: E402
+                          book_snapshot, call_data, emulate_pyodide_ffi, error_cell,
+                          officejs_range, serial, with_numbers)
 
 emulate_pyodide_ffi()
 
@@ -274,6 +275,39 @@ def function_error_objects_without_err_to_str_would_be_blank():
     as_text = conversion.read(None, [[1.0], [error_cell(NA)]], {"err_to_str": True},
                               engine_name="officejs")
     assert as_blank == [1.0, None] and as_text == [1.0, NA], (as_blank, as_text)
+
+
+@check
+def function_excel_shaped_junk_never_escapes():
+    """Any Office.js column (numbers, blanks, text, error objects, booleans): a number or a message."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+    from xlwings.server import custom_functions_call
+
+    from xlflows.errors import CELL_PREFIX
+
+    module = main_module()
+    cell = st.one_of(st.floats(allow_nan=False, allow_infinity=False, width=32), st.none(),
+                     st.just(""), st.text(max_size=5), st.booleans(),
+                     st.sampled_from(list(ERROR_LITERALS)).map(error_cell))
+    column = st.lists(cell, min_size=1, max_size=12)
+
+    @settings(max_examples=150, deadline=None, database=None)
+    @given(column, st.sampled_from(["flow_streak", "flow_first_in", "flow_rolling"]))
+    def run(values, func_name):
+        args = [[[v] for v in values], [[None]]]
+        if func_name == "flow_rolling":
+            args.insert(1, [[2.0]])
+        got = _run(custom_functions_call(call_data(func_name, args), module))
+        for row in got:
+            for value in row:
+                assert not isinstance(value, dict), f"{func_name}({values}) -> {got}"
+                assert (isinstance(value, (int, float)) and not isinstance(value, bool)) or \
+                    value in ("", "first on record") or \
+                    (isinstance(value, str) and value.startswith(CELL_PREFIX)), \
+                    f"{func_name}({values}) -> {got}"
+
+    run()
 
 
 @check

@@ -362,3 +362,27 @@ def test_a_new_output_file_is_readable_whatever_the_umask(tmp_path, monkeypatch,
     out = tmp_path / "new.xlsx"
     install_lite(book, output=out)
     assert stat.S_IMODE(out.stat().st_mode) == mode
+
+
+_LINES = st.sampled_from(["pandas", "requests>=2", "# a comment", "", "black  # required",
+                          "xlwings==0.33.15  # required", "xlflows==0.0.1", "pyodide-http",
+                          "https://h/w/xlflows-0.0.2-py3-none-any.whl", "python-dotenv==1.0.1"])
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(_LINES, max_size=12))
+def test_merge_requirements_keeps_other_lines_in_order_and_one_of_each(lines):
+    source = "\n".join(lines)
+    text = merge_requirements(source, "xlflows==0.1.0")
+    out = text.splitlines()
+    names = [requirement_name(line) for line in out]
+    assert names.count("xlflows") == 1 and names.count("xlwings") == 1
+    mine = ("xlflows", "xlwings")
+    kept = [line for line in out if requirement_name(line) not in mine]
+    if source:
+        assert kept == [line for line in source.splitlines() if requirement_name(line) not in mine]
+    else:
+        assert kept == ["python-dotenv==1.0.1  # required", "pyodide-http  # required",
+                        "black  # required"]
+    assert f"xlwings=={XLWINGS_VERSION}" in out[names.index("xlwings")]
+    assert merge_requirements(text, "xlflows==0.1.0") == text

@@ -243,8 +243,8 @@ def merge_requirements(existing: str | None, requirement: str) -> str:
     """``requirements.txt`` with ``requirement`` for xlflows and the xlwings line it needs.
 
     Every other line is kept where it is. A line for xlflows (by name, or a wheel URL of an
-    ``xlflows-…whl``) is replaced in place by ``requirement`` (further ones are dropped); the
-    xlwings line becomes ``xlwings==<XLWINGS_VERSION>``, keeping its comment. Missing lines are
+    ``xlflows-…whl``) is replaced in place by ``requirement``; the xlwings line becomes
+    ``xlwings==<XLWINGS_VERSION>``, keeping its comment; further lines for either are dropped. Missing lines are
     added: the add-in's ``# required`` lines first for a new file, xlflows last.
     """
     lines = existing.splitlines() if existing else list(REQUIRED_LINES)
@@ -257,10 +257,11 @@ def merge_requirements(existing: str | None, requirement: str) -> str:
                 out.append(requirement)
                 placed = True
             continue
-        if name == "xlwings" and not xlwings_done:
-            comment = line[line.index("#"):] if "#" in line else "# required"
-            out.append(f"xlwings=={XLWINGS_VERSION}  {comment}")
-            xlwings_done = True
+        if name == "xlwings":
+            if not xlwings_done:
+                comment = line[line.index("#"):] if "#" in line else "# required"
+                out.append(f"xlwings=={XLWINGS_VERSION}  {comment}")
+                xlwings_done = True
             continue
         out.append(line)
     if not xlwings_done:
