@@ -41,7 +41,6 @@ from pathlib import Path  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-sys.path.insert(0, str(HERE.parent))
 
 if "xlwings" in sys.modules and not sys.modules["xlwings"].on_server:
     raise SystemExit("tests/lite_officejs.py must start before anything imports xlwings "
