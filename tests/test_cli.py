@@ -313,7 +313,7 @@ def test_unexpected_problems_exit_1_on_one_line(tmp_path, standin, capsys):
 @pytest.mark.parametrize("argv, expected", [
     ([], "no command given; expected: xlflows refresh WORKBOOK"),
     (["refresh"], "the following arguments are required: WORKBOOK"),
-    (["refresh", "x.xlsx", "--weeks", "0"], "argument --weeks: 0 is below 1; expected a whole number >= 1"),
+    (["refresh", "x.xlsx", "--weeks", "0"], "argument --weeks: 0 is outside 1..520; expected a whole number from 1 to 520"),
     (["refresh", "x.xlsx", "--cycles", "four"], "argument --cycles: 'four' is not a whole number"),
     (["frobnicate"], "invalid choice: 'frobnicate'"),
 ], ids=["no command", "no workbook", "weeks 0", "cycles text", "unknown command"])
@@ -450,3 +450,62 @@ def test_a_formula_whose_saved_result_is_empty_text_reads_as_blank(tmp_path, sta
     first = patched.read_bytes()
     assert run(["refresh", patched], capsys)[0] == 0
     assert patched.read_bytes() == first
+
+
+# ----------------------------------------------------------------------------- issue 9: the CLI
+def test_version(capsys):
+    from xlflows import __version__
+
+    with pytest.raises(SystemExit) as done:
+        cli.main(["--version"])
+    assert done.value.code == 0
+    assert capsys.readouterr().out.strip() == f"xlflows {__version__}"
+
+
+def test_help_states_the_bounds_of_weeks_and_cycles(capsys):
+    with pytest.raises(SystemExit):
+        cli.main(["refresh", "--help"])
+    out = " ".join(capsys.readouterr().out.split())
+    assert "look-back window in weeks, 1 to 520" in out
+    assert "previous hiking cycles compared, 1 to 20" in out
+
+
+def test_weeks_beyond_the_bound_is_refused_before_reading(tmp_path, capsys):
+    status, out, err = run(["refresh", tmp_path / "missing.xlsx", "--weeks", "521"], capsys)
+    assert status == 2 and out == ""
+    assert err == ("xlflows: argument --weeks: 521 is outside 1..520; expected a whole number "
+                   "from 1 to 520 (see xlflows refresh --help)\n")
+
+
+def test_a_folder_as_workbook_is_named_as_a_folder(tmp_path, capsys):
+    status, _, err = run(["refresh", tmp_path], capsys)
+    assert status == 2 and err == f"xlflows: {tmp_path} is a folder; expected an .xlsx or .xlsm file\n"
+
+
+@pytest.mark.parametrize("kind", ["folder", "missing folder", "read-only file"])
+def test_output_is_checked_before_anything_is_computed(tmp_path, capsys, monkeypatch, kind):
+    book = make_workbook(tmp_path / "flows.xlsx")
+    calls = []
+    monkeypatch.setattr(xlsx, "plan_refresh", lambda *a, **k: calls.append(1))
+    if kind == "folder":
+        target, expected = tmp_path, f"--output {tmp_path} is a folder; expected a file name"
+    elif kind == "missing folder":
+        target = tmp_path / "nowhere" / "out.xlsx"
+        expected = f"the folder {tmp_path / 'nowhere'} does not exist"
+    else:
+        target = tmp_path / "out.xlsx"
+        target.write_bytes(b"old")
+        target.chmod(0o444)
+        expected = f"--output {target} is read-only"
+    before = book.read_bytes()
+    status, out, err = run(["refresh", book, "--output", target], capsys)
+    assert status == 2 and out == "" and expected in err and err.count("\n") == 1
+    assert calls == [] and book.read_bytes() == before
+
+
+def test_as_of_after_the_data_warns_on_stderr(tmp_path, capsys):
+    book = make_workbook(tmp_path / "flows.xlsx")
+    status, out, err = run(["refresh", book, "--as-of", "2030-01-01"], capsys)
+    assert status == 0 and out.startswith("Refreshed ")
+    assert err.startswith("xlflows: warning: as of 2030-01-01 (the command line) is after the "
+                          "latest week of Flows")

@@ -80,6 +80,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"wrote {output}")
     for line in result.summary:
         print(f"  {line}")
+    if output.resolve() == OUTPUT:  # the Lite workbook is made from this .xlsm by workbook/build_lite.py
+        return __import__("runpy").run_path(str(HERE / "build_lite.py"))["main"]([])
     return 0
 
 

@@ -1,8 +1,13 @@
-"""Command line: ``xlflows refresh WORKBOOK [--output OUT] [--weeks N] [--cycles K] [--as-of DATE]``
-and ``xlflows update WORKBOOK [--output OUT] [--from-dir DIR] [--fred-url URL]``.
+"""Command line: ``xlflows refresh``, ``xlflows update`` and ``xlflows lite`` (``--help`` on each).
 
-``refresh`` is the same computation as the workbook's Refresh button, written into the file with
-openpyxl; ``update`` brings the FRED series of the Policy rate and MMF assets sheets up to date.
+* ``refresh WORKBOOK [--output OUT] [--weeks N] [--cycles K] [--as-of DATE]``: the same
+  computation as the workbook's Refresh button, written into the file;
+* ``update WORKBOOK [--output OUT] [--from-dir DIR] [--fred-url URL]``: bring the FRED series of the
+  Policy rate and MMF assets sheets up to date;
+* ``lite WORKBOOK [--output OUT] [--requirement SPEC]``: add or update the xlwings Lite add-in's code
+  in a workbook (``main.py`` gets ``from xlflows.lite import *``, ``requirements.txt`` the xlflows
+  line), for Excel for Mac and the web.
+
 Exit status: 0 done, 2 the workbook or an argument cannot be used (one line ``xlflows: <reason>``
 on stderr, nothing written), 1 an unexpected problem (also one line; please report it).
 """
@@ -10,13 +15,18 @@ on stderr, nothing written), 1 an unexpected problem (also one line; please repo
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
-from xlflows.errors import XlflowsError, first_line
+from xlflows import __version__
+from xlflows.errors import WorkbookError, XlflowsError, first_line
 
 EXIT_OK = 0
 EXIT_UNEXPECTED = 1
 EXIT_BAD_INPUT = 2
+#: The bounds of the settings the command line can override (as the settings cells).
+MAX_WEEKS = 520
+MAX_CYCLES = 20
 
 
 class _Parser(argparse.ArgumentParser):
@@ -30,19 +40,25 @@ class _UsageError(Exception):
     pass
 
 
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{value} is below 1; expected a whole number >= 1")
-    return value
+def _whole(maximum: int):
+    """An argparse type: a whole number from 1 to ``maximum``."""
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"'{text}' is not a whole number") from None
+        if not 1 <= value <= maximum:
+            raise argparse.ArgumentTypeError(f"{value} is outside 1..{maximum}; expected a whole "
+                                             f"number from 1 to {maximum}")
+        return value
+    return parse
 
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (exposed for the docs and tests)."""
-    parser = _Parser(prog="xlflows", description="Refresh the Report sheet of an xlflows workbook.")
+    parser = _Parser(prog="xlflows", description="Refresh the Report sheet of an xlflows workbook, "
+                     "bring its FRED data up to date, or make it an xlwings Lite workbook.")
+    parser.add_argument("--version", action="version", version=f"xlflows {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     refresh = commands.add_parser(
         "refresh", help="recompute the Report sheet from the workbook's data sheets",
@@ -51,14 +67,49 @@ def build_parser() -> argparse.ArgumentParser:
     refresh.add_argument("workbook", metavar="WORKBOOK", help=".xlsx or .xlsm file (refreshed in place)")
     refresh.add_argument("--output", metavar="OUT",
                          help="write the refreshed workbook here instead (same extension)")
-    refresh.add_argument("--weeks", type=_positive_int, metavar="N",
-                         help="look-back window in weeks (default: the Report's setting cell)")
-    refresh.add_argument("--cycles", type=_positive_int, metavar="K",
-                         help="previous hiking cycles compared (default: the Report's setting cell)")
+    refresh.add_argument("--weeks", type=_whole(MAX_WEEKS), metavar="N",
+                         help=f"look-back window in weeks, 1 to {MAX_WEEKS} (default: the Report's "
+                              "setting cell)")
+    refresh.add_argument("--cycles", type=_whole(MAX_CYCLES), metavar="K",
+                         help=f"previous hiking cycles compared, 1 to {MAX_CYCLES} (default: the "
+                              "Report's setting cell)")
     refresh.add_argument("--as-of", dest="as_of", metavar="DATE",
                          help="cut every series at this date, e.g. 2023-12-13 (default: latest week)")
     _add_update(commands)
+    lite = commands.add_parser(
+        "lite", help="add or update the xlwings Lite code in a workbook (Excel for Mac and the web)",
+        description="Make a workbook an xlwings Lite workbook with the xlflows functions and "
+                    "report script: main.py gets 'from xlflows.lite import *' (other code is "
+                    "kept), requirements.txt the xlflows line (other lines are kept).")
+    lite.add_argument("workbook", metavar="WORKBOOK", help=".xlsx or .xlsm file (changed in place)")
+    lite.add_argument("--output", metavar="OUT",
+                      help="write the workbook here instead (same extension)")
+    lite.add_argument("--requirement", metavar="SPEC",
+                      help="how xlwings Lite installs xlflows: a requirements line such as "
+                           f"xlflows=={__version__} (the default, this version) or the https URL "
+                           "of an xlflows wheel")
     return parser
+
+
+def _check_paths(args) -> None:
+    """Before anything is read or computed: the workbook is a file, and ``--output`` names a file
+    in a folder that exists and can be written."""
+    if os.path.isdir(args.workbook):
+        raise WorkbookError(f"{args.workbook} is a folder; expected an .xlsx or .xlsm file")
+    output = getattr(args, "output", None)
+    if output is None:
+        return
+    if os.path.isdir(output):
+        raise WorkbookError(f"--output {output} is a folder; expected a file name such as "
+                            f"{os.path.join(output, os.path.basename(args.workbook))}")
+    folder = os.path.dirname(os.path.abspath(output))
+    if not os.path.isdir(folder):
+        raise WorkbookError(f"--output {output}: the folder {folder} does not exist")
+    if not os.access(folder, os.W_OK):
+        raise WorkbookError(f"--output {output}: the folder {folder} cannot be written to")
+    if os.path.exists(output) and not os.stat(output).st_mode & 0o222:   # as Excel: no write bit
+        raise WorkbookError(f"--output {output} is read-only; choose another name or make it "
+                            "writable")
 
 
 def _add_update(commands) -> None:
@@ -87,6 +138,7 @@ def _run_update(args) -> int:
 
     progress = _Progress(sys.stderr)
     try:
+        _check_paths(args)
         if args.from_dir is not None:
             fetch = update.folder_reader(args.from_dir)
             where = lambda series: os.path.join(args.from_dir, f"{series}.csv")  # noqa: E731
@@ -150,17 +202,30 @@ def main(argv: list[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
     except _UsageError as exc:
-        return _fail(f"{exc} (see xlflows refresh --help)", EXIT_BAD_INPUT)
+        command = argv_command(argv)
+        command = command if command in ("refresh", "update", "lite") else "refresh"
+        return _fail(f"{exc} (see xlflows {command} --help)", EXIT_BAD_INPUT)
     if args.command == "update":
         return _run_update(args)
+    if args.command == "lite":
+        return _run(_lite, args)
     if args.command != "refresh":
-        return _fail("no command given; expected: xlflows refresh WORKBOOK", EXIT_BAD_INPUT)
-    try:
-        from xlflows.report.xlsx import refresh_file
+        return _fail("no command given; expected: xlflows refresh WORKBOOK, xlflows update "
+                     "WORKBOOK or xlflows lite WORKBOOK", EXIT_BAD_INPUT)
+    return _run(_refresh, args)
 
-        result = refresh_file(args.workbook, output=args.output, weeks=args.weeks,
-                              cycles=args.cycles, as_of=args.as_of,
-                              warn=lambda line: print(f"xlflows: warning: {line}", file=sys.stderr))
+
+def argv_command(argv: list[str] | None) -> str | None:
+    """The first word of the command line that is not an option (the command), or None."""
+    words = sys.argv[1:] if argv is None else argv
+    return next((word for word in words if not word.startswith("-")), None)
+
+
+def _run(command, args) -> int:
+    """Run one command; turn every failure into one line on stderr and an exit status."""
+    try:
+        _check_paths(args)
+        return command(args)
     except XlflowsError as exc:
         return _fail(str(exc), EXIT_BAD_INPUT)
     except KeyboardInterrupt:
@@ -168,13 +233,39 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # the one place an unexpected failure becomes a line for people
         detail = first_line(exc) or "no detail"
         return _fail(f"unexpected problem, please report: {detail}", EXIT_UNEXPECTED)
+
+
+def _lite(args) -> int:
+    """``xlflows lite``: add or update the xlwings Lite part."""
+    from xlflows.webextension import install_lite
+
+    result = install_lite(args.workbook, output=args.output, requirement=args.requirement)
+    verb = "Added the xlwings Lite code to" if result.added else "Updated the xlwings Lite code in"
+    print(f"{verb} {result.output}")
+    print("  main.py: " + ("from xlflows.lite import * added" if result.main_changed
+                           else "already imports xlflows.lite"))
+    print("  requirements.txt: " + "; ".join(line for line in result.requirements.splitlines()
+                                             if line.strip()))
+    return EXIT_OK
+
+
+def _refresh(args) -> int:
+    """``xlflows refresh``: recompute the Report sheet of a workbook file. Summary lines that are
+    warnings (an as-of date after the data) go to stderr, the rest to stdout."""
+    from xlflows.report.xlsx import refresh_file
+
+    result = refresh_file(args.workbook, output=args.output, weeks=args.weeks,
+                          cycles=args.cycles, as_of=args.as_of,
+                          warn=lambda line: print(f"xlflows: warning: {line}", file=sys.stderr))
     print(f"Refreshed {result.output} ({result.cells_written} report cells)")
     for line in result.summary:
-        print(f"  {line}")
+        if line.startswith("warning: "):
+            print(f"xlflows: {line}", file=sys.stderr)
+        else:
+            print(f"  {line}")
     return EXIT_OK
 
 
 def _fail(message: str, status: int) -> int:
     print(f"xlflows: {' '.join(message.split())}", file=sys.stderr)
     return status
-

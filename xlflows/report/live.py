@@ -1,13 +1,24 @@
-"""The xlwings engine: refresh the Report of the open workbook (Refresh button, ribbon Run).
+"""The xlwings engine: refresh the Report of the open workbook (Refresh button, ribbon Run, Lite).
 
 The button runs ``import xlflows; xlflows.main()`` through xlwings' ``RunPython``; Excel owns the
 file then, so openpyxl cannot write it. This engine reads the live ``Book`` through xlwings, asks
 :func:`xlflows.report.compute.plan_refresh` for the same plan the command line computes, and applies
 it with ``Range.value`` writes. It holds no report logic of its own.
+
+The same engine serves xlwings Lite (Excel for Mac and the web), where the ``Book`` is the one the
+add-in hands a script (built from a snapshot of the workbook; every write is queued and applied
+after the script returns). ``lite=True`` adapts three things, nothing else:
+
+* ``app.screen_updating`` cannot be read there (setting it is fine), so it is only switched off;
+* dates go out as Excel serial numbers with a date number format, never as text that Excel would
+  have to parse (the remote engine would send ``"2025-11-12"``);
+* there is no ``Book.caller()``: :func:`refresh_lite` takes the script's book.
 """
 
 from __future__ import annotations
 
+import contextlib
+import datetime as dt
 from collections import defaultdict
 
 from openpyxl.utils.exceptions import CellCoordinatesException
@@ -15,7 +26,10 @@ from openpyxl.utils.exceptions import CellCoordinatesException
 from xlflows.errors import WorkbookError, XlflowsError
 from xlflows.excel.convert import COM_ERROR_MAX, COM_ERROR_MIN, COM_ERRORS
 from xlflows.report.compute import plan_refresh
-from xlflows.report.plan import REPORT_SHEET, split_cell
+from xlflows.report.plan import FMT_DATE, REPORT_SHEET, split_cell
+
+#: Day 0 of Excel's 1900 date system as serial numbers count it (serial 61 = 1900-03-01).
+EXCEL_EPOCH = dt.datetime(1899, 12, 30)
 
 
 class BookSource:
@@ -65,7 +79,7 @@ class BookSource:
 
 
 def refresh_book(book, *, weeks: int | None = None, cycles: int | None = None,
-                 as_of: object = None, planner=None):
+                 as_of: object = None, planner=None, lite: bool = False):
     """Compute the report of ``book`` and write it into the open workbook.
 
     Parameters
@@ -78,6 +92,8 @@ def refresh_book(book, *, weeks: int | None = None, cycles: int | None = None,
     planner : callable, optional
         Default :func:`xlflows.report.compute.plan_refresh`:
         ``planner(source, weeks=, cycles=, as_of=) -> RefreshPlan``; tests pass a stand-in.
+    lite : bool, default False
+        The book is an xlwings Lite script's book (see the module docstring).
 
     Returns
     -------
@@ -89,11 +105,11 @@ def refresh_book(book, *, weeks: int | None = None, cycles: int | None = None,
         raise WorkbookError(f"the workbook has no '{REPORT_SHEET}' sheet; run "
                             "`xlflows refresh <file>` once on the saved file to add it")
     plan = (planner or plan_refresh)(source, weeks=weeks, cycles=cycles, as_of=as_of)
-    apply_plan(book, plan)
+    apply_plan(book, plan, lite=lite)
     return plan
 
 
-def apply_plan(book, plan) -> None:
+def apply_plan(book, plan, *, lite: bool = False) -> None:
     """Create the plan's hidden sheets, then write its values and number formats.
 
     Each COM call costs milliseconds, so cells are written in rectangles: the plan's cells are
@@ -103,7 +119,9 @@ def apply_plan(book, plan) -> None:
     later write wins, as if the writes were applied one by one.
 
     Text is written with a leading apostrophe so Excel stores it as typed: without it ``Mar 2022``
-    would become a date and a text starting with ``=`` a formula.
+    would become a date and a text starting with ``=`` a formula (Office.js parses values like
+    typed input too, so Lite gets the same). With ``lite`` a date is written as its serial number
+    with the write's date format (``FMT_DATE`` when it has none).
     """
     names = {sheet.name for sheet in book.sheets}
     for name in plan.hidden_sheets:
@@ -118,14 +136,13 @@ def apply_plan(book, plan) -> None:
             raise WorkbookError(f"{write.sheet}!{write.cell}: the workbook has no sheet "
                                 f"'{write.sheet}' to write the report into")
         position = _row_col(write.sheet, write.cell)
-        value = write.value
+        value, number_format = write.value, write.number_format
+        if lite and isinstance(value, dt.date):
+            value, number_format = excel_serial(value), number_format or FMT_DATE
         values[write.sheet][position] = "'" + value if isinstance(value, str) and value else value
-        if write.number_format is not None:
-            formats[write.sheet][position] = write.number_format
-    app = book.app
-    updating = app.screen_updating
-    app.screen_updating = False
-    try:
+        if number_format is not None:
+            formats[write.sheet][position] = number_format
+    with _screen_updating_off(book.app):
         for name in values:
             sheet = book.sheets[name]
             by_format: dict[str, set[tuple[int, int]]] = defaultdict(set)
@@ -139,8 +156,45 @@ def apply_plan(book, plan) -> None:
                 block = [[cells[(r, c)] for c in range(left, right + 1)]
                          for r in range(top, bottom + 1)]
                 sheet.range((top, left), (bottom, right)).value = block
+
+
+@contextlib.contextmanager
+def _screen_updating_off(app):
+    """Switch screen updating off while writing; restore it when it could be read.
+
+    xlwings Lite's engine raises on *reading* ``screen_updating`` (it can only suspend updating
+    until its next sync); there it is switched off and left to the add-in.
+    """
+    try:
+        before = app.screen_updating
+    except NotImplementedError:
+        before = None
+    app.screen_updating = False
+    try:
+        yield
     finally:
-        app.screen_updating = updating
+        if before is not None:
+            app.screen_updating = before
+
+
+def excel_serial(value: dt.date) -> float | int:
+    """A date or datetime as its Excel 1900-system serial (whole days as an int).
+
+    Parameters
+    ----------
+    value : datetime.date or datetime.datetime
+
+    Returns
+    -------
+    int or float
+        ``datetime(2025, 11, 12)`` -> 45973; a time of day adds the fraction of the day.
+    """
+    if not isinstance(value, dt.datetime):
+        value = dt.datetime(value.year, value.month, value.day)
+    delta = value.replace(tzinfo=None) - EXCEL_EPOCH
+    if delta.seconds == 0 and delta.microseconds == 0:
+        return delta.days
+    return delta.days + (delta.seconds + delta.microseconds / 1e6) / 86400
 
 
 def rectangles(positions) -> list[tuple[int, int, int, int]]:
@@ -197,6 +251,25 @@ def refresh_caller() -> None:
     try:
         refresh_book(book)
     except XlflowsError as exc:
+        book.app.alert(str(exc), title="xlflows: nothing was refreshed")
+
+
+def refresh_lite(book) -> None:
+    """Refresh the Report of an xlwings Lite script's book (``xlflows.lite.refresh_report``).
+
+    As with the button, a problem with the workbook is shown in an alert with its one-line reason
+    (and printed to the task pane's output); nothing is written then, because the plan is computed
+    before the first write is queued.
+
+    Parameters
+    ----------
+    book : xlwings.Book
+        The book xlwings Lite passes to the script.
+    """
+    try:
+        refresh_book(book, lite=True)
+    except XlflowsError as exc:
+        print(f"xlflows: {exc}")
         book.app.alert(str(exc), title="xlflows: nothing was refreshed")
 
 

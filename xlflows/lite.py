@@ -1,0 +1,57 @@
+"""xlflows in xlwings Lite (Excel for Mac, Excel on the web): what a Lite workbook's code imports.
+
+A Lite workbook's ``main.py`` needs one line::
+
+    from xlflows.lite import *
+
+That brings in the ten functions of :mod:`xlflows.udfs` under their own names (the add-in
+registers them as ``FLOW_STREAK`` … ``ABNORMALITY`` and dispatches a call by the Python name, so
+they must never be imported under another name) and the script :func:`refresh_report` (shown as
+*Refresh report*), the Lite counterpart of the Refresh button.
+
+There is one registration: the functions are declared once, in :mod:`xlflows.udfs`, with
+``xw.func``/``xw.arg``/``xw.ret``. In classic xlwings (Windows) those are the decorators that
+Import Functions reads; inside xlwings Lite the add-in sets ``XLWINGS_ON_SERVER=true`` before
+anything is imported, so the very same lines are xlwings' Office.js decorators. Names, argument
+order, defaults, the one-sentence description and each argument's help are therefore the same in
+both, and nothing here repeats them.
+
+Behaviour in Lite (see README, "Use it in Excel for Mac or the web"):
+
+* dates arrive as serial numbers, blanks as empty, error cells as their text (every range argument
+  asks for ``err_to_str``), so an error cell is refused with a message, never read as a blank;
+* a problem shows as text starting with ``xlflows error:`` (the same text as on Windows, so
+  ``ISNUMBER``/``ISTEXT`` tell results from messages everywhere) rather than ``#VALUE!``;
+* missing values in a spilled table are empty text, dates come back as dates (``yyyy-mm-dd``).
+"""
+
+from __future__ import annotations
+
+import xlwings as xw
+
+from xlflows.udfs import (
+    abnormality,
+    asset_growth,
+    cycle_inflows,
+    flow_first_in,
+    flow_largest_since,
+    flow_rolling,
+    flow_streak,
+    flow_streaks,
+    hike_cycles,
+    peak_projection,
+)
+
+__all__ = [
+    "flow_streak", "flow_first_in", "flow_largest_since", "flow_rolling", "flow_streaks",
+    "hike_cycles", "cycle_inflows", "peak_projection", "asset_growth", "abnormality",
+    "refresh_report",
+]
+
+
+@xw.script(name="Refresh report")
+def refresh_report(book: xw.Book):
+    """Refresh the Report sheet from the Flows, Policy rate and MMF assets sheets (the Refresh button)."""
+    from xlflows.report.live import refresh_lite
+
+    refresh_lite(book)
