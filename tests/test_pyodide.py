@@ -1,0 +1,278 @@
+"""The core, Excel-layer and report-layer tests, and xlwings' Office.js path, inside real Pyodide.
+
+xlwings Lite runs xlflows in Pyodide (CPython compiled to WebAssembly, under the browser or Node):
+32-bit, no subprocesses, its own numpy/pandas builds. Here the Pyodide 0.27.x runtime that Lite
+workbooks record runs under Node with no network (``unshare -n``): the xlflows wheel built from
+this checkout, numpy/pandas built for Pyodide (sha256-checked against the npm package's
+pyodide-lock.json), pure wheels from PyPI (checked against ``tests/pyodide/wheels.lock``).
+``tests/pyodide/run.mjs`` runs pytest or scripts there and writes the outcome as JSON, read here.
+
+Skipped when Node or the runtime is not set up (``python tests/pyodide/setup_runtime.py``), unless
+``CI`` or ``XLFLOWS_REQUIRE_PYODIDE=1`` is set: then a missing runtime fails. Slow (minutes):
+deselect with ``-m "not pyodide"``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import warnings
+import zipfile
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+HERE = ROOT / "tests" / "pyodide"
+CACHE = ROOT / ".pyodide"
+RUNNER = HERE / "run.mjs"
+OFFICEJS_SCRIPT = "tests/pyodide/officejs_udf.py"
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+RUNNER_COMMAND = "unshare -n node tests/pyodide/run.mjs "
+#: xlwings' Office.js path is xlwings PRO code: tests run it with the noncommercial key.
+OFFICEJS_ENV = {"XLWINGS_ON_SERVER": "true", "XLWINGS_LICENSE_KEY": "noncommercial"}
+#: Ample for a loaded 2-core machine (about 6 minutes measured for the tests of IN_PYODIDE).
+TIMEOUT_S = 20 * 60
+
+#: The tests that run inside Pyodide: the core, the Excel layer (what a Lite function calls) and
+#: the engine-neutral report layer (what a Lite report script calls).
+IN_PYODIDE = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "tests").glob("test_core_*.py")) + [
+    "tests/test_excel_convert.py", "tests/test_udfs.py", "tests/test_udf_junk.py",
+    "tests/test_report_compute.py", "tests/test_report_sentences.py",
+    "tests/test_report_template.py"]
+
+#: The other test files, and why they are not run inside Pyodide. Each was tried there once
+#: (Pyodide 0.27.7, xlsxwriter added, 2026-11-30): all passed but the 7 named below.
+NOT_IN_PYODIDE = {
+    "tests/test_cli.py": "the command line and the file engine (being rewritten): in Pyodide "
+        "test_python_dash_m_and_console_script needs a subprocess (Pyodide has none) and "
+        "test_output_leaves_the_input_untouched finds the refreshed file unreadable: os.umask() "
+        "reads 0o777 there, so the atomic writer's chmod(0o666 & ~umask) leaves mode 000",
+    "tests/test_bad_workbooks.py": "the file engine on bad files (being rewritten); passed in Pyodide",
+    "tests/test_workbook.py": "build-time checks: in Pyodide test_main_imports_the_report_lazily and "
+        "test_rebuilding_gives_the_committed_bytes need subprocesses, the two VBA tests need "
+        "oletools (not installable there: it needs compiled cryptography), and "
+        "test_refresh_leaves_the_committed_workbook_unchanged gets other bytes: openpyxl writes "
+        "<mergeCell> in hash order and hashes differ on 32-bit wasm",
+    "tests/test_libreoffice.py": "drives LibreOffice and poppler (native programs, subprocesses)",
+    "tests/test_readme.py": "checks README against files; nothing Lite runs (passed in Pyodide)",
+    "tests/test_xlwings_fidelity.py": "the classic xlwings path (VBA wrappers, COM conversion); "
+        "Lite's Office.js path is checked by this file instead (passed in Pyodide)",
+    "tests/test_pyodide.py": "this file: it starts Node",
+}
+
+pytestmark = pytest.mark.pyodide
+
+
+def _required() -> bool:
+    return bool(os.environ.get("CI")) or os.environ.get("XLFLOWS_REQUIRE_PYODIDE") == "1"
+
+
+def _missing_runtime() -> str | None:
+    """What is missing for a Pyodide run, or None when everything is there."""
+    if shutil.which("node") is None:
+        return "Node is not installed (Debian: apt-get install nodejs)"
+    if not (CACHE / "npm" / "node_modules" / "pyodide" / "pyodide.mjs").is_file():
+        return "the Pyodide runtime is not set up: run python tests/pyodide/setup_runtime.py"
+    return None
+
+
+def _network_isolation() -> list[str]:
+    """``unshare -n`` (or ``-rn`` without root) when permitted, else [] with a warning.
+
+    The runner refuses every URL fetch in any case; unshare also takes the network away from
+    everything else in the process.
+    """
+    if shutil.which("unshare"):
+        for prefix in (["unshare", "-n"], ["unshare", "-rn"]):
+            if subprocess.run(prefix + ["true"], capture_output=True).returncode == 0:
+                return prefix
+    warnings.warn("unshare is not permitted here: the Pyodide run keeps the network, and relies "
+                  "on the runner refusing every URL fetch", stacklevel=2)
+    return []
+
+
+@pytest.fixture(scope="module")
+def pyodide_run(tmp_path_factory):
+    """A function that runs ``run.mjs`` with options and returns its JSON outcome."""
+    missing = _missing_runtime()
+    if missing:
+        if _required():
+            pytest.fail("the Pyodide runtime is required here (CI or XLFLOWS_REQUIRE_PYODIDE=1) "
+                        f"but {missing}")
+        pytest.skip(missing)
+    folder = tmp_path_factory.mktemp("pyodide")
+    built = subprocess.run([sys.executable, str(HERE / "setup_runtime.py"), "--wheel-only",
+                            "--wheel-dir", str(folder / "wheel")], capture_output=True, text=True)
+    assert built.returncode == 0, built.stderr
+    wheel = next((folder / "wheel").glob("xlflows-*.whl"))
+    isolation = _network_isolation()
+
+    def run(*options: str, name: str) -> dict:
+        result = folder / f"{name}.json"
+        done = subprocess.run(isolation + ["node", str(RUNNER), "--wheel", str(wheel),
+                                           "--result", str(result), *options],
+                              capture_output=True, text=True, timeout=TIMEOUT_S, cwd=ROOT)
+        assert result.is_file(), (f"run.mjs exit {done.returncode}: "
+                                  f"{done.stderr.strip()[-2000:] or done.stdout.strip()[-2000:]}")
+        print(done.stdout[-3000:])
+        return json.loads(result.read_text(encoding="utf-8"))
+
+    return run
+
+
+def test_every_test_file_is_either_run_in_pyodide_or_listed_with_its_reason():
+    files = {str(p.relative_to(ROOT)) for p in (ROOT / "tests").glob("test_*.py")}
+    assert set(IN_PYODIDE) <= files
+    assert not set(IN_PYODIDE) & set(NOT_IN_PYODIDE)
+    assert files - set(IN_PYODIDE) == set(NOT_IN_PYODIDE), "list the new test file above"
+    # scripts for run.mjs are not CPython tests: a test_*.py there would be collected here
+    assert not list(HERE.glob("test_*.py")) and not list(HERE.glob("*_test.py"))
+
+
+def _collected_in_cpython(files: list[str]) -> int:
+    done = subprocess.run([sys.executable, "-m", "pytest", "--collect-only", "-q",
+                           "-p", "no:cacheprovider", *files],
+                          capture_output=True, text=True, cwd=ROOT)
+    found = re.search(r"^(\d+) tests? collected", done.stdout, re.MULTILINE)
+    assert found, done.stdout[-2000:]
+    return int(found.group(1))
+
+
+def test_core_and_excel_tests_all_pass_in_pyodide(pyodide_run):
+    outcome = pyodide_run("--", "-q", *IN_PYODIDE, name="tests")
+    versions = outcome["versions"]
+    assert (versions["pyodide"], versions["python"], versions["platform"]) == (
+        "0.27.7", "3.12.7", "emscripten")
+    assert versions["xlflows"].startswith("/lib/python3.12/site-packages/"), "not the built wheel"
+    assert versions["network"].startswith("refused: "), versions["network"]
+    pytest_outcome = outcome["pytest"]
+    assert pytest_outcome["failed"] == [], pytest_outcome["failed"]
+    assert pytest_outcome["exit_code"] == 0
+    # every test CPython collects from these files passed in Pyodide: none skipped, none lost
+    assert pytest_outcome["counts"] == {"passed": _collected_in_cpython(IN_PYODIDE)}
+
+
+#: custom_functions_call's answers, worked out by hand from the payloads in officejs_udf.py.
+EXPECTED_OFFICEJS = {
+    # 1.5, 2, -1, -3: the latest two weeks are outflows
+    "streak of two outflows": [[-2]],
+    # 1, 2 then two blank rows of an oversized range: ignored, two inflows
+    "trailing blank rows ignored": [[2]],
+    # rows dated 2024-01-12, 2024-01-05, 2023-12-29: sorted oldest first -3, -2, +1
+    "serial dates sort the rows": [[1]],
+    # an error cell arrives as {"type": "Error", ...} and is refused, naming the row
+    "error cell refused": [["xlflows error: flows: row 2 is #N/A, expected a number"]],
+    # 2-week sums ... 1+9 = 10 latest; the most recent earlier sum >= 10 is 9+3 = 12, ending in
+    # week 2 (serial 45296 = 2024-01-05), sent back as a date-formatted number
+    "largest since returns a date": [[{"type": "FormattedNumber", "basicValue": 45296,
+                                       "numberFormat": "yyyy-mm-dd"}]],
+    # 2-week sums of 1, 2, 3: blank, 3, 5; the blank goes out as "" (not 0, not NaN -> #NUM!)
+    "rolling leaves the first rows blank": [[""], [3], [5]],
+}
+
+
+def _officejs_in_cpython() -> dict:
+    done = subprocess.run([sys.executable, OFFICEJS_SCRIPT], capture_output=True, text=True,
+                          cwd=ROOT, env={**os.environ, **OFFICEJS_ENV}, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    return json.loads(done.stdout)
+
+
+def _readme_runner_options() -> list[list[str]]:
+    """The options of every README command line that starts run.mjs (comments cut off)."""
+    return [line[len(RUNNER_COMMAND):].split("#", 1)[0].split() for line in README.splitlines()
+            if line.startswith(RUNNER_COMMAND)]
+
+
+def _readme_officejs_options() -> list[str]:
+    found = [options for options in _readme_runner_options() if OFFICEJS_SCRIPT in options]
+    assert len(found) == 1, "README shows one run of " + OFFICEJS_SCRIPT
+    return found[0]
+
+
+def test_readme_shows_the_commands_these_tests_and_ci_run():
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    assert ".venv/bin/python tests/pyodide/setup_runtime.py" in ci
+    assert "```sh\n.venv/bin/python tests/pyodide/setup_runtime.py\n```" in README
+    env = [option for name, value in OFFICEJS_ENV.items() for option in ("--env", f"{name}={value}")]
+    assert _readme_officejs_options() == env + ["--script", OFFICEJS_SCRIPT]
+    pytest_runs = [options for options in _readme_runner_options() if options[:1] == ["--"]]
+    assert pytest_runs and all(set(options[2:]) <= set(IN_PYODIDE) for options in pytest_runs)
+
+
+def test_officejs_calls_in_pyodide_match_cpython_and_the_hand_worked_values(pyodide_run):
+    outcome = pyodide_run(*_readme_officejs_options(), name="officejs")   # README's own command
+    assert outcome["versions"]["xlwings_on_server"] is True
+    script = outcome["scripts"][OFFICEJS_SCRIPT]
+    assert script["ok"], script.get("error")
+    assert script["result"] == EXPECTED_OFFICEJS
+    assert _officejs_in_cpython() == script["result"]
+
+
+# --- the set-up and the runner refuse files that do not match their pinned sha256 -------------
+
+def _setup_module():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("setup_runtime", HERE / "setup_runtime.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _fake_distribution(tmp_path, setup, *, tamper: str | None = None):
+    """A pyodide-lock.json for the seven packages and a carrier zip holding their files."""
+    runtime, packages = tmp_path / "runtime", {}
+    runtime.mkdir()
+    carrier = tmp_path / "carrier.whl"
+    with zipfile.ZipFile(carrier, "w") as archive:
+        for name in setup.PYODIDE_PACKAGES:
+            file_name, body = f"{name}-1.0-py3-none-any.whl", f"wheel of {name}".encode()
+            packages[name] = {"file_name": file_name, "sha256": hashlib.sha256(body).hexdigest()}
+            archive.writestr(setup.CARRIER_FOLDER + file_name, body + (b"!" if name == tamper else b""))
+    (runtime / "pyodide-lock.json").write_text(json.dumps({"packages": packages}), encoding="utf-8")
+    return runtime, carrier
+
+
+def test_setup_takes_the_pyodide_wheels_whose_sha256_match_pyodide_lock(tmp_path):
+    setup = _setup_module()
+    runtime, carrier = _fake_distribution(tmp_path, setup)
+    folder = setup.extract_pyodide_wheels(tmp_path / "cache", runtime, carrier)
+    assert sorted(p.name for p in folder.iterdir()) == sorted(
+        f"{name}-1.0-py3-none-any.whl" for name in setup.PYODIDE_PACKAGES)
+    assert (folder / "pandas-1.0-py3-none-any.whl").read_bytes() == b"wheel of pandas"
+
+
+def test_setup_refuses_a_pyodide_wheel_whose_sha256_differs_and_keeps_nothing_of_it(tmp_path):
+    setup = _setup_module()
+    runtime, carrier = _fake_distribution(tmp_path, setup, tamper="numpy")
+    with pytest.raises(setup.SetupError, match=r"^numpy-1\.0-py3-none-any\.whl: sha256 [0-9a-f]{64} "
+                       r"does not match [0-9a-f]{64} in pyodide-lock\.json of pyodide@0\.27\.7; "
+                       r"the file was not used$"):
+        setup.extract_pyodide_wheels(tmp_path / "cache", runtime, carrier)
+    assert not list((tmp_path / "cache" / "pyodide-wheels").glob("numpy-*"))
+
+
+def test_runner_refuses_a_pyodide_wheel_changed_after_set_up(tmp_path):
+    if _missing_runtime():
+        pytest.skip(_missing_runtime())
+    cache = tmp_path / "cache"
+    (cache / "npm").mkdir(parents=True)
+    (cache / "npm" / "node_modules").symlink_to(CACHE / "npm" / "node_modules")
+    shutil.copytree(CACHE / "pyodide-wheels", cache / "pyodide-wheels")
+    (cache / "downloads").symlink_to(CACHE / "downloads")
+    pandas = next((cache / "pyodide-wheels").glob("pandas-*.whl"))
+    with pandas.open("ab") as stream:
+        stream.write(b"\0")
+    done = subprocess.run(["node", str(RUNNER), "--cache", str(cache), "--", "-q"],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2
+    assert re.fullmatch(rf"pyodide run: {re.escape(pandas.name)}: sha256 [0-9a-f]{{64}} does not "
+                        r"match [0-9a-f]{64} in pyodide-lock\.json of pyodide@0\.27\.7; refusing "
+                        r"to use it\n", done.stderr)
