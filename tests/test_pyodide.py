@@ -64,6 +64,19 @@ NOT_IN_PYODIDE = {
     "tests/test_xlwings_fidelity.py": "the classic xlwings path (VBA wrappers, COM conversion); "
         "Lite's Office.js path is checked by this file instead (passed in Pyodide)",
     "tests/test_pyodide.py": "this file: it starts Node",
+    "tests/test_update.py": "xlflows update: a local HTTP server in a thread, the command line in "
+        "subprocesses and the file engine (Lite updates no file)",
+    "tests/test_dashboard.py": "drives LibreOffice (a native program, a subprocess)",
+    "tests/test_report_footing.py": "the command line on a copy of the shipped workbook (update "
+        "then refresh of a file, which Lite does not do)",
+    "tests/test_readme_examples.py": "README's formulas against the shipped workbook; the "
+        "functions they call run in Pyodide through test_udfs.py and the Office.js script",
+    "tests/test_lite_officejs.py": "starts tests/lite_officejs.py in subprocesses with Lite's "
+        "environment; in Pyodide the runner runs that script itself (see below)",
+    "tests/test_lite_webextension.py": "xlflows lite on workbook files (a desktop command)",
+    "tests/test_lite_workbook.py": "compares the built Lite workbook with the build's output",
+    "tests/test_lite_live.py": "the Lite writer on a fake Book; the real one runs in Pyodide "
+        "through tests/lite_officejs.py",
 }
 
 pytestmark = pytest.mark.pyodide

@@ -37,3 +37,36 @@ def test_readme_names_every_udf():
 
     for func in udfs.UDFS:
         assert f"#### {func.__name__.upper()}(" in README
+
+
+def test_readme_lists_exactly_the_declared_placeholders():
+    """README's tables of names are made from report/fields.py (issue 9: declared once)."""
+    from xlflows.report.fields import markdown_tables
+
+    start = README.index("<!-- placeholder tables:")
+    start = README.index("\n", start) + 1
+    end = README.index("<!-- end of placeholder tables -->")
+    assert README[start:end] == markdown_tables(), \
+        "run python -m xlflows.report.fields and paste its output into README"
+
+
+def test_every_declared_placeholder_is_built_and_nothing_else():
+    """compute builds exactly the declared names (report-wide, and per category with its slug)."""
+    import pandas as pd
+
+    from xlflows.report.compute import Settings, build_context
+    from xlflows.report.data import ReportData
+    from xlflows.report.fields import CATEGORY_FIELDS, REPORT_FIELDS
+
+    weeks = pd.date_range("2020-01-01", periods=60, freq="7D")
+    flows = {"Money market": pd.Series(range(60), index=weeks, dtype=float)}
+    rate = pd.Series([1.0, 1.25, 1.5, 2.0, 1.75], index=pd.DatetimeIndex(
+        ["2019-01-01", "2019-02-01", "2019-03-01", "2019-04-01", "2019-05-01"]))
+    assets = pd.Series([100.0 + i for i in range(8)], index=pd.date_range("2019-03-31", periods=8,
+                                                                          freq="QE"))
+    data = ReportData(flows, {"Money market": "B"}, weeks, rate, assets,
+                      {"Flows": weeks[-1], "Policy rate": rate.index[-1],
+                       "MMF assets": assets.index[-1]}).cut(weeks[-1])
+    ctx = build_context(data, Settings(), weeks[-1])
+    assert set(ctx) == ({f.name for f in REPORT_FIELDS}
+                        | {f"money_market.{f.name}" for f in CATEGORY_FIELDS})

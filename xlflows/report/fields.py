@@ -342,11 +342,11 @@ REPORT_FIELDS: tuple[Field, ...] = (
           lambda r: text(r.stamp)),
     Field("settings.weeks_used", FMT_GENERAL,
           "`used: 4, from the command line` (beside the weeks setting)",
-          lambda r: text(r.used["weeks"])),
+          lambda r: text(r.used.get("weeks", ""))),
     Field("settings.cycles_used", FMT_GENERAL, "the same for the cycles setting",
-          lambda r: text(r.used["cycles"])),
+          lambda r: text(r.used.get("cycles", ""))),
     Field("settings.as_of_used", FMT_GENERAL, "the same for the as-of setting",
-          lambda r: text(r.used["as_of"])),
+          lambda r: text(r.used.get("as_of", ""))),
     Field("sources", FMT_GENERAL,
           "`Sources: Flows (sample data) to 12 Nov 2025; Policy rate to …; MMF assets to … "
           "(latest data, …).`", lambda r: text(r.sources)),
@@ -422,3 +422,22 @@ def placeholder(name: str, category: str | None = None) -> str:
     from xlflows.report.template import slug
 
     return "{{ " + (f"{slug(category)}.{name}" if category is not None else name) + " }}"
+
+
+def markdown_tables() -> str:
+    """README's tables of placeholder names, made from the declarations (a test keeps README's
+    copy equal to this): one for the report-wide names, one for the per-category ones."""
+    def row(name: str, f: Field) -> str:
+        doc = f.doc.replace("|", "\\|")
+        return f"| `{name}` | {doc} |"
+
+    lines = ["**Report-wide**", "", "| placeholder | value |", "|---|---|"]
+    lines += [row(f.name, f) for f in REPORT_FIELDS]
+    lines += ["", "**Per category** (`c.` is the category's slug; `Equity` shown; $bn, positive = "
+              "inflow)", "", "| placeholder | value |", "|---|---|"]
+    lines += [row(f"c.{f.name}", f) for f in CATEGORY_FIELDS]
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    print(markdown_tables(), end="")
