@@ -79,6 +79,17 @@ NOT_IN_PYODIDE = {
         "through tests/lite_officejs.py",
 }
 
+#: Single tests of the files above that cannot run in Pyodide, and why; deselected there (and
+#: in the CPython count they are compared with).
+DESELECTED_IN_PYODIDE = {
+    "tests/test_udfs.py::test_importing_the_udfs_loads_neither_the_core_nor_the_conversion":
+        "starts a fresh interpreter in a subprocess (emscripten has no processes)",
+    "tests/test_core_calendar.py::test_libreoffice_still_computes_the_committed_table":
+        "drives LibreOffice (a native program, a subprocess); the committed table it checks is "
+        "read in Pyodide by the other ROUND tests",
+}
+_DESELECT = [option for nodeid in DESELECTED_IN_PYODIDE for option in ("--deselect", nodeid)]
+
 pytestmark = pytest.mark.pyodide
 
 
@@ -150,15 +161,15 @@ def test_every_test_file_is_either_run_in_pyodide_or_listed_with_its_reason():
 
 def _collected_in_cpython(files: list[str]) -> int:
     done = subprocess.run([sys.executable, "-m", "pytest", "--collect-only", "-q",
-                           "-p", "no:cacheprovider", *files],
+                           "-p", "no:cacheprovider", *_DESELECT, *files],
                           capture_output=True, text=True, cwd=ROOT)
-    found = re.search(r"^(\d+) tests? collected", done.stdout, re.MULTILINE)
+    found = re.search(r"^(\d+)(?:/\d+)? tests? collected", done.stdout, re.MULTILINE)
     assert found, done.stdout[-2000:]
     return int(found.group(1))
 
 
 def test_core_and_excel_tests_all_pass_in_pyodide(pyodide_run):
-    outcome = pyodide_run("--", "-q", *IN_PYODIDE, name="tests")
+    outcome = pyodide_run("--", "-q", *_DESELECT, *IN_PYODIDE, name="tests")
     versions = outcome["versions"]
     assert (versions["pyodide"], versions["python"], versions["platform"]) == (
         "0.27.7", "3.12.7", "emscripten")
