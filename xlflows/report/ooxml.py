@@ -466,3 +466,49 @@ def _unique(items: list[str]) -> list[str]:
     for item in items:
         seen.setdefault(item, None)
     return list(seen)
+
+
+# --------------------------------------------------------------------------- laying the template
+def lay_template(draft: Path, output: Path) -> None:
+    """Lay the built-in Report template on the (empty) Report sheet of a draft of ours.
+
+    Build time only: the draft is written by ``workbook/build.py`` with XlsxWriter, so a whole
+    openpyxl load and save of it loses nothing of an analyst's. What openpyxl drops that the
+    draft needs (dynamic-array metadata, cached formula values) is restored from the draft, and
+    the parts are written in a stable order with fixed times. The refresh that follows is done
+    by the file engine (:func:`xlflows.report.xlsx.refresh_file`).
+
+    Parameters
+    ----------
+    draft : Path
+        An ``.xlsm``/``.xlsx`` with a ``Report`` and a ``Flows`` sheet.
+    output : Path
+        Where the laid workbook is written.
+    """
+    import openpyxl
+    from openpyxl.writer.excel import ExcelWriter
+
+    from xlflows.report.layout import install_template
+    from xlflows.report.plan import REPORT_SHEET
+    from xlflows.report.safety import open_package
+
+    package = open_package(draft)
+    try:
+        scan = scan_package(package)
+    finally:
+        package.close()
+    wb = openpyxl.load_workbook(draft, keep_vba=draft.suffix.lower() == ".xlsm")
+    try:
+        header = next(wb["Flows"].iter_rows(min_row=1, max_row=1, values_only=True))
+        categories = [str(v).strip() for v in header[1:] if v is not None and str(v).strip()]
+        install_template(wb, wb[REPORT_SHEET], categories)
+        collector = PartCollector()
+        ExcelWriter(wb, collector).save()
+    finally:
+        archive = getattr(wb, "vba_archive", None)
+        if archive is not None:
+            archive.close()
+    parts = collector.parts
+    restore_parts(parts, scan, {ws.path.lstrip("/"): ws.title for ws in wb.worksheets})
+    canonical_content_types(parts)
+    write_zip(parts, output)
