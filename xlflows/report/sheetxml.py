@@ -148,7 +148,10 @@ def _cell_value(context: ReadContext, ref: str, kind: str | None, style: str | N
         if kind == "e":
             return value
         if kind == "d":
-            return from_ISO8601(value)
+            stamp = from_ISO8601(value)
+            if isinstance(stamp, dt.date) and not isinstance(stamp, dt.datetime):
+                stamp = dt.datetime(stamp.year, stamp.month, stamp.day)
+            return stamp
     except (ValueError, IndexError, OverflowError):
         pass
     raise WorkbookError(f"{context.sheet}!{ref} holds '{value[:40]}' with type '{kind}', which "
@@ -248,10 +251,7 @@ def number_text(value: float | int, where: str) -> str:
     if isinstance(value, bool):
         return "1" if value else "0"
     if isinstance(value, numbers.Integral):
-        value = int(value)
-        if abs(value) > 2 ** 53:
-            return repr(float(value))
-        return str(value)
+        return str(int(value))    # all digits; Excel rounds beyond 2**53 as it reads them
     value = float(value)
     if not math.isfinite(value):
         raise WorkbookError(f"{where}: the value to write is {value}, expected a finite number")
