@@ -257,8 +257,8 @@ class BookFile:
             context = sheetxml.ReadContext(sheet, self.styles.date_styles(),
                                            self._shared_strings, self.date1904)
             try:
-                with self._open_part(entry.part) as stream:
-                    self._rows[sheet] = sheetxml.read_rows(stream, context)
+                self._rows[sheet] = sheetxml.read_rows(lambda: self._open_part(entry.part),
+                                                       context)
             except WorkbookError:
                 raise
             except Exception:  # zlib.error, BadZipFile (CRC), EOFError

@@ -17,6 +17,7 @@ string table, which every sheet's cells point into, stays byte for byte.
 from __future__ import annotations
 
 import datetime as dt
+import html
 import math
 import numbers
 import re
@@ -34,16 +35,17 @@ MAX_ROW = 1_048_576
 MAX_COL = 16_384
 
 _REF = re.compile(r"([A-Z]{1,3})([0-9]{1,7})")
-_COLUMNS: dict[str, int] = {}
+_COLUMNS: dict[str | bytes, int] = {}
 _LETTERS: dict[int, str] = {}
 
 
-def column_index(letters: str) -> int:
-    """``"B"`` → 2 (cached)."""
+def column_index(letters: str | bytes) -> int:
+    """``"B"`` → 2 (cached, for text and for bytes)."""
     index = _COLUMNS.get(letters)
     if index is None:
+        text = letters.decode() if isinstance(letters, bytes) else letters
         index = 0
-        for ch in letters:
+        for ch in text:
             index = index * 26 + ord(ch) - 64
         _COLUMNS[letters] = index
     return index
@@ -125,7 +127,9 @@ def _number(text: str) -> int | float:
 def _cell_value(context: ReadContext, ref: str, kind: str | None, style: str | None,
                 value: str | None, formula: bool, inline) -> object:
     if kind == "inlineStr":
-        return _text_of(inline) if inline is not None else (value or None)
+        if isinstance(inline, _FastInline):
+            return inline.text or None
+        return (_text_of(inline) or None) if inline is not None else (value or None)
     if value is None or (formula and value == "" and kind not in ("str", "s")):
         if formula:
             raise WorkbookError(f"{context.sheet}!{ref} is a formula with no saved value; open "
@@ -216,14 +220,174 @@ def iter_values(stream: BinaryIO, context: ReadContext) -> Iterator[tuple[int, i
                             "damaged") from None
 
 
-def read_rows(stream: BinaryIO, context: ReadContext) -> list[list[object]]:
+_FAST_CELL = re.compile(rb"<(?:[\w.\-]+:)?c\b([^>]*?)(?:/>|>(.*?)</(?:[\w.\-]+:)?c\s*>)", re.S)
+_FAST_R = re.compile(rb'\br="([A-Z]{1,3})([0-9]{1,7})"')
+_FAST_T = re.compile(rb'\bt="([A-Za-z]+)"')
+_FAST_S = re.compile(rb'\bs="([0-9]+)"')
+_FAST_V = re.compile(rb"<(?:[\w.\-]+:)?v\s*(?:/>|>(.*?)</(?:[\w.\-]+:)?v\s*>)", re.S)
+_FAST_F = re.compile(rb"<(?:[\w.\-]+:)?f[\s>/]")
+_FAST_IS = re.compile(rb"<(?:[\w.\-]+:)?is\b")
+_FAST_T_TEXT = re.compile(rb"<(?:[\w.\-]+:)?t(?:\s[^>]*)?>(.*?)</(?:[\w.\-]+:)?t\s*>|"
+                          rb"<(?:[\w.\-]+:)?t(?:\s[^>]*)?/>", re.S)
+_FAST_PHONETIC = re.compile(rb"<(?:[\w.\-]+:)?rPh\b.*?</(?:[\w.\-]+:)?rPh\s*>", re.S)
+_SHEET_DATA_START = re.compile(rb"<(?:[\w.\-]+:)?sheetData\b[^>]*?(/?)>")
+_SHEET_DATA_END = re.compile(rb"</(?:[\w.\-]+:)?sheetData\s*>")
+_CHUNK = 1 << 20
+
+
+class _NeedsParser(Exception):
+    """The sheet uses XML the fast scanner does not read (CDATA, comments, cells without
+    ``r``, single-quoted attributes): read it with the parser instead."""
+
+
+def _unescape(text: bytes) -> str:
+    value = text.decode("utf-8")
+    return html.unescape(value) if "&" in value else value
+
+
+#: Excel's own cell XML (``r``, then ``s``, then ``t``, at most a ``<v>``), read in one match;
+#: any other cell (formulas, inline text, prefixes, other attributes) by the general pattern.
+_COMMON_CELL = re.compile(
+    rb'<c r="([A-Z]{1,3})([0-9]{1,7})"(?: s="([0-9]+)")?(?: t="([a-z]+)")?'
+    rb'(?:/>|><v>([^<&]*)</v></c>)'
+    rb"|(<(?:[\w.\-]+:)?c\b[^>]*?(?:/>|>.*?</(?:[\w.\-]+:)?c\s*>))", re.S)
+_EXCEL_1900 = dt.datetime(1899, 12, 30)
+
+
+def _scan_cells(block: bytes, context: ReadContext, rows: dict[int, dict[int, object]]) -> None:
+    """Read the cells of whole ``<row>`` elements (Excel's usual XML) with regular expressions."""
+    if b"<!" in block or b"='" in block:
+        raise _NeedsParser
+    dates = context.date_styles
+    fast_dates = not context.date1904
+    current_row, current = -1, None
+    for letters, digits, style, kind, value, other in _COMMON_CELL.findall(block):
+        if other:
+            _scan_other(other, context, rows)
+            continue
+        if not value:
+            continue        # an empty (styled) cell: no value, no cost (or an empty <v/>)
+        row = int(digits)
+        col = _COLUMNS.get(letters) or column_index(letters)
+        if row > MAX_ROW or col > MAX_COL or row < 1:
+            raise WorkbookError(f"{context.sheet}: a cell is at '{letters.decode()}{row}', "
+                                "outside Excel's grid (A1:XFD1048576); the file is damaged")
+        if not kind or kind == b"n":
+            text = value.decode()
+            try:
+                number = _number(text)
+            except ValueError:
+                number = _cell_value(context, f"{letters.decode()}{row}", "n", None, text,
+                                     False, None)
+            if style and int(style) in dates:
+                if fast_dates and isinstance(number, int) and number >= 61:
+                    number = _EXCEL_1900 + dt.timedelta(days=number)
+                else:
+                    number = from_excel(number, epoch_of(context.date1904))
+            result = number
+        else:
+            result = _cell_value(context, f"{letters.decode()}{row}", kind.decode(),
+                                 style.decode() if style else None, value.decode(), False, None)
+            if result is None:
+                continue
+        if row != current_row:
+            current_row, current = row, rows.setdefault(row, {})
+        current[col] = result
+
+
+def _scan_other(raw: bytes, context: ReadContext, rows: dict[int, dict[int, object]]) -> None:
+    """One cell the common pattern does not cover: formulas, inline text, other attributes."""
+    end = raw.find(b">")
+    attrs, inner = raw[:end + 1], raw[end + 1:]
+    if raw[end - 1:end] == b"/":
+        if b"r=" not in attrs:
+            raise _NeedsParser
+        return
+    r = _FAST_R.search(attrs)
+    if r is None:
+        raise _NeedsParser
+    letters, digits = r.group(1).decode(), int(r.group(2))
+    col = column_index(letters)
+    if digits > MAX_ROW or col > MAX_COL or digits < 1:
+        raise WorkbookError(f"{context.sheet}: a cell is at '{letters}{digits}', outside "
+                            "Excel's grid (A1:XFD1048576); the file is damaged")
+    t = _FAST_T.search(attrs)
+    kind = t.group(1).decode() if t else None
+    st = _FAST_S.search(attrs)
+    style = st.group(1).decode() if st else None
+    formula = _FAST_F.search(inner) is not None
+    v = _FAST_V.search(inner)
+    value = None if v is None else _unescape(v.group(1) or b"")
+    inline = _FastInline(inner) if kind == "inlineStr" and _FAST_IS.search(inner) else None
+    if value is None and not formula and inline is None:
+        return
+    result = _cell_value(context, f"{letters}{digits}", kind, style, value, formula, inline)
+    if result is not None:
+        rows.setdefault(digits, {})[col] = result
+
+
+class _FastInline:
+    """An ``<is>`` seen by the scanner: its text runs (phonetic runs left out)."""
+
+    def __init__(self, inner: bytes):
+        inner = _FAST_PHONETIC.sub(b"", inner)
+        self.text = "".join(_unescape(m.group(1) or b"") for m in _FAST_T_TEXT.finditer(inner))
+
+
+def _scan(stream: BinaryIO, context: ReadContext) -> dict[int, dict[int, object]]:
+    rows: dict[int, dict[int, object]] = {}
+    buffer = b""
+    started = False
+    while True:
+        chunk = stream.read(_CHUNK)
+        buffer += chunk
+        if not started:
+            start = _SHEET_DATA_START.search(buffer)
+            if start is None:
+                if not chunk:
+                    return rows
+                buffer = buffer[-256:]
+                continue
+            if start.group(1):
+                return rows        # <sheetData/>
+            buffer = buffer[start.end():]
+            started = True
+        end = _SHEET_DATA_END.search(buffer)
+        if end is not None:
+            _scan_cells(buffer[:end.start()], context, rows)
+            return rows
+        cut = max(buffer.rfind(b"</row>"), buffer.rfind(b":row>"))
+        if cut >= 0:
+            cut = buffer.index(b">", cut) + 1
+            _scan_cells(buffer[:cut], context, rows)
+            buffer = buffer[cut:]
+        if not chunk:
+            raise WorkbookError(f"sheet '{context.sheet}' ends inside its cell data; the file "
+                                "is damaged")
+
+
+def read_rows(open_stream: Callable[[], BinaryIO], context: ReadContext) -> list[list[object]]:
     """Rows from A1 to the last cell that holds a value (each row up to its own last value).
 
     Styled empty cells and the stated ``<dimension>`` do not count, so memory follows the values.
+    The sheet is scanned in 1 MiB chunks with regular expressions (the XML every spreadsheet
+    writes); XML they do not read (CDATA, comments, implicit cell positions) goes through the
+    C ``iterparse`` instead, with the same results.
+
+    Parameters
+    ----------
+    open_stream : callable
+        Returns a new binary stream of the sheet part (called again for the parser).
+    context : ReadContext
     """
-    rows: dict[int, dict[int, object]] = {}
-    for r, c, value in iter_values(stream, context):
-        rows.setdefault(r, {})[c] = value
+    try:
+        with open_stream() as stream:
+            rows = _scan(stream, context)
+    except _NeedsParser:
+        rows = {}
+        with open_stream() as stream:
+            for r, c, value in iter_values(stream, context):
+                rows.setdefault(r, {})[c] = value
     if not rows:
         return []
     out: list[list[object]] = [[] for _ in range(max(rows))]
