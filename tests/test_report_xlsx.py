@@ -777,3 +777,68 @@ def test_a_crafted_template_store_is_refused_quickly(tmp_path, row, expected):
     path = make_workbook(tmp_path / "flows.xlsx", decorate_book=store)
     out = run_capped(path, timeout=30)
     assert out == f"refused {expected}" or out.startswith(f"refused {expected}")
+
+
+# ============================================================================ scanner vs parser
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from xlflows.report import sheetxml  # noqa: E402
+
+XML_TEXT = st.one_of(st.text(st.characters(blacklist_categories=("Cs", "Cc")), max_size=6),
+                     st.sampled_from(["x:row>", "row>", "a > b", "</row>"]))
+CELL_FORMS = st.one_of(
+    st.floats(-1e12, 1e12, allow_nan=False).map(lambda v: ("", f"<v>{v!r}</v>")),
+    st.integers(61, 80000).map(lambda v: (' s="1"', f"<v>{v}</v>")),          # a date
+    st.integers(-10 ** 20, 10 ** 20).map(lambda v: ("", f"<v>{v}</v>")),
+    st.just((' s="2"', None)),                                               # styled, empty
+    st.sampled_from([0, 1]).map(lambda i: (' t="s"', f"<v>{i}</v>")),
+    XML_TEXT.map(lambda t: (' t="inlineStr"', "<is><t>" + sheetxml.escape_text(t).decode()
+                            + "</t></is>")),
+    XML_TEXT.map(lambda t: (' t="str"', "<f>A1</f><v>" + sheetxml.escape_text(t).decode()
+                            + "</v>")),
+    st.sampled_from(["#N/A", "#DIV/0!"]).map(lambda e: (' t="e"', f"<v>{e}</v>")),
+    st.sampled_from([0, 1]).map(lambda b: (' t="b"', f"<v>{b}</v>")),
+    st.just(("", "<f>1+1</f><v>2</v>")),
+    st.just((' t="inlineStr"', "<is><t>a:row> b</t></is>")),     # ">" may stay unescaped
+)
+
+
+def sheet_of(cells: dict[tuple[int, int], tuple[str, str | None]]) -> bytes:
+    rows: dict[int, list[str]] = {}
+    for (r, c), (attrs, inner) in sorted(cells.items()):
+        ref = f"{sheetxml.column_letters(c)}{r}"
+        rows.setdefault(r, []).append(f'<c r="{ref}"{attrs}/>' if inner is None
+                                      else f'<c r="{ref}"{attrs}>{inner}</c>')
+    body = "".join(f'<row r="{r}">{"".join(cs)}</row>' for r, cs in sorted(rows.items()))
+    return (b'<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxml'
+            b'formats.org/spreadsheetml/2006/main"><sheetData>' + body.encode("utf-8")
+            + b"</sheetData></worksheet>")
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(cells=st.dictionaries(st.tuples(st.integers(1, 40), st.integers(1, 30)), CELL_FORMS,
+                             max_size=40))
+def test_the_scanner_reads_what_the_parser_reads(cells):
+    xml = sheet_of(cells)
+    context = sheetxml.ReadContext("Flows", frozenset({1}), lambda: ["a", "b & c"])
+    scanned = sheetxml._scan(io.BytesIO(xml), context)
+    parsed: dict[int, dict[int, object]] = {}
+    for r, c, value in sheetxml.iter_values(io.BytesIO(xml), context):
+        parsed.setdefault(r, {})[c] = value
+    assert scanned == parsed
+    # and in chunks smaller than a row
+    small = sheetxml._CHUNK
+    try:
+        sheetxml._CHUNK = 7
+        assert sheetxml._scan(io.BytesIO(xml), context) == parsed
+    finally:
+        sheetxml._CHUNK = small
+
+
+def test_xml_the_scanner_does_not_read_goes_to_the_parser():
+    xml = (b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+           b"<sheetData><row><c><v>1</v></c><c t='inlineStr'><is><t><![CDATA[a<b]]></t></is></c>"
+           b"</row><!-- note --><row><c><v>3</v></c></row></sheetData></worksheet>")
+    context = sheetxml.ReadContext("Flows", frozenset(), lambda: [])
+    assert sheetxml.read_rows(lambda: io.BytesIO(xml), context) == [[1, "a<b"], [3]]

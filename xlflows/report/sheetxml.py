@@ -233,6 +233,7 @@ _FAST_PHONETIC = re.compile(rb"<(?:[\w.\-]+:)?rPh\b.*?</(?:[\w.\-]+:)?rPh\s*>", 
 _SHEET_DATA_START = re.compile(rb"<(?:[\w.\-]+:)?sheetData\b[^>]*?(/?)>")
 _SHEET_DATA_END = re.compile(rb"</(?:[\w.\-]+:)?sheetData\s*>")
 _CHUNK = 1 << 20
+_UP_TO_ROW_END = re.compile(rb".*</(?:[\w.\-]+:)?row\s*>", re.S)
 
 
 class _NeedsParser(Exception):
@@ -356,11 +357,10 @@ def _scan(stream: BinaryIO, context: ReadContext) -> dict[int, dict[int, object]
         if end is not None:
             _scan_cells(buffer[:end.start()], context, rows)
             return rows
-        cut = max(buffer.rfind(b"</row>"), buffer.rfind(b":row>"))
-        if cut >= 0:
-            cut = buffer.index(b">", cut) + 1
-            _scan_cells(buffer[:cut], context, rows)
-            buffer = buffer[cut:]
+        last = _UP_TO_ROW_END.match(buffer)     # ("</" never occurs in text: "<" is escaped)
+        if last is not None:
+            _scan_cells(buffer[:last.end()], context, rows)
+            buffer = buffer[last.end():]
         if not chunk:
             raise WorkbookError(f"sheet '{context.sheet}' ends inside its cell data; the file "
                                 "is damaged")
