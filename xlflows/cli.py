@@ -1,6 +1,7 @@
 """Command line: ``xlflows refresh WORKBOOK [--output OUT] [--weeks N] [--cycles K] [--as-of DATE]``.
 
-The same computation as the workbook's Refresh button, written into the file with openpyxl.
+The same computation as the workbook's Refresh button, written into the file by the file engine
+(:mod:`xlflows.report.xlsx`: only the parts refresh owns change).
 Exit status: 0 done, 2 the workbook or an argument cannot be used (one line ``xlflows: <reason>``
 on stderr, nothing written), 1 an unexpected problem (also one line; please report it).
 """

@@ -1,7 +1,10 @@
-"""The workbook's zip parts: what openpyxl keeps, what it drops, and how xlflows writes the file.
+"""Build time only: lay the template on our own draft with openpyxl, and repair what it drops.
 
-openpyxl re-creates a workbook from its object model on save. For the shipped workbook that loses
-three things Excel needs, which are restored here from the input file's own parts:
+Refresh never saves a workbook through openpyxl any more (see :mod:`xlflows.report.xlsx`). The
+build (``workbook/build.py``) still lays the Report template with openpyxl on the XlsxWriter draft
+(:func:`lay_template`), and openpyxl re-creates a workbook from its object model on save. For the
+shipped workbook that loses three things Excel needs, which are restored here from the draft's
+own parts:
 
 * dynamic-array metadata: ``xl/metadata.xml``, its relationship and content type, and the
   ``cm="1"`` attribute of each spilling formula cell (without them Excel shows a spill as a
@@ -13,8 +16,7 @@ three things Excel needs, which are restored here from the input file's own part
   same input give the same bytes.
 
 Other losses cannot be repaired (drawing shapes, pictures, sparklines and other ``extLst``
-features, slicers, threaded comments, ...). :func:`scan_package` names them so the caller can
-refuse to overwrite an analyst's workbook.
+features, slicers, threaded comments, ...). :func:`scan_package` names them (the draft has none).
 """
 
 from __future__ import annotations
