@@ -842,3 +842,42 @@ def test_xml_the_scanner_does_not_read_goes_to_the_parser():
            b"</row><!-- note --><row><c><v>3</v></c></row></sheetData></worksheet>")
     context = sheetxml.ReadContext("Flows", frozenset(), lambda: [])
     assert sheetxml.read_rows(lambda: io.BytesIO(xml), context) == [[1, "a<b"], [3]]
+
+
+# ============================================================================ a real client
+@pytest.mark.libreoffice
+def test_libreoffice_renders_a_grafted_report(tmp_path):
+    """An analyst's data-only workbook (XlsxWriter) gets the real Report grafted in; LibreOffice
+    opens the result and prints the headlines with no error values."""
+    import shutil
+
+    if any(shutil.which(tool) is None for tool in ("soffice", "pdftotext")):
+        if os.environ.get("XLFLOWS_REQUIRE_LIBREOFFICE") == "1" or os.environ.get("CI"):
+            pytest.fail("LibreOffice is required here but missing")
+        pytest.skip("needs soffice and pdftotext")
+    with BookFile(ROOT / "workbook" / "xlflows.xlsm") as shipped:
+        sheets = {name: shipped.rows(name) for name in ("Flows", "Policy rate", "MMF assets")}
+    path = tmp_path / "mine.xlsx"
+    wb = xlsxwriter.Workbook(str(path))
+    date = wb.add_format({"num_format": "yyyy-mm-dd"})
+    for name, rows in sheets.items():
+        ws = wb.add_worksheet(name)
+        for r, row in enumerate(rows):
+            for c, value in enumerate(row[:6 if name == "Flows" else 2]):
+                if isinstance(value, dt.datetime):
+                    ws.write_datetime(r, c, value, date)
+                elif value is not None:
+                    ws.write(r, c, value)
+    wb.close()
+    assert cli.main(["refresh", str(path)]) == 0
+    done = subprocess.run(
+        ["soffice", f"-env:UserInstallation=file://{tmp_path / 'profile'}", "--headless",
+         "--convert-to", 'pdf:calc_pdf_Export:{"PageRange":{"type":"string","value":"1"}}',
+         "--outdir", str(tmp_path), str(path)], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    text = subprocess.run(["pdftotext", "-layout", "-f", "1", "-l", "1", str(tmp_path / "mine.pdf"),
+                           "-"], capture_output=True, text=True, check=True).stdout
+    assert "Money market funds: \u2212$31.0bn in the week to Nov 12, the first outflow in 8 weeks" \
+        in text
+    assert "Weekly net flows" in text and "hiking cycles shaded" in text
+    assert not [mark for mark in ("#NAME?", "#REF!", "#VALUE!", "#N/A", "Err:") if mark in text]

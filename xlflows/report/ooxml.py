@@ -60,6 +60,7 @@ _PART_NAMES = {
     "rdRichValue": "pictures in cells", "webextension": "Office add-in parts",
     "taskpanes": "Office add-in task panes", "ctrlProp": "form controls", "activeX": "ActiveX controls",
     "image": "pictures", "jpeg": "pictures", "png": "pictures", "emf": "pictures",
+    "vmlDrawing": "form buttons or cell comment boxes",
 }
 
 
