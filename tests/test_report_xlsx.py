@@ -585,6 +585,46 @@ def test_an_unreadable_workbook_is_one_line_exit_2(tmp_path, standin, capsys, mo
     assert err == f"xlflows: cannot read {book} (Permission denied); expected a workbook you may read\n"
 
 
+def test_a_workbook_without_read_permission_is_refused(tmp_path, standin, capsys):
+    book = make_workbook(tmp_path / "flows.xlsx")
+    os.chmod(book, 0o000)
+    try:
+        status, out, err = run(["refresh", book], capsys)
+    finally:
+        os.chmod(book, 0o644)
+    assert (status, out) == (2, "")
+    assert err == f"xlflows: cannot read {book} (permission denied); expected a workbook you may read\n"
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="lists open files through /proc")
+def test_the_input_is_closed_before_it_is_replaced(tmp_path, monkeypatch):
+    """Windows cannot replace a file that is still open, even by the process replacing it."""
+    book = make_workbook(tmp_path / "flows.xlsx")
+    real_replace = os.replace
+    open_then = []
+
+    def replace(src, dst):
+        fds = Path("/proc/self/fd")
+        open_then.extend(os.readlink(fd) for fd in fds.iterdir() if fd.is_symlink()
+                         and os.path.exists(os.readlink(fd)))
+        real_replace(src, dst)
+
+    monkeypatch.setattr(package.os, "replace", replace)
+    xlsx.refresh_file(book, planner=planner_of([CellWrite("Report", "B2", 1.0)]))
+    assert str(book) not in open_then
+
+
+def test_numpy_scalars_are_written_as_their_values(tmp_path):
+    import numpy as np
+
+    path = make_workbook(tmp_path / "flows.xlsx")
+    xlsx.refresh_file(path, planner=planner_of([CellWrite("Report", "C3", np.float64(2.5)),
+                                                CellWrite("Report", "C4", np.int64(7)),
+                                                CellWrite("Report", "C5", np.bool_(True))]))
+    wb = openpyxl.load_workbook(path)
+    assert [wb["Report"][c].value for c in ("C3", "C4", "C5")] == [2.5, 7, True]
+
+
 def test_a_temporary_file_a_killed_refresh_left_is_removed(tmp_path, standin, capsys):
     book = make_workbook(tmp_path / "flows.xlsx")
     stale = tmp_path / ".~xlflows-flows.xlsx.deadbeef.tmp"

@@ -441,7 +441,8 @@ class BookFile:
                 else:
                     yield name, self.package.stored(name)
 
-        replace_atomically(target, lambda out: write_zip(parts(), out))
+        replace_atomically(target, lambda out: write_zip(parts(), out),
+                           before_replace=self.package.close)
 
 
 def _styler(styles: Styles, group: list[CellWrite]):

@@ -184,6 +184,17 @@ def resolve_target(target: Path) -> Path:
     return Path(os.path.realpath(target)) if target.is_symlink() else target
 
 
+def check_readable(source: Path) -> None:
+    """Refuse a workbook this process may not read (one line, before anything is opened)."""
+    try:
+        mode = source.stat().st_mode
+    except OSError:
+        return      # missing: the safety checks say so
+    if not mode & 0o444 or not os.access(source, os.R_OK):
+        raise WorkbookError(f"cannot read {source} (permission denied); expected a workbook you "
+                            "may read")
+
+
 def check_writable(target: Path) -> None:
     """Refuse a read-only existing workbook, like Excel (which will not save over it)."""
     try:
@@ -252,6 +263,12 @@ def _create_temp(target: Path) -> tuple[int, Path]:
         if fcntl is not None:
             with contextlib.suppress(OSError):
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            try:   # removed as stale by another refresh between creation and lock: try again
+                if not os.path.samestat(os.fstat(fd), os.stat(temp)):
+                    raise FileNotFoundError
+            except FileNotFoundError:
+                os.close(fd)
+                continue
         return fd, temp
     raise WorkbookError(f"cannot create a temporary file in {folder}")
 
@@ -283,12 +300,14 @@ def _sync_folder(folder: Path) -> None:
             os.close(fd)
 
 
-def replace_atomically(target: Path, write: Callable[[BinaryIO], None]) -> None:
+def replace_atomically(target: Path, write: Callable[[BinaryIO], None],
+                       before_replace: Callable[[], None] | None = None) -> None:
     """Write a new file with ``write(file)`` into a temporary file, then replace ``target``.
 
     The temporary file sits beside the target (same file system), gets the target's mode, is
     synced before the replace, and the folder after it. On any failure the temporary file is
-    removed and the target is untouched.
+    removed and the target is untouched. ``before_replace`` runs just before the replace (the
+    engine closes the input there: Windows cannot replace a file that is still open).
 
     Raises
     ------
@@ -303,6 +322,8 @@ def replace_atomically(target: Path, write: Callable[[BinaryIO], None]) -> None:
             handle.flush()
             os.fsync(fd)
         _keep_mode(temp, target)
+        if before_replace is not None:
+            before_replace()
         os.replace(temp, target)
     except BaseException as exc:
         with contextlib.suppress(OSError):

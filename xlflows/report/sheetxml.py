@@ -436,6 +436,9 @@ class CellValue:
 
 def cell_value(value: object, where: str, date1904: bool) -> CellValue | None:
     """Classify a plan value (None and "" clear the cell; dates become serial numbers)."""
+    if hasattr(value, "item") and not isinstance(value, (str, bytes)) and \
+            type(value).__module__ == "numpy":
+        value = value.item()        # numpy scalars: their Python value
     if value is None or (isinstance(value, str) and value == ""):
         return None
     if isinstance(value, bool):

@@ -32,7 +32,7 @@ from xlflows.report.book import MACRO_CONTENT, MAIN_CONTENT, BookFile, WriteResu
 from xlflows.report.compute import plan_refresh
 from xlflows.report.data import FLOWS_SHEET
 from xlflows.report.layout import install_template
-from xlflows.report.package import check_writable, resolve_target
+from xlflows.report.package import check_readable, check_writable, resolve_target
 from xlflows.report.plan import REPORT_SHEET, TEMPLATE_SHEET, CellWrite
 from xlflows.report.sheetxml import MAX_COL, MAX_ROW, column_index
 
@@ -198,6 +198,7 @@ def _paths(path: str | os.PathLike, output: str | os.PathLike | None) -> tuple[P
     source = Path(path)
     target = Path(output) if output is not None else source
     _check_extensions(source, target)
+    check_readable(source)
     target = resolve_target(target)
     check_writable(target)
     return source, target
