@@ -1,39 +1,25 @@
-"""The file engine's mechanics through the command line: ``xlflows refresh`` on small workbooks.
+"""The command line: ``xlflows refresh`` on small workbooks — exit codes, one-line messages, output.
 
-The report's content (``plan_refresh``, ``install_template``) is replaced here by a small stand-in
-that reads the data sheets through the engine's SheetSource and plans a few writes, so these tests
-check only what the engine owns: reading (cached formula values, dates, errors, defined names),
-writing the plan, the deterministic atomic save, what it restores after openpyxl (dynamic-array
-metadata, cached values), the exit codes and the one-line messages. The shipped workbook with the
-real report is tested in test_workbook.py.
+The report's content is replaced by the small stand-in of ``conftest.py`` (fixture ``standin``).
+What the file engine reads and writes is tested in test_report_xlsx.py; the shipped workbook with
+the real report in test_workbook.py.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import io
-import os
-import re
 import shutil
 import subprocess
 import sys
-import zipfile
 from pathlib import Path
 
 import openpyxl
 import pytest
-import xlsxwriter
 
-from xlflows import cli
+from conftest import folder_listing, make_workbook, run
 from xlflows.errors import InputError
-from xlflows.report import xlsx
-from xlflows.report.plan import CellWrite, RefreshPlan
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-from conftest import (EQUITY, MONEY, WEEKS, StandIn, folder_listing, make_workbook,  # noqa: E402,F401
-                      parts, run, sheet_part, standin)
 
 
 # ----------------------------------------------------------------------------- tests

@@ -23,11 +23,10 @@ import openpyxl
 import pytest
 import xlsxwriter
 
-from conftest import (EQUITY, MONEY, WEEKS, StandIn, folder_listing, make_workbook, parts,  # noqa: F401
-                      run, sheet_part, standin)
+from conftest import (EQUITY, MONEY, WEEKS, folder_listing, make_workbook, parts,  # noqa: F401
+                      run, sheet_part)
 from xlflows import cli
 from xlflows.errors import WorkbookError
-from xlflows.report import book as bookmod
 from xlflows.report import package, xlsx
 from xlflows.report.book import BookFile
 from xlflows.report.plan import CellWrite, RefreshPlan

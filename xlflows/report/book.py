@@ -28,7 +28,7 @@ from openpyxl.styles.numbers import is_date_format
 
 from xlflows.errors import WorkbookError
 from xlflows.report import sheetxml
-from xlflows.report.package import CONTENT_TYPES, Package, Stored, replace_atomically, write_zip
+from xlflows.report.package import CONTENT_TYPES, Package, replace_atomically, write_zip
 from xlflows.report.plan import CellWrite
 from xlflows.report.stylesxml import Styles
 
