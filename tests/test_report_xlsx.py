@@ -544,6 +544,19 @@ def test_a_workbook_without_report_gets_the_template_grafted(tmp_path, standin, 
     assert book.read_bytes() == first
 
 
+def test_a_sheet_excel_takes_for_the_report_is_named(tmp_path, standin, capsys):
+    def lower_report(wb, flows):
+        wb.add_worksheet("report")
+
+    book = make_workbook(tmp_path / "flows.xlsx", report=False, decorate_book=lower_report)
+    before = book.read_bytes()
+    status, _, err = run(["refresh", book], capsys)
+    assert status == 2
+    assert err == ("xlflows: the workbook has a sheet named 'report', which Excel takes for "
+                   "'Report'; rename it so the report can add 'Report'\n")
+    assert book.read_bytes() == before
+
+
 # ============================================================================ the file system
 def test_a_symlinked_workbook_is_refreshed_through_its_link(tmp_path, standin, capsys):
     real = make_workbook(tmp_path / "real.xlsx")

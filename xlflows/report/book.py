@@ -314,6 +314,7 @@ class BookFile:
         new_sheets: dict[str, str] = {}
         for name in hidden_sheets:
             if name not in self.sheet_names() and name not in new_sheets:
+                self.check_new_sheet_name(name)
                 new_sheets[name] = self._add_sheet(name, changed, added)
         planned = self._resolve_writes(list(writes), new_sheets)
         replaced_formula = False
@@ -367,6 +368,17 @@ class BookFile:
                 value = sheetxml.cell_value(last.value, where, self.date1904)
                 planned[sheet][cell] = sheetxml.PlannedCell(value, _styler(styles, group))
         return planned
+
+    def check_new_sheet_name(self, name: str) -> None:
+        """Refuse a new sheet whose name Excel would take for an existing one (names are
+        compared without case, chart sheets included)."""
+        for entry in self.sheets:
+            if entry.name.lower() == name.lower():
+                kind = {"worksheet": "a sheet", "chartsheet": "a chart sheet"}.get(
+                    entry.kind, "a sheet")
+                raise WorkbookError(f"the workbook has {kind} named '{entry.name}', which Excel "
+                                    f"takes for '{name}'; rename it so the report can add "
+                                    f"'{name}'")
 
     def _add_sheet(self, name: str, changed: dict[str, bytes], added: list[str]) -> str:
         """Create an empty hidden worksheet: part, relationship, content type, workbook entry."""

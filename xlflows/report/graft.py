@@ -117,6 +117,7 @@ def with_template(book, install_template):
     WorkbookError
         No ``Flows`` sheet, or a package this graft cannot extend (named in the message).
     """
+    book.check_new_sheet_name(REPORT_SHEET)
     fresh = fresh_template(_categories(book), install_template)
     fresh_sheet = "xl/worksheets/sheet1.xml"
     taken = set(book.part_names())
