@@ -21,7 +21,7 @@ import html
 import math
 import numbers
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import BinaryIO, Callable, Iterator
 from xml.etree.ElementTree import ParseError, iterparse
 
@@ -521,7 +521,6 @@ class PatchResult:
 
     data: bytes
     replaced_formula: bool = False
-    styles_seen: dict[str, int] = field(default_factory=dict)
 
 
 def with_attr(element: bytes, name: bytes, value: bytes) -> bytes:
@@ -612,29 +611,28 @@ def patch_sheet(data: bytes, sheet: str, cells: dict[tuple[int, int], PlannedCel
     for (r, c), planned in cells.items():
         by_row.setdefault(r, {})[c] = planned
     pending = sorted(by_row)
+    next_row = 0                     # index of the first row of `pending` not yet written
     result = PatchResult(b"")
     out = []
     position = 0
     previous = 0
-    matches = list(_ROW.finditer(body))
-    for m in matches:
+    for m in _ROW.finditer(body):
         tag_end = body.find(b">", m.start()) + 1
         number, explicit = _row_number(body[m.start():tag_end], previous)
         out.append(body[position:m.start()])
-        while pending and pending[0] < number:
-            r = pending.pop(0)
-            out.append(_new_row(prefix, r, by_row[r]))
+        while next_row < len(pending) and pending[next_row] < number:
+            out.append(_new_row(prefix, pending[next_row], by_row[pending[next_row]]))
+            next_row += 1
         row_bytes = m.group(0)
         if not explicit:
             row_bytes = with_attr(row_bytes, b"r", str(number).encode())
-        if pending and pending[0] == number:
-            pending.pop(0)
+        if next_row < len(pending) and pending[next_row] == number:
+            next_row += 1
             row_bytes = _patch_row(prefix, row_bytes, number, by_row[number], result)
         out.append(row_bytes)
         position = m.end()
         previous = number
-    for r in pending:
-        out.append(_new_row(prefix, r, by_row[r]))
+    out += [_new_row(prefix, r, by_row[r]) for r in pending[next_row:]]
     out.append(body[position:])
     head = _grow_dimension(head, cells)
     result.data = head + b"".join(out) + tail
