@@ -544,6 +544,22 @@ def test_a_workbook_without_report_gets_the_template_grafted(tmp_path, standin, 
     assert book.read_bytes() == first
 
 
+def test_the_grafted_report_keeps_sheet_scoped_names_on_their_sheets(tmp_path, standin, capsys):
+    def print_area(wb, flows):
+        flows.print_area("A1:C7")
+        flows.activate()
+
+    book = make_workbook(tmp_path / "mine.xlsx", report=False, decorate_book=print_area)
+    before = parts(book)["xl/workbook.xml"]
+    assert b'<definedName name="_xlnm.Print_Area" localSheetId="0">Flows!$A$1:$C$7' in before
+    assert b'activeTab="0"' in before or b"activeTab" not in before
+    assert run(["refresh", book], capsys)[0] == 0
+    wb = openpyxl.load_workbook(book)
+    assert wb.sheetnames[:2] == ["Report", "Flows"]
+    assert wb["Flows"].print_area == "'Flows'!$A$1:$C$7"      # still on Flows, now sheet 2
+    assert wb.active.title == "Flows"
+
+
 def test_a_sheet_excel_takes_for_the_report_is_named(tmp_path, standin, capsys):
     def lower_report(wb, flows):
         wb.add_worksheet("report")

@@ -208,6 +208,19 @@ def _shift(match: re.Match) -> bytes:
     return match.group(1) + str(int(match.group(2)) + 1).encode() + match.group(3)
 
 
+def _shift_view(match: re.Match) -> bytes:
+    """A ``workbookView`` whose active and first tabs (default 0) move one sheet to the right."""
+    view = match.group(0)
+    for name in (b"activeTab", b"firstSheet"):
+        pattern = re.compile(rb"""(\s""" + name + rb"""\s*=\s*["'])(\d+)(["'])""")
+        if pattern.search(view):
+            view = pattern.sub(_shift, view, count=1)
+        elif name == b"activeTab":
+            at = len(view) - (2 if view.endswith(b"/>") else 1)
+            view = view[:at] + b' activeTab="1"' + view[at:]
+    return view
+
+
 def _add_sheet_first(book_xml: bytes, fresh_xml: bytes, rel_id: str, label: str) -> bytes:
     sheets = re.search(rb"<((?:[\w.\-]+:)?)sheets\b[^>]*>", book_xml)
     r_prefix = re.search(rb"<(?:[\w.\-]+:)?sheet\b[^>]*?\s(\w+):id\s*=", book_xml)
@@ -220,10 +233,7 @@ def _add_sheet_first(book_xml: bytes, fresh_xml: bytes, rel_id: str, label: str)
              + rel_id.encode() + b'"/>')
     # sheet positions shift by one: sheet-scoped names, the active and the first tab follow
     book_xml = re.sub(rb"""(\slocalSheetId\s*=\s*["'])(\d+)(["'])""", _shift, book_xml)
-    book_xml = re.sub(rb"""(<(?:[\w.\-]+:)?workbookView\b[^>]*?\sactiveTab\s*=\s*["'])(\d+)(["'])""",
-                      _shift, book_xml)
-    book_xml = re.sub(rb"""(<(?:[\w.\-]+:)?workbookView\b[^>]*?\sfirstSheet\s*=\s*["'])(\d+)(["'])""",
-                      _shift, book_xml)
+    book_xml = re.sub(rb"<(?:[\w.\-]+:)?workbookView\b[^>]*?/?>", _shift_view, book_xml)
     sheets = re.search(rb"<((?:[\w.\-]+:)?)sheets\b[^>]*>", book_xml)
     book_xml = book_xml[:sheets.end()] + entry + book_xml[sheets.end():]
 
