@@ -28,7 +28,7 @@ BUILD = ROOT / "workbook" / "build.py"
 DATA = ROOT.parent / "shared" / "data"
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from test_cli import StandIn  # noqa: E402
+from conftest import StandIn  # noqa: E402
 
 from xlflows.errors import WorkbookError  # noqa: E402
 from xlflows.report import live  # noqa: E402
