@@ -949,3 +949,18 @@ def test_libreoffice_renders_a_grafted_report(tmp_path):
         in text
     assert "Weekly net flows" in text and "hiking cycles shaded" in text
     assert not [mark for mark in ("#NAME?", "#REF!", "#VALUE!", "#N/A", "Err:") if mark in text]
+
+
+def test_a_table_placeholder_near_the_last_column_is_refused(tmp_path, capsys):
+    """The real report: {{ cycles.table }} typed at XFC200 would spill past column XFD."""
+    shipped = ROOT / "workbook" / "xlflows.xlsm"
+    report = parts(shipped)["xl/worksheets/sheet1.xml"]
+    cell = b'<row r="200"><c r="XFC200" t="inlineStr"><is><t>{{ cycles.table }}</t></is></c></row>'
+    report = report.replace(b"</sheetData>", cell + b"</sheetData>")
+    book = rezip(shipped, tmp_path / "xlflows.xlsm", replace={"xl/worksheets/sheet1.xml": report})
+    before = book.read_bytes()
+    status, out, err = run(["refresh", book], capsys)
+    assert (status, out) == (2, "")
+    assert err == ("xlflows: Report!XFE200 is beyond Excel's last cell XFD1048576; expected a "
+                   "cell inside the sheet (move the report cell)\n")
+    assert book.read_bytes() == before
