@@ -56,7 +56,6 @@ _DEFINED = re.compile(rb"<(?:[\w.\-]+:)?definedName\b([^>]*?)>(.*?)</(?:[\w.\-]+
                       re.S)
 _REL = re.compile(rb"<(?:[\w.\-]+:)?Relationship\b[^>]*?/?>")
 _OVERRIDE = re.compile(rb"<(?:[\w.\-]+:)?Override\b[^>]*?/?>")
-_DEFAULT = re.compile(rb"<(?:[\w.\-]+:)?Default\b[^>]*?/?>")
 _WORKBOOK_PR = re.compile(rb"<(?:[\w.\-]+:)?workbookPr\b[^>]*?/?>")
 _NAME_TARGET = re.compile(r"^(?:'((?:[^']|'')+)'|([^'!]+))!\$?([A-Z]{1,3})\$?([0-9]{1,7})"
                           r"(?::\$?([A-Z]{1,3})\$?([0-9]{1,7}))?$")

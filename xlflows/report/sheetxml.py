@@ -220,7 +220,6 @@ def iter_values(stream: BinaryIO, context: ReadContext) -> Iterator[tuple[int, i
                             "damaged") from None
 
 
-_FAST_CELL = re.compile(rb"<(?:[\w.\-]+:)?c\b([^>]*?)(?:/>|>(.*?)</(?:[\w.\-]+:)?c\s*>)", re.S)
 _FAST_R = re.compile(rb'\br="([A-Z]{1,3})([0-9]{1,7})"')
 _FAST_T = re.compile(rb'\bt="([A-Za-z]+)"')
 _FAST_S = re.compile(rb'\bs="([0-9]+)"')
@@ -483,7 +482,6 @@ _SHEET_DATA = re.compile(rb"<((?:[A-Za-z_][\w.\-]*:)?)sheetData\b[^>]*?(/?)>")
 _ROW = re.compile(rb"<(?:[\w.\-]+:)?row\b[^>]*?(?:/>|>.*?</(?:[\w.\-]+:)?row\s*>)", re.S)
 _CELL = re.compile(rb"<(?:[\w.\-]+:)?c\b[^>]*?(?:/>|>.*?</(?:[\w.\-]+:)?c\s*>)", re.S)
 _ATTR = re.compile(rb"""([\w:.\-]+)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
-_START_TAG = re.compile(rb"<[^>]*>")
 _MERGE = re.compile(rb"<(?:[\w.\-]+:)?mergeCell\b[^>]*?\bref\s*=\s*[\"']([^\"']+)[\"']")
 _FORMULA_WITH_REF = re.compile(rb"<(?:[\w.\-]+:)?f\b([^>]*?)\bref\s*=\s*[\"']([^\"']+)[\"']")
 _DIMENSION = re.compile(rb"(<(?:[\w.\-]+:)?dimension\b[^>]*?\bref\s*=\s*[\"'])([^\"']*)([\"'])")
