@@ -727,6 +727,17 @@ def test_an_xlsm_named_xlsx_is_named_for_what_it_is(tmp_path, standin, capsys):
                    "will not open it under that name. Rename it flows.xlsm\n")
 
 
+def test_a_template_named_xlsx_is_named_for_what_it_is(tmp_path, standin, capsys):
+    book = make_workbook(tmp_path / "base.xlsx")
+    types = parts(book)["[Content_Types].xml"].replace(b"sheet.main+xml", b"template.main+xml")
+    template = rezip(book, tmp_path / "flows.xlsx", replace={"[Content_Types].xml": types})
+    status, _, err = run(["refresh", template], capsys)
+    assert status == 2
+    assert err == ("xlflows: flows.xlsx is an Excel template (.xltx) named .xlsx; Excel will not "
+                   "open it under that name. Rename it flows.xltx, or open it in Excel and save "
+                   "a workbook from it\n")
+
+
 def test_a_copy_under_another_name_warns_that_its_button_needs_xlflows_xlsm(tmp_path, standin,
                                                                           capsys):
     book = make_workbook(tmp_path / "xlflows.xlsm")

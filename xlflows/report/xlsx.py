@@ -41,6 +41,11 @@ EXTENSIONS = (".xlsx", ".xlsm")
 #: The most cells one template-store row may say its placeholder last wrote (a crafted
 #: ``A1:XFD1048576`` would otherwise make the refresh clear 17 billion cells).
 MAX_EXTENT_CELLS = 100_000
+#: Content types of Excel templates, with the extension Excel wants for them.
+_TEMPLATE_EXTENSIONS = {
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.template.main+xml": ".xltx",
+    "application/vnd.ms-excel.template.macroEnabled.main+xml": ".xltm",
+}
 #: The file name the workbook's Refresh button needs (xlwings' SampleCall imports it).
 BUTTON_NAME = "xlflows.xlsm"
 
@@ -221,9 +226,14 @@ def _check_content_type(book: BookFile, path: Path) -> None:
     if suffix == ".xlsm" and book.main_content == MAIN_CONTENT:
         raise WorkbookError(f"{path.name} is a workbook without macros (.xlsx) named .xlsm; "
                             f"Excel will not open it under that name. Rename it {stem}.xlsx")
-    if suffix == ".xlsx" and (book.main_content == MACRO_CONTENT or book.has_vba):
+    if suffix == ".xlsx" and book.main_content == MACRO_CONTENT:
         raise WorkbookError(f"{path.name} is a macro-enabled workbook (.xlsm) named .xlsx; "
                             f"Excel will not open it under that name. Rename it {stem}.xlsm")
+    template = _TEMPLATE_EXTENSIONS.get(book.main_content)
+    if template is not None:
+        raise WorkbookError(f"{path.name} is an Excel template ({template}) named "
+                            f"{path.suffix}; Excel will not open it under that name. Rename it "
+                            f"{stem}{template}, or open it in Excel and save a workbook from it")
 
 
 def _check_template_store(source) -> None:
