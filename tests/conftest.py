@@ -9,9 +9,17 @@ shape from one list of values so a test can run the same data through each.
 from __future__ import annotations
 
 import datetime as dt
+import io
+import zipfile
 from pathlib import Path
 
+import openpyxl
 import pytest
+import xlsxwriter
+
+from xlflows import cli
+from xlflows.report import xlsx
+from xlflows.report.plan import CellWrite, RefreshPlan
 
 #: The public series kept in the repository (data/SOURCES.md says where each comes from).
 DATA_DIR = Path(__file__).resolve().parents[1] / "data"
@@ -68,3 +76,138 @@ def date_form(request):
 def weekly(start: dt.date, n: int) -> list[dt.date]:
     """``n`` week-ending dates, 7 days apart, from ``start``."""
     return [start + dt.timedelta(weeks=i) for i in range(n)]
+
+
+# ============================================================================= file engine
+# A small stand-in report and XlsxWriter workbooks, shared by the engine and command-line tests.
+
+
+
+class StandIn:
+    """Plans: Report!B2 = the latest Equity flow, B3 = its week, B4 = the sum of Equity flows,
+    B5 = the last policy rate, B6 = the last MMF assets level; a hidden sheet ``_calc`` gets A1."""
+
+    def __init__(self):
+        self.calls = []
+        self.templates = []
+        self.fail_with = None
+
+    def plan_refresh(self, source, *, weeks=None, cycles=None, as_of=None):
+        self.calls.append({"weeks": weeks, "cycles": cycles, "as_of": as_of,
+                           "setting": source.named_cell("xlflows_weeks")})
+        if self.fail_with is not None:
+            raise self.fail_with
+        flows = source.rows("Flows")
+        rates = source.rows("Policy rate")
+        assets = source.rows("MMF assets")
+        equity = [row[1] for row in flows[1:] if row[1] is not None]
+        writes = [
+            CellWrite("Report", "B2", equity[-1], "0.0"),
+            CellWrite("Report", "B3", flows[-1][0], "mmm d, yyyy"),
+            CellWrite("Report", "B4", sum(equity), "0.0"),
+            CellWrite("Report", "B5", rates[-1][1]),
+            CellWrite("Report", "B6", assets[-1][1]),
+            CellWrite("Report", "B7", "=not a formula"),
+            CellWrite("_calc", "A1", 1.5),
+        ]
+        return RefreshPlan(writes, ["_calc"], [f"Flows to {flows[-1][0]:%Y-%m-%d}"])
+
+    def install_template(self, wb, ws, categories):
+        self.templates.append((ws.title, list(categories)))
+        ws["A1"] = "Report"
+
+
+@pytest.fixture
+def standin(monkeypatch):
+    fake = StandIn()
+    monkeypatch.setattr(xlsx, "plan_refresh", fake.plan_refresh)
+    monkeypatch.setattr(xlsx, "install_template", fake.install_template)
+    return fake
+
+
+def run(argv, capsys):
+    status = cli.main([str(a) for a in argv])
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+# ----------------------------------------------------------------------------- workbooks
+
+
+WEEKS = [dt.datetime(2024, 1, 3) + dt.timedelta(weeks=i) for i in range(6)]
+EQUITY = [1.5, -2.0, 3.25, 4.0, -1.0, 2.5]          # sum 8.25, latest 2.5 (week of 2024-02-07)
+MONEY = [None, None, 10.0, -5.0, 7.5, -31.0]
+
+
+def make_workbook(path: Path, *, report: bool = True, flows_formula: str | None = None,
+                  dynamic: bool = False, cached=None, decorate_flows=None,
+                  decorate_report=None, decorate_book=None) -> Path:
+    """A small workbook written with XlsxWriter (as Excel would: shared strings, cached values).
+
+    flows_formula: a formula put in Flows!B7 (the latest Equity week) with ``cached`` as its saved
+    value (None: no saved value). dynamic: a dynamic-array formula in Dashboard!A1.
+    decorate_flows, decorate_report: called with the Flows / Report XlsxWriter worksheet to add
+    what openpyxl would drop (a text box, a sparkline, a comment ...); decorate_book with the
+    XlsxWriter workbook and the Flows worksheet (formats, properties, rich text).
+    """
+    wb = xlsxwriter.Workbook(str(path))
+    date = wb.add_format({"num_format": "yyyy-mm-dd"})
+    if path.suffix == ".xlsm":
+        wb.set_vba_name("ThisWorkbook")
+        wb.add_vba_project(io.BytesIO(_vba()), is_stream=True)
+    if report:
+        ws = wb.add_worksheet("Report")
+        ws.write("A1", "Report")
+        wb.define_name("xlflows_weeks", "=Report!$B$10")
+        ws.write("B10", 8)
+        if decorate_report is not None:
+            decorate_report(ws)
+    flows = wb.add_worksheet("Flows")
+    flows.write_row(0, 0, ["Week ending", "Equity", "Money market"])
+    for i, (week, eq, mm) in enumerate(zip(WEEKS, EQUITY, MONEY), start=1):
+        flows.write_datetime(i, 0, week, date)
+        flows.write_number(i, 1, eq)
+        if mm is not None:
+            flows.write_number(i, 2, mm)
+    if flows_formula is not None:
+        flows.write_formula("B7", flows_formula, None, "" if cached is None else cached)
+    if decorate_flows is not None:
+        decorate_flows(flows)
+    if decorate_book is not None:
+        decorate_book(wb, flows)
+    rates = wb.add_worksheet("Policy rate")
+    rates.write_row(0, 0, ["Date", "Rate"])
+    rates.write_datetime(1, 0, dt.datetime(2023, 7, 27), date)
+    rates.write_number(1, 1, 5.5)
+    assets = wb.add_worksheet("MMF assets")
+    assets.write_row(0, 0, ["Date", "Assets"])
+    assets.write_datetime(1, 0, dt.datetime(2020, 12, 31), date)
+    assets.write_number(1, 1, 4336.003)
+    if dynamic:
+        dash = wb.add_worksheet("Dashboard")
+        dash.write_dynamic_array_formula(0, 0, 0, 0, "=_xlfn._xlws.SORT(Flows!B2:B7)", None, "")
+    wb.close()
+    return path
+
+
+def _vba() -> bytes:
+    import xlwings
+
+    with zipfile.ZipFile(Path(xlwings.__file__).parent / "quickstart_standalone.xlsm") as z:
+        return z.read("xl/vbaProject.bin")
+
+
+def parts(path: Path) -> dict[str, bytes]:
+    with zipfile.ZipFile(path) as z:
+        return {name: z.read(name) for name in z.namelist()}
+
+
+def sheet_part(path: Path, title: str) -> str:
+    """The part openpyxl wrote a sheet to: xl/worksheets/sheet<position>.xml."""
+    return f"xl/worksheets/sheet{openpyxl.load_workbook(path).sheetnames.index(title) + 1}.xml"
+
+
+def folder_listing(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir())
+
+

@@ -18,9 +18,9 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from test_cli import StandIn, make_workbook, run  # noqa: E402  (shared workbook maker)
+from conftest import StandIn, make_workbook, parts, run  # noqa: E402  (shared workbook maker)
 
-from xlflows.report import safety  # noqa: E402
+from xlflows.report import package, safety  # noqa: E402
 
 
 def rezip(source: Path, target: Path, *, replace: dict[str, bytes] | None = None,
@@ -201,15 +201,6 @@ CASES = [
     ("more parts than the limit", too_many_parts, "parts; expected at most 12"),
     ("damaged compressed data", corrupt_part_data,
      "flows.xlsx: part xl/worksheets/sheet2.xml is damaged (its data does not decompress)"),
-    ("a text box on Flows", with_textbox,
-     "flows.xlsx: refreshing would lose drawing shapes (text boxes, arrows) in xl/drawings/"
-     "drawing1.xml (openpyxl cannot keep them); nothing was written. Write a copy with --output"),
-    ("a sparkline on Flows", with_sparkline,
-     "flows.xlsx: refreshing would lose sparklines on sheet 'Flows'"),
-    ("a picture on Flows", with_picture,
-     "flows.xlsx: refreshing would lose pictures in xl/drawings/drawing1.xml"),
-    ("a comment on the button's sheet", with_comment_on_button_sheet,
-     "the buttons on sheet 'Report' (the sheet also has cell comments)"),
     ("Flows!B7 a formula with no saved value", formula_without_value,
      "Flows!B7 is a formula with no saved value; open and save the workbook in Excel, or "
      "replace it with its value"),
@@ -239,24 +230,26 @@ def test_refused_with_one_line_and_nothing_written(tmp_path, monkeypatch, capsys
     assert sorted(p.name for p in path.parent.iterdir()) == listing
 
 
-@pytest.mark.parametrize("maker, lost", [
-    (with_textbox, "drawing shapes (text boxes, arrows)"),
-    (with_sparkline, "sparklines on sheet 'Flows'"),
-], ids=["text box", "sparkline"])
-def test_output_copy_is_written_with_a_warning(tmp_path, monkeypatch, capsys, maker, lost):
-
-    standin = StandIn()
+@pytest.mark.parametrize("maker", [with_textbox, with_sparkline, with_picture,
+                                   with_comment_on_button_sheet],
+                         ids=["a text box", "a sparkline", "a picture",
+                              "a comment on the button's sheet"])
+def test_what_openpyxl_dropped_is_now_kept_byte_for_byte(tmp_path, monkeypatch, capsys, maker):
+    """These were refused (openpyxl's round trip lost them); the engine now copies every part it
+    does not own as stored, so the refresh goes ahead in place and keeps them."""
     from xlflows.report import xlsx as engine
 
-    monkeypatch.setattr(engine, "plan_refresh", standin.plan_refresh)
+    monkeypatch.setattr(engine, "plan_refresh", StandIn().plan_refresh)
     path = maker(tmp_path)
-    before = path.read_bytes()
-    out_path = tmp_path / "copy.xlsx"
-    status, out, err = run(["refresh", path, "--output", out_path], capsys)
-    assert status == 0 and out.startswith(f"Refreshed {out_path}")
-    assert err.startswith("xlflows: warning: copy.xlsx was written without ") and lost in err
-    assert err.count("\n") == 1
-    assert path.read_bytes() == before and out_path.exists()
+    before = parts(path)
+    status, out, err = run(["refresh", path], capsys)
+    assert (status, err) == (0, "") and out.startswith(f"Refreshed {path}")
+    after = parts(path)
+    owned = {"[Content_Types].xml", "xl/_rels/workbook.xml.rels", "xl/workbook.xml",
+             "xl/styles.xml", "docProps/core.xml", "xl/worksheets/sheet1.xml"}
+    for name in before:
+        if name not in owned:
+            assert after[name] == before[name], name
 
 
 # ----------------------------------------------------------------------------- data problems
@@ -349,8 +342,6 @@ def test_openpyxl_parses_through_defusedxml():
 def test_a_file_open_elsewhere_cannot_be_replaced(tmp_path, monkeypatch, capsys):
     """Excel on Windows locks an open workbook: os.replace fails; the message says what to do."""
 
-    from xlflows.report import xlsx
-
     standin = StandIn()
     from xlflows.report import xlsx as engine
 
@@ -361,7 +352,7 @@ def test_a_file_open_elsewhere_cannot_be_replaced(tmp_path, monkeypatch, capsys)
     def locked(src, dst):
         raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr(xlsx.os, "replace", locked)
+    monkeypatch.setattr(package.os, "replace", locked)
     status, out, err = run(["refresh", path], capsys)
     assert status == 2 and out == ""
     assert err == (f"xlflows: cannot replace {path} (Permission denied); if it is open in Excel, "

@@ -89,9 +89,6 @@ def test_lite_workbook_has_the_same_sheets_names_and_charts():
     assert len(lite["Report"]._charts) == len(classic["Report"]._charts) == 2
 
 
-@pytest.mark.xfail(strict=True, reason="the openpyxl file engine refuses (in place) or drops "
-                   "(--output) the add-in part; the engine that copies unowned parts byte for "
-                   "byte is being written on another branch: remove this mark when it merges")
 def test_refresh_keeps_the_add_in_part(tmp_path):
     from xlflows import cli
 

@@ -32,6 +32,7 @@ HERE = ROOT / "tests" / "pyodide"
 CACHE = ROOT / ".pyodide"
 RUNNER = HERE / "run.mjs"
 OFFICEJS_SCRIPT = "tests/pyodide/officejs_udf.py"
+LITE_SCRIPT = "tests/pyodide/lite_checks.py"
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 RUNNER_COMMAND = "unshare -n node tests/pyodide/run.mjs "
 #: xlwings' Office.js path is xlwings PRO code: tests run it with the noncommercial key.
@@ -237,6 +238,23 @@ def test_officejs_calls_in_pyodide_match_cpython_and_the_hand_worked_values(pyod
     assert script["ok"], script.get("error")
     assert script["result"] == EXPECTED_OFFICEJS
     assert _officejs_in_cpython() == script["result"]
+
+
+def test_lite_functions_and_report_script_in_pyodide(pyodide_run):
+    """tests/lite_officejs.py inside Pyodide: the registry, every function on Office.js payloads,
+    and the Lite report script on a snapshot of the shipped Lite workbook, whose Report values
+    equal ``xlflows refresh`` of the same workbook run in the same runtime."""
+    env = [option for name, value in OFFICEJS_ENV.items() for option in ("--env", f"{name}={value}")]
+    outcome = pyodide_run(*env, "--script", LITE_SCRIPT, name="lite")
+    assert outcome["versions"]["xlwings_on_server"] is True
+    script = outcome["scripts"][LITE_SCRIPT]
+    assert script["ok"], script.get("error")
+    lines = script["result"]["lines"]
+    failed = [line for line in lines if not line.startswith("ok ")]
+    assert script["result"]["status"] == 0 and failed == [], failed
+    names = {line[3:] for line in lines}
+    assert "registry" in names and any(n.startswith("script:") for n in names)
+    assert sum(n.startswith("function:") for n in names) >= 10
 
 
 # --- the set-up and the runner refuse files that do not match their pinned sha256 -------------

@@ -28,7 +28,7 @@ BUILD = ROOT / "workbook" / "build.py"
 DATA = ROOT / "data"
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from test_cli import StandIn  # noqa: E402
+from conftest import StandIn  # noqa: E402
 
 from xlflows.errors import WorkbookError  # noqa: E402
 from xlflows.report import live  # noqa: E402
@@ -726,14 +726,11 @@ def test_output_copy_of_the_shipped_workbook_keeps_macros_and_button(tmp_path):
 def test_the_shipped_plan_takes_few_com_calls(shipped):
     """The live engine writes the shipped Report's plan in rectangles: far fewer COM calls than
     cells (each costs milliseconds in Excel)."""
-    from xlflows.report import ooxml, safety, xlsx
+    from xlflows.report.book import BookFile
     from xlflows.report.compute import plan_refresh
 
-    package = safety.open_package(WORKBOOK)
-    scan = ooxml.scan_package(package)
-    package.close()
-    plan = plan_refresh(xlsx.WorkbookSource(openpyxl.load_workbook(WORKBOOK, keep_vba=True),
-                                            WORKBOOK, scan))
+    with BookFile(WORKBOOK) as source:
+        plan = plan_refresh(source)
     book = FakeBook()
     book.sheets.append(FakeSheet(book, "xlflows.template", [[None]]))
     live.apply_plan(book, plan)

@@ -604,7 +604,7 @@ def update_file(path: str | os.PathLike, fetch: Fetch, where: Callable[[str], st
     losses: list[str] = []
     if plan.writes:
         losses = _write_file(source_path, plan.writes, output=output)
-    elif not xlsx._same_file(source_path, target):
+    elif source_path.resolve() != target.resolve():
         _copy_file(source_path, target)
     return UpdateResult(target, plan.summary, len(plan.writes), losses)
 
@@ -617,82 +617,35 @@ def _check_writable(target: Path) -> None:
 
 
 class _file_source:
-    """``with _file_source(path) as source``: a SheetSource over a workbook file.
-
-    Uses the file engine's safety checks and reader (:mod:`xlflows.report.xlsx`).
-    """
+    """``with _file_source(path) as source``: a SheetSource over a workbook file — the file
+    engine's own reader (safety checks first, data sheets streamed)."""
 
     def __init__(self, path: Path):
         self._path = path
-        self._wb = None
+        self._book = None
 
     def __enter__(self):
-        from xlflows.report import ooxml, safety, xlsx
+        from xlflows.report import xlsx
 
-        package = safety.open_package(self._path)
-        try:
-            scan = ooxml.scan_package(package)
-        except XlflowsError:
-            raise
-        except Exception as exc:
-            raise WorkbookError(f"{self._path.name} cannot be read ({first_line(exc)}); the "
-                                "file is damaged") from None
-        finally:
-            package.close()
-        self._wb = xlsx._load(self._path, keep_vba=False, data_only=False)
-        return xlsx.WorkbookSource(self._wb, self._path, scan)
+        self._book = xlsx._open(self._path)
+        return self._book.__enter__()
 
     def __exit__(self, *exc_info) -> None:
-        self._wb = None
+        self._book.__exit__(*exc_info)
 
 
 def _write_file(path: Path, writes: list[CellWrite], *, output: str | os.PathLike | None = None,
                 modified: dt.datetime | None = None) -> list[str]:
-    """Apply ``writes`` to the file, atomically (the one place that knows the file engine).
+    """Apply ``writes`` to the file through the file engine's ``write_cells``: atomically, and
+    every part but the two data sheets (and the styles they need) kept byte for byte.
 
     ``modified`` None keeps the workbook's own modified date, so the same update gives the same
-    bytes. Returns what openpyxl could not keep (only when writing to ``output``; in place that is
-    refused). When the file engine offers ``write_cells(path, writes, *, output, modified)``, this
-    function becomes that call.
+    bytes. Returns what could not be kept: nothing, since the engine copies what it does not own.
     """
-    from xlflows.report import ooxml, safety, xlsx
+    from xlflows.report import xlsx
 
-    target = Path(output) if output is not None else path
-    in_place = output is None or xlsx._same_file(path, target)
-    package = safety.open_package(path)
-    try:
-        scan = ooxml.scan_package(package)
-        stamp = modified or _core_modified(package)
-    finally:
-        package.close()
-    if scan.losses and in_place:
-        raise WorkbookError(xlsx._loss_message(path.name, scan.losses).replace("refreshing",
-                                                                                "updating"))
-    wb = xlsx._load(path, keep_vba=path.suffix.lower() == ".xlsm", data_only=False)
-    try:
-        xlsx.apply_plan(wb, RefreshPlan(writes, [], []))
-        if stamp is None:
-            stamp = max((w.value for w in writes if isinstance(w.value, dt.datetime)),
-                        default=dt.datetime(2000, 1, 1))
-        return xlsx.save_workbook(wb, scan, target, modified=stamp, allow_losses=not in_place,
-                                  touched={w.sheet for w in writes})
-    finally:
-        xlsx._close(wb)
-
-
-def _core_modified(package) -> dt.datetime | None:
-    """The ``dcterms:modified`` date of ``docProps/core.xml``, or None."""
-    try:
-        text = package.read("docProps/core.xml").decode("utf-8", "replace")
-    except (KeyError, OSError):
-        return None
-    found = re.search(r"<dcterms:modified[^>]*>([^<]+)</dcterms:modified>", text)
-    if not found:
-        return None
-    try:
-        return dt.datetime.fromisoformat(found.group(1).strip().replace("Z", "")[:19])
-    except ValueError:
-        return None
+    xlsx.write_cells(path, writes, output=output, modified=modified)
+    return []
 
 
 def _copy_file(source: Path, target: Path) -> None:

@@ -1,7 +1,10 @@
-"""The workbook's zip parts: what openpyxl keeps, what it drops, and how xlflows writes the file.
+"""Build time only: lay the template on our own draft with openpyxl, and repair what it drops.
 
-openpyxl re-creates a workbook from its object model on save. For the shipped workbook that loses
-three things Excel needs, which are restored here from the input file's own parts:
+Refresh never saves a workbook through openpyxl any more (see :mod:`xlflows.report.xlsx`). The
+build (``workbook/build.py``) still lays the Report template with openpyxl on the XlsxWriter draft
+(:func:`lay_template`), and openpyxl re-creates a workbook from its object model on save. For the
+shipped workbook that loses three things Excel needs, which are restored here from the draft's
+own parts:
 
 * dynamic-array metadata: ``xl/metadata.xml``, its relationship and content type, and the
   ``cm="1"`` attribute of each spilling formula cell (without them Excel shows a spill as a
@@ -13,8 +16,7 @@ three things Excel needs, which are restored here from the input file's own part
   same input give the same bytes.
 
 Other losses cannot be repaired (drawing shapes, pictures, sparklines and other ``extLst``
-features, slicers, threaded comments, ...). :func:`scan_package` names them so the caller can
-refuse to overwrite an analyst's workbook.
+features, slicers, threaded comments, ...). :func:`scan_package` names them (the draft has none).
 """
 
 from __future__ import annotations
@@ -58,6 +60,7 @@ _PART_NAMES = {
     "rdRichValue": "pictures in cells", "webextension": "Office add-in parts",
     "taskpanes": "Office add-in task panes", "ctrlProp": "form controls", "activeX": "ActiveX controls",
     "image": "pictures", "jpeg": "pictures", "png": "pictures", "emf": "pictures",
+    "vmlDrawing": "form buttons or cell comment boxes",
 }
 
 
@@ -466,3 +469,49 @@ def _unique(items: list[str]) -> list[str]:
     for item in items:
         seen.setdefault(item, None)
     return list(seen)
+
+
+# --------------------------------------------------------------------------- laying the template
+def lay_template(draft: Path, output: Path) -> None:
+    """Lay the built-in Report template on the (empty) Report sheet of a draft of ours.
+
+    Build time only: the draft is written by ``workbook/build.py`` with XlsxWriter, so a whole
+    openpyxl load and save of it loses nothing of an analyst's. What openpyxl drops that the
+    draft needs (dynamic-array metadata, cached formula values) is restored from the draft, and
+    the parts are written in a stable order with fixed times. The refresh that follows is done
+    by the file engine (:func:`xlflows.report.xlsx.refresh_file`).
+
+    Parameters
+    ----------
+    draft : Path
+        An ``.xlsm``/``.xlsx`` with a ``Report`` and a ``Flows`` sheet.
+    output : Path
+        Where the laid workbook is written.
+    """
+    import openpyxl
+    from openpyxl.writer.excel import ExcelWriter
+
+    from xlflows.report.layout import install_template
+    from xlflows.report.plan import REPORT_SHEET
+    from xlflows.report.safety import open_package
+
+    package = open_package(draft)
+    try:
+        scan = scan_package(package)
+    finally:
+        package.close()
+    wb = openpyxl.load_workbook(draft, keep_vba=draft.suffix.lower() == ".xlsm")
+    try:
+        header = next(wb["Flows"].iter_rows(min_row=1, max_row=1, values_only=True))
+        categories = [str(v).strip() for v in header[1:] if v is not None and str(v).strip()]
+        install_template(wb, wb[REPORT_SHEET], categories)
+        collector = PartCollector()
+        ExcelWriter(wb, collector).save()
+    finally:
+        archive = getattr(wb, "vba_archive", None)
+        if archive is not None:
+            archive.close()
+    parts = collector.parts
+    restore_parts(parts, scan, {ws.path.lstrip("/"): ws.title for ws in wb.worksheets})
+    canonical_content_types(parts)
+    write_zip(parts, output)

@@ -1,6 +1,6 @@
-"""Checks made on a workbook file before openpyxl is allowed to parse it.
+"""Checks made on a workbook file before any of its XML is parsed.
 
-A workbook is a zip of XML parts. Before loading one we refuse what could hurt the machine or
+A workbook is a zip of XML parts. Before reading one we refuse what could hurt the machine or
 mislead the analyst:
 
 * a file that is not a zip (or a truncated one, whose zip directory is missing);
