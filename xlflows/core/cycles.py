@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from xlflows.core.calendar import edate, excel_round, round_for_ties, signed_months
+from xlflows.core.calendar import add_months, edate, excel_round, round_for_ties, signed_months
 from xlflows.core.constants import (
     CYCLE_COLUMNS,
     CYCLE_INFLOW_COLUMNS,
@@ -173,7 +173,7 @@ def cycle_inflows(cycles: pd.DataFrame, assets: pd.Series, horizon_months=DEFAUL
     lasts = pd.DatetimeIndex(cycles["Last hike"])
     # window k: [first hike k, min(EDATE(last hike k, horizon), end of data)], cut before the
     # next reported cycle's first hike
-    ends = np.minimum((lasts.normalize() + pd.DateOffset(months=horizon)).to_numpy(), dates[-1])
+    ends = np.minimum(add_months(lasts.to_numpy(), horizon), dates[-1])
     lo = np.searchsorted(dates, firsts.astype(dates.dtype), side="left")
     hi = np.searchsorted(dates, ends.astype(dates.dtype), side="right")
     following = np.searchsorted(dates, firsts[1:].astype(dates.dtype), side="left")
