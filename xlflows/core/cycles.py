@@ -90,41 +90,35 @@ def hike_cycles(rates: pd.Series, min_hikes=DEFAULT_MIN_HIKES, min_rise_bp=DEFAU
     moves = np.flatnonzero(sign != 0)          # positions in `change` of real moves
     move_sign = sign[moves]
 
-    rows = []
     # runs of consecutive increases among the moves: first and last move of each run
     rising = move_sign > 0
     starts = np.flatnonzero(rising & np.r_[True, ~rising[:-1]])
     stops = np.flatnonzero(rising & np.r_[~rising[1:], True])
     long_enough = stops - starts + 1 >= min_hikes
-    for start, stop in zip(starts[long_enough].tolist(), stops[long_enough].tolist()):
-        hikes = stop - start + 1
-        first, last = moves[start], moves[stop]
-        if kind == "level":
-            # change[i] = values[i + 1] - values[i]
-            peak = float(values[last + 1])
-            rise = peak - float(values[first])
-        else:
-            peak = np.nan
-            rise = float(change[moves[start:stop + 1]].sum())
-        rise_bp = excel_round(rise * BP_PER_POINT, RISE_DECIMALS)
-        cut = change_dates[moves[stop + 1]] if stop + 1 < moves.size else pd.NaT
-        if rise_bp >= min_rise:
-            rows.append((change_dates[first], change_dates[last], hikes, rise_bp, peak, cut))
-    return _cycle_frame(rows)
-
-
-def _cycle_frame(rows: list[tuple]) -> pd.DataFrame:
-    columns = list(zip(*rows)) if rows else [()] * len(CYCLE_COLUMNS)
-    data = {
-        CYCLE_COLUMNS[0]: pd.DatetimeIndex(columns[0]),
-        CYCLE_COLUMNS[1]: pd.DatetimeIndex(columns[1]),
-        CYCLE_COLUMNS[2]: np.asarray(columns[2], dtype=np.int64),
-        CYCLE_COLUMNS[3]: np.asarray(columns[3], dtype=float),
-        CYCLE_COLUMNS[4]: np.asarray(columns[4], dtype=float),
-        CYCLE_COLUMNS[5]: pd.DatetimeIndex(columns[5]),
-    }
-    return pd.DataFrame(data)
-
+    starts, stops = starts[long_enough], stops[long_enough]
+    hikes = stops - starts + 1
+    first, last = moves[starts], moves[stops]
+    if kind == "level":
+        peaks = values[last + 1]                # change[i] = values[i + 1] - values[i]
+        rises = peaks - values[first]
+    else:
+        peaks = np.full(starts.size, np.nan)
+        rises = np.array([change[moves[a:b + 1]].sum() for a, b in zip(starts, stops)])
+    rises_bp = np.array([excel_round(r * BP_PER_POINT, RISE_DECIMALS) for r in rises.tolist()])
+    keep = rises_bp >= min_rise if rises_bp.size else np.zeros(0, dtype=bool)
+    # the decrease that ended each run (none when the run is open at the end of the data)
+    after = stops + 1
+    cut_at = np.where(after < moves.size, moves[np.minimum(after, moves.size - 1)], -1)
+    when = change_dates.to_numpy()
+    cuts = np.where(cut_at >= 0, when[np.maximum(cut_at, 0)], np.datetime64("NaT"))
+    return pd.DataFrame({
+        CYCLE_COLUMNS[0]: when[first[keep]],
+        CYCLE_COLUMNS[1]: when[last[keep]],
+        CYCLE_COLUMNS[2]: hikes[keep].astype(np.int64),
+        CYCLE_COLUMNS[3]: rises_bp[keep].astype(float),
+        CYCLE_COLUMNS[4]: peaks[keep].astype(float),
+        CYCLE_COLUMNS[5]: cuts[keep].astype(when.dtype),
+    })
 
 def cycle_inflows(cycles: pd.DataFrame, assets: pd.Series, horizon_months=DEFAULT_HORIZON_MONTHS,
                   measure: str = "yoy") -> pd.DataFrame:
@@ -240,8 +234,8 @@ def _check_cycles(cycles: pd.DataFrame) -> None:
             raise InputError(
                 f"cycles: no column {column!r}, expected the table that hike_cycles returns"
             )
-    firsts = pd.DatetimeIndex(cycles["First hike"])
-    if firsts.hasnans or pd.DatetimeIndex(cycles["Last hike"]).hasnans:
+    firsts = pd.to_datetime(cycles["First hike"]).to_numpy()
+    if np.isnat(firsts).any() or np.isnat(pd.to_datetime(cycles["Last hike"]).to_numpy()).any():
         raise InputError("cycles: a blank first or last hike, expected dates in every row")
-    if not firsts.is_monotonic_increasing:
+    if (firsts[1:] < firsts[:-1]).any():
         raise InputError("cycles: first hikes are not in order, expected oldest first")

@@ -403,7 +403,7 @@ def _fast_numbers(cells: list) -> np.ndarray | None:
     if not set(map(type, cells)) <= _NUMBER_TYPES:
         return None
     try:
-        values = np.array(cells, dtype=float)
+        values = np.fromiter(cells, dtype=float, count=len(cells))
     except OverflowError:                   # an int beyond any float
         return None
     if not np.isfinite(values).all() or com_error_mask(values).any():
