@@ -155,42 +155,36 @@ def cycle_inflows(cycles: pd.DataFrame, assets: pd.Series, horizon_months=DEFAUL
     """
     measure = choice(measure, "measure", INFLOW_MEASURES)
     horizon = whole_number(horizon_months, "horizon_months", minimum=0)
-    _check_cycles(cycles)
+    firsts, lasts, cuts = _cycle_dates(cycles)
     if assets.empty:
         raise InputError("assets: no values, expected at least one level")
     score = yoy_growth(assets) if measure == "yoy" else yoy_addition(assets)
     dates = score.index.to_numpy()
     values = score.to_numpy()
 
-    closed = ~pd.isna(pd.DatetimeIndex(cycles["First cut"]))
-    firsts = pd.DatetimeIndex(cycles["First hike"]).to_numpy()
-    lasts = pd.DatetimeIndex(cycles["Last hike"])
     # window k: [first hike k, min(EDATE(last hike k, horizon), end of data)], cut before the
     # next reported cycle's first hike
-    ends = np.minimum(add_months(lasts.to_numpy(), horizon), dates[-1])
+    ends = np.minimum(add_months(lasts, horizon), dates[-1])
     lo = np.searchsorted(dates, firsts.astype(dates.dtype), side="left")
     hi = np.searchsorted(dates, ends.astype(dates.dtype), side="right")
-    following = np.searchsorted(dates, firsts[1:].astype(dates.dtype), side="left")
-    hi[:-1] = np.minimum(hi[:-1], following)
-    rows = []
-    for k in np.flatnonzero(closed).tolist():
+    hi[:-1] = np.minimum(hi[:-1], lo[1:])
+    kept, peaks = [], []
+    for k in np.flatnonzero(~np.isnat(cuts)).tolist():      # completed cycles only
         window = values[lo[k]:hi[k]]
-        if window.size == 0 or np.isnan(window).all():
-            continue
-        at = int(lo[k]) + int(np.nanargmax(window))
-        peak_date = pd.Timestamp(dates[at])
-        rows.append((pd.Timestamp(firsts[k]), lasts[k], peak_date,
-                     signed_months(lasts[k], peak_date), float(values[at])))
+        if window.size and not np.isnan(window).all():
+            kept.append(k)
+            peaks.append(int(lo[k]) + int(np.nanargmax(window)))
+    peak_dates = dates[peaks] if peaks else dates[:0]
+    months = [signed_months(pd.Timestamp(lasts[k]), pd.Timestamp(when))
+              for k, when in zip(kept, peak_dates)]
     last_column = PEAK_YOY if measure == "yoy" else PEAK_ADDITION
-    columns = list(zip(*rows)) if rows else [()] * 5
     return pd.DataFrame({
-        CYCLE_INFLOW_COLUMNS[0]: pd.DatetimeIndex(columns[0]),
-        CYCLE_INFLOW_COLUMNS[1]: pd.DatetimeIndex(columns[1]),
-        CYCLE_INFLOW_COLUMNS[2]: pd.DatetimeIndex(columns[2]),
-        CYCLE_INFLOW_COLUMNS[3]: np.asarray(columns[3], dtype=np.int64),
-        last_column: np.asarray(columns[4], dtype=float),
+        CYCLE_INFLOW_COLUMNS[0]: firsts[kept],
+        CYCLE_INFLOW_COLUMNS[1]: lasts[kept],
+        CYCLE_INFLOW_COLUMNS[2]: peak_dates,
+        CYCLE_INFLOW_COLUMNS[3]: np.asarray(months, dtype=np.int64),
+        last_column: values[peaks].astype(float) if peaks else np.empty(0),
     })
-
 
 def peak_projection(last_hike, months) -> pd.Timestamp:
     """Projected peak month: ``EDATE(last_hike, ROUND(AVERAGE(months), 0))``.
@@ -226,7 +220,15 @@ def peak_projection(last_hike, months) -> pd.Timestamp:
         ) from None
 
 
-def _check_cycles(cycles: pd.DataFrame) -> None:
+def _dates_column(cycles: pd.DataFrame, column: str) -> np.ndarray:
+    values = cycles[column].to_numpy()
+    if values.dtype.kind != "M":
+        values = pd.to_datetime(cycles[column]).to_numpy()
+    return values
+
+
+def _cycle_dates(cycles: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """First hikes, last hikes and first cuts (NaT while open) of a :func:`hike_cycles` table."""
     if not isinstance(cycles, pd.DataFrame):
         raise InputError("cycles: expected the table that hike_cycles returns")
     for column in ("First hike", "Last hike", "First cut"):
@@ -234,8 +236,10 @@ def _check_cycles(cycles: pd.DataFrame) -> None:
             raise InputError(
                 f"cycles: no column {column!r}, expected the table that hike_cycles returns"
             )
-    firsts = pd.to_datetime(cycles["First hike"]).to_numpy()
-    if np.isnat(firsts).any() or np.isnat(pd.to_datetime(cycles["Last hike"]).to_numpy()).any():
+    firsts, lasts, cuts = (_dates_column(cycles, column)
+                           for column in ("First hike", "Last hike", "First cut"))
+    if np.isnat(firsts).any() or np.isnat(lasts).any():
         raise InputError("cycles: a blank first or last hike, expected dates in every row")
     if (firsts[1:] < firsts[:-1]).any():
         raise InputError("cycles: first hikes are not in order, expected oldest first")
+    return firsts, lasts, cuts
