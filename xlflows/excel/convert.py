@@ -412,9 +412,12 @@ def _flat(value: object) -> list | None:
         return value                        # flat (a cell that is a list fails the type checks)
     if len(value) == 1:
         return list(first)
-    if set(map(len, value)) != {1} or set(map(type, value)) != {list}:
+    if set(map(type, value)) != {list}:
         return None
-    return [row[0] for row in value]
+    try:
+        return [cell for (cell,) in value]  # unpacking: exactly one cell per row
+    except ValueError:                      # a row of 0 or 2+ cells: a 2-D or ragged range
+        return None
 
 
 def _fast_numbers(cells: list) -> np.ndarray | None:
@@ -430,17 +433,27 @@ def _fast_numbers(cells: list) -> np.ndarray | None:
     return values
 
 
+def _iso_shaped(texts: list) -> bool:
+    """Every text exactly ``DDDD-DD-DD`` in ASCII digits (checked on bytes, vectorised)."""
+    try:
+        raw = np.array(texts, dtype="S11")              # 11: a longer text shows its 11th byte
+    except UnicodeEncodeError:
+        return False
+    chars = raw.view(np.uint8).reshape(len(texts), 11)
+    digits = np.delete(chars[:, :10], _ISO_HYPHENS, axis=1)
+    return bool((chars[:, 10] == 0).all() and (chars[:, _ISO_HYPHENS] == ord("-")).all()
+                and ((digits >= ord("0")) & (digits <= ord("9"))).all())
+
+
 def _fast_iso_days(cells: list) -> np.ndarray | None:
     """Every cell text ``YYYY-MM-DD`` (spaces around allowed) -> ``datetime64[D]``; else None."""
-    stripped = [text.strip() for text in cells]
-    if set(map(len, stripped)) != {10}:
-        return None
-    chars = np.array(stripped, dtype="U10").view("U1").reshape(len(stripped), 10)
-    digits = np.delete(chars, _ISO_HYPHENS, axis=1)
-    if not ((chars[:, _ISO_HYPHENS] == "-").all() and ((digits >= "0") & (digits <= "9")).all()):
-        return None
+    texts = cells
+    if not _iso_shaped(texts):
+        texts = [text.strip() for text in cells]       # spaces around: strip once, look again
+        if not _iso_shaped(texts):
+            return None
     try:
-        return np.array(stripped, dtype="datetime64[D]")
+        return np.array(texts, dtype="datetime64[D]")
     except ValueError:                      # 2024-02-30: named by the general path
         return None
 
