@@ -71,6 +71,16 @@ def hike_cycles(rates: pd.Series, min_hikes=DEFAULT_MIN_HIKES, min_rise_bp=DEFAU
     Levels 1.00 (Jan 1), 1.25 (Feb 1), 1.50 (Mar 1), 1.50 (Mar 2), 2.00 (Apr 1), 1.75 (May 1):
     one cycle, Feb 1 → Apr 1, 3 hikes, 100 bp, peak 2.00, first cut May 1.
     """
+    return pd.DataFrame(cycle_columns(rates, min_hikes, min_rise_bp, kind))
+
+
+def cycle_columns(rates: pd.Series, min_hikes=DEFAULT_MIN_HIKES,
+                  min_rise_bp=DEFAULT_MIN_RISE_BP, kind: str = "level") -> dict[str, np.ndarray]:
+    """:func:`hike_cycles` as a dict of column name -> numpy array, without a DataFrame.
+
+    The UDFs spill these arrays directly, and :func:`cycle_inflows` accepts them as its
+    ``cycles``; :func:`hike_cycles` wraps them in a DataFrame.
+    """
     kind = choice(kind, "kind", RATE_KINDS)
     min_hikes = whole_number(min_hikes, "min_hikes", minimum=1)
     min_rise = number(min_rise_bp, "min_rise_bp", minimum=0, expected="a number of basis points")
@@ -111,14 +121,14 @@ def hike_cycles(rates: pd.Series, min_hikes=DEFAULT_MIN_HIKES, min_rise_bp=DEFAU
     cut_at = np.where(after < moves.size, moves[np.minimum(after, moves.size - 1)], -1)
     when = change_dates.to_numpy()
     cuts = np.where(cut_at >= 0, when[np.maximum(cut_at, 0)], np.datetime64("NaT"))
-    return pd.DataFrame({
+    return {
         CYCLE_COLUMNS[0]: when[first[keep]],
         CYCLE_COLUMNS[1]: when[last[keep]],
         CYCLE_COLUMNS[2]: hikes[keep].astype(np.int64),
         CYCLE_COLUMNS[3]: rises_bp[keep].astype(float),
         CYCLE_COLUMNS[4]: peaks[keep].astype(float),
         CYCLE_COLUMNS[5]: cuts[keep].astype(when.dtype),
-    })
+    }
 
 def cycle_inflows(cycles: pd.DataFrame, assets: pd.Series, horizon_months=DEFAULT_HORIZON_MONTHS,
                   measure: str = "yoy") -> pd.DataFrame:
@@ -137,8 +147,9 @@ def cycle_inflows(cycles: pd.DataFrame, assets: pd.Series, horizon_months=DEFAUL
 
     Parameters
     ----------
-    cycles : pandas.DataFrame
-        As returned by :func:`hike_cycles` (at least ``First hike``, ``Last hike``, ``First cut``).
+    cycles : pandas.DataFrame or dict
+        As returned by :func:`hike_cycles` or :func:`cycle_columns` (at least ``First hike``,
+        ``Last hike``, ``First cut``).
     assets : pandas.Series
         Levels (e.g. money-fund assets in $bn) on a sorted, unique DatetimeIndex, no NaN. Dates are
         used as given: a quarterly series dated at the quarter's first day is not re-dated.
@@ -220,19 +231,19 @@ def peak_projection(last_hike, months) -> pd.Timestamp:
         ) from None
 
 
-def _dates_column(cycles: pd.DataFrame, column: str) -> np.ndarray:
-    values = cycles[column].to_numpy()
+def _dates_column(cycles, column: str) -> np.ndarray:
+    values = np.asarray(cycles[column])
     if values.dtype.kind != "M":
-        values = pd.to_datetime(cycles[column]).to_numpy()
+        values = pd.to_datetime(pd.Series(cycles[column])).to_numpy()
     return values
 
 
 def _cycle_dates(cycles: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """First hikes, last hikes and first cuts (NaT while open) of a :func:`hike_cycles` table."""
-    if not isinstance(cycles, pd.DataFrame):
+    if not isinstance(cycles, (pd.DataFrame, dict)):
         raise InputError("cycles: expected the table that hike_cycles returns")
     for column in ("First hike", "Last hike", "First cut"):
-        if column not in cycles.columns:
+        if column not in cycles:
             raise InputError(
                 f"cycles: no column {column!r}, expected the table that hike_cycles returns"
             )
