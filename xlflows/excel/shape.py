@@ -86,7 +86,7 @@ def column_values(values: Iterable | pd.Series | np.ndarray) -> list:
 
 def column(values: Iterable | pd.Series | np.ndarray) -> list[list]:
     """A 1-D result -> an n × 1 spill (one value per row)."""
-    return [[v] for v in column_values(values)]
+    return _object_column(values).reshape(-1, 1).tolist()
 
 
 def table(frame: pd.DataFrame | Mapping[str, np.ndarray],
