@@ -565,6 +565,8 @@ def _same(fast, general):
     got, want = fast[1], general[1]
     if isinstance(want, pd.Series):
         pd.testing.assert_series_equal(got, want, check_exact=True)
+    elif isinstance(want, pd.Timestamp):
+        assert got == want and got.unit == want.unit
     elif isinstance(want, convert.FlowInput):
         pd.testing.assert_series_equal(got.series, want.series, check_exact=True)
         assert got.positions.tolist() == want.positions.tolist() and got.cells == want.cells
@@ -602,6 +604,7 @@ def test_fast_path_agrees_with_the_general_path(data):
     _both_paths(lambda: convert.flow_series(put(values)))
     _both_paths(lambda: convert.level_series(put(dates), put(values)))
     _both_paths(lambda: convert.number_list(put(values), "history"))
+    _both_paths(lambda: convert.to_date(dates[0], "start_date"))
 
 
 @pytest.mark.parametrize("form", sorted(_FAST_DATE_FORMS))

@@ -803,6 +803,10 @@ def to_choice(value: object, name: str, choices: Sequence[str], *,
 
 def to_date(value: object, name: str, *, default: object = _MISSING) -> pd.Timestamp:
     """A single date (datetime, serial >= 61, ISO text); blank -> ``default`` when given."""
+    if FAST_PATH and isinstance(value, (dt.date, float)):
+        days = _fast_days([value])                  # one datetime or serial: no object arrays
+        if days is not None:
+            return pd.Timestamp(days[0].astype("datetime64[us]"))
     value = _single(value, name)
     if _is_blank(value):
         if default is _MISSING:
