@@ -257,7 +257,7 @@ def cycle_inflows(rate_dates, rates, asset_dates, assets, min_hikes=C.DEFAULT_MI
                                  default=C.DEFAULT_HORIZON_MONTHS, minimum=0)
     measure = lib.convert.to_choice(measure, "measure", lib.cycles.INFLOW_MEASURES,
                                     default="yoy")
-    return lib.shape.table(lib.cycles.cycle_inflows(found, levels, horizon, measure))
+    return lib.shape.table(lib.cycles.cycle_inflow_columns(found, levels, horizon, measure))
 
 
 @xw.func(category=CATEGORY)

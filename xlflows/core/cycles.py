@@ -164,6 +164,12 @@ def cycle_inflows(cycles: pd.DataFrame, assets: pd.Series, horizon_months=DEFAUL
         ``DATEDIF(last hike, peak, "m")``, negative when the peak came first) and ``Peak YoY
         growth`` (fraction) or ``Peak 12-month addition`` (the level's unit). Oldest first.
     """
+    return pd.DataFrame(cycle_inflow_columns(cycles, assets, horizon_months, measure))
+
+
+def cycle_inflow_columns(cycles, assets: pd.Series, horizon_months=DEFAULT_HORIZON_MONTHS,
+                         measure: str = "yoy") -> dict[str, np.ndarray]:
+    """:func:`cycle_inflows` as a dict of column name -> numpy array, without a DataFrame."""
     measure = choice(measure, "measure", INFLOW_MEASURES)
     horizon = whole_number(horizon_months, "horizon_months", minimum=0)
     firsts, lasts, cuts = _cycle_dates(cycles)
@@ -189,13 +195,13 @@ def cycle_inflows(cycles: pd.DataFrame, assets: pd.Series, horizon_months=DEFAUL
     months = [signed_months(pd.Timestamp(lasts[k]), pd.Timestamp(when))
               for k, when in zip(kept, peak_dates)]
     last_column = PEAK_YOY if measure == "yoy" else PEAK_ADDITION
-    return pd.DataFrame({
+    return {
         CYCLE_INFLOW_COLUMNS[0]: firsts[kept],
         CYCLE_INFLOW_COLUMNS[1]: lasts[kept],
         CYCLE_INFLOW_COLUMNS[2]: peak_dates,
         CYCLE_INFLOW_COLUMNS[3]: np.asarray(months, dtype=np.int64),
         last_column: values[peaks].astype(float) if peaks else np.empty(0),
-    })
+    }
 
 def peak_projection(last_hike, months) -> pd.Timestamp:
     """Projected peak month: ``EDATE(last_hike, ROUND(AVERAGE(months), 0))``.
