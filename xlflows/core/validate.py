@@ -203,6 +203,7 @@ def numbers(values: object, name: str, *, expected: str = "a number") -> np.ndar
         x, shown = _read(item)
         problem = _problem(x, shown, None)
         if problem is not None:
+            problem = problem.replace(" is too large", ", too large")    # one "is" a sentence
             raise InputError(f"{name}: value {i + 1} is {problem}, expected {expected}")
         out[i] = x
     return out
