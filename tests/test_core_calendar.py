@@ -8,6 +8,7 @@ Excel's documented rules: ROUND halves away from zero; EDATE clamps to the month
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import importlib.util
 import os
 import shutil
@@ -19,7 +20,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from xlflows.core.calendar import datedif_months, edate, excel_round, round_for_ties, signed_months
+from xlflows.core.calendar import (
+    add_months,
+    datedif_months,
+    edate,
+    excel_round,
+    round_for_ties,
+    signed_months,
+)
 
 T = pd.Timestamp
 
@@ -193,3 +201,11 @@ def test_round_for_ties_makes_float_noise_tie_and_keeps_huge_values():
     assert got[2] == 1e300 and got[3] == -2.0 ** 60      # no overflow to infinity
     assert np.isnan(got[4])
     assert round_for_ties(0.1 + 0.2) == 0.3
+
+
+@given(st.datetimes(min_value=dt.datetime(1900, 3, 1), max_value=dt.datetime(9000, 1, 1)),
+       st.integers(-1200, 1200))
+def test_add_months_is_edate_on_arrays(when, months):
+    """The numpy EDATE used on whole windows agrees with the pandas one, day for day."""
+    got = add_months(np.array([np.datetime64(when, "us")]), months)[0]
+    assert pd.Timestamp(got) == edate(pd.Timestamp(when), months)

@@ -5,6 +5,7 @@ Every expected value is worked out by hand in the comment or id beside it.
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from hypothesis import strategies as st
 
 from xlflows.core.constants import ABNORMALITY_LABELS
 from xlflows.core.growth import (
+    one_year_earlier,
     Abnormality,
     abnormality,
     asset_growth,
@@ -348,3 +350,23 @@ def test_abnormality_invariants(current, history):
     # percentile counts the history at or below current (brute force)
     assert got.percentile * len(history) == pytest.approx(
         sum(round(h, 9) <= round(current, 9) for h in history))
+
+
+@given(st.lists(st.datetimes(min_value=dt.datetime(1900, 3, 1), max_value=dt.datetime(9000, 1, 1)),
+                min_size=1, max_size=20))
+def test_one_year_earlier_is_dateoffset_of_one_year(whens):
+    """The numpy year step (Feb 29 -> Feb 28, time of day kept) agrees with pandas'."""
+    dates = np.array([np.datetime64(w, "us") for w in whens])
+    expected = (pd.DatetimeIndex(dates) - pd.DateOffset(years=1)).to_numpy()
+    assert (one_year_earlier(dates) == expected).all()
+
+
+def test_a_weekend_in_daily_data_does_not_blank_the_yoy():
+    """SPEC: the gap may reach the larger of 1.5 spacings and 7 days (daily data, Sunday)."""
+    days = pd.bdate_range("2022-01-03", "2023-03-31")            # weekdays only
+    assets = pd.Series(np.linspace(100.0, 130.0, len(days)), index=days)
+    growth = yoy_growth(assets)
+    sunday_target = pd.Timestamp("2023-01-02")                    # a year earlier: Sun 2022-01-02
+    assert np.isnan(growth[sunday_target])                        # before the first observation
+    monday = pd.Timestamp("2023-01-09")                           # target Sun 2022-01-09 -> Fri 7th
+    assert growth[monday] == pytest.approx(assets[monday] / assets["2022-01-07"] - 1)

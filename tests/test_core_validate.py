@@ -134,7 +134,8 @@ def test_numbers_names_the_position_in_a_sequence():
     with pytest.raises(InputError, match=r"^months: value 2 is blank, expected a number of "
                                          r"months$"):
         numbers([9, None], "months", expected="a number of months")
-    with pytest.raises(InputError, match=r"^months: value 3 is 1e999 is too large"):
+    with pytest.raises(InputError, match=r"^months: value 3 is 1e999, too large, expected a "
+                                         r"number$"):
         numbers([9, 1, "1e999"], "months")
     with pytest.raises(InputError, match=r"^months: no values, expected at least one number$"):
         numbers([], "months")

@@ -525,3 +525,129 @@ def test_to_number_minimum_is_inclusive():
     assert convert.to_number(0, "min_rise_bp", minimum=0) == 0.0
     with pytest.raises(InputError, match=r"^min_rise_bp: -0.5, expected a number of at least 0$"):
         convert.to_number(-0.5, "min_rise_bp", minimum=0)
+
+
+# ------------------------------------------------------------------------------ fast path
+
+
+class _ComDate(dt.datetime):
+    """Stands in for the COM date type: a ``datetime`` subclass (pywintypes.TimeType)."""
+
+
+_FAST_DATE_FORMS = {
+    **DATE_FORMS,
+    "COM datetime": lambda d: _ComDate(d.year, d.month, d.day, 17, 30),
+    "serial float": lambda d: float(serial(d)) + 0.25,
+    "Timestamp": lambda d: pd.Timestamp(d),
+    "padded ISO": lambda d: f" {d.isoformat()} ",
+}
+
+# Excel-shaped cells the fast path must either take exactly as the general path does or leave
+# to it: numbers of every kind, blanks, text, error cells, bools, out-of-range dates.
+_value_cells = st.one_of(
+    st.floats(-1e6, 1e6), st.integers(-10 ** 6, 10 ** 6), st.floats(allow_nan=True),
+    st.sampled_from([None, "", "  ", "1.5", "#N/A", True, -2146826246.0, 1e308, 10 ** 400]))
+
+
+def _results(call):
+    """What a call gives: its result, or the message it refuses with."""
+    try:
+        return "value", call()
+    except InputError as exc:
+        return "refused", str(exc)
+
+
+def _same(fast, general):
+    assert fast[0] == general[0], (fast, general)
+    if fast[0] == "refused":
+        assert fast[1] == general[1]
+        return
+    got, want = fast[1], general[1]
+    if isinstance(want, pd.Series):
+        pd.testing.assert_series_equal(got, want, check_exact=True)
+    elif isinstance(want, pd.Timestamp):
+        assert got == want and got.unit == want.unit
+    elif isinstance(want, convert.FlowInput):
+        pd.testing.assert_series_equal(got.series, want.series, check_exact=True)
+        assert got.positions.tolist() == want.positions.tolist() and got.cells == want.cells
+        assert got.positions.dtype == want.positions.dtype
+    else:
+        np.testing.assert_array_equal(got, want)
+
+
+def _both_paths(call):
+    fast = _results(call)
+    convert.FAST_PATH = False
+    try:
+        general = _results(call)
+    finally:
+        convert.FAST_PATH = True
+    _same(fast, general)
+    return fast
+
+
+@settings(max_examples=150, deadline=None)
+@given(data=st.data())
+def test_fast_path_agrees_with_the_general_path(data):
+    """Wherever the fast path answers, it answers as the general path; elsewhere it defers."""
+    n = data.draw(st.integers(1, 30), label="rows")
+    form = data.draw(st.sampled_from(sorted(_FAST_DATE_FORMS)), label="date form")
+    layout = data.draw(st.sampled_from(sorted(SHAPES)), label="shape")
+    start = data.draw(st.dates(dt.date(1900, 2, 20), dt.date(2200, 1, 1)), label="start")
+    steps = data.draw(st.lists(st.integers(-3, 30), min_size=n, max_size=n), label="steps")
+    days = [start + dt.timedelta(days=int(s)) for s in np.cumsum(steps)]
+    values = data.draw(st.lists(st.one_of(st.floats(-1e6, 1e6), _value_cells), min_size=n,
+                                max_size=n), label="values")
+    dates = [_FAST_DATE_FORMS[form](d) for d in days]
+    put = SHAPES[layout]
+    _both_paths(lambda: convert.flow_series(put(values), put(dates)))
+    _both_paths(lambda: convert.flow_series(put(values)))
+    _both_paths(lambda: convert.level_series(put(dates), put(values)))
+    _both_paths(lambda: convert.number_list(put(values), "history"))
+    _both_paths(lambda: convert.to_date(dates[0], "start_date"))
+
+
+@pytest.mark.parametrize("form", sorted(_FAST_DATE_FORMS))
+def test_the_common_shape_takes_the_fast_path(monkeypatch, form):
+    """Plain floats and in-order dates of one type never reach the general reader."""
+    days = [dt.date(2024, 1, 5) + dt.timedelta(weeks=i) for i in range(6)]
+    flows = [[1.5], [-2.0], [0.0], [3.25], [-1.0], [4.0]]
+    dates = [[_FAST_DATE_FORMS[form](d)] for d in days]
+
+    def general(*args, **kwargs):
+        raise AssertionError("the general path was used")
+
+    monkeypatch.setattr(convert, "classify", general)
+    got = convert.flow_series(flows, dates)
+    assert got.series.tolist() == [1.5, -2.0, 0.0, 3.25, -1.0, 4.0]
+    assert [t.date() for t in got.series.index] == days
+    assert convert.level_series(dates, flows).tolist() == got.series.tolist()
+
+
+def test_classify_gives_a_subclass_the_kind_of_its_base_class():
+    cells = np.array([_ComDate(2024, 3, 1), pd.Timestamp("2024-03-08"), np.float32(1.5),
+                      np.int16(3), np.bool_(True), "x", None], dtype=object)
+    assert convert.classify(cells).tolist() == [
+        convert.DATETIME, convert.DATETIME, convert.NUMBER, convert.NUMBER, convert.BOOL,
+        convert.TEXT, convert.BLANK]
+
+
+@settings(max_examples=60, deadline=None)
+@given(data=st.data())
+def test_fast_path_answers_the_common_shape_as_the_general_path(data):
+    """Every flow a float, dates of one type strictly ascending: the fast path answers, equal."""
+    n = data.draw(st.integers(1, 25), label="rows")
+    form = data.draw(st.sampled_from(sorted(_FAST_DATE_FORMS)), label="date form")
+    layout = data.draw(st.sampled_from(sorted(SHAPES)), label="shape")
+    start = data.draw(st.dates(dt.date(1900, 3, 1), dt.date(2200, 1, 1)), label="start")
+    steps = data.draw(st.lists(st.integers(1, 400), min_size=n, max_size=n), label="steps")
+    days = [start + dt.timedelta(days=int(s) - steps[0]) for s in np.cumsum(steps)]
+    number = st.one_of(st.floats(-1e300, 1e300), st.integers(-10 ** 15, 10 ** 15)).filter(
+        lambda v: not convert.COM_ERROR_MIN <= v <= convert.COM_ERROR_MAX)
+    values = data.draw(st.lists(number, min_size=n, max_size=n), label="values")
+    put = SHAPES[layout]
+    cells, dates = put(values), put([_FAST_DATE_FORMS[form](d) for d in days])
+    if layout != "com tuples":                       # tuples are left to the general path
+        assert convert._fast_flow_series(cells, dates, "flows", "dates", 1) is not None
+    assert _both_paths(lambda: convert.flow_series(cells, dates))[0] == "value"
+    assert _both_paths(lambda: convert.level_series(dates, cells))[0] == "value"

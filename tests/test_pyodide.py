@@ -33,6 +33,7 @@ CACHE = ROOT / ".pyodide"
 RUNNER = HERE / "run.mjs"
 OFFICEJS_SCRIPT = "tests/pyodide/officejs_udf.py"
 LITE_SCRIPT = "tests/pyodide/lite_checks.py"
+REFRESH_SCRIPT = "tests/pyodide/refresh_bytes.py"
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 RUNNER_COMMAND = "unshare -n node tests/pyodide/run.mjs "
 #: xlwings' Office.js path is xlwings PRO code: tests run it with the noncommercial key.
@@ -50,11 +51,9 @@ IN_PYODIDE = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "tests").glob("tes
 #: The other test files, and why they are not run inside Pyodide. Each was tried there once
 #: (Pyodide 0.27.7, xlsxwriter added, 2026-11-30): all passed but the 7 named below.
 NOT_IN_PYODIDE = {
-    "tests/test_cli.py": "the command line and the file engine (being rewritten): in Pyodide "
-        "test_python_dash_m_and_console_script needs a subprocess (Pyodide has none) and "
-        "test_output_leaves_the_input_untouched finds the refreshed file unreadable: os.umask() "
-        "reads 0o777 there, so the atomic writer's chmod(0o666 & ~umask) leaves mode 000",
-    "tests/test_bad_workbooks.py": "the file engine on bad files (being rewritten); passed in Pyodide",
+    "tests/test_cli.py": "the command line (a desktop command): "
+        "test_python_dash_m_and_console_script needs a subprocess (Pyodide has none)",
+    "tests/test_bad_workbooks.py": "the file engine on bad files (a desktop command)",
     "tests/test_workbook.py": "build-time checks: in Pyodide test_main_imports_the_report_lazily and "
         "test_rebuilding_gives_the_committed_bytes need subprocesses, the two VBA tests need "
         "oletools (not installable there: it needs compiled cryptography), and "
@@ -78,6 +77,11 @@ NOT_IN_PYODIDE = {
     "tests/test_lite_workbook.py": "compares the built Lite workbook with the build's output",
     "tests/test_lite_live.py": "the Lite writer on a fake Book; the real one runs in Pyodide "
         "through tests/lite_officejs.py",
+    "tests/test_readme_messages.py": "README's quoted messages, made through the UDFs and the "
+        "report (both run in Pyodide through the files above)",
+    "tests/test_report_xlsx.py": "the file engine (a desktop command): its memory cases run in "
+        "subprocesses under RLIMIT_AS, its lock cases in a second process; the Lite script check "
+        "runs `xlflows refresh` of a file inside Pyodide for its comparison",
 }
 
 #: Single tests of the files above that cannot run in Pyodide, and why; deselected there (and
@@ -255,6 +259,20 @@ def test_lite_functions_and_report_script_in_pyodide(pyodide_run):
     names = {line[3:] for line in lines}
     assert "registry" in names and any(n.startswith("script:") for n in names)
     assert sum(n.startswith("function:") for n in names) >= 10
+
+
+def test_refresh_in_pyodide_gives_the_committed_bytes_and_a_readable_file(pyodide_run):
+    """Issue 12's two Pyodide differences, fixed in the product: the refreshed file keeps a
+    readable mode although os.umask() reads 0o777 there, and its bytes equal CPython's (refresh
+    no longer writes through openpyxl, whose merged-cell order follows 32-bit hashes there)."""
+    outcome = pyodide_run("--script", REFRESH_SCRIPT, name="refresh")
+    script = outcome["scripts"][REFRESH_SCRIPT]
+    assert script["ok"], script.get("error")
+    result = script["result"]
+    for name in ("xlflows.xlsm", "xlflows-lite.xlsx"):
+        assert result[name]["status"] == 0, result
+        assert result[name]["same"], f"{name}: Pyodide's refresh differs from the committed bytes"
+        assert int(result[name]["mode"], 8) & 0o600 == 0o600, result
 
 
 # --- the set-up and the runner refuse files that do not match their pinned sha256 -------------

@@ -199,7 +199,7 @@ def flow_streaks(dates, flows, min_weeks=1):
     """Table of runs of same-direction weeks, oldest first: Start, End, Weeks, Direction (inflow, outflow or flat), Total."""
     lib = _lib()
     min_weeks = lib.convert.to_int(min_weeks, "min_weeks", default=1, minimum=1)
-    runs = lib.flows.streaks(_dated_flows(flows, dates).series, min_weeks)
+    runs = lib.flows.streak_columns(_dated_flows(flows, dates).series, min_weeks)
     return lib.shape.table(runs, C.STREAK_COLUMNS)
 
 
@@ -209,7 +209,7 @@ def flow_streaks(dates, flows, min_weeks=1):
 def _cycles(rate_dates, rates, min_hikes, min_rise_bp, kind, dates_name: str):
     convert = _lib().convert
     levels = convert.level_series(rate_dates, rates, dates_name=dates_name, values_name="rates")
-    return _lib().cycles.hike_cycles(
+    return _lib().cycles.cycle_columns(
         levels,
         min_hikes=convert.to_int(min_hikes, "min_hikes", default=C.DEFAULT_MIN_HIKES, minimum=1),
         min_rise_bp=convert.to_number(min_rise_bp, "min_rise_bp", default=C.DEFAULT_MIN_RISE_BP,
@@ -257,7 +257,7 @@ def cycle_inflows(rate_dates, rates, asset_dates, assets, min_hikes=C.DEFAULT_MI
                                  default=C.DEFAULT_HORIZON_MONTHS, minimum=0)
     measure = lib.convert.to_choice(measure, "measure", lib.cycles.INFLOW_MEASURES,
                                     default="yoy")
-    return lib.shape.table(lib.cycles.cycle_inflows(found, levels, horizon, measure))
+    return lib.shape.table(lib.cycles.cycle_inflow_columns(found, levels, horizon, measure))
 
 
 @xw.func(category=CATEGORY)

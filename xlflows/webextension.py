@@ -17,11 +17,9 @@ of the package is copied byte for byte; the file is replaced atomically.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import re
-import tempfile
 import uuid
 import zipfile
 from dataclasses import dataclass
@@ -445,65 +443,17 @@ def _read_package(path: Path) -> tuple[list[zipfile.ZipInfo], dict[str, bytes]]:
 
 
 def write_package(infos: list[zipfile.ZipInfo], parts: dict[str, bytes], target: Path) -> None:
-    """Write ``parts`` as a zip, atomically: every part in its old place with its old entry data.
+    """Write ``parts`` as a zip, atomically, through the file engine's writer: the parts in their
+    old order (new ones after), fixed entry times, a temporary file beside ``target`` (a symbolic
+    link is followed), synced, then the replace; the target's mode is kept without reading the
+    umask (Pyodide reports 0o777)."""
+    from xlflows.report import package
 
-    Entries keep the order, times and attributes of ``infos``; new parts follow, deflated, with
-    the first entry's time. The file goes to a temporary file beside ``target`` that then replaces
-    it (a symbolic link is followed, so the link stays a link).
-    """
-    target = Path(os.path.realpath(target))
-    if target.exists() and (target.stat().st_mode & 0o222 == 0 or not os.access(target, os.W_OK)):
-        raise WorkbookError(f"{target.name} is read-only; nothing was written")
-    known = {info.filename for info in infos}
-    stamp = infos[0].date_time if infos else (1980, 1, 1, 0, 0, 0)
-    folder = target.parent
-    try:
-        handle, temp_name = tempfile.mkstemp(prefix=".~xlflows-", suffix=target.suffix, dir=folder)
-    except OSError as exc:
-        raise WorkbookError(f"cannot write in {folder} ({exc.strerror or 'permission denied'})"
-                            ) from None
-    os.close(handle)
-    temp = Path(temp_name)
-    try:
-        with zipfile.ZipFile(temp, "w", zipfile.ZIP_DEFLATED) as archive:
-            for info in infos:
-                if info.filename in parts:
-                    archive.writestr(_copy_info(info), parts[info.filename])
-            for name, data in parts.items():
-                if name not in known:
-                    info = zipfile.ZipInfo(name, date_time=stamp)
-                    info.compress_type = zipfile.ZIP_DEFLATED
-                    info.external_attr = 0o644 << 16
-                    archive.writestr(info, data)
-        os.chmod(temp, _file_mode(target))
-        os.replace(temp, target)
-    except BaseException as exc:
-        with contextlib.suppress(OSError):
-            temp.unlink()
-        if isinstance(exc, OSError):
-            raise WorkbookError(f"cannot write {target.name} ({exc.strerror or exc}); if it is "
-                                "open in Excel, close it and try again") from None
-        raise
+    target = package.resolve_target(Path(target))
+    package.check_writable(target)
+    known = [info.filename for info in infos if info.filename in parts]
+    order = known + [name for name in parts if name not in set(known)]
+    package.replace_atomically(target, lambda out: package.write_zip(
+        ((name, parts[name]) for name in order), out))
 
 
-def _copy_info(info: zipfile.ZipInfo) -> zipfile.ZipInfo:
-    copy = zipfile.ZipInfo(info.filename, date_time=info.date_time)
-    copy.compress_type = info.compress_type
-    copy.external_attr = info.external_attr
-    copy.create_system = info.create_system
-    copy.comment = info.comment
-    copy.extra = info.extra
-    return copy
-
-
-def _file_mode(target: Path) -> int:
-    """The target's mode, or a new file's (0o644 when the umask cannot be trusted).
-
-    Pyodide reports a umask of 0o777, which would make the file unreadable.
-    """
-    if target.exists():
-        return target.stat().st_mode & 0o7777
-    umask = os.umask(0)
-    os.umask(umask)
-    mode = 0o666 & ~umask
-    return mode if mode & 0o600 == 0o600 else 0o644

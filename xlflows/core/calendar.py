@@ -80,6 +80,20 @@ def edate(date: pd.Timestamp, months: int) -> pd.Timestamp:
     return pd.Timestamp(date).normalize() + pd.DateOffset(months=months)
 
 
+def add_months(dates: np.ndarray, months: int) -> np.ndarray:
+    """``EDATE`` for a ``datetime64`` array, in numpy: the same day ``months`` later (or
+    earlier), clamped to the month end, the time of day dropped, as ``datetime64[D]``.
+
+    Agrees with :func:`edate` element by element (``add_months(Jan 31, 1)`` is Feb 28/29).
+    """
+    days = np.asarray(dates).astype("datetime64[D]")
+    month = days.astype("datetime64[M]")
+    day_of_month = days - month.astype("datetime64[D]")
+    moved = month + np.timedelta64(int(months), "M")
+    month_end = (moved + np.timedelta64(1, "M")).astype("datetime64[D]") - np.timedelta64(1, "D")
+    return np.minimum(moved.astype("datetime64[D]") + day_of_month, month_end)
+
+
 def datedif_months(start: pd.Timestamp, end: pd.Timestamp) -> int:
     """Excel's ``DATEDIF(start, end, "m")``: whole calendar months from ``start`` to ``end``.
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from xlflows.core.calendar import edate, excel_round, round_for_ties, signed_months
+from xlflows.core.calendar import add_months, edate, excel_round, round_for_ties, signed_months
 from xlflows.core.constants import (
     CYCLE_COLUMNS,
     CYCLE_INFLOW_COLUMNS,
@@ -71,6 +71,16 @@ def hike_cycles(rates: pd.Series, min_hikes=DEFAULT_MIN_HIKES, min_rise_bp=DEFAU
     Levels 1.00 (Jan 1), 1.25 (Feb 1), 1.50 (Mar 1), 1.50 (Mar 2), 2.00 (Apr 1), 1.75 (May 1):
     one cycle, Feb 1 → Apr 1, 3 hikes, 100 bp, peak 2.00, first cut May 1.
     """
+    return pd.DataFrame(cycle_columns(rates, min_hikes, min_rise_bp, kind))
+
+
+def cycle_columns(rates: pd.Series, min_hikes=DEFAULT_MIN_HIKES,
+                  min_rise_bp=DEFAULT_MIN_RISE_BP, kind: str = "level") -> dict[str, np.ndarray]:
+    """:func:`hike_cycles` as a dict of column name -> numpy array, without a DataFrame.
+
+    The UDFs spill these arrays directly, and :func:`cycle_inflows` accepts them as its
+    ``cycles``; :func:`hike_cycles` wraps them in a DataFrame.
+    """
     kind = choice(kind, "kind", RATE_KINDS)
     min_hikes = whole_number(min_hikes, "min_hikes", minimum=1)
     min_rise = number(min_rise_bp, "min_rise_bp", minimum=0, expected="a number of basis points")
@@ -90,41 +100,35 @@ def hike_cycles(rates: pd.Series, min_hikes=DEFAULT_MIN_HIKES, min_rise_bp=DEFAU
     moves = np.flatnonzero(sign != 0)          # positions in `change` of real moves
     move_sign = sign[moves]
 
-    rows = []
     # runs of consecutive increases among the moves: first and last move of each run
     rising = move_sign > 0
     starts = np.flatnonzero(rising & np.r_[True, ~rising[:-1]])
     stops = np.flatnonzero(rising & np.r_[~rising[1:], True])
     long_enough = stops - starts + 1 >= min_hikes
-    for start, stop in zip(starts[long_enough].tolist(), stops[long_enough].tolist()):
-        hikes = stop - start + 1
-        first, last = moves[start], moves[stop]
-        if kind == "level":
-            # change[i] = values[i + 1] - values[i]
-            peak = float(values[last + 1])
-            rise = peak - float(values[first])
-        else:
-            peak = np.nan
-            rise = float(change[moves[start:stop + 1]].sum())
-        rise_bp = excel_round(rise * BP_PER_POINT, RISE_DECIMALS)
-        cut = change_dates[moves[stop + 1]] if stop + 1 < moves.size else pd.NaT
-        if rise_bp >= min_rise:
-            rows.append((change_dates[first], change_dates[last], hikes, rise_bp, peak, cut))
-    return _cycle_frame(rows)
-
-
-def _cycle_frame(rows: list[tuple]) -> pd.DataFrame:
-    columns = list(zip(*rows)) if rows else [()] * len(CYCLE_COLUMNS)
-    data = {
-        CYCLE_COLUMNS[0]: pd.DatetimeIndex(columns[0]),
-        CYCLE_COLUMNS[1]: pd.DatetimeIndex(columns[1]),
-        CYCLE_COLUMNS[2]: np.asarray(columns[2], dtype=np.int64),
-        CYCLE_COLUMNS[3]: np.asarray(columns[3], dtype=float),
-        CYCLE_COLUMNS[4]: np.asarray(columns[4], dtype=float),
-        CYCLE_COLUMNS[5]: pd.DatetimeIndex(columns[5]),
+    starts, stops = starts[long_enough], stops[long_enough]
+    hikes = stops - starts + 1
+    first, last = moves[starts], moves[stops]
+    if kind == "level":
+        peaks = values[last + 1]                # change[i] = values[i + 1] - values[i]
+        rises = peaks - values[first]
+    else:
+        peaks = np.full(starts.size, np.nan)
+        rises = np.array([change[moves[a:b + 1]].sum() for a, b in zip(starts, stops)])
+    rises_bp = np.array([excel_round(r * BP_PER_POINT, RISE_DECIMALS) for r in rises.tolist()])
+    keep = rises_bp >= min_rise if rises_bp.size else np.zeros(0, dtype=bool)
+    # the decrease that ended each run (none when the run is open at the end of the data)
+    after = stops + 1
+    cut_at = np.where(after < moves.size, moves[np.minimum(after, moves.size - 1)], -1)
+    when = change_dates.to_numpy()
+    cuts = np.where(cut_at >= 0, when[np.maximum(cut_at, 0)], np.datetime64("NaT"))
+    return {
+        CYCLE_COLUMNS[0]: when[first[keep]],
+        CYCLE_COLUMNS[1]: when[last[keep]],
+        CYCLE_COLUMNS[2]: hikes[keep].astype(np.int64),
+        CYCLE_COLUMNS[3]: rises_bp[keep].astype(float),
+        CYCLE_COLUMNS[4]: peaks[keep].astype(float),
+        CYCLE_COLUMNS[5]: cuts[keep].astype(when.dtype),
     }
-    return pd.DataFrame(data)
-
 
 def cycle_inflows(cycles: pd.DataFrame, assets: pd.Series, horizon_months=DEFAULT_HORIZON_MONTHS,
                   measure: str = "yoy") -> pd.DataFrame:
@@ -143,8 +147,9 @@ def cycle_inflows(cycles: pd.DataFrame, assets: pd.Series, horizon_months=DEFAUL
 
     Parameters
     ----------
-    cycles : pandas.DataFrame
-        As returned by :func:`hike_cycles` (at least ``First hike``, ``Last hike``, ``First cut``).
+    cycles : pandas.DataFrame or dict
+        As returned by :func:`hike_cycles` or :func:`cycle_columns` (at least ``First hike``,
+        ``Last hike``, ``First cut``).
     assets : pandas.Series
         Levels (e.g. money-fund assets in $bn) on a sorted, unique DatetimeIndex, no NaN. Dates are
         used as given: a quarterly series dated at the quarter's first day is not re-dated.
@@ -159,44 +164,44 @@ def cycle_inflows(cycles: pd.DataFrame, assets: pd.Series, horizon_months=DEFAUL
         ``DATEDIF(last hike, peak, "m")``, negative when the peak came first) and ``Peak YoY
         growth`` (fraction) or ``Peak 12-month addition`` (the level's unit). Oldest first.
     """
+    return pd.DataFrame(cycle_inflow_columns(cycles, assets, horizon_months, measure))
+
+
+def cycle_inflow_columns(cycles, assets: pd.Series, horizon_months=DEFAULT_HORIZON_MONTHS,
+                         measure: str = "yoy") -> dict[str, np.ndarray]:
+    """:func:`cycle_inflows` as a dict of column name -> numpy array, without a DataFrame."""
     measure = choice(measure, "measure", INFLOW_MEASURES)
     horizon = whole_number(horizon_months, "horizon_months", minimum=0)
-    _check_cycles(cycles)
+    firsts, lasts, cuts = _cycle_dates(cycles)
     if assets.empty:
         raise InputError("assets: no values, expected at least one level")
     score = yoy_growth(assets) if measure == "yoy" else yoy_addition(assets)
     dates = score.index.to_numpy()
     values = score.to_numpy()
 
-    closed = ~pd.isna(pd.DatetimeIndex(cycles["First cut"]))
-    firsts = pd.DatetimeIndex(cycles["First hike"]).to_numpy()
-    lasts = pd.DatetimeIndex(cycles["Last hike"])
     # window k: [first hike k, min(EDATE(last hike k, horizon), end of data)], cut before the
     # next reported cycle's first hike
-    ends = np.minimum((lasts.normalize() + pd.DateOffset(months=horizon)).to_numpy(), dates[-1])
+    ends = np.minimum(add_months(lasts, horizon), dates[-1])
     lo = np.searchsorted(dates, firsts.astype(dates.dtype), side="left")
     hi = np.searchsorted(dates, ends.astype(dates.dtype), side="right")
-    following = np.searchsorted(dates, firsts[1:].astype(dates.dtype), side="left")
-    hi[:-1] = np.minimum(hi[:-1], following)
-    rows = []
-    for k in np.flatnonzero(closed).tolist():
+    hi[:-1] = np.minimum(hi[:-1], lo[1:])
+    kept, peaks = [], []
+    for k in np.flatnonzero(~np.isnat(cuts)).tolist():      # completed cycles only
         window = values[lo[k]:hi[k]]
-        if window.size == 0 or np.isnan(window).all():
-            continue
-        at = int(lo[k]) + int(np.nanargmax(window))
-        peak_date = pd.Timestamp(dates[at])
-        rows.append((pd.Timestamp(firsts[k]), lasts[k], peak_date,
-                     signed_months(lasts[k], peak_date), float(values[at])))
+        if window.size and not np.isnan(window).all():
+            kept.append(k)
+            peaks.append(int(lo[k]) + int(np.nanargmax(window)))
+    peak_dates = dates[peaks] if peaks else dates[:0]
+    months = [signed_months(pd.Timestamp(lasts[k]), pd.Timestamp(when))
+              for k, when in zip(kept, peak_dates)]
     last_column = PEAK_YOY if measure == "yoy" else PEAK_ADDITION
-    columns = list(zip(*rows)) if rows else [()] * 5
-    return pd.DataFrame({
-        CYCLE_INFLOW_COLUMNS[0]: pd.DatetimeIndex(columns[0]),
-        CYCLE_INFLOW_COLUMNS[1]: pd.DatetimeIndex(columns[1]),
-        CYCLE_INFLOW_COLUMNS[2]: pd.DatetimeIndex(columns[2]),
-        CYCLE_INFLOW_COLUMNS[3]: np.asarray(columns[3], dtype=np.int64),
-        last_column: np.asarray(columns[4], dtype=float),
-    })
-
+    return {
+        CYCLE_INFLOW_COLUMNS[0]: firsts[kept],
+        CYCLE_INFLOW_COLUMNS[1]: lasts[kept],
+        CYCLE_INFLOW_COLUMNS[2]: peak_dates,
+        CYCLE_INFLOW_COLUMNS[3]: np.asarray(months, dtype=np.int64),
+        last_column: values[peaks].astype(float) if peaks else np.empty(0),
+    }
 
 def peak_projection(last_hike, months) -> pd.Timestamp:
     """Projected peak month: ``EDATE(last_hike, ROUND(AVERAGE(months), 0))``.
@@ -232,16 +237,26 @@ def peak_projection(last_hike, months) -> pd.Timestamp:
         ) from None
 
 
-def _check_cycles(cycles: pd.DataFrame) -> None:
-    if not isinstance(cycles, pd.DataFrame):
+def _dates_column(cycles, column: str) -> np.ndarray:
+    values = np.asarray(cycles[column])
+    if values.dtype.kind != "M":
+        values = pd.to_datetime(pd.Series(cycles[column])).to_numpy()
+    return values
+
+
+def _cycle_dates(cycles: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """First hikes, last hikes and first cuts (NaT while open) of a :func:`hike_cycles` table."""
+    if not isinstance(cycles, (pd.DataFrame, dict)):
         raise InputError("cycles: expected the table that hike_cycles returns")
     for column in ("First hike", "Last hike", "First cut"):
-        if column not in cycles.columns:
+        if column not in cycles:
             raise InputError(
                 f"cycles: no column {column!r}, expected the table that hike_cycles returns"
             )
-    firsts = pd.DatetimeIndex(cycles["First hike"])
-    if firsts.hasnans or pd.DatetimeIndex(cycles["Last hike"]).hasnans:
+    firsts, lasts, cuts = (_dates_column(cycles, column)
+                           for column in ("First hike", "Last hike", "First cut"))
+    if np.isnat(firsts).any() or np.isnat(lasts).any():
         raise InputError("cycles: a blank first or last hike, expected dates in every row")
-    if not firsts.is_monotonic_increasing:
+    if (firsts[1:] < firsts[:-1]).any():
         raise InputError("cycles: first hikes are not in order, expected oldest first")
+    return firsts, lasts, cuts

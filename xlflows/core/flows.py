@@ -42,6 +42,7 @@ __all__ = [
     "largest_since_history",
     "rolling",
     "streak",
+    "streak_columns",
     "streaks",
 ]
 
@@ -535,6 +536,35 @@ def largest_since(flows: pd.Series, weeks: int = 1) -> LookBack:
 _DIRECTION_BY_SIGN = np.array([OUTFLOW, FLAT, INFLOW], dtype=object)
 
 
+def streak_columns(flows: pd.Series, min_weeks: int = 1) -> dict[str, np.ndarray]:
+    """:func:`streaks` as a dict of column name -> numpy array, without building a DataFrame.
+
+    The UDF spills these arrays directly; :func:`streaks` wraps them in a DataFrame.
+    """
+    min_weeks = whole_number(min_weeks, "min_weeks", minimum=1)
+    values = _values(flows)
+    _refuse_missing(values, 0)
+    n = values.size
+    signs = np.sign(values).astype(np.int8)
+    starts = np.concatenate([[0], np.flatnonzero(signs[1:] != signs[:-1]) + 1])
+    ends = np.append(starts[1:] - 1, n - 1)
+    lengths = ends - starts + 1
+    with np.errstate(over="ignore", invalid="ignore"):      # an overflowing run sum is inf,
+        totals = round_for_ties(np.add.reduceat(values, starts))   # refused when written
+    keep = lengths >= min_weeks
+    starts, ends, lengths, totals = starts[keep], ends[keep], lengths[keep], totals[keep]
+    index = flows.index if isinstance(flows, pd.Series) else pd.RangeIndex(n)
+    labels = index.to_numpy() if isinstance(index, pd.DatetimeIndex) else np.asarray(index)
+    start, end, weeks, direction, total = STREAK_COLUMNS
+    return {
+        start: labels[starts],
+        end: labels[ends],
+        weeks: lengths.astype(np.int64),
+        direction: _DIRECTION_BY_SIGN[signs[starts] + 1],
+        total: totals,
+    }
+
+
 def streaks(flows: pd.Series, min_weeks: int = 1) -> pd.DataFrame:
     """The runs of one direction, oldest first (``FLOW_STREAKS``).
 
@@ -556,25 +586,4 @@ def streaks(flows: pd.Series, min_weeks: int = 1) -> pd.DataFrame:
         With ``min_weeks=1`` the last row's ``Weeks``, signed by its direction (0 for flat),
         equals :func:`streak`.
     """
-    min_weeks = whole_number(min_weeks, "min_weeks", minimum=1)
-    values = _values(flows)
-    _refuse_missing(values, 0)
-    n = values.size
-    signs = np.sign(values).astype(np.int8)
-    starts = np.concatenate([[0], np.flatnonzero(signs[1:] != signs[:-1]) + 1])
-    ends = np.append(starts[1:] - 1, n - 1)
-    lengths = ends - starts + 1
-    with np.errstate(over="ignore", invalid="ignore"):      # an overflowing run sum is inf,
-        totals = round_for_ties(np.add.reduceat(values, starts))   # refused when written
-    keep = lengths >= min_weeks
-    starts, ends, lengths, totals = starts[keep], ends[keep], lengths[keep], totals[keep]
-    index = flows.index if isinstance(flows, pd.Series) else pd.RangeIndex(n)
-    directions = _DIRECTION_BY_SIGN[signs[starts] + 1]
-    start, end, weeks, direction, total = STREAK_COLUMNS
-    return pd.DataFrame({
-        start: index.take(starts),
-        end: index.take(ends),
-        weeks: lengths.astype(np.int64),
-        direction: directions,
-        total: totals,
-    })
+    return pd.DataFrame(streak_columns(flows, min_weeks))

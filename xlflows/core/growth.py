@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from xlflows.core.calendar import round_for_ties
+from xlflows.core.calendar import add_months, round_for_ties
 from xlflows.core.constants import (
     ABNORMALITY_LABELS,
     ABNORMALLY_HIGH,
@@ -55,14 +55,8 @@ def one_year_earlier(dates: np.ndarray) -> np.ndarray:
     The same day and time of day a year earlier, Feb 29 becoming Feb 28 (the month end, like
     ``EDATE``); the unit of ``dates`` is kept.
     """
-    days = dates.astype("datetime64[D]")
-    time_of_day = dates - days
-    month = days.astype("datetime64[M]")
-    day_of_month = days - month.astype("datetime64[D]")
-    earlier = month - np.timedelta64(12, "M")
-    month_end = (earlier + np.timedelta64(1, "M")).astype("datetime64[D]") - np.timedelta64(1, "D")
-    target = np.minimum(earlier.astype("datetime64[D]") + day_of_month, month_end)
-    return (target + time_of_day).astype(dates.dtype)
+    time_of_day = dates - dates.astype("datetime64[D]")
+    return (add_months(dates, -12) + time_of_day).astype(dates.dtype)
 
 
 def year_earlier_positions(index: pd.DatetimeIndex) -> np.ndarray:

@@ -203,6 +203,7 @@ def numbers(values: object, name: str, *, expected: str = "a number") -> np.ndar
         x, shown = _read(item)
         problem = _problem(x, shown, None)
         if problem is not None:
+            problem = problem.replace(" is too large", ", too large")    # one "is" a sentence
             raise InputError(f"{name}: value {i + 1} is {problem}, expected {expected}")
         out[i] = x
     return out
@@ -274,6 +275,9 @@ def levels(series: pd.Series, name: str) -> pd.Series:
     """
     if not isinstance(series, pd.Series) or not isinstance(series.index, pd.DatetimeIndex):
         raise InputError(f"{name}: expected a series of values indexed by date")
+    if series.dtype == np.float64 and np.isfinite(series.to_numpy()).all() \
+            and series.index.is_monotonic_increasing and series.index.is_unique:
+        return series                                       # what the Excel layer hands over
     values = pd.to_numeric(series, errors="coerce").astype(float)
     bad = np.flatnonzero(~np.isfinite(values.to_numpy()))
     if bad.size:

@@ -65,6 +65,22 @@ ERROR_LITERALS = frozenset(_CVERR.values())
 _ERROR_LITERALS_UPPER = frozenset(e.upper() for e in ERROR_LITERALS)
 
 
+def _float(value: object) -> float:
+    """A number as a float; an int beyond any float becomes ±inf (never an OverflowError)."""
+    try:
+        return float(value)
+    except OverflowError:
+        return float("inf") if value > 0 else float("-inf")
+
+
+def _floats(cells: np.ndarray) -> np.ndarray:
+    """Number cells as float64, vectorised; ints beyond any float become ±inf."""
+    try:
+        return np.array(cells.tolist(), dtype=float)
+    except OverflowError:
+        return np.array([_float(v) for v in cells.tolist()], dtype=float)
+
+
 def error_name(value: object) -> str | None:
     """The Excel error shown by ``value`` (``"#N/A"``…), or None when it is not an error cell."""
     if isinstance(value, str):
@@ -72,7 +88,7 @@ def error_name(value: object) -> str | None:
         return text if text in _ERROR_LITERALS_UPPER else None
     if isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(
             value, (bool, np.bool_)):
-        v = float(value)
+        v = _float(value)
         if COM_ERROR_MIN <= v <= COM_ERROR_MAX and v == int(v):
             return COM_ERRORS.get(int(v), f"an error cell (code {int(v)})")
     return None
@@ -232,11 +248,12 @@ def describe(value: object) -> str:
         shown = value if len(value) <= 40 else value[:37] + "..."
         return f"text {shown!r}"
     if isinstance(value, (int, float, np.integer, np.floating)):
-        v = float(value)
+        v = _float(value)
         if np.isnan(v):
             return "NaN (not a number)"
         if np.isinf(v):
-            return "an infinite number"
+            return ("a number beyond the largest a cell can hold"
+                    if isinstance(value, (int, np.integer)) else "an infinite number")
         return f"the number {v:g}"
     if isinstance(value, dt.date):
         return f"a date ({value.year:04d}-{value.month:02d}-{value.day:02d})"
@@ -295,7 +312,7 @@ def read_numbers(cells: np.ndarray, name: str, locate: Locate = xd.default_locat
 
     num = np.flatnonzero(kinds == NUMBER)
     if len(num):
-        v = np.array(cells[num].tolist(), dtype=float)
+        v = _floats(cells[num])
         values[num] = v
         com = com_error_mask(v)
         bad[num] = com | ~np.isfinite(v)
@@ -339,7 +356,7 @@ def read_dates(cells: np.ndarray, name: str, locate: Locate = xd.default_locate,
         days[dtm] = xd.datetimes_to_days(cells[dtm].tolist())
     num = np.flatnonzero(kinds == NUMBER)
     if len(num):
-        serials = np.array(cells[num].tolist(), dtype=float)
+        serials = _floats(cells[num])
         com = com_error_mask(serials)
         bad[num] = com
         ok = ~com
@@ -379,6 +396,8 @@ def _blank_mask(cells: np.ndarray, kinds: np.ndarray) -> np.ndarray:
 # message) takes over; where the fast path answers, it answers exactly as the general path
 # (tests/test_excel_convert.py checks this on generated input).
 
+#: Switch for the fast path (the tests turn it off to compare it with the general path).
+FAST_PATH = True
 _NUMBER_TYPES = frozenset({float, int})
 #: ISO text ``YYYY-MM-DD``: the positions of the two hyphens in the 10 characters.
 _ISO_HYPHENS = (4, 7)
@@ -393,9 +412,12 @@ def _flat(value: object) -> list | None:
         return value                        # flat (a cell that is a list fails the type checks)
     if len(value) == 1:
         return list(first)
-    if set(map(len, value)) != {1} or set(map(type, value)) != {list}:
+    if set(map(type, value)) != {list}:
         return None
-    return [row[0] for row in value]
+    try:
+        return [cell for (cell,) in value]  # unpacking: exactly one cell per row
+    except ValueError:                      # a row of 0 or 2+ cells: a 2-D or ragged range
+        return None
 
 
 def _fast_numbers(cells: list) -> np.ndarray | None:
@@ -403,7 +425,7 @@ def _fast_numbers(cells: list) -> np.ndarray | None:
     if not set(map(type, cells)) <= _NUMBER_TYPES:
         return None
     try:
-        values = np.array(cells, dtype=float)
+        values = np.fromiter(cells, dtype=float, count=len(cells))
     except OverflowError:                   # an int beyond any float
         return None
     if not np.isfinite(values).all() or com_error_mask(values).any():
@@ -411,17 +433,27 @@ def _fast_numbers(cells: list) -> np.ndarray | None:
     return values
 
 
+def _iso_shaped(texts: list) -> bool:
+    """Every text exactly ``DDDD-DD-DD`` in ASCII digits (checked on bytes, vectorised)."""
+    try:
+        raw = np.array(texts, dtype="S11")              # 11: a longer text shows its 11th byte
+    except UnicodeEncodeError:
+        return False
+    chars = raw.view(np.uint8).reshape(len(texts), 11)
+    digits = np.delete(chars[:, :10], _ISO_HYPHENS, axis=1)
+    return bool((chars[:, 10] == 0).all() and (chars[:, _ISO_HYPHENS] == ord("-")).all()
+                and ((digits >= ord("0")) & (digits <= ord("9"))).all())
+
+
 def _fast_iso_days(cells: list) -> np.ndarray | None:
     """Every cell text ``YYYY-MM-DD`` (spaces around allowed) -> ``datetime64[D]``; else None."""
-    stripped = [text.strip() for text in cells]
-    if set(map(len, stripped)) != {10}:
-        return None
-    chars = np.array(stripped, dtype="U10").view("U1").reshape(len(stripped), 10)
-    digits = np.delete(chars, _ISO_HYPHENS, axis=1)
-    if not ((chars[:, _ISO_HYPHENS] == "-").all() and ((digits >= "0") & (digits <= "9")).all()):
-        return None
+    texts = cells
+    if not _iso_shaped(texts):
+        texts = [text.strip() for text in cells]       # spaces around: strip once, look again
+        if not _iso_shaped(texts):
+            return None
     try:
-        return np.array(stripped, dtype="datetime64[D]")
+        return np.array(texts, dtype="datetime64[D]")
     except ValueError:                      # 2024-02-30: named by the general path
         return None
 
@@ -546,7 +578,7 @@ def _refuse_errors(cells: np.ndarray, kinds: np.ndarray, name: str, locate: Loca
     suspect = np.zeros(len(cells), dtype=bool)
     num = np.flatnonzero(kinds == NUMBER)
     if len(num):
-        v = np.array(cells[num].tolist(), dtype=float)
+        v = _floats(cells[num])
         suspect[num] = com_error_mask(v)
     txt = np.flatnonzero(kinds == TEXT)
     if len(txt):
@@ -579,7 +611,7 @@ def flow_series(values: object, dates: object = None, *, name: str = "flows",
     min_rows
         Fewest values accepted after trimming blanks.
     """
-    fast = _fast_flow_series(values, dates, name, dates_name, min_rows)
+    fast = _fast_flow_series(values, dates, name, dates_name, min_rows) if FAST_PATH else None
     if fast is not None:
         return fast
     locate = locate or xd.default_locate
@@ -632,7 +664,8 @@ def level_series(dates: object, values: object, *, dates_name: str = "dates",
     A row with a blank value is dropped with its date (a daily series with gaps, an oversized
     range); a value without a date, duplicates and error cells anywhere are refused.
     """
-    fast = _fast_level_series(dates, values, dates_name, values_name, min_rows)
+    fast = (_fast_level_series(dates, values, dates_name, values_name, min_rows) if FAST_PATH
+            else None)
     if fast is not None:
         return fast
     locate = locate or xd.default_locate
@@ -656,7 +689,7 @@ def level_series(dates: object, values: object, *, dates_name: str = "dates",
 def number_list(value: object, name: str, locate: Locate | None = None,
                 min_count: int = 1) -> np.ndarray:
     """A number or a range of numbers (blanks skipped, anything else refused) -> float array."""
-    flat = _flat(value)
+    flat = _flat(value) if FAST_PATH else None
     fast = None if flat is None else _fast_numbers(flat)
     if fast is not None and fast.size >= min_count:
         return fast
@@ -770,6 +803,10 @@ def to_choice(value: object, name: str, choices: Sequence[str], *,
 
 def to_date(value: object, name: str, *, default: object = _MISSING) -> pd.Timestamp:
     """A single date (datetime, serial >= 61, ISO text); blank -> ``default`` when given."""
+    if FAST_PATH and isinstance(value, (dt.date, float)):
+        days = _fast_days([value])                  # one datetime or serial: no object arrays
+        if days is not None:
+            return pd.Timestamp(days[0].astype("datetime64[us]"))
     value = _single(value, name)
     if _is_blank(value):
         if default is _MISSING:

@@ -17,7 +17,7 @@ FALSE, ``=A1=""`` is TRUE, ``ISNUMBER`` is FALSE.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Iterable, Sequence
+from typing import Iterable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -86,17 +86,20 @@ def column_values(values: Iterable | pd.Series | np.ndarray) -> list:
 
 def column(values: Iterable | pd.Series | np.ndarray) -> list[list]:
     """A 1-D result -> an n × 1 spill (one value per row)."""
-    return [[v] for v in column_values(values)]
+    return _object_column(values).reshape(-1, 1).tolist()
 
 
-def table(frame: pd.DataFrame, columns: Sequence[str] | None = None) -> list[list]:
-    """A DataFrame -> header row + one row per record; dates as datetime, missing as BLANK.
+def table(frame: pd.DataFrame | Mapping[str, np.ndarray],
+          columns: Sequence[str] | None = None) -> list[list]:
+    """A DataFrame (or a dict of equal-length columns) -> header row + one row per record;
+    dates as datetime, missing as BLANK.
 
     ``columns`` picks and orders the columns (default: all, in order). An empty frame spills its
     header alone.
     """
-    cols = list(columns) if columns is not None else list(frame.columns)
-    body = np.empty((len(frame), len(cols)), dtype=object)
+    cols = list(columns) if columns is not None else list(frame)
+    rows = len(frame[cols[0]]) if cols else 0
+    body = np.empty((rows, len(cols)), dtype=object)
     for j, c in enumerate(cols):
         body[:, j] = _object_column(frame[c])
     return [[str(c) for c in cols]] + body.tolist()
