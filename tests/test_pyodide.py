@@ -204,6 +204,10 @@ def test_readme_shows_the_commands_these_tests_and_ci_run():
     assert _readme_officejs_options() == env + ["--script", OFFICEJS_SCRIPT]
     pytest_runs = [options for options in _readme_runner_options() if options[:1] == ["--"]]
     assert pytest_runs and all(set(options[2:]) <= set(IN_PYODIDE) for options in pytest_runs)
+    for options in _readme_runner_options():       # every script shown exists and has main()
+        for script in (options[i + 1] for i, flag in enumerate(options) if flag == "--script"):
+            assert re.search(r"^(async )?def main\(", (ROOT / script).read_text(encoding="utf-8"),
+                             re.MULTILINE), script
 
 
 def test_officejs_calls_in_pyodide_match_cpython_and_the_hand_worked_values(pyodide_run):
