@@ -32,6 +32,9 @@ HERE = ROOT / "tests" / "pyodide"
 CACHE = ROOT / ".pyodide"
 RUNNER = HERE / "run.mjs"
 OFFICEJS_SCRIPT = "tests/pyodide/officejs_udf.py"
+#: Scripts run in the same Pyodide start as OFFICEJS_SCRIPT, with OFFICEJS_ENV (one start for all:
+#: each costs about a minute). Add a script here and read its result from ``officejs_outcome``.
+MORE_OFFICEJS_SCRIPTS: list[str] = []
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 RUNNER_COMMAND = "unshare -n node tests/pyodide/run.mjs "
 #: xlwings' Office.js path is xlwings PRO code: tests run it with the noncommercial key.
@@ -144,7 +147,7 @@ def _collected_in_cpython(files: list[str]) -> int:
     return int(found.group(1))
 
 
-def test_core_and_excel_tests_all_pass_in_pyodide(pyodide_run):
+def test_core_excel_and_report_layer_tests_all_pass_in_pyodide(pyodide_run):
     outcome = pyodide_run("--", "-q", *IN_PYODIDE, name="tests")
     versions = outcome["versions"]
     assert (versions["pyodide"], versions["python"], versions["platform"]) == (
@@ -210,8 +213,15 @@ def test_readme_shows_the_commands_these_tests_and_ci_run():
                              re.MULTILINE), script
 
 
-def test_officejs_calls_in_pyodide_match_cpython_and_the_hand_worked_values(pyodide_run):
-    outcome = pyodide_run(*_readme_officejs_options(), name="officejs")   # README's own command
+@pytest.fixture(scope="module")
+def officejs_outcome(pyodide_run) -> dict:
+    """The outcome of README's Office.js run, with MORE_OFFICEJS_SCRIPTS added to it."""
+    extra = [option for script in MORE_OFFICEJS_SCRIPTS for option in ("--script", script)]
+    return pyodide_run(*_readme_officejs_options(), *extra, name="officejs")
+
+
+def test_officejs_calls_in_pyodide_match_cpython_and_the_hand_worked_values(officejs_outcome):
+    outcome = officejs_outcome
     assert outcome["versions"]["xlwings_on_server"] is True
     script = outcome["scripts"][OFFICEJS_SCRIPT]
     assert script["ok"], script.get("error")
