@@ -100,15 +100,20 @@ def _network_isolation() -> list[str]:
     return []
 
 
-@pytest.fixture(scope="module")
-def pyodide_run(tmp_path_factory):
-    """A function that runs ``run.mjs`` with options and returns its JSON outcome."""
+def _need_runtime() -> None:
+    """Skip the test when the runtime is missing; fail it instead where it is required."""
     missing = _missing_runtime()
     if missing:
         if _required():
             pytest.fail("the Pyodide runtime is required here (CI or XLFLOWS_REQUIRE_PYODIDE=1) "
                         f"but {missing}")
         pytest.skip(missing)
+
+
+@pytest.fixture(scope="module")
+def pyodide_run(tmp_path_factory):
+    """A function that runs ``run.mjs`` with options and returns its JSON outcome."""
+    _need_runtime()
     folder = tmp_path_factory.mktemp("pyodide")
     built = subprocess.run([sys.executable, str(HERE / "setup_runtime.py"), "--wheel-only",
                             "--wheel-dir", str(folder / "wheel")], capture_output=True, text=True)
@@ -274,8 +279,7 @@ def test_setup_refuses_a_pyodide_wheel_whose_sha256_differs_and_keeps_nothing_of
 
 
 def test_runner_refuses_a_pyodide_wheel_changed_after_set_up(tmp_path):
-    if _missing_runtime():
-        pytest.skip(_missing_runtime())
+    _need_runtime()
     cache = tmp_path / "cache"
     (cache / "npm").mkdir(parents=True)
     (cache / "npm" / "node_modules").symlink_to(CACHE / "npm" / "node_modules")
