@@ -34,6 +34,9 @@ RUNNER = HERE / "run.mjs"
 OFFICEJS_SCRIPT = "tests/pyodide/officejs_udf.py"
 LITE_SCRIPT = "tests/pyodide/lite_checks.py"
 REFRESH_SCRIPT = "tests/pyodide/refresh_bytes.py"
+#: Scripts run in the same Pyodide start as OFFICEJS_SCRIPT, with OFFICEJS_ENV (one start for all:
+#: each costs about a minute). Add a script here and read its result from ``officejs_outcome``.
+MORE_OFFICEJS_SCRIPTS: list[str] = [LITE_SCRIPT, REFRESH_SCRIPT]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 RUNNER_COMMAND = "unshare -n node tests/pyodide/run.mjs "
 #: xlwings' Office.js path is xlwings PRO code: tests run it with the noncommercial key.
@@ -126,15 +129,20 @@ def _network_isolation() -> list[str]:
     return []
 
 
-@pytest.fixture(scope="module")
-def pyodide_run(tmp_path_factory):
-    """A function that runs ``run.mjs`` with options and returns its JSON outcome."""
+def _need_runtime() -> None:
+    """Skip the test when the runtime is missing; fail it instead where it is required."""
     missing = _missing_runtime()
     if missing:
         if _required():
             pytest.fail("the Pyodide runtime is required here (CI or XLFLOWS_REQUIRE_PYODIDE=1) "
                         f"but {missing}")
         pytest.skip(missing)
+
+
+@pytest.fixture(scope="module")
+def pyodide_run(tmp_path_factory):
+    """A function that runs ``run.mjs`` with options and returns its JSON outcome."""
+    _need_runtime()
     folder = tmp_path_factory.mktemp("pyodide")
     built = subprocess.run([sys.executable, str(HERE / "setup_runtime.py"), "--wheel-only",
                             "--wheel-dir", str(folder / "wheel")], capture_output=True, text=True)
@@ -173,7 +181,7 @@ def _collected_in_cpython(files: list[str]) -> int:
     return int(found.group(1))
 
 
-def test_core_and_excel_tests_all_pass_in_pyodide(pyodide_run):
+def test_core_excel_and_report_layer_tests_all_pass_in_pyodide(pyodide_run):
     outcome = pyodide_run("--", "-q", *_DESELECT, *IN_PYODIDE, name="tests")
     versions = outcome["versions"]
     assert (versions["pyodide"], versions["python"], versions["platform"]) == (
@@ -233,10 +241,21 @@ def test_readme_shows_the_commands_these_tests_and_ci_run():
     assert _readme_officejs_options() == env + ["--script", OFFICEJS_SCRIPT]
     pytest_runs = [options for options in _readme_runner_options() if options[:1] == ["--"]]
     assert pytest_runs and all(set(options[2:]) <= set(IN_PYODIDE) for options in pytest_runs)
+    for options in _readme_runner_options():       # every script shown exists and has main()
+        for script in (options[i + 1] for i, flag in enumerate(options) if flag == "--script"):
+            assert re.search(r"^(async )?def main\(", (ROOT / script).read_text(encoding="utf-8"),
+                             re.MULTILINE), script
 
 
-def test_officejs_calls_in_pyodide_match_cpython_and_the_hand_worked_values(pyodide_run):
-    outcome = pyodide_run(*_readme_officejs_options(), name="officejs")   # README's own command
+@pytest.fixture(scope="module")
+def officejs_outcome(pyodide_run) -> dict:
+    """The outcome of README's Office.js run, with MORE_OFFICEJS_SCRIPTS added to it."""
+    extra = [option for script in MORE_OFFICEJS_SCRIPTS for option in ("--script", script)]
+    return pyodide_run(*_readme_officejs_options(), *extra, name="officejs")
+
+
+def test_officejs_calls_in_pyodide_match_cpython_and_the_hand_worked_values(officejs_outcome):
+    outcome = officejs_outcome
     assert outcome["versions"]["xlwings_on_server"] is True
     script = outcome["scripts"][OFFICEJS_SCRIPT]
     assert script["ok"], script.get("error")
@@ -244,12 +263,11 @@ def test_officejs_calls_in_pyodide_match_cpython_and_the_hand_worked_values(pyod
     assert _officejs_in_cpython() == script["result"]
 
 
-def test_lite_functions_and_report_script_in_pyodide(pyodide_run):
+def test_lite_functions_and_report_script_in_pyodide(officejs_outcome):
     """tests/lite_officejs.py inside Pyodide: the registry, every function on Office.js payloads,
     and the Lite report script on a snapshot of the shipped Lite workbook, whose Report values
     equal ``xlflows refresh`` of the same workbook run in the same runtime."""
-    env = [option for name, value in OFFICEJS_ENV.items() for option in ("--env", f"{name}={value}")]
-    outcome = pyodide_run(*env, "--script", LITE_SCRIPT, name="lite")
+    outcome = officejs_outcome
     assert outcome["versions"]["xlwings_on_server"] is True
     script = outcome["scripts"][LITE_SCRIPT]
     assert script["ok"], script.get("error")
@@ -261,11 +279,11 @@ def test_lite_functions_and_report_script_in_pyodide(pyodide_run):
     assert sum(n.startswith("function:") for n in names) >= 10
 
 
-def test_refresh_in_pyodide_gives_the_committed_bytes_and_a_readable_file(pyodide_run):
+def test_refresh_in_pyodide_gives_the_committed_bytes_and_a_readable_file(officejs_outcome):
     """Issue 12's two Pyodide differences, fixed in the product: the refreshed file keeps a
     readable mode although os.umask() reads 0o777 there, and its bytes equal CPython's (refresh
     no longer writes through openpyxl, whose merged-cell order follows 32-bit hashes there)."""
-    outcome = pyodide_run("--script", REFRESH_SCRIPT, name="refresh")
+    outcome = officejs_outcome
     script = outcome["scripts"][REFRESH_SCRIPT]
     assert script["ok"], script.get("error")
     result = script["result"]
@@ -320,8 +338,7 @@ def test_setup_refuses_a_pyodide_wheel_whose_sha256_differs_and_keeps_nothing_of
 
 
 def test_runner_refuses_a_pyodide_wheel_changed_after_set_up(tmp_path):
-    if _missing_runtime():
-        pytest.skip(_missing_runtime())
+    _need_runtime()
     cache = tmp_path / "cache"
     (cache / "npm").mkdir(parents=True)
     (cache / "npm" / "node_modules").symlink_to(CACHE / "npm" / "node_modules")
