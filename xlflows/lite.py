@@ -27,7 +27,35 @@ Behaviour in Lite (see README, "Use it in Excel for Mac or the web"):
 
 from __future__ import annotations
 
+import sys
+
 import xlwings as xw
+
+
+def _spare_the_jsnull_import() -> None:
+    """Give Pyodide < 0.28 a ``pyodide.ffi.JsNull`` that nothing is an instance of.
+
+    xlwings 0.37.8 runs ``from pyodide.ffi import JsNull`` for every cell of every argument and
+    treats an ImportError as "no JsNull, not null". Pyodide 0.27 (what Lite workbooks record) has no
+    ``JsNull``, so each cell paid for a failed import: a call on 30 years of weekly data took
+    150-330 times a ``pd.DataFrame`` of its rows. With this class the import succeeds and
+    ``isinstance`` answers False — exactly what the failed import meant — at no cost. Pyodide 0.28+
+    (which has the real ``JsNull``) and CPython are left alone.
+    """
+    if sys.platform != "emscripten":
+        return
+    try:
+        import pyodide.ffi as ffi
+    except ImportError:
+        return
+    if not hasattr(ffi, "JsNull"):
+        class JsNull:  # noqa: D401 - a stand-in with no instances
+            """No value is ever this: Pyodide < 0.28 passes JavaScript ``null`` as None."""
+
+        ffi.JsNull = JsNull
+
+
+_spare_the_jsnull_import()
 
 from xlflows.udfs import (
     abnormality,
