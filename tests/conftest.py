@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import types
 import zipfile
+from dataclasses import dataclass
 from pathlib import Path
 
 import openpyxl
@@ -211,3 +213,122 @@ def folder_listing(folder: Path) -> list[str]:
     return sorted(p.name for p in folder.iterdir())
 
 
+# ============================================================================ a fake xlwings Book
+# What the live engine (xlflows.report.live) writes through, recorded as Excel would be told.
+
+
+class FakeRange:
+    def __init__(self, sheet, address):
+        self.sheet = sheet
+        self.address = address
+        self._options = None
+
+    def options(self, **options):
+        self._options = options
+        return self
+
+    @property
+    def value(self):
+        assert self._options == {"ndim": 2, "err_to_str": True, "empty": None}
+        return [list(row) for row in self.sheet.grid]
+
+    @value.setter
+    def value(self, value):
+        self.sheet.book.log.append((self.sheet.name, self.address, "value", value))
+
+    @property
+    def number_format(self):
+        raise AssertionError("not read by the engine")
+
+    @number_format.setter
+    def number_format(self, fmt):
+        self.sheet.book.log.append((self.sheet.name, self.address, "format", fmt))
+
+
+@dataclass
+class FakeCell:
+    row: int
+    column: int
+
+
+class FakeSheet:
+    def __init__(self, book, name, grid):
+        self.book, self.name, self.grid = book, name, grid
+        self.visible = True
+
+    @property
+    def used_range(self):
+        return types.SimpleNamespace(last_cell=FakeCell(len(self.grid), len(self.grid[0])))
+
+    def range(self, first, last):
+        from openpyxl.utils import get_column_letter
+
+        (r0, c0), (r1, c1) = first, last
+        address = f"{get_column_letter(c0)}{r0}"
+        if (r0, c0) != (r1, c1):
+            address += f":{get_column_letter(c1)}{r1}"
+        return FakeRange(self, address)
+
+
+class FakeSheets(list):
+    def __getitem__(self, key):
+        if isinstance(key, str):
+            return next(s for s in self if s.name == key)
+        return list.__getitem__(self, key)
+
+    def add(self, name, after=None):
+        assert after is self[-1]
+        sheet = FakeSheet(self.book, name, [[None]])
+        self.append(sheet)
+        return sheet
+
+
+class FakeApp:
+    def __init__(self, book):
+        self.book = book
+        self._updating = True
+        self.alerts = []
+
+    @property
+    def screen_updating(self):
+        return self._updating
+
+    @screen_updating.setter
+    def screen_updating(self, value):
+        self.book.log.append(("app", "screen_updating", value))
+        self._updating = value
+
+    def alert(self, prompt, title=None):
+        self.alerts.append((title, prompt))
+
+
+class FakeName:
+    def __init__(self, name, sheet, address, count=1):
+        self.name = name
+        self.refers_to_range = types.SimpleNamespace(
+            sheet=types.SimpleNamespace(name=sheet), address=address, count=count)
+
+
+class FakeBook:
+    """What xlwings gives for a workbook with Report, Flows, Policy rate and MMF assets sheets."""
+
+    def __init__(self):
+        self.log = []
+        self.sheets = FakeSheets()
+        self.sheets.book = self
+        weeks = [dt.datetime(2024, 1, 3) + dt.timedelta(weeks=i) for i in range(6)]
+        # Money market's latest week is a newer Excel error (#SPILL! arrives as a COM integer)
+        flows = [["Week ending", "Equity", "Money market"]] + [
+            [w, e, m] for w, e, m in zip(weeks, [1.5, -2.0, 3.25, 4.0, -1.0, 2.5],
+                                          [None, None, 10.0, -5.0, 7.5, -2146826243])]
+        for name, grid in [
+            ("Report", [["Report", None], [None, 8.0]]),
+            ("Flows", flows),
+            ("Policy rate", [["Date", "Rate"], [dt.datetime(2023, 7, 27), 5.5]]),
+            ("MMF assets", [["Date", "Assets"], [dt.datetime(2020, 12, 31), "#N/A"]]),
+        ]:
+            self.sheets.append(FakeSheet(self, name, grid))
+        self.names = [FakeName("xlflows_weeks", "Report", "$B$2"),
+                      FakeName("Report!local", "Report", "$A$1"),
+                      FakeName("block", "Report", "$A$1:$B$2", count=4)]
+        self.app = FakeApp(self)

@@ -8,7 +8,6 @@ the real report in test_workbook.py.
 from __future__ import annotations
 
 import datetime as dt
-import os
 import shutil
 import subprocess
 import sys

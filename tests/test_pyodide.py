@@ -80,6 +80,8 @@ NOT_IN_PYODIDE = {
     "tests/test_lite_workbook.py": "compares the built Lite workbook with the build's output",
     "tests/test_lite_live.py": "the Lite writer on a fake Book; the real one runs in Pyodide "
         "through tests/lite_officejs.py",
+    "tests/test_report_live.py": "the live engine on a fake xlwings Book (the classic Refresh "
+        "button); the Lite writer runs in Pyodide through tests/lite_officejs.py",
     "tests/test_readme_messages.py": "README's quoted messages, made through the UDFs and the "
         "report (both run in Pyodide through the files above)",
     "tests/test_report_xlsx.py": "the file engine (a desktop command): its memory cases run in "

@@ -667,7 +667,7 @@ def test_readme_update_examples_run(tmp_path, fred, monkeypatch):
 def _live_book():
     """test_workbook's fake xlwings Book, with real-shaped Policy rate and MMF assets sheets."""
     sys.path.insert(0, str(Path(__file__).resolve().parent))
-    from test_workbook import FakeBook, FakeSheet
+    from conftest import FakeBook, FakeSheet
 
     book = FakeBook()
     grids = {"Policy rate": [["Date", "Rate"]] + [[d.to_pydatetime(), v] for d, v in RATE_ROWS],
