@@ -28,7 +28,6 @@ import os
 os.environ["XLWINGS_ON_SERVER"] = "true"
 os.environ.setdefault("XLWINGS_LICENSE_KEY", "noncommercial")
 
-import asyncio  # noqa: E402
 import datetime as dt  # noqa: E402
 import inspect  # noqa: E402
 import math  # noqa: E402
@@ -72,7 +71,19 @@ def main_module() -> types.ModuleType:
 
 
 def _run(coro):
-    return asyncio.run(coro)
+    """Drive a call of xlwings' Office.js path to its result without an event loop.
+
+    ``custom_functions_call``/``custom_scripts_call`` are coroutines that never wait on anything
+    for xlflows' synchronous functions, so one ``send`` completes them. An event loop's blocking
+    run (``asyncio.run``) needs WebAssembly stack switching inside Pyodide under Node, which this
+    runtime lacks; this works in both.
+    """
+    try:
+        coro.send(None)
+    except StopIteration as done:
+        return done.value
+    coro.close()
+    raise RuntimeError("the Office.js call waited on something; run it in an event loop")
 
 
 # --------------------------------------------------------------------------- registry
