@@ -80,6 +80,9 @@ NOT_IN_PYODIDE = {
     "tests/test_lite_workbook.py": "compares the built Lite workbook with the build's output",
     "tests/test_lite_live.py": "the Lite writer on a fake Book; the real one runs in Pyodide "
         "through tests/lite_officejs.py",
+    "tests/test_lite_registry.py": "the key-free registry check needs the classic registry "
+        "from the fidelity harness (stubbed Windows modules); Lite's own registry is checked in "
+        "Pyodide by tests/lite_officejs.py",
     "tests/test_report_live.py": "the live engine on a fake xlwings Book (the classic Refresh "
         "button); the Lite writer runs in Pyodide through tests/lite_officejs.py",
     "tests/test_readme_messages.py": "README's quoted messages, made through the UDFs and the "
