@@ -181,6 +181,10 @@ class Styles:
                                 "damaged")
         xf = _set_attr(self.xfs[style], b"numFmtId", str(fmt).encode())
         xf = _set_attr(xf, b"applyNumberFormat", b"1")
+        return self._add_xf(xf)
+
+    def _add_xf(self, xf: bytes) -> int:
+        """Index of cell style ``xf`` (appended to ``cellXfs`` unless an identical one exists)."""
         for index, existing in enumerate(self.xfs):
             if existing == xf:
                 return index
@@ -242,12 +246,4 @@ class Styles:
         code = other.formats.get(fmt, BUILTIN_FORMATS.get(fmt, "General"))
         xf = _set_attr(xf, b"numFmtId", str(self._format_id_for(code)).encode())
         xf = _set_attr(xf, b"xfId", b"0")
-        for position, existing in enumerate(self.xfs):
-            if existing == xf:
-                return position
-        block = self._block(b"cellXfs")
-        self.data = self.data[:block[1]] + xf + self.data[block[1]:]
-        self.xfs.append(xf)
-        self.data = self._recount(b"cellXfs", len(self.xfs))
-        self.changed = True
-        return len(self.xfs) - 1
+        return self._add_xf(xf)
