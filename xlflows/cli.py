@@ -64,9 +64,7 @@ def build_parser() -> argparse.ArgumentParser:
         "refresh", help="recompute the Report sheet from the workbook's data sheets",
         description="Recompute the Report sheet from the Flows, Policy rate and MMF assets "
                     "sheets, like the workbook's Refresh button.")
-    refresh.add_argument("workbook", metavar="WORKBOOK", help=".xlsx or .xlsm file (refreshed in place)")
-    refresh.add_argument("--output", metavar="OUT",
-                         help="write the refreshed workbook here instead (same extension)")
+    _workbook_and_output(refresh, "refreshed")
     refresh.add_argument("--weeks", type=_whole(MAX_WEEKS), metavar="N",
                          help=f"look-back window in weeks, 1 to {MAX_WEEKS} (default: the Report's "
                               "setting cell)")
@@ -81,14 +79,19 @@ def build_parser() -> argparse.ArgumentParser:
         description="Make a workbook an xlwings Lite workbook with the xlflows functions and "
                     "report script: main.py gets 'from xlflows.lite import *' (other code is "
                     "kept), requirements.txt the xlflows line (other lines are kept).")
-    lite.add_argument("workbook", metavar="WORKBOOK", help=".xlsx or .xlsm file (changed in place)")
-    lite.add_argument("--output", metavar="OUT",
-                      help="write the workbook here instead (same extension)")
+    _workbook_and_output(lite, "changed")
     lite.add_argument("--requirement", metavar="SPEC",
                       help="how xlwings Lite installs xlflows: a requirements line such as "
                            f"xlflows=={__version__} (the default, this version) or the https URL "
                            "of an xlflows wheel")
     return parser
+
+
+def _workbook_and_output(command: argparse.ArgumentParser, done: str) -> None:
+    """The WORKBOOK argument and ``--output`` every command takes."""
+    command.add_argument("workbook", metavar="WORKBOOK", help=f".xlsx or .xlsm file ({done} in place)")
+    command.add_argument("--output", metavar="OUT",
+                         help=f"write the {done} workbook here instead (same extension)")
 
 
 def _check_paths(args) -> None:
@@ -119,9 +122,7 @@ def _add_update(commands) -> None:
         description="Append new FRED observations to the Policy rate (DFEDTAR, then DFEDTARU) "
                     "and MMF assets (MMMFFAQ027S) sheets and apply revisions; every other cell "
                     "is left alone. Refresh the Report afterwards.")
-    update.add_argument("workbook", metavar="WORKBOOK", help=".xlsx or .xlsm file (updated in place)")
-    update.add_argument("--output", metavar="OUT",
-                        help="write the updated workbook here instead (same extension)")
+    _workbook_and_output(update, "updated")
     where = update.add_mutually_exclusive_group()
     where.add_argument("--from-dir", dest="from_dir", metavar="DIR",
                        help="read DIR/SERIES.csv files saved from FRED instead of downloading")
