@@ -13,8 +13,7 @@
 //     --capture=sys (Pyodide has no file-descriptor capture) and no cache provider;
 //   - each --script FILE (inside the checkout) is run as a module; its `main()` (a function or a
 //     coroutine function) is called and what it returns (JSON-able) is recorded.
-// The checkout is mounted at /mnt/xlflows/checkout and, when present, the data folder beside it
-// (../shared/data, where the tests look for it) at /mnt/xlflows/shared/data.
+// The checkout is mounted at /mnt/xlflows/checkout (its data/ folder holds the tests' data).
 // --env sets environment variables before Python starts (xlwings reads XLWINGS_ON_SERVER and
 // XLWINGS_LICENSE_KEY when it is imported). --result writes the outcome as JSON: pytest counts by
 // outcome, failed test ids, each script's result or error, versions and timings.
@@ -29,7 +28,6 @@ const HERE = dirname(fileURLToPath(import.meta.url));
 const CHECKOUT = resolve(HERE, "..", "..");
 const GUEST = "/mnt/xlflows";
 const GUEST_CHECKOUT = `${GUEST}/checkout`;
-const GUEST_DATA = `${GUEST}/shared/data`;
 const PYODIDE_PACKAGES = ["packaging", "micropip", "six", "python-dateutil", "pytz", "numpy", "pandas"];
 
 class RunError extends Error {}
@@ -216,8 +214,6 @@ async function main() {
 
   py.FS.mkdirTree(GUEST_CHECKOUT);
   py.mountNodeFS(GUEST_CHECKOUT, CHECKOUT);
-  const data = resolve(CHECKOUT, "..", "shared", "data");
-  if (existsSync(data)) { py.FS.mkdirTree(GUEST_DATA); py.mountNodeFS(GUEST_DATA, data); }
   py.FS.mkdirTree("/mnt/wheels");
   py.mountNodeFS("/mnt/wheels", dirname(wheel));
   py.FS.mkdirTree("/mnt/downloads");
