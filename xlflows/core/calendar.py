@@ -118,3 +118,20 @@ def signed_months(origin: pd.Timestamp, when: pd.Timestamp) -> int:
     if when >= origin:
         return datedif_months(origin, when)
     return -datedif_months(when, origin)
+
+
+def _months_and_days(dates: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``datetime64`` -> (months since 1970-01, day of month), both int64."""
+    days = dates.astype("datetime64[D]")
+    month = days.astype("datetime64[M]")
+    return month.astype(np.int64), (days - month.astype("datetime64[D]")).astype(np.int64)
+
+
+def signed_months_array(origins: np.ndarray, whens: np.ndarray) -> np.ndarray:
+    """:func:`signed_months` element by element on ``datetime64`` arrays (no NaT), as int64."""
+    origins, whens = np.asarray(origins), np.asarray(whens)
+    month_o, day_o = _months_and_days(origins)
+    month_w, day_w = _months_and_days(whens)
+    forward = month_w - month_o - (day_w < day_o)           # DATEDIF(origin, when, "m")
+    backward = month_o - month_w - (day_o < day_w)          # DATEDIF(when, origin, "m")
+    return np.where(whens >= origins, forward, -backward).astype(np.int64)
