@@ -84,8 +84,13 @@ class LookBack(NamedTuple):
 
 def _values(flows: pd.Series) -> np.ndarray:
     """The flows as a float64 array (no copy for a float Series); refuse an empty series."""
+    if isinstance(flows, pd.Series) and flows.dtype == np.float64:
+        values = flows.to_numpy()                   # what the Excel layer hands over: no copy
+    else:
+        values = None
     try:
-        values = np.asarray(flows, dtype=float)
+        if values is None:
+            values = np.asarray(flows, dtype=float)
     except (TypeError, ValueError):
         cells = np.asarray(flows, dtype=object).ravel()
         for row, cell in enumerate(cells.tolist(), start=1):

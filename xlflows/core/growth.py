@@ -213,7 +213,8 @@ def asset_growth(values: pd.Series, start_date, end_date=None, annualize: bool =
         raise InputError(f"end_date: {_day(end)} is before start_date ({_day(start)})")
     i0 = int(observed.index.searchsorted(start, side="right")) - 1
     i1 = int(observed.index.searchsorted(end, side="right")) - 1
-    v0, v1 = float(observed.iloc[i0]), float(observed.iloc[i1])
+    levels_at = observed.to_numpy()                 # positions, without iloc's overhead
+    v0, v1 = float(levels_at[i0]), float(levels_at[i1])
     if v0 <= 0:
         raise InputError(
             f"values: the level on {_day(observed.index[i0])} is {v0:g}, "
