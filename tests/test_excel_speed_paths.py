@@ -15,7 +15,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from xlflows.core import cycles, growth
-from xlflows.core.calendar import excel_round, signed_months, signed_months_array
+from xlflows.core.calendar import add_months, excel_round, signed_months, signed_months_array
 from xlflows.core.validate import date_values, strictly_increasing
 
 #: Days between 1900-03-01 and 2100-12-31 as offsets from 1970-01-01.
@@ -179,3 +179,31 @@ def test_a_window_of_minus_infinity_and_blanks_peaks_where_nanargmax_does():
     # window to 2021-07-01: 2020-06-01 blank, 2021-01-01 -inf, 2021-06-01 +20%
     assert got["Peak date"].tolist() == [pd.Timestamp("2021-06-01").to_datetime64()]
     assert got["Peak YoY growth"].tolist() == pytest.approx([0.2])
+
+
+# ----------------------------------------------------------------------------- a year earlier
+
+def _year_earlier_by_months(dates: np.ndarray) -> np.ndarray:
+    """The plain form: EDATE(date, -12) with the time of day put back."""
+    time_of_day = dates - dates.astype("datetime64[D]")
+    return (add_months(dates, -12) + time_of_day).astype(dates.dtype)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.integers(-2_208_988_800_000_000, 4_102_444_800_000_000), min_size=1,
+                max_size=40),
+       st.sampled_from(["us", "ns", "s"]))
+def test_one_year_earlier_is_edate_minus_12_months_with_the_time_kept(ticks, unit):
+    dates = np.asarray(ticks, dtype="datetime64[us]").astype(f"datetime64[{unit}]")
+    got = growth.one_year_earlier(dates)
+    want = _year_earlier_by_months(dates)
+    np.testing.assert_array_equal(got, want)
+    assert got.dtype == dates.dtype
+
+
+def test_one_year_earlier_by_hand():
+    dates = np.array(["2024-02-29T17:30", "2024-03-01", "2025-02-28", "2023-03-01",
+                      "2021-01-15", "2000-02-29", "1900-03-01"], dtype="datetime64[us]")
+    want = np.array(["2023-02-28T17:30", "2023-03-01", "2024-02-28", "2022-03-01",
+                     "2020-01-15", "1999-02-28", "1899-03-01"], dtype="datetime64[us]")
+    np.testing.assert_array_equal(growth.one_year_earlier(dates), want)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from xlflows.core.calendar import add_months, round_for_ties
+from xlflows.core.calendar import round_for_ties
 from xlflows.core.constants import (
     ABNORMALITY_LABELS,
     ABNORMALLY_HIGH,
@@ -69,9 +69,29 @@ def one_year_earlier(dates: np.ndarray) -> np.ndarray:
 
     The same day and time of day a year earlier, Feb 29 becoming Feb 28 (the month end, like
     ``EDATE``); the unit of ``dates`` is kept.
+
+    A year back is 366 days when it spans a 29 February, else 365: a leap year's 29 February is
+    its day 59 (0-based), so it is spanned by a date on or after it in a leap year, or by a date
+    before day 59 of the year after a leap year. Whole days are subtracted, so the time of day
+    stays; this is ``add_months(dates, -12)`` with the time of day kept, in three date casts
+    instead of eight (tests/test_excel_speed_paths.py compares the two).
     """
-    time_of_day = dates - dates.astype("datetime64[D]")
-    return (add_months(dates, -12) + time_of_day).astype(dates.dtype)
+    days = dates.astype("datetime64[D]")
+    years = days.astype("datetime64[Y]")
+    day_of_year = (days - years.astype("datetime64[D]")).astype(np.int64)
+    year = years.astype(np.int64) + 1970
+    back = (365 + (_leap(year) & (day_of_year >= _LEAP_DAY))
+            + (_leap(year - 1) & (day_of_year < _LEAP_DAY)))
+    return (dates - back.astype("timedelta64[D]")).astype(dates.dtype)
+
+
+#: Day of the year (0-based) of 29 February in a leap year.
+_LEAP_DAY = 59
+
+
+def _leap(year: np.ndarray) -> np.ndarray:
+    """Gregorian leap years (numpy's calendar, proleptic)."""
+    return (year % 4 == 0) & ((year % 100 != 0) | (year % 400 == 0))
 
 
 def year_earlier_positions(index: pd.DatetimeIndex) -> np.ndarray:
