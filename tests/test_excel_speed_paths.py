@@ -207,3 +207,33 @@ def test_one_year_earlier_by_hand():
     want = np.array(["2023-02-28T17:30", "2023-03-01", "2024-02-28", "2022-03-01",
                      "2020-01-15", "1999-02-28", "1899-03-01"], dtype="datetime64[us]")
     np.testing.assert_array_equal(growth.one_year_earlier(dates), want)
+
+
+# ------------------------------------------------------------------------ rounding whole numbers
+
+def _excel_round_by_decimals(x: float, digits: int) -> float:
+    """The rounding written out: 15 significant digits, then ``digits`` decimals, half up."""
+    from decimal import ROUND_HALF_UP, Context, Decimal
+
+    wide = Context(prec=1000)
+    value = Decimal(x)
+    value = value.quantize(Decimal(1).scaleb(value.adjusted() - 14), rounding=ROUND_HALF_UP,
+                           context=wide)
+    return float(value.quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP,
+                                context=wide)) + 0.0
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(st.integers(-10 ** 15 + 1, 10 ** 15 - 1),
+                 st.integers(-10 ** 17, 10 ** 17)), st.integers(1, 9))
+def test_excel_round_of_a_whole_number_is_the_decimal_rounding(k, digits):
+    x = float(k)
+    assume(x != 0)
+    assert excel_round(x, digits) == _excel_round_by_decimals(x, digits)
+
+
+def test_whole_rises_in_basis_points_by_hand():
+    # 25 bp steps are whole basis points; 16 digits are rounded to the 15 a cell shows
+    assert excel_round(125.0, 6) == 125.0
+    assert excel_round(-300.0, 6) == -300.0
+    assert excel_round(1234567890123456.0, 2) == 1234567890123460.0

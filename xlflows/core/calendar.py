@@ -47,6 +47,8 @@ def excel_round(x: float, digits: int = 0) -> float:
     """
     if not np.isfinite(x) or x == 0:
         return float(x) + 0.0
+    if digits >= 0 and abs(x) < _EXACT_WHOLE and x == int(x):
+        return float(x) + 0.0       # a whole number of at most 15 digits: nothing to round
     value = Decimal(float(x))                       # the double, exactly
     if digits != 0:
         value = value.quantize(Decimal(1).scaleb(value.adjusted() - SIGNIFICANT_DIGITS + 1),
@@ -54,6 +56,9 @@ def excel_round(x: float, digits: int = 0) -> float:
     quantum = Decimal(1).scaleb(-digits)
     return float(value.quantize(quantum, rounding=ROUND_HALF_UP, context=_WIDE)) + 0.0
 
+
+#: Whole numbers below this have at most 15 digits: the spreadsheet shows them as they are.
+_EXACT_WHOLE = 1e15
 
 #: Floats at least this large are whole numbers: there is no decimal left to round.
 _WHOLE_FLOATS = 2.0 ** 53

@@ -139,15 +139,9 @@ def cycle_columns(rates: pd.Series, min_hikes=DEFAULT_MIN_HIKES,
     }
 
 def _rounded_bp(rises: np.ndarray) -> np.ndarray:
-    """Rises in points -> basis points rounded like ``ROUND(…, 6)``, each distinct rise once.
-
-    Rate rises repeat (multiples of 25 bp), and each exact rounding costs a few microseconds.
-    """
-    if rises.size == 0:
-        return np.empty(0)
-    distinct, where = np.unique(rises, return_inverse=True)
-    rounded = [excel_round(r * BP_PER_POINT, RISE_DECIMALS) for r in distinct.tolist()]
-    return np.asarray(rounded, dtype=float)[where.ravel()]
+    """Rises in points -> basis points rounded like ``ROUND(…, 6)``, as float64."""
+    return np.array([excel_round(r * BP_PER_POINT, RISE_DECIMALS) for r in rises.tolist()],
+                    dtype=float)
 
 
 def cycle_inflows(cycles: pd.DataFrame, assets: pd.Series, horizon_months=DEFAULT_HORIZON_MONTHS,
