@@ -237,3 +237,35 @@ def test_whole_rises_in_basis_points_by_hand():
     assert excel_round(125.0, 6) == 125.0
     assert excel_round(-300.0, 6) == -300.0
     assert excel_round(1234567890123456.0, 2) == 1234567890123460.0
+
+
+# ------------------------------------------------------------------------- conversion passes
+
+class _Row(list):
+    """A row that is a list subclass: not the shape the fast path takes."""
+
+
+_cells = st.one_of(st.floats(allow_nan=False), st.integers(-10, 10), st.booleans(), st.none(),
+                   st.text(max_size=3), st.just(pd.Timestamp("2024-01-05")))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_cells, max_size=8))
+def test_types_is_the_set_of_the_cells_types(cells):
+    from xlflows.excel import convert
+
+    assert convert._types(cells) == set(map(type, cells))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.floats(-1e6, 1e6), min_size=2, max_size=8), st.data())
+def test_a_row_of_another_list_type_leaves_the_fast_path(values, data):
+    from xlflows.excel import convert
+
+    rows = [[v] for v in values]
+    odd = data.draw(st.integers(0, len(rows) - 1), label="odd row")
+    rows[odd] = _Row(rows[odd])
+    assert convert._flat(rows) is None
+    # the general path reads it like any row
+    got = convert.flow_series(rows)
+    assert got.series.tolist() == values
