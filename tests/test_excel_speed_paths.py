@@ -257,15 +257,31 @@ def test_types_is_the_set_of_the_cells_types(cells):
     assert convert._types(cells) == set(map(type, cells))
 
 
+def _outcome(call):
+    """A call's result (flows and positions), or the message it refuses with."""
+    from xlflows.errors import InputError
+
+    try:
+        got = call()
+    except InputError as exc:
+        return "refused", str(exc)
+    return "value", got.series.tolist(), got.positions.tolist(), got.cells
+
+
 @settings(max_examples=200, deadline=None)
 @given(st.lists(st.floats(-1e6, 1e6), min_size=2, max_size=8), st.data())
-def test_a_row_of_another_list_type_leaves_the_fast_path(values, data):
+def test_a_row_of_another_list_type_is_answered_as_the_general_path_does(values, data):
     from xlflows.excel import convert
 
     rows = [[v] for v in values]
     odd = data.draw(st.integers(0, len(rows) - 1), label="odd row")
     rows[odd] = _Row(rows[odd])
-    assert convert._flat(rows) is None
-    # the general path reads it like any row
-    got = convert.flow_series(rows)
-    assert got.series.tolist() == values
+    fast = _outcome(lambda: convert.flow_series(rows))
+    convert.FAST_PATH = False
+    try:
+        general = _outcome(lambda: convert.flow_series(rows))
+    finally:
+        convert.FAST_PATH = True
+    assert fast == general
+    assert fast == ("refused", "flows: mixes single cells and rows, expected a single row or "
+                               "column")
