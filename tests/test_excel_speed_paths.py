@@ -285,3 +285,30 @@ def test_a_row_of_another_list_type_is_answered_as_the_general_path_does(values,
     assert fast == general
     assert fast == ("refused", "flows: mixes single cells and rows, expected a single row or "
                                "column")
+
+
+# ------------------------------------------------------------------------ results in input order
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.one_of(st.floats(-1e6, 1e6), st.just(float("nan"))), max_size=10),
+       st.data())
+def test_in_input_order_is_the_scatter_into_blanks(values, data):
+    from xlflows.excel import shape
+
+    extra = data.draw(st.integers(0, 3), label="blank rows")
+    length = len(values) + extra
+    positions = np.sort(data.draw(st.permutations(range(length)), label="rows")[:len(values)])
+    out = np.full(length, np.nan)
+    out[positions.astype(np.int64)] = values
+    want = shape.column(out)
+    assert shape.in_input_order(np.asarray(values, dtype=float), positions, length) == want
+
+
+def test_in_input_order_by_hand():
+    from xlflows.excel import shape
+
+    assert shape.in_input_order(np.array([1.5, np.nan, 2.0]), np.arange(3), 3) == \
+        [[1.5], [""], [2.0]]
+    assert shape.in_input_order(np.array([1.5, 2.0]), np.array([0, 2]), 3) == \
+        [[1.5], [""], [2.0]]
+    assert shape.in_input_order(np.array([1.5, 2.0]), np.array([1, 0]), 2) == [[2.0], [1.5]]
