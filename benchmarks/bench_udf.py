@@ -88,6 +88,17 @@ def cases(dates: list) -> list[tuple[str, callable, list[list]]]:
     ]
 
 
+def conversion_only(dates: list) -> list[tuple[str, callable, list[list]]]:
+    """(label, call, baseline rows) for the argument conversion alone, with no core or result:
+    the floor under every UDF of that shape (reported, no target)."""
+    from xlflows.excel import convert
+
+    flows = np.round(np.random.default_rng(3).normal(0.5, 8.0, ROWS), 1).tolist()
+    d, f = column(dates), column(flows)
+    pair = [[x, y] for x, y in zip(dates, flows)]
+    return [("  conversion alone: flow_series", lambda: convert.flow_series(f, d), pair)]
+
+
 def check(label: str, result: object) -> None:
     if isinstance(result, str) and result.startswith(CELL_PREFIX):
         raise SystemExit(f"benchmark input refused by {label}: {result}")
@@ -134,6 +145,10 @@ def main() -> int:
             failures += outcome != "PASS"
             print(f"  {label:<38} {show_seconds(t):>10}  baseline {show_seconds(base):>10}  "
                   f"ratio {ratio:5.2f}  {outcome}")
+        for label, call, rows in conversion_only(shaped):
+            t, base = best_of_pair(call, lambda rows=rows: pd.DataFrame(rows), args.repeats)
+            print(f"  {label:<38} {show_seconds(t):>10}  baseline {show_seconds(base):>10}  "
+                  f"ratio {t / base:5.2f}  (no target: the floor of a call)")
     added, bare = import_cost_ms()
     outcome = verdict(added, at_most=IMPORT_TARGET_MS)
     failures += outcome != "PASS"

@@ -47,6 +47,8 @@ def excel_round(x: float, digits: int = 0) -> float:
     """
     if not np.isfinite(x) or x == 0:
         return float(x) + 0.0
+    if digits >= 0 and abs(x) < _EXACT_WHOLE and x == int(x):
+        return float(x) + 0.0       # a whole number of at most 15 digits: nothing to round
     value = Decimal(float(x))                       # the double, exactly
     if digits != 0:
         value = value.quantize(Decimal(1).scaleb(value.adjusted() - SIGNIFICANT_DIGITS + 1),
@@ -54,6 +56,9 @@ def excel_round(x: float, digits: int = 0) -> float:
     quantum = Decimal(1).scaleb(-digits)
     return float(value.quantize(quantum, rounding=ROUND_HALF_UP, context=_WIDE)) + 0.0
 
+
+#: Whole numbers below this have at most 15 digits: the spreadsheet shows them as they are.
+_EXACT_WHOLE = 1e15
 
 #: Floats at least this large are whole numbers: there is no decimal left to round.
 _WHOLE_FLOATS = 2.0 ** 53
@@ -118,3 +123,20 @@ def signed_months(origin: pd.Timestamp, when: pd.Timestamp) -> int:
     if when >= origin:
         return datedif_months(origin, when)
     return -datedif_months(when, origin)
+
+
+def _months_and_days(dates: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``datetime64`` -> (months since 1970-01, day of month), both int64."""
+    days = dates.astype("datetime64[D]")
+    month = days.astype("datetime64[M]")
+    return month.astype(np.int64), (days - month.astype("datetime64[D]")).astype(np.int64)
+
+
+def signed_months_array(origins: np.ndarray, whens: np.ndarray) -> np.ndarray:
+    """:func:`signed_months` element by element on ``datetime64`` arrays (no NaT), as int64."""
+    origins, whens = np.asarray(origins), np.asarray(whens)
+    month_o, day_o = _months_and_days(origins)
+    month_w, day_w = _months_and_days(whens)
+    forward = month_w - month_o - (day_w < day_o)           # DATEDIF(origin, when, "m")
+    backward = month_o - month_w - (day_o < day_w)          # DATEDIF(when, origin, "m")
+    return np.where(whens >= origins, forward, -backward).astype(np.int64)

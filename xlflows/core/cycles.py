@@ -11,7 +11,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from xlflows.core.calendar import add_months, edate, excel_round, round_for_ties, signed_months
+from xlflows.core.calendar import (
+    add_months,
+    edate,
+    excel_round,
+    round_for_ties,
+    signed_months_array,
+)
 from xlflows.core.constants import (
     CYCLE_COLUMNS,
     CYCLE_INFLOW_COLUMNS,
@@ -21,8 +27,8 @@ from xlflows.core.constants import (
     PEAK_ADDITION,
     PEAK_YOY,
 )
-from xlflows.core.growth import yoy_addition, yoy_growth
-from xlflows.core.validate import choice, levels, number, numbers, timestamp, whole_number
+from xlflows.core.growth import yoy_addition_values, yoy_growth_values
+from xlflows.core.validate import choice, date_values, levels, number, numbers, timestamp, whole_number
 from xlflows.errors import InputError
 
 #: What ``rates`` holds for :func:`hike_cycles`.
@@ -85,7 +91,7 @@ def cycle_columns(rates: pd.Series, min_hikes=DEFAULT_MIN_HIKES,
     min_hikes = whole_number(min_hikes, "min_hikes", minimum=1)
     min_rise = number(min_rise_bp, "min_rise_bp", minimum=0, expected="a number of basis points")
     values = levels(rates, "rates").to_numpy()
-    dates = rates.index
+    dates = date_values(rates.index)        # numpy, not the index: slicing an index costs more
 
     if values.size == 0:
         raise InputError(f"rates: no values, expected at least one {kind}")
@@ -102,8 +108,10 @@ def cycle_columns(rates: pd.Series, min_hikes=DEFAULT_MIN_HIKES,
 
     # runs of consecutive increases among the moves: first and last move of each run
     rising = move_sign > 0
-    starts = np.flatnonzero(rising & np.r_[True, ~rising[:-1]])
-    stops = np.flatnonzero(rising & np.r_[~rising[1:], True])
+    rise_before = np.concatenate(([False], rising[:-1]))    # the previous move was a rise
+    rise_after = np.concatenate((rising[1:], [False]))      # the next move is a rise
+    starts = np.flatnonzero(rising & ~rise_before)
+    stops = np.flatnonzero(rising & ~rise_after)
     long_enough = stops - starts + 1 >= min_hikes
     starts, stops = starts[long_enough], stops[long_enough]
     hikes = stops - starts + 1
@@ -114,12 +122,12 @@ def cycle_columns(rates: pd.Series, min_hikes=DEFAULT_MIN_HIKES,
     else:
         peaks = np.full(starts.size, np.nan)
         rises = np.array([change[moves[a:b + 1]].sum() for a, b in zip(starts, stops)])
-    rises_bp = np.array([excel_round(r * BP_PER_POINT, RISE_DECIMALS) for r in rises.tolist()])
+    rises_bp = _rounded_bp(rises)
     keep = rises_bp >= min_rise if rises_bp.size else np.zeros(0, dtype=bool)
     # the decrease that ended each run (none when the run is open at the end of the data)
     after = stops + 1
     cut_at = np.where(after < moves.size, moves[np.minimum(after, moves.size - 1)], -1)
-    when = change_dates.to_numpy()
+    when = change_dates
     cuts = np.where(cut_at >= 0, when[np.maximum(cut_at, 0)], np.datetime64("NaT"))
     return {
         CYCLE_COLUMNS[0]: when[first[keep]],
@@ -129,6 +137,12 @@ def cycle_columns(rates: pd.Series, min_hikes=DEFAULT_MIN_HIKES,
         CYCLE_COLUMNS[4]: peaks[keep].astype(float),
         CYCLE_COLUMNS[5]: cuts[keep].astype(when.dtype),
     }
+
+def _rounded_bp(rises: np.ndarray) -> np.ndarray:
+    """Rises in points -> basis points rounded like ``ROUND(…, 6)``, as float64."""
+    return np.array([excel_round(r * BP_PER_POINT, RISE_DECIMALS) for r in rises.tolist()],
+                    dtype=float)
+
 
 def cycle_inflows(cycles: pd.DataFrame, assets: pd.Series, horizon_months=DEFAULT_HORIZON_MONTHS,
                   measure: str = "yoy") -> pd.DataFrame:
@@ -175,9 +189,11 @@ def cycle_inflow_columns(cycles, assets: pd.Series, horizon_months=DEFAULT_HORIZ
     firsts, lasts, cuts = _cycle_dates(cycles)
     if assets.empty:
         raise InputError("assets: no values, expected at least one level")
-    score = yoy_growth(assets) if measure == "yoy" else yoy_addition(assets)
-    dates = score.index.to_numpy()
-    values = score.to_numpy()
+    dates = date_values(assets.index)
+    score = yoy_growth_values if measure == "yoy" else yoy_addition_values
+    values = score(levels(assets, "assets").to_numpy(), dates)
+    # NaN (no year-earlier value) never wins: -inf in its place, unless a window holds -inf
+    ranked = np.where(np.isnan(values), -np.inf, values)
 
     # window k: [first hike k, min(EDATE(last hike k, horizon), end of data)], cut before the
     # next reported cycle's first hike
@@ -187,13 +203,19 @@ def cycle_inflow_columns(cycles, assets: pd.Series, horizon_months=DEFAULT_HORIZ
     hi[:-1] = np.minimum(hi[:-1], lo[1:])
     kept, peaks = [], []
     for k in np.flatnonzero(~np.isnat(cuts)).tolist():      # completed cycles only
-        window = values[lo[k]:hi[k]]
-        if window.size and not np.isnan(window).all():
-            kept.append(k)
-            peaks.append(int(lo[k]) + int(np.nanargmax(window)))
+        start, stop = int(lo[k]), int(hi[k])
+        if stop <= start:
+            continue
+        best = start + int(ranked[start:stop].argmax())      # the earliest highest
+        if ranked[best] == -np.inf:                         # all NaN, or -inf: numpy decides
+            window = values[start:stop]
+            if np.isnan(window).all():
+                continue
+            best = start + int(np.nanargmax(window))
+        kept.append(k)
+        peaks.append(best)
     peak_dates = dates[peaks] if peaks else dates[:0]
-    months = [signed_months(pd.Timestamp(lasts[k]), pd.Timestamp(when))
-              for k, when in zip(kept, peak_dates)]
+    months = signed_months_array(lasts[kept], peak_dates)
     last_column = PEAK_YOY if measure == "yoy" else PEAK_ADDITION
     return {
         CYCLE_INFLOW_COLUMNS[0]: firsts[kept],

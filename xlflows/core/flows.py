@@ -31,7 +31,7 @@ import pandas as pd
 
 from xlflows.core.calendar import round_for_ties
 from xlflows.core.constants import FLAT, INFLOW, OUTFLOW, STREAK_COLUMNS
-from xlflows.core.validate import whole_number
+from xlflows.core.validate import date_values, strictly_increasing, whole_number
 from xlflows.core.words import article
 from xlflows.errors import InputError
 
@@ -84,8 +84,13 @@ class LookBack(NamedTuple):
 
 def _values(flows: pd.Series) -> np.ndarray:
     """The flows as a float64 array (no copy for a float Series); refuse an empty series."""
+    if isinstance(flows, pd.Series) and flows.dtype == np.float64:
+        values = flows.to_numpy()                   # what the Excel layer hands over: no copy
+    else:
+        values = None
     try:
-        values = np.asarray(flows, dtype=float)
+        if values is None:
+            values = np.asarray(flows, dtype=float)
     except (TypeError, ValueError):
         cells = np.asarray(flows, dtype=object).ravel()
         for row, cell in enumerate(cells.tolist(), start=1):
@@ -126,6 +131,8 @@ def _dated_index(flows: pd.Series) -> pd.DatetimeIndex:
     index = getattr(flows, "index", None)
     if not isinstance(index, pd.DatetimeIndex):
         raise InputError("flows: no dates, expected weekly flows indexed by their week-ending dates")
+    if strictly_increasing(index):
+        return index                                        # what the Excel layer hands over
     if index.hasnans:
         raise InputError("flows: a week-ending date is missing, expected a date on every row")
     if not index.is_monotonic_increasing or not index.is_unique:
@@ -554,7 +561,7 @@ def streak_columns(flows: pd.Series, min_weeks: int = 1) -> dict[str, np.ndarray
     keep = lengths >= min_weeks
     starts, ends, lengths, totals = starts[keep], ends[keep], lengths[keep], totals[keep]
     index = flows.index if isinstance(flows, pd.Series) else pd.RangeIndex(n)
-    labels = index.to_numpy() if isinstance(index, pd.DatetimeIndex) else np.asarray(index)
+    labels = date_values(index) if isinstance(index, pd.DatetimeIndex) else np.asarray(index)
     start, end, weeks, direction, total = STREAK_COLUMNS
     return {
         start: labels[starts],

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from xlflows.core.calendar import add_months, round_for_ties
+from xlflows.core.calendar import round_for_ties
 from xlflows.core.constants import (
     ABNORMALITY_LABELS,
     ABNORMALLY_HIGH,
@@ -23,7 +23,7 @@ from xlflows.core.constants import (
     NOT_ABNORMAL,
     NOT_ABNORMALLY_HIGH,
 )
-from xlflows.core.validate import choice, levels, number, numbers, timestamp
+from xlflows.core.validate import choice, date_values, levels, number, numbers, timestamp
 from xlflows.errors import InputError
 
 #: How far (in median spacings of the series) the observation found one year back may lie before
@@ -46,7 +46,22 @@ def _day(stamp: pd.Timestamp) -> str:
 
 def median_spacing(index: pd.DatetimeIndex) -> np.timedelta64:
     """The median time between consecutive dates, as ``numpy.timedelta64`` (needs two dates)."""
-    return np.median(np.diff(index.to_numpy()))
+    return _median_spacing(date_values(index))
+
+
+def _median_spacing(dates: np.ndarray) -> np.timedelta64:
+    """:func:`median_spacing` of a ``datetime64`` array without NaT.
+
+    ``np.median`` of the spacings themselves, but the partition that finds the middle runs on
+    their integer view (numpy's partition of ``timedelta64`` is several times slower), and the
+    two middle spacings of an even count are averaged as ``np.median`` does (their sum divided
+    by 2, which ``timedelta64`` truncates toward zero).
+    """
+    gaps = np.diff(dates)
+    n = gaps.size
+    middle = sorted({(n - 1) // 2, n // 2})
+    ticks = np.partition(gaps.view(np.int64), middle)[middle].view(gaps.dtype)
+    return ticks[0] if n % 2 else (ticks[0] + ticks[1]) / 2    # numpy's mean of the two
 
 
 def one_year_earlier(dates: np.ndarray) -> np.ndarray:
@@ -54,9 +69,29 @@ def one_year_earlier(dates: np.ndarray) -> np.ndarray:
 
     The same day and time of day a year earlier, Feb 29 becoming Feb 28 (the month end, like
     ``EDATE``); the unit of ``dates`` is kept.
+
+    A year back is 366 days when it spans a 29 February, else 365: a leap year's 29 February is
+    its day 59 (0-based), so it is spanned by a date on or after it in a leap year, or by a date
+    before day 59 of the year after a leap year. Whole days are subtracted, so the time of day
+    stays; this is ``add_months(dates, -12)`` with the time of day kept, in three date casts
+    instead of eight (tests/test_excel_speed_paths.py compares the two).
     """
-    time_of_day = dates - dates.astype("datetime64[D]")
-    return (add_months(dates, -12) + time_of_day).astype(dates.dtype)
+    days = dates.astype("datetime64[D]")
+    years = days.astype("datetime64[Y]")
+    day_of_year = (days - years.astype("datetime64[D]")).astype(np.int64)
+    year = years.astype(np.int64) + 1970
+    back = (365 + (_leap(year) & (day_of_year >= _LEAP_DAY))
+            + (_leap(year - 1) & (day_of_year < _LEAP_DAY)))
+    return (dates - back.astype("timedelta64[D]")).astype(dates.dtype)
+
+
+#: Day of the year (0-based) of 29 February in a leap year.
+_LEAP_DAY = 59
+
+
+def _leap(year: np.ndarray) -> np.ndarray:
+    """Gregorian leap years (numpy's calendar, proleptic)."""
+    return (year % 4 == 0) & ((year % 100 != 0) | (year % 400 == 0))
 
 
 def year_earlier_positions(index: pd.DatetimeIndex) -> np.ndarray:
@@ -79,12 +114,16 @@ def year_earlier_positions(index: pd.DatetimeIndex) -> np.ndarray:
     numpy.ndarray of int
         Same length as ``index``.
     """
-    n = len(index)
+    return _year_earlier_positions(date_values(index))
+
+
+def _year_earlier_positions(dates: np.ndarray) -> np.ndarray:
+    """:func:`year_earlier_positions` of a sorted, unique ``datetime64`` array."""
+    n = dates.size
     out = np.full(n, -1, dtype=np.int64)
     if n < 2:
         return out
-    dates = index.to_numpy()
-    spacing = median_spacing(index)
+    spacing = _median_spacing(dates)
     allowed = max(spacing * YOY_MAX_GAP_SPACINGS, YOY_MIN_GAP.astype(spacing.dtype))
     targets = one_year_earlier(dates)
     pos = np.searchsorted(dates, targets, side="right") - 1     # last on or before the target
@@ -118,11 +157,16 @@ def yoy_growth(assets: pd.Series) -> pd.Series:
     the 2019-01-01 value 100; the four earlier quarters have no year-earlier value (NaN).
     """
     values = levels(assets, "assets").to_numpy()
-    earlier = year_earlier_positions(assets.index)
+    return pd.Series(yoy_growth_values(values, date_values(assets.index)), index=assets.index,
+                     name="YoY growth")
+
+
+def yoy_growth_values(values: np.ndarray, dates: np.ndarray) -> np.ndarray:
+    """:func:`yoy_growth` on arrays: levels (finite) on sorted, unique ``datetime64`` dates."""
+    earlier = _year_earlier_positions(np.asarray(dates))
     base = np.where(earlier >= 0, values[np.maximum(earlier, 0)], np.nan)
     with np.errstate(divide="ignore", invalid="ignore"):
-        growth = np.where(base > 0, values / base - 1.0, np.nan)
-    return pd.Series(growth, index=assets.index, name="YoY growth")
+        return np.where(base > 0, values / base - 1.0, np.nan)
 
 
 def yoy_addition(assets: pd.Series) -> pd.Series:
@@ -132,9 +176,14 @@ def yoy_addition(assets: pd.Series) -> pd.Series:
     NaN where there is none. Used by ``cycle_inflows(measure="additions")``.
     """
     values = levels(assets, "assets").to_numpy()
-    earlier = year_earlier_positions(assets.index)
-    change = np.where(earlier >= 0, values - values[np.maximum(earlier, 0)], np.nan)
-    return pd.Series(change, index=assets.index, name="12-month addition")
+    return pd.Series(yoy_addition_values(values, date_values(assets.index)), index=assets.index,
+                     name="12-month addition")
+
+
+def yoy_addition_values(values: np.ndarray, dates: np.ndarray) -> np.ndarray:
+    """:func:`yoy_addition` on arrays: levels (finite) on sorted, unique ``datetime64`` dates."""
+    earlier = _year_earlier_positions(np.asarray(dates))
+    return np.where(earlier >= 0, values - values[np.maximum(earlier, 0)], np.nan)
 
 
 def asset_growth(values: pd.Series, start_date, end_date=None, annualize: bool = False) -> float:
@@ -184,7 +233,8 @@ def asset_growth(values: pd.Series, start_date, end_date=None, annualize: bool =
         raise InputError(f"end_date: {_day(end)} is before start_date ({_day(start)})")
     i0 = int(observed.index.searchsorted(start, side="right")) - 1
     i1 = int(observed.index.searchsorted(end, side="right")) - 1
-    v0, v1 = float(observed.iloc[i0]), float(observed.iloc[i1])
+    levels_at = observed.to_numpy()                 # positions, without iloc's overhead
+    v0, v1 = float(levels_at[i0]), float(levels_at[i1])
     if v0 <= 0:
         raise InputError(
             f"values: the level on {_day(observed.index[i0])} is {v0:g}, "

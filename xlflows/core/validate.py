@@ -261,6 +261,27 @@ def timestamp(value: object, name: str) -> pd.Timestamp:
     return stamp.normalize()
 
 
+def date_values(index: pd.DatetimeIndex) -> np.ndarray:
+    """The dates of an index as a ``datetime64`` array, without a copy (do not write into it).
+
+    ``to_numpy()`` copies (about 18 µs on 30 years of weeks, as much as the calculation that
+    follows); a time-zone-aware index keeps ``to_numpy()``'s answer.
+    """
+    return np.asarray(index) if getattr(index, "tz", None) is None else index.to_numpy()
+
+
+def strictly_increasing(index: pd.DatetimeIndex) -> bool:
+    """True when the dates are sorted oldest first, without repeats and without a blank (NaT).
+
+    The same answer as ``is_monotonic_increasing and is_unique`` on an index without NaT, from
+    one numpy comparison: pandas' ``is_unique`` builds a hash table of the whole index, which
+    costs more than the calculation that follows on 30 years of weekly data. NaT compares false,
+    so an index holding one is never strictly increasing.
+    """
+    dates = date_values(index)
+    return bool((dates[1:] > dates[:-1]).all()) and not (dates.size and np.isnat(dates[0]))
+
+
 def levels(series: pd.Series, name: str) -> pd.Series:
     """A float Series on a sorted, unique DatetimeIndex with no NaN (a rate, fund assets).
 
@@ -276,7 +297,7 @@ def levels(series: pd.Series, name: str) -> pd.Series:
     if not isinstance(series, pd.Series) or not isinstance(series.index, pd.DatetimeIndex):
         raise InputError(f"{name}: expected a series of values indexed by date")
     if series.dtype == np.float64 and np.isfinite(series.to_numpy()).all() \
-            and series.index.is_monotonic_increasing and series.index.is_unique:
+            and strictly_increasing(series.index):
         return series                                       # what the Excel layer hands over
     values = pd.to_numeric(series, errors="coerce").astype(float)
     bad = np.flatnonzero(~np.isfinite(values.to_numpy()))

@@ -116,6 +116,17 @@ def in_input_order(values: np.ndarray, positions: np.ndarray, length: int) -> li
     Used when a dated range was sorted for the core and the result must line up with the rows the
     analyst passed (unsorted input, leading/trailing blank rows).
     """
+    values = np.asarray(values, dtype=float)
+    if values.size == length and _in_order(positions, length):
+        return column(values)                   # sorted input without blanks: nothing to move
     out = np.full(length, np.nan)
-    out[np.asarray(positions, dtype=np.int64)] = np.asarray(values, dtype=float)
+    out[np.asarray(positions, dtype=np.int64)] = values
     return column(out)
+
+
+def _in_order(positions: np.ndarray, length: int) -> bool:
+    """True when ``positions`` is ``0, 1, …, length − 1`` (each row already in its place)."""
+    positions = np.asarray(positions)
+    return positions.size == length and (
+        length == 0 or (positions[0] == 0 and positions[-1] == length - 1
+                        and bool((np.diff(positions) == 1).all())))
