@@ -309,7 +309,6 @@ def read_numbers(cells: np.ndarray, name: str, locate: Locate = xd.default_locat
         kinds = classify(cells)
     values = np.full(n, np.nan)
     bad = np.zeros(n, dtype=bool)
-    hint = ""
 
     num = np.flatnonzero(kinds == NUMBER)
     if len(num):
