@@ -24,26 +24,15 @@ import re
 import zipfile
 
 from xlflows.errors import WorkbookError
+from xlflows.report.book import _DEFINED, _OVERRIDE, _REL, _attrs, _text
 from xlflows.report.data import FLOWS_SHEET
 from xlflows.report.plan import REPORT_SHEET
 from xlflows.report.stylesxml import Styles
 
-_ATTR = re.compile(rb"""([\w:.\-]+)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
-_REL = re.compile(rb"<(?:[\w.\-]+:)?Relationship\b[^>]*?/?>")
-_OVERRIDE = re.compile(rb"<(?:[\w.\-]+:)?Override\b[^>]*?/?>")
-_DEFINED = re.compile(rb"<(?:[\w.\-]+:)?definedName\b([^>]*?)>(.*?)</(?:[\w.\-]+:)?definedName\s*>",
-                      re.S)
 _STYLE_REF = re.compile(rb"(<(?:c|row)\b[^>]*?\ss=\")(\d+)(\")")
 _COL_STYLE = re.compile(rb"(<col\b[^>]*?\sstyle=\")(\d+)(\")")
 
 
-def _attrs(tag: bytes) -> dict[bytes, bytes]:
-    return {m.group(1): m.group(2) if m.group(2) is not None else m.group(3)
-            for m in _ATTR.finditer(tag)}
-
-
-def _text(value: bytes | None) -> str:
-    return html.unescape(value.decode("utf-8")) if value is not None else ""
 
 
 def _categories(book) -> list[str]:
