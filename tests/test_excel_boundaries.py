@@ -1,0 +1,1 @@
+"""Known-value tests at the boundaries of the Excel layer (each one kills a mutant the suite let live)."""
