@@ -18,6 +18,7 @@ import pytest
 from xlflows.core.calendar import datedif_months
 from xlflows.core.constants import CYCLE_INFLOW_COLUMNS, PEAK_YOY
 from xlflows.core.cycles import cycle_inflows, hike_cycles
+from xlflows.core.flows import rolling, streaks
 from xlflows.core.growth import (
     abnormality,
     asset_growth,
@@ -26,6 +27,7 @@ from xlflows.core.growth import (
     yoy_addition,
     yoy_growth,
 )
+from xlflows.core.validate import levels
 from xlflows.errors import InputError
 
 T = pd.Timestamp
@@ -298,3 +300,37 @@ def test_z_when_only_the_difference_to_the_mean_overflows():
 def test_equal_huge_history_is_refused_not_divided_by_zero():
     with pytest.raises(InputError, match=r"^history: all 2 values are equal \(-1e\+308\)"):
         abnormality(1e308, [-1e308, -1e308], method="z")
+
+
+# --------------------------------------------------------------------------------------------
+# flows: a plain list (no index, no name)
+
+
+def test_rolling_of_a_plain_list_has_a_range_index_and_no_name():
+    got = rolling([1.0, 2.0, 3.0], 2)
+    assert got.index.equals(pd.RangeIndex(3))
+    assert got.name is None
+    assert got.tolist()[1:] == [3.0, 5.0] and math.isnan(got.iloc[0])
+
+
+def test_streaks_of_a_plain_list_are_numbered_by_row():
+    got = streaks([1.0, 2.0, -1.0])
+    assert got["Start"].tolist() == [0, 2]
+    assert got["End"].tolist() == [1, 2]
+    assert got["Weeks"].tolist() == [2, 1]
+    assert got["Weeks"].dtype == np.int64
+    assert got["Direction"].tolist() == ["inflow", "outflow"]
+    assert got["Total"].tolist() == [3.0, -1.0]
+
+
+# --------------------------------------------------------------------------------------------
+# validate: levels
+
+
+@pytest.mark.parametrize("value", [
+    [1.0, 2.0],                                    # not a Series
+    pd.Series([1.0, 2.0]),                         # a Series without dates
+])
+def test_levels_refuses_anything_but_a_dated_series(value):
+    with pytest.raises(InputError, match=r"^assets: expected a series of values indexed by date$"):
+        levels(value, "assets")
