@@ -334,3 +334,4 @@ def test_streaks_of_a_plain_list_are_numbered_by_row():
 def test_levels_refuses_anything_but_a_dated_series(value):
     with pytest.raises(InputError, match=r"^assets: expected a series of values indexed by date$"):
         levels(value, "assets")
+
