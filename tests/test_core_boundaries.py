@@ -17,7 +17,7 @@ import pytest
 
 from xlflows.core.calendar import datedif_months
 from xlflows.core.constants import CYCLE_INFLOW_COLUMNS, PEAK_YOY
-from xlflows.core.cycles import cycle_inflows, hike_cycles
+from xlflows.core.cycles import cycle_inflows, hike_cycles, peak_projection
 from xlflows.core.flows import rolling, streaks
 from xlflows.core.growth import (
     abnormality,
@@ -335,3 +335,36 @@ def test_levels_refuses_anything_but_a_dated_series(value):
     with pytest.raises(InputError, match=r"^assets: expected a series of values indexed by date$"):
         levels(value, "assets")
 
+
+
+def test_levels_names_a_text_value_as_found():
+    values = pd.Series([1.0, "n/a"], index=pd.DatetimeIndex(["2020-03-31", "2020-06-30"]),
+                       dtype=object)
+    with pytest.raises(InputError, match=r"^assets: the value on 2020-06-30 is text 'n/a', "
+                                         r"expected a number$"):
+        levels(values, "assets")
+
+
+def test_levels_names_the_first_repeated_date():
+    index = pd.DatetimeIndex(["2020-03-31", "2020-03-31", "2020-06-30", "2020-06-30"])
+    with pytest.raises(InputError, match=r"^assets: 2020-03-31 appears more than once, expected "
+                                         r"one value per date$"):
+        levels(pd.Series([1.0, 2.0, 3.0, 4.0], index=index), "assets")
+
+
+# --------------------------------------------------------------------------------------------
+# cycles: hike_cycles with no cycle, peak_projection beyond pandas' dates
+
+
+def test_no_cycle_gives_the_empty_table_with_whole_hikes():
+    rates = series({"2020-01-01": 1.0, "2020-02-01": 1.25, "2020-03-01": 1.0})
+    got = hike_cycles(rates)
+    assert len(got) == 0
+    assert got["Hikes"].dtype == np.int64
+
+
+def test_peak_projection_beyond_pandas_dates_is_refused_in_its_words():
+    with pytest.raises(InputError, match=r"^months: an average of 1e\+06 months from 2023-07-26 "
+                                         r"is beyond the dates pandas can hold, expected a "
+                                         r"realistic number of months$"):
+        peak_projection("2023-07-26", [1e6])
