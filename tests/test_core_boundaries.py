@@ -158,12 +158,12 @@ def test_two_observations_a_year_apart_find_each_other():
 
 
 def test_yoy_from_a_zero_level_is_blank_without_a_warning():
-    assets = pd.Series([0.0, 0.0, 5.0], index=pd.DatetimeIndex(
-        ["2023-01-01", "2023-07-01", "2024-01-01"]))
+    assets = pd.Series([0.0, 0.0, 5.0, 0.0], index=pd.DatetimeIndex(
+        ["2023-01-01", "2023-07-01", "2024-01-01", "2024-07-01"]))
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         growth = yoy_growth(assets)
-    # 2024-01-01 looks back to 2023-01-01 (level 0): 5 / 0 is not a growth
+    # 2024-01-01 looks back to 2023-01-01 (level 0): 5 / 0 is not a growth; nor is 0 / 0
     assert growth.isna().all()
 
 

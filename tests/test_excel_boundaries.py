@@ -105,6 +105,8 @@ def test_a_com_date_subclass_is_read_as_its_day():
 def test_ten_digits_as_a_date_are_refused_by_name():
     with pytest.raises(InputError, match=r"^dates: row 2 is text '1000000000', expected a date$"):
         convert.level_series(["2024-03-01", "1000000000"], [1.0, 2.0])
+    with pytest.raises(InputError, match=r"^dates: row 1 is text '1000000000', expected a date$"):
+        convert.level_series(["1000000000"], [1.0])
 
 
 # --------------------------------------------------------------------------------------------
