@@ -368,3 +368,15 @@ def test_peak_projection_beyond_pandas_dates_is_refused_in_its_words():
                                          r"is beyond the dates pandas can hold, expected a "
                                          r"realistic number of months$"):
         peak_projection("2023-07-26", [1e6])
+
+
+def test_a_history_whose_running_sum_overflows_both_ways_keeps_its_mean():
+    # numpy adds 16 values in 8 running sums: 1e308 + 1e308 = inf and -1e308 - 1e308 = -inf
+    # meet as inf - inf = NaN. The true mean is 0 and s = sqrt(4 / 15) * 1e308, so z of 0 is 0.
+    history = [1e308, -1e308] + [0.0] * 6 + [1e308, -1e308] + [0.0] * 6
+    got = abnormality(0.0, history, method="z")
+    assert got.mean == 0.0
+    assert got.z == 0.0
+    assert got.verdict == "not abnormal"
+    with pytest.raises(InputError, match=r"^history: the mean is 0, expected a positive mean"):
+        abnormality(0.0, history)
