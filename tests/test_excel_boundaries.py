@@ -41,6 +41,23 @@ def test_a_mixed_object_column_is_written_cell_by_cell():
     assert type(got[0]) is dt.datetime and type(got[3]) is int
 
 
+@pytest.mark.parametrize("value, expected", [
+    (dt.date(2024, 3, 1), dt.datetime(2024, 3, 1)),      # a date becomes a datetime at midnight
+    (dt.datetime(2024, 3, 1, 17, 30), dt.datetime(2024, 3, 1, 17, 30)),
+    (np.datetime64("NaT"), shape.BLANK),
+    (np.bool_(True), True),
+])
+def test_scalar_known_values(value, expected):
+    got = shape.scalar(value)
+    assert got == expected
+    assert type(got) is type(expected)
+
+
+def test_to_datetime_of_a_missing_date_is_none():
+    assert dates.to_datetime(np.datetime64("NaT")) is None
+    assert dates.to_datetime(pd.NaT) is None
+
+
 def test_table_follows_the_columns_asked_for():
     frame = pd.DataFrame({"a": [1.0], "b": ["x"]})
     assert shape.table(frame, columns=["b", "a"]) == [["b", "a"], ["x", 1.0]]
