@@ -72,6 +72,15 @@ def test_parse_iso_reads_a_date_with_a_time_as_its_day():
     assert dates.parse_iso("2024-02-30") is None
 
 
+def test_datetime64_cells_and_time_zones_keep_the_wall_clock_day():
+    # a numpy datetime64 has no toordinal: the whole list takes the per-object path
+    got = dates.datetimes_to_days([np.datetime64("2024-03-01T17:30"),
+                                   pd.Timestamp("2024-03-02 23:00", tz="US/Eastern"),
+                                   dt.datetime(2024, 3, 3, 8)])
+    assert got.tolist() == [dt.date(2024, 3, 1), dt.date(2024, 3, 2), dt.date(2024, 3, 3)]
+    assert got.dtype == np.dtype("datetime64[D]")
+
+
 def test_check_serials_names_the_first_bad_serial_not_the_first_cell():
     with pytest.raises(InputError, match=r"^dates: row 2 is the number 50, expected a date on or "
                                          r"after 1900-03-01 \(serial 61;"):
