@@ -341,9 +341,11 @@ def abnormality(current, history, method: str = "mean", threshold=None) -> Abnor
     with np.errstate(over="ignore", invalid="ignore"):     # overflow: handled just below
         mean = float(hist.mean())
         sd = float(hist.std(ddof=1)) if count >= 2 else math.nan
+    if not math.isfinite(mean):          # the sum overflowed (inf, or inf - inf = NaN)
+        mean = _mean_in_scaled_units(hist)
     ratio = current / mean if mean != 0 else math.nan
     z = (current - mean) / sd if sd > 0 else math.nan
-    if math.isinf(sd) or math.isinf(current - mean):
+    if (count >= 2 and not math.isfinite(sd)) or math.isinf(current - mean):
         z, sd = _z_in_scaled_units(current, hist)
     percentile = float(np.count_nonzero(round_for_ties(hist) <= round_for_ties(current))) / count
 
@@ -381,6 +383,12 @@ def _for_ties(x: float) -> float:
     """``x`` rounded to 9 decimals, so that a ratio or z-score equal to its limit is not pushed
     past it by float noise (0.2 / mean(0.1, 0.25, 0.25) is 1.0000000000000002)."""
     return float(round_for_ties(x))
+
+
+def _mean_in_scaled_units(hist: np.ndarray) -> float:
+    """Mean of values whose sum overflows: the values are divided by the largest magnitude first."""
+    scale = float(np.max(np.abs(hist)))
+    return float((hist / scale).mean()) * scale
 
 
 def _z_in_scaled_units(current: float, hist: np.ndarray) -> tuple[float, float]:
