@@ -649,24 +649,12 @@ def _write_file(path: Path, writes: list[CellWrite], *, output: str | os.PathLik
 
 
 def _copy_file(source: Path, target: Path) -> None:
-    """``--output`` with nothing to update: the same bytes, through a temporary file."""
-    import shutil
-    import tempfile
+    """``--output`` with nothing to update: the same bytes, through the file engine's atomic
+    writer (temporary file beside the target, synced, then replaced)."""
+    from xlflows.report import package
 
-    folder = target.parent if str(target.parent) else Path(".")
-    try:
-        handle, name = tempfile.mkstemp(prefix=".~xlflows-", suffix=target.suffix, dir=folder)
-    except OSError as exc:
-        raise WorkbookError(f"cannot write in {folder} ({exc.strerror or 'permission denied'})"
-                            ) from None
-    os.close(handle)
-    try:
-        shutil.copyfile(source, name)
-        os.replace(name, target)
-    except OSError as exc:
-        Path(name).unlink(missing_ok=True)
-        raise WorkbookError(f"cannot write {target} ({exc.strerror or 'permission denied'})"
-                            ) from None
+    data = source.read_bytes()
+    package.replace_atomically(package.resolve_target(target), lambda out: out.write(data))
 
 
 # --------------------------------------------------------------------------- Excel

@@ -61,6 +61,21 @@ _NAME_TARGET = re.compile(r"^(?:'((?:[^']|'')+)'|([^'!]+))!\$?([A-Z]{1,3})\$?([0
                           r"(?::\$?([A-Z]{1,3})\$?([0-9]{1,7}))?$")
 
 
+def add_sheet_relationship(rels: bytes, part: str) -> tuple[bytes, str]:
+    """``xl/_rels/workbook.xml.rels`` with a worksheet relationship to ``/part`` appended under
+    the first free ``rIdN`` (in the part's own namespace prefix), and that id."""
+    used = {_text(_attrs(m.group(0)).get(b"Id")) for m in _REL.finditer(rels)}
+    number = 1
+    while f"rId{number}" in used:
+        number += 1
+    rel_id = f"rId{number}"
+    prefix = re.search(rb"<((?:[\w.\-]+:)?)Relationship\b", rels)
+    entry = (b"<" + (prefix.group(1) if prefix else b"") + b'Relationship Id="' + rel_id.encode()
+             + b'" Type="' + SHEET_REL.encode() + b'" Target="/' + part.encode() + b'"/>')
+    close = rels.rfind(b"</")
+    return rels[:close] + entry + rels[close:], rel_id
+
+
 def _attrs(tag: bytes) -> dict[bytes, bytes]:
     return {m.group(1): m.group(2) if m.group(2) is not None else m.group(3)
             for m in _ATTR.finditer(tag)}
@@ -389,17 +404,7 @@ class BookFile:
         rels = changed.get(WORKBOOK_RELS, self.workbook_rels)
         if rels is None:
             raise WorkbookError(f"{self.label} has no {WORKBOOK_RELS}; the file is damaged")
-        used = {_text(_attrs(m.group(0)).get(b"Id")) for m in _REL.finditer(rels)}
-        rel = 1
-        while f"rId{rel}" in used:
-            rel += 1
-        rel_id = f"rId{rel}"
-        prefix = re.search(rb"<((?:[\w.\-]+:)?)Relationship\b", rels)
-        pre = prefix.group(1) if prefix else b""
-        entry = (b"<" + pre + b'Relationship Id="' + rel_id.encode() + b'" Type="'
-                 + SHEET_REL.encode() + b'" Target="/' + part.encode() + b'"/>')
-        close = rels.rfind(b"</")
-        changed[WORKBOOK_RELS] = rels[:close] + entry + rels[close:]
+        changed[WORKBOOK_RELS], rel_id = add_sheet_relationship(rels, part)
 
         book = changed.get(WORKBOOK, self.workbook_xml)
         ids = [int(v) for v in re.findall(rb"""\bsheetId\s*=\s*["'](\d+)["']""", book)]

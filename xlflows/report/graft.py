@@ -24,7 +24,8 @@ import re
 import zipfile
 
 from xlflows.errors import WorkbookError
-from xlflows.report.book import _DEFINED, _OVERRIDE, _REL, _attrs, _text
+from xlflows.report.book import (_DEFINED, _OVERRIDE, _REL, _attrs, _text,
+                                 add_sheet_relationship)
 from xlflows.report.data import FLOWS_SHEET
 from xlflows.report.plan import REPORT_SHEET
 from xlflows.report.stylesxml import Styles
@@ -179,17 +180,7 @@ def _restyle(sheet: bytes, styles: Styles, theirs: Styles) -> bytes:
 
 def _add_relationship(book, parts: dict[str, bytes], sheet_part: str) -> str:
     rels = book.read_part("xl/_rels/workbook.xml.rels")
-    used = {_text(_attrs(m.group(0)).get(b"Id")) for m in _REL.finditer(rels)}
-    number = 1
-    while f"rId{number}" in used:
-        number += 1
-    rel_id = f"rId{number}"
-    prefix = re.search(rb"<((?:[\w.\-]+:)?)Relationship\b", rels)
-    entry = (b"<" + (prefix.group(1) if prefix else b"") + b'Relationship Id="' + rel_id.encode()
-             + b'" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
-             b'worksheet" Target="/' + sheet_part.encode() + b'"/>')
-    close = rels.rfind(b"</")
-    parts["xl/_rels/workbook.xml.rels"] = rels[:close] + entry + rels[close:]
+    parts["xl/_rels/workbook.xml.rels"], rel_id = add_sheet_relationship(rels, sheet_part)
     return rel_id
 
 
