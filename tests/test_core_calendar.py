@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from xlflows.core.calendar import (
@@ -25,6 +25,7 @@ from xlflows.core.calendar import (
     datedif_months,
     edate,
     excel_round,
+    excel_round_array,
     round_for_ties,
     signed_months,
 )
@@ -103,6 +104,12 @@ def test_excel_round_agrees_with_libreoffice():
         assert x - float(row["shown"]) == pytest.approx(float(row["offset"]), rel=1e-6,
                                                         abs=1e-300), row
         assert excel_round(x, digits) == float(row["rounded"]), row
+    # the vectorised form, one array per number of digits, gives the same table
+    for digits in sorted({int(row["digits"]) for row in rows}):
+        chosen = [row for row in rows if int(row["digits"]) == digits]
+        xs = np.array([script.evaluate(row["expression"]) for row in chosen])
+        want = [float(row["rounded"]) for row in chosen]
+        assert excel_round_array(xs, digits).tolist() == want, digits
 
 
 def test_the_shortest_repr_rule_would_fail_the_table():
@@ -209,3 +216,33 @@ def test_add_months_is_edate_on_arrays(when, months):
     """The numpy EDATE used on whole windows agrees with the pandas one, day for day."""
     got = add_months(np.array([np.datetime64(when, "us")]), months)[0]
     assert pd.Timestamp(got) == edate(pd.Timestamp(when), months)
+
+
+# excel_round_array: the vectorised ROUND agrees with excel_round element by element, including
+# halves (k + 0.5 at 2**-n steps), values next to a half (one ulp away), 15+ digit values,
+# NaN/inf and negative digits, which it hands to excel_round
+_near_half = st.builds(lambda k, d, ulps: np.nextafter(float(k) / 10 ** d + 0.5 / 10 ** d,
+                                                       np.inf if ulps > 0 else -np.inf)
+                       if ulps else float(k) / 10 ** d + 0.5 / 10 ** d,
+                       st.integers(-10 ** 12, 10 ** 12), st.integers(0, 6),
+                       st.integers(-1, 1))
+_round_inputs = st.one_of(st.floats(allow_nan=True, allow_infinity=True), _near_half,
+                          st.floats(-1e6, 1e6), st.integers(-10 ** 17, 10 ** 17).map(float))
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(_round_inputs, max_size=20), st.integers(-3, 10))
+def test_excel_round_array_is_excel_round_of_each(xs, digits):
+    got = excel_round_array(np.array(xs, dtype=float), digits)
+    want = [excel_round(x, digits) for x in xs]
+    assert got.dtype == np.float64 and len(got) == len(xs)
+    for g, w in zip(got.tolist(), want):
+        assert (g == w and str(g) == str(w)) or (np.isnan(g) and np.isnan(w))
+
+
+def test_excel_round_array_by_hand():
+    got = excel_round_array(np.array([2.675, 8.85 / 3, -0.0001, 125.0, 0.1 + 0.35, 1e300]), 2)
+    assert got.tolist() == [2.68, 2.95, 0.0, 125.0, 0.45, 1e300]
+    assert str(got[2]) == "0.0"                   # never -0.0
+    assert excel_round_array(np.array([12.5, -2.5, 5.015 * 100]), 0).tolist() == [13.0, -3.0,
+                                                                                  501.0]

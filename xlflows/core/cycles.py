@@ -15,6 +15,7 @@ from xlflows.core.calendar import (
     add_months,
     edate,
     excel_round,
+    excel_round_array,
     round_for_ties,
     signed_months_array,
 )
@@ -140,8 +141,7 @@ def cycle_columns(rates: pd.Series, min_hikes=DEFAULT_MIN_HIKES,
 
 def _rounded_bp(rises: np.ndarray) -> np.ndarray:
     """Rises in points -> basis points rounded like ``ROUND(…, 6)``, as float64."""
-    return np.array([excel_round(r * BP_PER_POINT, RISE_DECIMALS) for r in rises.tolist()],
-                    dtype=float)
+    return excel_round_array(np.asarray(rises, dtype=float) * BP_PER_POINT, RISE_DECIMALS)
 
 
 def cycle_inflows(cycles: pd.DataFrame, assets: pd.Series, horizon_months=DEFAULT_HORIZON_MONTHS,

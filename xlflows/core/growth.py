@@ -77,12 +77,37 @@ def one_year_earlier(dates: np.ndarray) -> np.ndarray:
     instead of eight (tests/test_excel_speed_paths.py compares the two).
     """
     days = dates.astype("datetime64[D]")
+    return (dates - _days_in_year_back(days).astype("timedelta64[D]")).astype(dates.dtype)
+
+
+def _days_in_year_back(days: np.ndarray) -> np.ndarray:
+    """365 or 366 for each ``datetime64[D]`` day: the days from a year earlier (see above).
+
+    numpy's cast to ``datetime64[Y]`` does the calendar per element; a few dozen years cover a
+    series, so the first day of each of those years is cast once, each date finds its year by a
+    binary search, and leap years are read from the years' lengths (about 4 times faster on 30
+    years of weeks). A blank (NaT), or a span of years far longer than the series (a handful of
+    dates centuries apart), takes numpy's casts.
+    """
+    if days.size:
+        first = days.min().astype("datetime64[Y]") - np.timedelta64(1, "Y")  # for leap(year − 1)
+        last = days.max().astype("datetime64[Y]")
+        if not np.isnat(first) and int((last - first).astype(np.int64)) <= days.size + 64:
+            starts = np.arange(first, last + np.timedelta64(2, "Y")).astype("datetime64[D]")
+            leap = np.diff(starts).astype(np.int64) == 366          # years first .. last
+            # each year in two pieces: before its day 59 a year back spans the previous year's
+            # 29 February (if any), from day 59 on its own
+            breaks = np.empty(2 * leap.size, dtype=starts.dtype)
+            breaks[0::2], breaks[1::2] = starts[:-1], starts[:-1] + _LEAP_DAY
+            back = np.empty(2 * leap.size, dtype=np.int64)
+            back[0::2] = 365 + np.concatenate(([False], leap[:-1]))
+            back[1::2] = 365 + leap
+            return back[np.searchsorted(breaks, days, side="right") - 1]
     years = days.astype("datetime64[Y]")
     day_of_year = (days - years.astype("datetime64[D]")).astype(np.int64)
     year = years.astype(np.int64) + 1970
-    back = (365 + (_leap(year) & (day_of_year >= _LEAP_DAY))
+    return (365 + (_leap(year) & (day_of_year >= _LEAP_DAY))
             + (_leap(year - 1) & (day_of_year < _LEAP_DAY)))
-    return (dates - back.astype("timedelta64[D]")).astype(dates.dtype)
 
 
 #: Day of the year (0-based) of 29 February in a leap year.
@@ -119,18 +144,18 @@ def year_earlier_positions(index: pd.DatetimeIndex) -> np.ndarray:
 
 def _year_earlier_positions(dates: np.ndarray) -> np.ndarray:
     """:func:`year_earlier_positions` of a sorted, unique ``datetime64`` array."""
-    n = dates.size
-    out = np.full(n, -1, dtype=np.int64)
-    if n < 2:
-        return out
+    if dates.size < 2:
+        return np.full(dates.size, -1, dtype=np.int64)
     spacing = _median_spacing(dates)
     allowed = max(spacing * YOY_MAX_GAP_SPACINGS, YOY_MIN_GAP.astype(spacing.dtype))
-    targets = one_year_earlier(dates)
-    pos = np.searchsorted(dates, targets, side="right") - 1     # last on or before the target
-    found = np.flatnonzero(pos >= 0)
-    ok = targets[found] - dates[pos[found]] <= allowed
-    out[found[ok]] = pos[found[ok]]
-    return out
+    # on the integer view of one unit: numpy's binary search of datetime64 is several times
+    # slower than of int64, and the order is the same
+    ticks = dates.view(np.int64)
+    targets = one_year_earlier(dates).view(np.int64)
+    pos = np.searchsorted(ticks, targets, side="right") - 1     # last on or before the target
+    gap = targets - ticks[np.maximum(pos, 0)]
+    most = allowed.astype(f"timedelta64[{np.datetime_data(dates.dtype)[0]}]").astype(np.int64)
+    return np.where((pos >= 0) & (gap <= most), pos, -1)
 
 
 def yoy_growth(assets: pd.Series) -> pd.Series:

@@ -56,37 +56,57 @@ def scalar(value: object) -> object:
     return value
 
 
-def _object_column(values: Iterable | pd.Series | np.ndarray) -> np.ndarray:
-    """A 1-D array/Series -> an object array of writable scalars, vectorised per dtype."""
+def _fill(out: np.ndarray, values: Iterable | pd.Series | np.ndarray) -> None:
+    """Write ``values`` into the 1-D object array ``out`` as writable scalars, vectorised per dtype.
+
+    numpy makes the Python scalars in C when it assigns a typed array to an object array
+    (``datetime64[us]`` becomes ``datetime.datetime``, ``float64`` a float, ``int64`` an int);
+    missing values are then set to :data:`BLANK` through a mask.
+    """
     arr = values.to_numpy() if isinstance(values, (pd.Series, pd.Index)) else np.asarray(values)
-    if arr.dtype.kind == "M":
-        out = arr.astype("datetime64[us]").astype(object)      # datetime.datetime; NaT -> None
-        out[np.isnat(arr)] = BLANK
-        return out
-    if arr.dtype.kind == "f":
+    kind = arr.dtype.kind
+    if kind == "M":
+        out[:] = arr.astype("datetime64[us]")                  # datetime.datetime; NaT -> None
+        missing = np.isnat(arr)
+    elif kind == "f":
         _refuse_infinite(arr)
-        out = arr.astype(object)
-        out[~np.isfinite(arr)] = BLANK
-        return out
-    if arr.dtype.kind in "iub":
-        return arr.astype(object)
-    cells = arr.tolist()
-    out = np.empty(len(cells), dtype=object)
-    if set(map(type, cells)) == {str}:                  # labels (Direction): already writable
-        out[:] = cells
+        out[:] = arr
+        missing = np.isnan(arr)
+    elif kind in "iub":
+        out[:] = arr
+        return
     else:
-        out[:] = [scalar(v) for v in cells]
-    return out
+        cells = arr.tolist()
+        if set(map(type, cells)) == {str}:              # labels (Direction): already writable
+            out[:] = arr
+        else:
+            out[:] = [scalar(v) for v in cells]
+        return
+    if missing.any():
+        out[missing] = BLANK
+
+
+def _columns(columns: Sequence) -> np.ndarray:
+    """Equal-length 1-D columns -> a (columns × rows) object array of writable scalars."""
+    lengths = {len(c) for c in columns}
+    if len(lengths) > 1:
+        raise ValueError(f"columns of different lengths: {sorted(lengths)}")
+    body = np.empty((len(columns), lengths.pop() if lengths else 0), dtype=object)
+    for row, values in zip(body, columns):
+        _fill(row, values)
+    return body
 
 
 def column_values(values: Iterable | pd.Series | np.ndarray) -> list:
     """A 1-D array/Series -> a flat list of writable scalars, vectorised per dtype."""
-    return _object_column(values).tolist()
+    return _columns([np.asarray(values) if not isinstance(values, (pd.Series, pd.Index))
+                     else values])[0].tolist()
 
 
 def column(values: Iterable | pd.Series | np.ndarray) -> list[list]:
     """A 1-D result -> an n × 1 spill (one value per row)."""
-    return _object_column(values).reshape(-1, 1).tolist()
+    return _columns([np.asarray(values) if not isinstance(values, (pd.Series, pd.Index))
+                     else values]).T.tolist()
 
 
 def table(frame: pd.DataFrame | Mapping[str, np.ndarray],
@@ -98,11 +118,10 @@ def table(frame: pd.DataFrame | Mapping[str, np.ndarray],
     header alone.
     """
     cols = list(columns) if columns is not None else list(frame)
-    rows = len(frame[cols[0]]) if cols else 0
-    body = np.empty((rows, len(cols)), dtype=object)
-    for j, c in enumerate(cols):
-        body[:, j] = _object_column(frame[c])
-    return [[str(c) for c in cols]] + body.tolist()
+    header = [str(c) for c in cols]
+    if not cols:
+        return [header]
+    return [header] + _columns([frame[c] for c in cols]).T.tolist()
 
 
 def label_block(rows: Iterable[tuple[str, object]]) -> list[list]:
