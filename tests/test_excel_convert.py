@@ -651,3 +651,41 @@ def test_fast_path_answers_the_common_shape_as_the_general_path(data):
         assert convert._fast_flow_series(cells, dates, "flows", "dates", 1) is not None
     assert _both_paths(lambda: convert.flow_series(cells, dates))[0] == "value"
     assert _both_paths(lambda: convert.level_series(dates, cells))[0] == "value"
+
+
+# ISO-looking texts the fast path reads from their joined bytes: a long text next to a short one
+# (their bytes would realign into two valid dates), impossible days, other separators, non-ASCII
+# digits, numpy's own words, times, padding — each answered as the general path answers it.
+_ISO_JUNK = ["2024-01-051", "2024-01-052", "024-01-06", "2024-02-30", "2024/01/05", "2024-1-5", "NaT", "today",
+             "2024-01-05 10:00", "2024-01-05T10:00", " 2024-01-05", "2024-01-05\t",
+             "\u0662\u0660\u0662\u0664-01-05", "2024-01-0\u0665", "0000-01-01", "1900-02-28",
+             "9999-12-31", "2024-13-01", "2024-00-10", "+024-01-05", "2024-01-05\x00", ""]
+
+
+@settings(max_examples=200, deadline=None)
+@given(data=st.data())
+def test_iso_text_junk_is_answered_as_the_general_path_does(data):
+    n = data.draw(st.integers(1, 12), label="rows")
+    start = data.draw(st.dates(dt.date(1990, 1, 1), dt.date(2100, 1, 1)), label="start")
+    texts = [(start + dt.timedelta(weeks=i)).isoformat() for i in range(n)]
+    for _ in range(data.draw(st.integers(0, 3), label="junk cells")):
+        texts[data.draw(st.integers(0, n - 1))] = data.draw(st.sampled_from(_ISO_JUNK))
+    layout = data.draw(st.sampled_from(sorted(SHAPES)), label="shape")
+    put = SHAPES[layout]
+    values = [float(i) for i in range(n)]
+    _both_paths(lambda: convert.flow_series(put(values), put(texts)))
+    _both_paths(lambda: convert.level_series(put(texts), put(values)))
+
+
+def test_a_long_and_a_short_iso_text_side_by_side_are_not_realigned():
+    """Joined, "2024-01-052" + "024-01-06" would read as 2024-01-05 and 2024-01-06."""
+    with pytest.raises(InputError, match=r"^dates: row 1 is text '2024-01-052', expected a date"):
+        convert.flow_series([[1.0], [2.0]], [["2024-01-052"], ["024-01-06"]])
+
+
+def test_year_zero_beside_an_impossible_day_is_named_not_a_crash():
+    """Found by the ISO junk test: with another text unreadable, each text is parsed alone, and
+    pandas' Timestamp of year 0 has no Python date (NotImplementedError)."""
+    with pytest.raises(InputError, match=r"^dates: row 1 is text '0000-01-01', expected a date "
+                                         r"on or after 1900-03-01"):
+        convert.flow_series([[1.0], [2.0]], [["0000-01-01"], ["2024-02-30"]])

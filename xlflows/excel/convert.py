@@ -399,8 +399,11 @@ def _blank_mask(cells: np.ndarray, kinds: np.ndarray) -> np.ndarray:
 #: Switch for the fast path (the tests turn it off to compare it with the general path).
 FAST_PATH = True
 _NUMBER_TYPES = frozenset({float, int})
-#: ISO text ``YYYY-MM-DD``: the positions of the two hyphens in the 10 characters.
-_ISO_HYPHENS = (4, 7)
+#: Each byte of ISO text ``YYYY-MM-DD`` lies between these two (digits, then the hyphens).
+_ISO_LOW = np.frombuffer(b"0000-00-00", dtype=np.uint8)
+_ISO_HIGH = np.frombuffer(b"9999-99-99", dtype=np.uint8)
+#: Length of ISO text ``YYYY-MM-DD``.
+_ISO_LENGTH = 10
 
 
 def _flat(value: object) -> list | None:
@@ -429,6 +432,17 @@ def _types(cells: list) -> set:
     return set(map(type, cells))
 
 
+def _plain(values: np.ndarray) -> bool:
+    """Every value finite and none a COM error code: the smallest and the largest value tell
+    (NaN makes both NaN), and only a smallest value down among the codes needs the full mask."""
+    if not values.size:
+        return True
+    low, high = values.min(), values.max()
+    if not (np.isfinite(low) and np.isfinite(high)):
+        return False
+    return low > COM_ERROR_MAX or not com_error_mask(values).any()
+
+
 def _fast_numbers(cells: list, types: set | None = None) -> np.ndarray | None:
     """Every cell an int or float, finite and not a COM error code -> float64; else None.
 
@@ -442,32 +456,35 @@ def _fast_numbers(cells: list, types: set | None = None) -> np.ndarray | None:
         values = np.fromiter(cells, dtype=float, count=len(cells))
     except OverflowError:                   # an int beyond any float
         return None
-    if not np.isfinite(values).all() or com_error_mask(values).any():
+    return values if _plain(values) else None
+
+
+def _iso_bytes(texts: list) -> bytes | None:
+    """Every text exactly ``YYYY-MM-DD`` in ASCII digits -> the texts joined as bytes; else None.
+
+    Each text is 10 characters long (so the joined bytes fall into rows of 10 that are the
+    texts), ASCII, and every byte lies between ``0000-00-00`` and ``9999-99-99`` — all checked
+    in C on the joined bytes.
+    """
+    if countOf(map(len, texts), _ISO_LENGTH) != len(texts):
         return None
-    return values
-
-
-def _iso_shaped(texts: list) -> bool:
-    """Every text exactly ``DDDD-DD-DD`` in ASCII digits (checked on bytes, vectorised)."""
     try:
-        raw = np.array(texts, dtype="S11")              # 11: a longer text shows its 11th byte
+        joined = "".join(texts).encode("ascii")
     except UnicodeEncodeError:
-        return False
-    chars = raw.view(np.uint8).reshape(len(texts), 11)
-    digits = np.delete(chars[:, :10], _ISO_HYPHENS, axis=1)
-    return bool((chars[:, 10] == 0).all() and (chars[:, _ISO_HYPHENS] == ord("-")).all()
-                and ((digits >= ord("0")) & (digits <= ord("9"))).all())
+        return None
+    chars = np.frombuffer(joined, dtype=np.uint8).reshape(len(texts), _ISO_LENGTH)
+    return joined if ((chars >= _ISO_LOW) & (chars <= _ISO_HIGH)).all() else None
 
 
 def _fast_iso_days(cells: list) -> np.ndarray | None:
     """Every cell text ``YYYY-MM-DD`` (spaces around allowed) -> ``datetime64[D]``; else None."""
-    texts = cells
-    if not _iso_shaped(texts):
-        texts = [text.strip() for text in cells]       # spaces around: strip once, look again
-        if not _iso_shaped(texts):
+    joined = _iso_bytes(cells)
+    if joined is None:
+        joined = _iso_bytes([text.strip() for text in cells])  # spaces around: strip, look again
+        if joined is None:
             return None
-    try:
-        return np.array(texts, dtype="datetime64[D]")
+    try:                                    # numpy reads the dates from the bytes, no str pass
+        return np.frombuffer(joined, dtype=f"S{_ISO_LENGTH}").astype("datetime64[D]")
     except ValueError:                      # 2024-02-30: named by the general path
         return None
 
@@ -477,17 +494,22 @@ def _fast_days(cells: list) -> np.ndarray | None:
     before 1900-03-01 -> ``datetime64[D]``; else None."""
     types = _types(cells)
     if types <= _NUMBER_TYPES:
-        serials = _fast_numbers(cells, types)
-        if serials is None or xd.bad_serials(serials).any():
+        try:
+            serials = np.fromiter(cells, dtype=float, count=len(cells))
+        except OverflowError:               # an int beyond any float
             return None
-        return xd.serials_to_days(serials)      # serials >= 61: none before 1900-03-01
+        # serials from 61 (1900-03-01) to 9999-12-31: finite, none a COM code (all negative)
+        if serials.size and not (serials.min() >= xd.FIRST_SERIAL
+                                 and serials.max() < xd.LAST_SERIAL + 1):
+            return None
+        return xd.serials_to_days(serials)
     elif types == {str}:
         days = _fast_iso_days(cells)
     elif all(issubclass(t, dt.date) for t in types):
         days = xd.datetimes_to_days(cells)
     else:
         return None
-    if days is None or xd.before_first_day(days).any():
+    if days is None or (days.size and days.min() < xd.FIRST_DAY):
         return None
     return days
 
@@ -504,7 +526,10 @@ def _fast_dated(values: object, dates: object) -> tuple[np.ndarray, np.ndarray] 
     if numbers is None:
         return None
     days = _fast_days(date_cells)
-    if days is None or not (days[1:] > days[:-1]).all():
+    if days is None:
+        return None
+    ticks = days.view(np.int64)             # no NaT here; int64 compares faster than dates
+    if not (ticks[1:] > ticks[:-1]).all():
         return None
     return numbers, days.astype("datetime64[us]")
 

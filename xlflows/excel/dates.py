@@ -30,6 +30,8 @@ from xlflows.errors import InputError
 
 #: Day 0 of the 1900 date system as Excel computes it for serials >= 61.
 EXCEL_EPOCH = np.datetime64("1899-12-30", "D")
+#: :data:`EXCEL_EPOCH` as days since 1970-01-01 (``datetime64[D]``'s integer view).
+_EPOCH_DAY = int(EXCEL_EPOCH.astype(np.int64))
 #: Smallest serial accepted (1900-03-01); 60 is Excel's phantom 1900-02-29.
 FIRST_SERIAL = 61
 #: Largest serial Excel shows as a date (9999-12-31).
@@ -52,7 +54,7 @@ def default_locate(i: int) -> str:
 
 def serials_to_days(serials: np.ndarray) -> np.ndarray:
     """Excel serials (already checked to be >= 61) -> ``datetime64[D]``; fractions (time) dropped."""
-    return EXCEL_EPOCH + np.floor(serials).astype(np.int64).astype("timedelta64[D]")
+    return (np.floor(serials).astype(np.int64) + _EPOCH_DAY).view("datetime64[D]")
 
 
 def datetimes_to_days(values: list) -> np.ndarray:
@@ -82,9 +84,13 @@ def parse_iso(text: str) -> np.datetime64 | None:
     if not _ISO.match(text):
         return None
     try:
-        return np.datetime64(pd.Timestamp(text).normalize().date(), "D")
+        stamp = pd.Timestamp(text)
     except (ValueError, OverflowError):
         return None
+    try:
+        return np.datetime64(stamp.normalize().date(), "D")
+    except NotImplementedError:     # year 0: pandas holds it, Python's date cannot; numpy can
+        return np.datetime64(text[:10], "D")
 
 
 def parse_iso_many(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
