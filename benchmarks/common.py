@@ -42,6 +42,30 @@ def best_of_pair(func: Callable[[], object], baseline: Callable[[], object],
     return best, best_base
 
 
+def paired_ratio(func: Callable[[], object], baseline: Callable[[], object],
+                 repeats: int = 7) -> tuple[float, float, float]:
+    """``func`` against ``baseline``, called alternately: (best seconds of ``func``, best of
+    ``baseline``, median of the ratios of each adjacent pair).
+
+    On a shared machine the speed changes in phases lasting seconds; a pair run back to back
+    sees one phase, so the median of the pair ratios is steadier than the ratio of two bests,
+    which may come from different phases.
+    """
+    if repeats < 1:
+        raise ValueError("repeats must be at least 1")
+    times, base_times = [], []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        func()
+        middle = time.perf_counter()
+        baseline()
+        times.append(middle - start)
+        base_times.append(time.perf_counter() - middle)
+    ratios = sorted(t / b for t, b in zip(times, base_times))
+    middle_ratio = (ratios[(repeats - 1) // 2] + ratios[repeats // 2]) / 2
+    return min(times), min(base_times), middle_ratio
+
+
 def show_seconds(seconds: float) -> str:
     """``0.00123`` -> ``'1.23 ms'``; ``2.5`` -> ``'2.50 s'``; ``4e-5`` -> ``'40.0 us'``."""
     if seconds >= 1:

@@ -269,10 +269,10 @@ def peak_projection(last_hike, months):
     """Projected peak: EDATE(last_hike, ROUND(AVERAGE(months), 0)); 2023-07-26 with 9, 13, 15, 19 gives 2024-09-26."""
     lib = _lib()
     start = lib.convert.to_date(last_hike, "last_hike")
-    months = lib.convert.number_list(months, "months").tolist()
+    months = lib.convert.number_list(months, "months")
     outside = InputError("months: the average moves the peak outside Excel's dates "
                          "(1900-03-01 to 9999-12-31), expected a number of months")
-    if abs(sum(months) / len(months)) > _MAX_MONTHS:
+    if abs(sum(months.tolist()) / months.size) > _MAX_MONTHS:
         raise outside
     peak = lib.cycles.peak_projection(start, months)
     if not EXCEL_FIRST_DATE <= peak <= EXCEL_LAST_DATE:
@@ -315,7 +315,7 @@ def abnormality(current, history, method="mean", threshold=None):
     lib = _lib()
     verdict = lib.growth.abnormality(
         lib.convert.to_number(current, "current"),
-        lib.convert.number_list(history, "history").tolist(),
+        lib.convert.number_list(history, "history"),
         method=lib.convert.to_choice(method, "method", lib.growth.ABNORMALITY_METHODS,
                                      default="mean"),
         threshold=lib.convert.to_number(threshold, "threshold", default=None),

@@ -558,8 +558,9 @@ def streak_columns(flows: pd.Series, min_weeks: int = 1) -> dict[str, np.ndarray
     lengths = ends - starts + 1
     with np.errstate(over="ignore", invalid="ignore"):      # an overflowing run sum is inf,
         totals = round_for_ties(np.add.reduceat(values, starts))   # refused when written
-    keep = lengths >= min_weeks
-    starts, ends, lengths, totals = starts[keep], ends[keep], lengths[keep], totals[keep]
+    if min_weeks > 1:
+        keep = lengths >= min_weeks
+        starts, ends, lengths, totals = starts[keep], ends[keep], lengths[keep], totals[keep]
     index = flows.index if isinstance(flows, pd.Series) else pd.RangeIndex(n)
     labels = date_values(index) if isinstance(index, pd.DatetimeIndex) else np.asarray(index)
     start, end, weeks, direction, total = STREAK_COLUMNS

@@ -183,6 +183,9 @@ def numbers(values: object, name: str, *, expected: str = "a number") -> np.ndar
     A bad item of a sequence of more than one is named by its 1-based position:
     ``months: value 2 is blank, expected a number of months``.
     """
+    if type(values) is np.ndarray and values.dtype == np.float64 and values.ndim == 1 \
+            and values.size and np.isfinite(values).all():
+        return values                                    # what the Excel layer hands over
     if isinstance(values, (str, bytes)) or not isinstance(values, Iterable):
         items = [values]
     else:

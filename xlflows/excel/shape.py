@@ -66,7 +66,7 @@ def _fill(out: np.ndarray, values: Iterable | pd.Series | np.ndarray) -> None:
     arr = values.to_numpy() if isinstance(values, (pd.Series, pd.Index)) else np.asarray(values)
     kind = arr.dtype.kind
     if kind == "M":
-        out[:] = arr.astype("datetime64[us]")                  # datetime.datetime; NaT -> None
+        out[:] = arr.astype("datetime64[us]", copy=False)      # datetime.datetime; NaT -> None
         missing = np.isnat(arr)
     elif kind == "f":
         _refuse_infinite(arr)
