@@ -77,7 +77,17 @@ def one_year_earlier(dates: np.ndarray) -> np.ndarray:
     instead of eight (tests/test_excel_speed_paths.py compares the two).
     """
     days = dates.astype("datetime64[D]")
-    return (dates - _days_in_year_back(days).astype("timedelta64[D]")).astype(dates.dtype)
+    back = _days_in_year_back(days)
+    per_day = _TICKS_PER_DAY.get(np.datetime_data(dates.dtype))
+    if per_day is not None and not np.isnat(dates).any():
+        return (dates.view(np.int64) - back * per_day).view(dates.dtype)   # integer arithmetic
+    return (dates - back.astype("timedelta64[D]")).astype(dates.dtype)
+
+
+#: Ticks in a day for the units of day and finer (``np.datetime_data`` of a dtype).
+_TICKS_PER_DAY = {("D", 1): 1, ("h", 1): 24, ("m", 1): 1440, ("s", 1): 86_400,
+                  ("ms", 1): 86_400_000, ("us", 1): 86_400_000_000,
+                  ("ns", 1): 86_400_000_000_000}
 
 
 def _days_in_year_back(days: np.ndarray) -> np.ndarray:
@@ -89,26 +99,31 @@ def _days_in_year_back(days: np.ndarray) -> np.ndarray:
     years of weeks). A blank (NaT), or a span of years far longer than the series (a handful of
     dates centuries apart), takes numpy's casts.
     """
-    if days.size:
-        first = days.min().astype("datetime64[Y]") - np.timedelta64(1, "Y")  # for leap(year − 1)
-        last = days.max().astype("datetime64[Y]")
-        if not np.isnat(first) and int((last - first).astype(np.int64)) <= days.size + 64:
-            starts = np.arange(first, last + np.timedelta64(2, "Y")).astype("datetime64[D]")
-            leap = np.diff(starts).astype(np.int64) == 366          # years first .. last
+    ticks = days.view(np.int64)             # days since 1970-01-01; NaT is the smallest int64
+    if ticks.size and ticks.min() != _NAT_TICKS:
+        first = ticks.min().astype("datetime64[D]").astype("datetime64[Y]").astype(np.int64) - 1
+        last = ticks.max().astype("datetime64[D]").astype("datetime64[Y]").astype(np.int64)
+        if last - first <= ticks.size + 64:     # years first - 1 .. last (first for leap(y − 1))
+            starts = np.arange(first, last + 2).astype("datetime64[Y]").astype(
+                "datetime64[D]").view(np.int64)
+            leap = np.diff(starts) == 366                           # years first .. last
             # each year in two pieces: before its day 59 a year back spans the previous year's
             # 29 February (if any), from day 59 on its own
-            breaks = np.empty(2 * leap.size, dtype=starts.dtype)
+            breaks = np.empty(2 * leap.size, dtype=np.int64)
             breaks[0::2], breaks[1::2] = starts[:-1], starts[:-1] + _LEAP_DAY
             back = np.empty(2 * leap.size, dtype=np.int64)
             back[0::2] = 365 + np.concatenate(([False], leap[:-1]))
             back[1::2] = 365 + leap
-            return back[np.searchsorted(breaks, days, side="right") - 1]
+            return back[np.searchsorted(breaks, ticks, side="right") - 1]
     years = days.astype("datetime64[Y]")
     day_of_year = (days - years.astype("datetime64[D]")).astype(np.int64)
     year = years.astype(np.int64) + 1970
     return (365 + (_leap(year) & (day_of_year >= _LEAP_DAY))
             + (_leap(year - 1) & (day_of_year < _LEAP_DAY)))
 
+
+#: The integer view of NaT.
+_NAT_TICKS = np.iinfo(np.int64).min
 
 #: Day of the year (0-based) of 29 February in a leap year.
 _LEAP_DAY = 59
