@@ -1,22 +1,27 @@
 """Ratio benchmark for every UDF call, conversion included (a script, not a test: it reports).
 
-Run: ``python benchmarks/bench_udf.py [--repeats N]`` (from anywhere).
+Run: ``python benchmarks/bench_udf.py [--repeats N] [--import-runs N]`` (from anywhere).
 
-Input: 30 years of weekly data (1,565 rows), passed as Excel hands a column to a UDF with
-``ndim=2`` — a list of one-cell rows per argument — with the dates in the three shapes a UDF
+Input: 30 years of weekly data (1,565 rows), each range passed as xlwings passes a one-column
+range to a function that does not ask for ``ndim=2`` (ours do not, classic and Lite alike): a
+flat list of cells (xlwings' ``AdjustDimensionsStage``). The dates come in the three shapes a UDF
 meets: ``datetime`` (classic xlwings), serial numbers (xlwings Lite) and ISO text. The time covers
 the whole call: shape, classification, error-cell checks, date parsing, duplicates, sort, the
 core computation and shaping the result.
 
-Two baselines, timed interleaved with each call in the same run:
+Each call alternates with each baseline on its own (60 back-to-back pairs by default); the ratio
+is the median of the pairs' ratios, steadier than a ratio of two bests on a machine whose speed
+changes in phases:
 
 * **per range** (the target's reference): ``pd.DataFrame(list_of_lists)`` of each range argument
-  as the UDF receives it — what xlwings' own DataFrame converter would build for the same
-  arguments (``@xw.arg("flows", pd.DataFrame)``).
+  as one-cell rows — what xlwings' own DataFrame converter builds for the same arguments
+  (``@xw.arg("flows", pd.DataFrame)`` reads them with ``ndim=2``).
 * **side by side** (stricter, reported without a target): one ``pd.DataFrame`` of all range
-  arguments zipped into one row per record (``[[date, flow], …]``). It reads half (a quarter, for
-  four ranges) of the Python row objects the UDF is given, so a call of k ranges can approach it
-  only as far as reading k separate ranges allows; it is the figure earlier runs reported.
+  arguments zipped into one row per record (``[[date, flow], …]``), the figure earlier runs
+  reported. No UDF is given its ranges that way: it reads one list object per record where the
+  function is given one per range, so a call of several ranges can approach it only so far.
+* **rows given** (reported without a target): the same call given one-cell rows (``ndim=2``, or
+  a Python caller), against the per-range baseline.
 
 Targets (issue 10): every UDF <= 1.5 x the per-range baseline with datetime or serial dates,
 <= 2 x with ISO text. One more line measures what ``import xlflows.udfs`` adds to
@@ -140,7 +145,9 @@ def per_range(ranges: list[list[list]]) -> callable:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeats", type=int, default=60)
+    parser.add_argument("--repeats", type=int, default=60, help="call/baseline pairs per figure")
+    parser.add_argument("--import-runs", type=int, default=7,
+                        help="fresh interpreters for the import figure")
     args = parser.parse_args()
     dates = weekly_dates()
     failures = stricter = 0
@@ -168,7 +175,7 @@ def main() -> int:
             print(f"  {label:<38} {show_seconds(t):>9}  per range {show_seconds(base):>9}  "
                   f"ratio {ratio:4.2f} {outcome}  side by side {side:4.2f}  rows given "
                   f"{given_rows:4.2f}")
-    added, bare = import_cost_ms()
+    added, bare = import_cost_ms(args.import_runs)
     outcome = verdict(added, at_most=IMPORT_TARGET_MS)
     failures += outcome != "PASS"
     print(f"import xlflows.udfs after import xlwings: +{added:.1f} ms (xlwings alone "

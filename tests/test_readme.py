@@ -70,3 +70,26 @@ def test_every_declared_placeholder_is_built_and_nothing_else():
     ctx = build_context(data, Settings(), weeks[-1])
     assert set(ctx) == ({f.name for f in REPORT_FIELDS}
                         | {f"money_market.{f.name}" for f in CATEGORY_FIELDS})
+
+
+def test_the_udf_benchmark_command_runs_and_reports_every_figure():
+    """README's ``python benchmarks/bench_udf.py`` runs (two pairs a figure: its output, not its
+    speed, is checked here; the figures are in README's benchmark table)."""
+    import subprocess
+    import sys
+
+    assert "python benchmarks/bench_udf.py" in README
+    done = subprocess.run([sys.executable, "benchmarks/bench_udf.py", "--repeats", "2",
+                           "--import-runs", "1"], cwd=ROOT, capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert [line for line in lines if line.startswith("-- dates as")] == [
+        "-- dates as datetime (target <= 1.5 x per range)",
+        "-- dates as serial (target <= 1.5 x per range)",
+        "-- dates as ISO text (target <= 2 x per range)"]
+    figures = [line for line in lines if re.search(r" ratio \d+\.\d\d (PASS|FAIL)  side by side "
+                                                   r"\d+\.\d\d  rows given \d+\.\d\d$", line)]
+    assert len(figures) == 30
+    assert re.fullmatch(r"\d+ of 31 figures miss their target; against the side-by-side "
+                        r"baseline \d+ of 30 calls would", lines[-1])

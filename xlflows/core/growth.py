@@ -85,9 +85,10 @@ def one_year_earlier(dates: np.ndarray) -> np.ndarray:
 
 
 #: Ticks in a day for the units of day and finer (``np.datetime_data`` of a dtype).
-_TICKS_PER_DAY = {("D", 1): 1, ("h", 1): 24, ("m", 1): 1440, ("s", 1): 86_400,
-                  ("ms", 1): 86_400_000, ("us", 1): 86_400_000_000,
-                  ("ns", 1): 86_400_000_000_000}
+#: numpy int64 scalars: a Python int this large is refused where a C long is 32 bits (wasm).
+_TICKS_PER_DAY = {(unit, 1): np.int64(ticks) for unit, ticks in (
+    ("D", 1), ("h", 24), ("m", 1440), ("s", 86_400), ("ms", 86_400_000),
+    ("us", 86_400_000_000), ("ns", 86_400_000_000_000))}
 
 
 def _days_in_year_back(days: np.ndarray) -> np.ndarray:
