@@ -213,6 +213,19 @@ def test_a_com_column_of_dates_and_flows_through_the_real_conversion(xl):
     assert got[0][0].tzinfo is not None
 
 
+def test_a_column_reaches_our_functions_as_a_flat_list(xl):
+    """What benchmarks/bench_udf.py feeds the functions: xlwings' own reading of a COM column
+    for an argument declared without ``ndim`` (ours) is a flat list of cells, not one-cell rows."""
+    info = xl.udfs.flow_rolling.__xlfunc__
+    options = {a["name"]: a["options"] for a in info["args"]}
+    assert "ndim" not in options["flows"] and "ndim" not in options["dates"]
+    flows = xlwings.conversion.read(None, com_column(FLOWS), options["flows"])
+    dates = xlwings.conversion.read(None, com_column(WEEKS), options["dates"])
+    assert type(flows) is list and flows == FLOWS
+    assert type(dates) is list and len(dates) == len(WEEKS)
+    assert [naive(d).date() for d in dates] == WEEKS
+
+
 def test_a_horizontal_range_and_an_omitted_optional(xl):
     got = call_like_excel(xl, xl.udfs.flow_largest_since, com_row(WEEKS), com_row(FLOWS), MISSING)
     # weeks omitted -> 1: the latest 3.0 is matched by week 28 (2022-07-22)
