@@ -210,6 +210,18 @@ def test_one_year_earlier_by_hand():
     np.testing.assert_array_equal(growth.one_year_earlier(dates), want)
 
 
+def test_one_year_earlier_with_a_blank_or_centuries_apart_takes_numpys_casts():
+    """The year table covers a series' few dozen years; a NaT, or a handful of dates further
+    apart than the table would be long, take numpy's per-element casts with the same answers."""
+    blank = np.array(["2024-02-29", "NaT", "2023-03-01"], dtype="datetime64[us]")
+    got = growth.one_year_earlier(blank)
+    assert np.isnat(got[1])
+    np.testing.assert_array_equal(got[[0, 2]], _year_earlier_by_months(blank[[0, 2]]))
+    apart = np.array(["1904-02-29", "2400-02-29T06:00", "2401-01-15"], dtype="datetime64[us]")
+    np.testing.assert_array_equal(growth.one_year_earlier(apart), _year_earlier_by_months(apart))
+    assert growth.one_year_earlier(np.array([], dtype="datetime64[us]")).size == 0
+
+
 # ------------------------------------------------------------------------ rounding whole numbers
 
 def _excel_round_by_decimals(x: float, digits: int) -> float:
