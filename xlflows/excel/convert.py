@@ -452,11 +452,16 @@ def _fast_numbers(cells: list, types: set | None = None) -> np.ndarray | None:
         types = _types(cells)
     if not types <= _NUMBER_TYPES:
         return None
+    values = _float_array(cells)
+    return values if values is not None and _plain(values) else None
+
+
+def _float_array(cells: list) -> np.ndarray | None:
+    """Int and float cells as float64; None when an int is beyond any float."""
     try:
-        values = np.fromiter(cells, dtype=float, count=len(cells))
-    except OverflowError:                   # an int beyond any float
+        return np.fromiter(cells, dtype=float, count=len(cells))
+    except OverflowError:
         return None
-    return values if _plain(values) else None
 
 
 def _iso_bytes(texts: list) -> bytes | None:
@@ -494,13 +499,10 @@ def _fast_days(cells: list) -> np.ndarray | None:
     before 1900-03-01 -> ``datetime64[D]``; else None."""
     types = _types(cells)
     if types <= _NUMBER_TYPES:
-        try:
-            serials = np.fromiter(cells, dtype=float, count=len(cells))
-        except OverflowError:               # an int beyond any float
-            return None
+        serials = _float_array(cells)
         # serials from 61 (1900-03-01) to 9999-12-31: finite, none a COM code (all negative)
-        if serials.size and not (serials.min() >= xd.FIRST_SERIAL
-                                 and serials.max() < xd.LAST_SERIAL + 1):
+        if serials is None or serials.size and not (serials.min() >= xd.FIRST_SERIAL
+                                                    and serials.max() < xd.LAST_SERIAL + 1):
             return None
         return xd.serials_to_days(serials)
     elif types == {str}:

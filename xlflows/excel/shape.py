@@ -56,14 +56,17 @@ def scalar(value: object) -> object:
     return value
 
 
-def _fill(out: np.ndarray, values: Iterable | pd.Series | np.ndarray) -> None:
-    """Write ``values`` into the 1-D object array ``out`` as writable scalars, vectorised per dtype.
+def _array(values: Iterable | pd.Series | np.ndarray) -> np.ndarray:
+    return values.to_numpy() if isinstance(values, (pd.Series, pd.Index)) else np.asarray(values)
+
+
+def _fill(out: np.ndarray, arr: np.ndarray) -> None:
+    """Write ``arr`` into the 1-D object array ``out`` as writable scalars, vectorised per dtype.
 
     numpy makes the Python scalars in C when it assigns a typed array to an object array
     (``datetime64[us]`` becomes ``datetime.datetime``, ``float64`` a float, ``int64`` an int);
     missing values are then set to :data:`BLANK` through a mask.
     """
-    arr = values.to_numpy() if isinstance(values, (pd.Series, pd.Index)) else np.asarray(values)
     kind = arr.dtype.kind
     if kind == "M":
         out[:] = arr.astype("datetime64[us]", copy=False)      # datetime.datetime; NaT -> None
@@ -88,25 +91,24 @@ def _fill(out: np.ndarray, values: Iterable | pd.Series | np.ndarray) -> None:
 
 def _columns(columns: Sequence) -> np.ndarray:
     """Equal-length 1-D columns -> a (columns × rows) object array of writable scalars."""
-    lengths = {len(c) for c in columns}
+    arrays = [_array(c) for c in columns]
+    lengths = {a.size for a in arrays}
     if len(lengths) > 1:
         raise ValueError(f"columns of different lengths: {sorted(lengths)}")
-    body = np.empty((len(columns), lengths.pop() if lengths else 0), dtype=object)
-    for row, values in zip(body, columns):
-        _fill(row, values)
+    body = np.empty((len(arrays), lengths.pop() if lengths else 0), dtype=object)
+    for row, arr in zip(body, arrays):
+        _fill(row, arr)
     return body
 
 
 def column_values(values: Iterable | pd.Series | np.ndarray) -> list:
     """A 1-D array/Series -> a flat list of writable scalars, vectorised per dtype."""
-    return _columns([np.asarray(values) if not isinstance(values, (pd.Series, pd.Index))
-                     else values])[0].tolist()
+    return _columns([values])[0].tolist()
 
 
 def column(values: Iterable | pd.Series | np.ndarray) -> list[list]:
     """A 1-D result -> an n × 1 spill (one value per row)."""
-    return _columns([np.asarray(values) if not isinstance(values, (pd.Series, pd.Index))
-                     else values]).T.tolist()
+    return _columns([values]).T.tolist()
 
 
 def table(frame: pd.DataFrame | Mapping[str, np.ndarray],
