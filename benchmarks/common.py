@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import statistics
 import time
 from collections.abc import Callable
 
@@ -22,6 +23,22 @@ def best_of(func: Callable[[], object], repeats: int = 5) -> float:
     return best
 
 
+def _pair_times(func: Callable[[], object], baseline: Callable[[], object],
+                repeats: int) -> tuple[list[float], list[float]]:
+    """Seconds of ``func`` and of ``baseline`` in each of ``repeats`` back-to-back pairs."""
+    if repeats < 1:
+        raise ValueError("repeats must be at least 1")
+    times, base_times = [], []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        func()
+        middle = time.perf_counter()
+        baseline()
+        times.append(middle - start)
+        base_times.append(time.perf_counter() - middle)
+    return times, base_times
+
+
 def best_of_pair(func: Callable[[], object], baseline: Callable[[], object],
                  repeats: int = 7) -> tuple[float, float]:
     """Best seconds of ``func`` and of ``baseline``, timed alternately in each repeat.
@@ -29,17 +46,8 @@ def best_of_pair(func: Callable[[], object], baseline: Callable[[], object],
     Alternating puts both under the same load from other processes, so their ratio is steadier
     than two separate :func:`best_of` runs.
     """
-    if repeats < 1:
-        raise ValueError("repeats must be at least 1")
-    best, best_base = float("inf"), float("inf")
-    for _ in range(repeats):
-        start = time.perf_counter()
-        func()
-        middle = time.perf_counter()
-        baseline()
-        best = min(best, middle - start)
-        best_base = min(best_base, time.perf_counter() - middle)
-    return best, best_base
+    times, base_times = _pair_times(func, baseline, repeats)
+    return min(times), min(base_times)
 
 
 def paired_ratio(func: Callable[[], object], baseline: Callable[[], object],
@@ -51,19 +59,9 @@ def paired_ratio(func: Callable[[], object], baseline: Callable[[], object],
     sees one phase, so the median of the pair ratios is steadier than the ratio of two bests,
     which may come from different phases.
     """
-    if repeats < 1:
-        raise ValueError("repeats must be at least 1")
-    times, base_times = [], []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        func()
-        middle = time.perf_counter()
-        baseline()
-        times.append(middle - start)
-        base_times.append(time.perf_counter() - middle)
-    ratios = sorted(t / b for t, b in zip(times, base_times))
-    middle_ratio = (ratios[(repeats - 1) // 2] + ratios[repeats // 2]) / 2
-    return min(times), min(base_times), middle_ratio
+    times, base_times = _pair_times(func, baseline, repeats)
+    ratio = statistics.median(t / b for t, b in zip(times, base_times))
+    return min(times), min(base_times), ratio
 
 
 def show_seconds(seconds: float) -> str:
