@@ -332,3 +332,22 @@ class FakeBook:
                       FakeName("Report!local", "Report", "$A$1"),
                       FakeName("block", "Report", "$A$1:$B$2", count=4)]
         self.app = FakeApp(self)
+
+
+def rezip(source: Path, target: Path, *, replace: dict[str, bytes] | None = None,
+          add: dict[str, bytes] | None = None, drop: tuple[str, ...] = ()) -> Path:
+    """Copy a workbook zip with some parts replaced, added or dropped (XML edits)."""
+    replace, add = replace or {}, add or {}
+    with zipfile.ZipFile(source) as zin:
+        items = [(i.filename, replace.get(i.filename, zin.read(i.filename)))
+                 for i in zin.infolist() if i.filename not in drop]
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as zout:
+        for name, data in items + list(add.items()):
+            zout.writestr(name, data)
+    return target
+
+
+def planner_of(writes, hidden=("_calc",)):
+    """A stand-in planner returning fixed writes."""
+    plan = RefreshPlan(list(writes), list(hidden), [])
+    return lambda source, **kw: plan

@@ -20,7 +20,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from conftest import StandIn, make_workbook, parts, run  # noqa: E402  (shared workbook maker)
 
-from xlflows.report import package, safety  # noqa: E402
+from xlflows.ooxml import files, zippkg  # noqa: E402
 
 
 def rezip(source: Path, target: Path, *, replace: dict[str, bytes] | None = None,
@@ -98,14 +98,14 @@ def high_ratio_part(tmp_path):
 
 def huge_part(tmp_path, monkeypatch):
     # with the limit lowered to 1 MiB, a 1.5 MiB part of random bytes (ratio ~1) is refused
-    monkeypatch.setattr(safety, "MAX_PART_BYTES", 1 << 20)
+    monkeypatch.setattr(zippkg, "MAX_PART_BYTES", 1 << 20)
     src = good(tmp_path)
     noise = random.Random(7).randbytes(3 << 19)
     return rezip(src, tmp_path / "flows.xlsx", add={"xl/media/blob.bin": noise})
 
 
 def too_many_parts(tmp_path, monkeypatch):
-    monkeypatch.setattr(safety, "MAX_PARTS", 12)
+    monkeypatch.setattr(zippkg, "MAX_PARTS", 12)
     src = good(tmp_path)
     return rezip(src, tmp_path / "flows.xlsx",
                  add={f"xl/extra/part{i}.bin": b"x" for i in range(20)})
@@ -163,12 +163,108 @@ def with_picture(tmp_path):
 
 
 def doctype_after_long_comment(tmp_path):
-    # a DOCTYPE hidden behind 70 KiB of comment: the prolog check reads 64 KiB and refuses
+    # a DOCTYPE hidden behind 70 KiB of comment: expat reads the prolog up to the root element
     src = good(tmp_path)
     with zipfile.ZipFile(src) as z:
         body = z.read("xl/workbook.xml").split(b"?>", 1)[1]
     padded = b"<?xml version='1.0'?><!--" + b"x" * (70 << 10) + b"-->" + BILLION_LAUGHS[22:] + body
     return rezip(src, tmp_path / "flows.xlsx", replace={"xl/workbook.xml": padded})
+
+
+def no_root_in_first_mib(tmp_path):
+    src = good(tmp_path)
+    with zipfile.ZipFile(src) as z:
+        body = z.read("xl/workbook.xml").split(b"?>", 1)[1]
+    noise = random.Random(3).randbytes(550 << 10).hex().encode()   # 1.1 MiB, ratio about 2
+    padded = b"<?xml version='1.0'?>" + b"<!--" + noise + b"-->" + body
+    return rezip(src, tmp_path / "flows.xlsx", replace={"xl/workbook.xml": padded})
+
+
+def doctype_behind_a_processing_instruction(tmp_path):
+    # "<a" inside a processing instruction before the DOCTYPE looked like the root element to
+    # the old prolog scan, which then stopped looking
+    src = good(tmp_path)
+    with zipfile.ZipFile(src) as z:
+        body = z.read("xl/workbook.xml").split(b"?>", 1)[1]
+    hidden = b"<?xml version='1.0'?><?pi <a b?>" + BILLION_LAUGHS[22:] + body
+    return rezip(src, tmp_path / "flows.xlsx", replace={"xl/workbook.xml": hidden})
+
+
+def doctype_in_utf16_without_bom(tmp_path):
+    src = good(tmp_path)
+    with zipfile.ZipFile(src) as z:
+        body = z.read("xl/workbook.xml").split(b"?>", 1)[1]
+    text = ('<?xml version="1.0" encoding="UTF-16LE"?>' + BILLION_LAUGHS[22:].decode()
+            + body.decode())
+    return rezip(src, tmp_path / "flows.xlsx",
+                 replace={"xl/workbook.xml": text.encode("utf-16-le")})
+
+
+def doctype_in_a_part_named_otherwise(tmp_path):
+    # an XML part by content type only (a worksheet stored as .dat): its DOCTYPE is refused too
+    src = good(tmp_path)
+    with zipfile.ZipFile(src) as z:
+        types = z.read("[Content_Types].xml")
+        sheet = z.read("xl/worksheets/sheet2.xml").split(b"?>", 1)[1]
+        rels = z.read("xl/_rels/workbook.xml.rels")
+    types = types.replace(b"/xl/worksheets/sheet2.xml", b"/xl/worksheets/sheet2.dat")
+    rels = rels.replace(b"worksheets/sheet2.xml", b"worksheets/sheet2.dat")
+    path = tmp_path / "flows.xlsx"
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            name, data = info.filename, zin.read(info.filename)
+            if name == "xl/worksheets/sheet2.xml":
+                name, data = "xl/worksheets/sheet2.dat", BILLION_LAUGHS + sheet
+            elif name == "[Content_Types].xml":
+                data = types
+            elif name == "xl/_rels/workbook.xml.rels":
+                data = rels
+            zout.writestr(name, data)
+    return path
+
+
+def duplicate_entry(tmp_path):
+    src = good(tmp_path)
+    path = tmp_path / "flows.xlsx"
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            zout.writestr(info.filename, zin.read(info.filename))
+        with pytest.warns(UserWarning, match="Duplicate name"):
+            zout.writestr("xl/worksheets/sheet2.xml", b"<worksheet/>")
+    return path
+
+
+def case_duplicate_entry(tmp_path):
+    src = good(tmp_path)
+    return rezip(src, tmp_path / "flows.xlsx", add={"XL/Worksheets/Sheet2.xml": b"<worksheet/>"})
+
+
+def lzma_part(tmp_path):
+    src = good(tmp_path)
+    path = tmp_path / "flows.xlsx"
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            method = zipfile.ZIP_LZMA if info.filename.endswith(".rels") else zipfile.ZIP_DEFLATED
+            zout.writestr(info.filename, zin.read(info.filename), compress_type=method)
+    return path
+
+
+def encrypted_flag(tmp_path):
+    # the "encrypted" bit set on a copied part's entries (local header and central directory)
+    data = bytearray(good(tmp_path).read_bytes())
+    with zipfile.ZipFile(io.BytesIO(bytes(data))) as z:
+        info = z.getinfo("docProps/app.xml")
+        local = info.header_offset
+    data[local + 6] |= 1
+    central = data.find(b"PK\x01\x02" + b"\x00" * 0, 0)
+    while central >= 0:
+        name_length = int.from_bytes(data[central + 28:central + 30], "little")
+        if data[central + 46:central + 46 + name_length] == b"docProps/app.xml":
+            data[central + 8] |= 1
+        central = data.find(b"PK\x01\x02", central + 4)
+    path = tmp_path / "flows.xlsx"
+    path.write_bytes(bytes(data))
+    return path
 
 
 def formula_without_value(tmp_path):
@@ -184,14 +280,32 @@ CASES = [
      "flows.xlsx is truncated or damaged (its zip directory is missing)"),
     ("a legacy or encrypted file", legacy_xls, "flows.xlsx is a legacy .xls or a password-protected"),
     ("a zip without a workbook part", no_workbook_part,
-     "flows.xlsx has no xl/workbook.xml part; expected an .xlsx/.xlsm workbook"),
+     "flows.xlsx has no workbook part (xl/workbook.xml); expected an .xlsx/.xlsm workbook"),
     ("billion laughs in workbook.xml", entity_in_workbook_part,
      "flows.xlsx: part xl/workbook.xml declares an XML DOCTYPE; spreadsheet parts never do"),
     ("billion laughs in the shared strings", entity_in_shared_strings,
      "flows.xlsx: part xl/sharedStrings.xml declares an XML DOCTYPE"),
     ("a DOCTYPE behind a 70 KiB comment", doctype_after_long_comment,
-     "flows.xlsx: part xl/workbook.xml has no root element in its first 64 KiB; expected "
+     "flows.xlsx: part xl/workbook.xml declares an XML DOCTYPE"),
+    ("no root element in the first MiB", no_root_in_first_mib,
+     "flows.xlsx: part xl/workbook.xml has no root element in its first 1 MiB; expected "
      "spreadsheet XML"),
+    ("a DOCTYPE behind a processing instruction holding '<a'",
+     doctype_behind_a_processing_instruction,
+     "flows.xlsx: part xl/workbook.xml declares an XML DOCTYPE"),
+    ("a DOCTYPE in UTF-16 without a byte order mark", doctype_in_utf16_without_bom,
+     "flows.xlsx: part xl/workbook.xml declares an XML DOCTYPE"),
+    ("a DOCTYPE in an XML part named .dat", doctype_in_a_part_named_otherwise,
+     "flows.xlsx: part xl/worksheets/sheet2.dat declares an XML DOCTYPE"),
+    ("two zip entries of one name", duplicate_entry,
+     "flows.xlsx holds the part xl/worksheets/sheet2.xml twice"),
+    ("two zip entries whose names differ in case only", case_duplicate_entry,
+     "flows.xlsx holds the part XL/Worksheets/Sheet2.xml twice (as xl/worksheets/sheet2.xml"),
+    ("a part compressed with LZMA", lzma_part,
+     "flows.xlsx: part _rels/.rels is compressed with LZMA, which Excel neither writes nor "
+     "reads"),
+    ("a part flagged encrypted", encrypted_flag,
+     "flows.xlsx: part docProps/app.xml is encrypted; expected an unprotected .xlsx/.xlsm file"),
     ("20 MiB of spaces at ~1000:1", high_ratio_part,
      # 20 MiB / ~20 KiB; the exact ratio depends on the zlib build
      re.compile(r"flows\.xlsx: part xl/sharedStrings\.xml inflates 1,0\d\d times \(\d+\.\d KiB to "
@@ -290,48 +404,6 @@ def test_data_problems_name_the_cell(tmp_path, capsys, edit, expected):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["flows.xlsx"]
 
 
-# ----------------------------------------------------------------------------- Excel's button copies
-# Excel saves a Form Control button twice: a legacy VML shape (kept by openpyxl, read by Excel) and a
-# modern <control> + drawing shape marked a14:compatExt (dropped by openpyxl). Only losing a control
-# with no VML copy is a loss.
-
-EXCEL_BUTTON_DRAWING = (
-    b'<xdr:wsDr xmlns:xdr="x" xmlns:a="a" xmlns:mc="mc" xmlns:a14="a14"><mc:AlternateContent>'
-    b'<mc:Choice Requires="a14"><xdr:twoCellAnchor><xdr:sp macro="[0]!SampleCall"><xdr:nvSpPr>'
-    b'<xdr:cNvPr id="1025" name="Button 1"><a:extLst><a:ext><a14:compatExt spid="_x0000_s1025"/>'
-    b'</a:ext></a:extLst></xdr:cNvPr></xdr:nvSpPr></xdr:sp></xdr:twoCellAnchor></mc:Choice>'
-    b'</mc:AlternateContent></xdr:wsDr>')
-TEXT_BOX_DRAWING = (b'<xdr:wsDr xmlns:xdr="x"><xdr:twoCellAnchor><xdr:sp macro="" textlink="">'
-                    b'</xdr:sp></xdr:twoCellAnchor></xdr:wsDr>')
-SHEET_CONTROLS = (b'<worksheet><mc:AlternateContent><mc:Choice Requires="x14"><controls>'
-                  b'<control shapeId="1025" r:id="rId3" name="Button 1"/></controls></mc:Choice>'
-                  b'</mc:AlternateContent></worksheet>')
-VML_BUTTON = b'<xml><v:shape id="_x0000_s1025" type="#_x0000_t201"><x:ClientData ObjectType="Button"/>'
-
-
-@pytest.mark.parametrize("drawing, losses", [
-    (EXCEL_BUTTON_DRAWING, []),
-    (TEXT_BOX_DRAWING, ["drawing shapes (text boxes, arrows) in xl/drawings/drawing1.xml"]),
-    (EXCEL_BUTTON_DRAWING.replace(b"</xdr:wsDr>", TEXT_BOX_DRAWING[26:]),
-     ["drawing shapes (text boxes, arrows) in xl/drawings/drawing1.xml"]),
-], ids=["Excel's copy of a VML button", "a text box", "a button copy and a text box"])
-def test_drawing_shapes_but_not_button_copies_are_losses(drawing, losses):
-    from xlflows.report import ooxml
-
-    assert ooxml._drawing_losses(drawing, "xl/drawings/drawing1.xml") == losses
-
-
-@pytest.mark.parametrize("vml, mirrored", [
-    (VML_BUTTON, True),
-    (VML_BUTTON.replace(b"s1025", b"s1026"), False),
-    (b"", False),
-], ids=["VML copy present", "VML holds another shape", "no VML"])
-def test_controls_count_as_kept_only_with_their_vml_copy(vml, mirrored):
-    from xlflows.report import ooxml
-
-    assert ooxml._controls_mirrored(SHEET_CONTROLS, vml) is mirrored
-
-
 def test_openpyxl_parses_through_defusedxml():
     """defusedxml is installed (a dependency), so openpyxl refuses entity declarations itself too."""
     import openpyxl.xml
@@ -352,7 +424,7 @@ def test_a_file_open_elsewhere_cannot_be_replaced(tmp_path, monkeypatch, capsys)
     def locked(src, dst):
         raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr(package.os, "replace", locked)
+    monkeypatch.setattr(files.os, "replace", locked)
     status, out, err = run(["refresh", path], capsys)
     assert status == 2 and out == ""
     assert err == (f"xlflows: cannot replace {path} (Permission denied); if it is open in Excel, "

@@ -163,7 +163,7 @@ def shipped():
 def test_the_shipped_plan_takes_few_com_calls(shipped):
     """The live engine writes the shipped Report's plan in rectangles: far fewer COM calls than
     cells (each costs milliseconds in Excel)."""
-    from xlflows.report.book import BookFile
+    from xlflows.ooxml import BookFile
     from xlflows.report.compute import plan_refresh
 
     with BookFile(WORKBOOK) as source:

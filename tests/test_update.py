@@ -476,8 +476,8 @@ def test_a_read_only_workbook_is_refused(tmp_path, capsys):
     book = make_workbook(tmp_path / "mine.xlsx")
     book.chmod(0o444)
     status, _, err = run(["update", str(book), "--from-dir", str(FIXTURES)], capsys)
-    assert status == 2 and err == ("xlflows: mine.xlsx is read-only; expected a file you may "
-                                   "change (or write a copy with --output)\n")
+    assert status == 2 and err == ("xlflows: mine.xlsx is read-only; Excel would not save over it "
+                                   "either. Make it writable, or write a copy with --output\n")
 
 
 def test_content_openpyxl_would_drop_is_kept_byte_for_byte(tmp_path, capsys):

@@ -65,8 +65,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--output", type=Path, default=OUTPUT, help="default: %(default)s")
     output = parser.parse_args(argv).output
     sys.path.insert(0, str(ROOT))
+    sys.path.insert(0, str(HERE))
     from xlflows.errors import XlflowsError
-    from xlflows.report.ooxml import lay_template
+    from lay_template import lay_template
     from xlflows.report.xlsx import refresh_file
 
     with tempfile.TemporaryDirectory() as folder:

@@ -159,10 +159,6 @@ def _run_update(args) -> int:
         detail = first_line(exc) or "no detail"
         return _fail(f"unexpected problem, please report: {detail}", EXIT_UNEXPECTED)
     progress.clear()
-    if result.losses:
-        print(f"xlflows: warning: {result.output.name} was written without "
-              + ", ".join(result.losses) + " (openpyxl cannot keep them); the input is unchanged",
-              file=sys.stderr)
     if result.cells_written:
         print(f"Updated {result.output} ({result.cells_written} cells); refresh the Report "
               f"with: xlflows refresh {result.output}")

@@ -564,7 +564,6 @@ class UpdateResult:
     output: Path
     summary: list[str]
     cells_written: int
-    losses: list[str]          # what openpyxl dropped (only with --output; refused in place)
 
 
 def update_file(path: str | os.PathLike, fetch: Fetch, where: Callable[[str], str], *,
@@ -590,71 +589,28 @@ def update_file(path: str | os.PathLike, fetch: Fetch, where: Callable[[str], st
     XlflowsError
         Any problem; nothing is written then.
     """
-    from xlflows.report import xlsx
+    from xlflows import ooxml
 
-    source_path = Path(path)
-    target = Path(output) if output is not None else source_path
-    xlsx._check_extensions(source_path, target)
-    _check_writable(target)
-    with _file_source(source_path) as source:
+    source_path, target = ooxml.target_paths(path, output)
+    ooxml.files.check_writable(target)          # before anything is downloaded
+    with ooxml.open_book(source_path) as book:
         for sheet in TARGETS:
-            read_sheet(source, sheet)          # layout first: no download for a bad workbook
-        observations = fetch_all(fetch, where, progress=progress)
-        plan = plan_update(source, observations)
-    losses: list[str] = []
-    if plan.writes:
-        losses = _write_file(source_path, plan.writes, output=output)
-    elif source_path.resolve() != target.resolve():
-        _copy_file(source_path, target)
-    return UpdateResult(target, plan.summary, len(plan.writes), losses)
-
-
-def _check_writable(target: Path) -> None:
-    """A read-only workbook is refused before anything is downloaded (the rename would not ask)."""
-    if target.exists() and (not target.stat().st_mode & 0o222 or not os.access(target, os.W_OK)):
-        raise WorkbookError(f"{target.name} is read-only; expected a file you may change (or "
-                            "write a copy with --output)")
-
-
-class _file_source:
-    """``with _file_source(path) as source``: a SheetSource over a workbook file — the file
-    engine's own reader (safety checks first, data sheets streamed)."""
-
-    def __init__(self, path: Path):
-        self._path = path
-        self._book = None
-
-    def __enter__(self):
-        from xlflows.report import xlsx
-
-        self._book = xlsx._open(self._path)
-        return self._book.__enter__()
-
-    def __exit__(self, *exc_info) -> None:
-        self._book.__exit__(*exc_info)
-
-
-def _write_file(path: Path, writes: list[CellWrite], *, output: str | os.PathLike | None = None,
-                modified: dt.datetime | None = None) -> list[str]:
-    """Apply ``writes`` to the file through the file engine's ``write_cells``: atomically, and
-    every part but the two data sheets (and the styles they need) kept byte for byte.
-
-    ``modified`` None keeps the workbook's own modified date, so the same update gives the same
-    bytes. Returns what could not be kept: nothing, since the engine copies what it does not own.
-    """
-    from xlflows.report import xlsx
-
-    xlsx.write_cells(path, writes, output=output, modified=modified)
-    return []
-
-
-def _copy_file(source: Path, target: Path) -> None:
-    """``--output`` with nothing to update: the same bytes, through the file engine's atomic
-    writer (temporary file beside the target, synced, then replaced)."""
-    from xlflows.report import package
-
-    data = source.read_bytes()
-    package.replace_atomically(package.resolve_target(target), lambda out: out.write(data))
+            read_sheet(book, sheet)            # layout first: no download for a bad workbook
+    observations = fetch_all(fetch, where, progress=progress)
+    with ooxml.Transaction(source_path, target) as transaction:
+        book = ooxml.open_book(source_path)    # again, locked: the file as it is now
+        try:
+            ooxml.check_content_type(book, source_path)
+            plan = plan_update(book, observations)
+            if plan.writes:
+                # no modified date: the same update gives the same bytes
+                book.write(transaction, plan.writes)
+            elif source_path.resolve() != target.resolve():
+                data = source_path.read_bytes()
+                transaction.replace(lambda out: out.write(data))
+        finally:
+            book.close()
+    return UpdateResult(target, plan.summary, len(plan.writes))
 
 
 # --------------------------------------------------------------------------- Excel

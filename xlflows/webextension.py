@@ -27,7 +27,8 @@ from pathlib import Path
 
 from xlflows import __version__
 from xlflows.errors import WorkbookError
-from xlflows.report import safety
+from xlflows.ooxml.files import Transaction
+from xlflows.ooxml.zippkg import ZipPackage, write_zip
 
 #: The xlwings Lite add-in's id in Microsoft's store (AppSource), as Excel records it.
 ADDIN_ID = "wa200008175"
@@ -425,35 +426,22 @@ def install_lite(path: str | os.PathLike, *, output: str | os.PathLike | None = 
     before = read_properties(parts[WEBEXTENSION_PART]) if WEBEXTENSION_PART in parts else {}
     new_parts, added = add_lite_parts(parts, requirement)
     after = read_properties(new_parts[WEBEXTENSION_PART])
-    write_package(infos, new_parts, target)
+    write_package(infos, new_parts, target, source)
     return LiteResult(target, added, before.get("main.py") != after["main.py"],
                       after["requirements.txt"])
 
 
 def _read_package(path: Path) -> tuple[list[zipfile.ZipInfo], dict[str, bytes]]:
-    package = safety.open_package(path)
-    try:
-        infos = package.infolist()
-        return infos, {info.filename: package.read(info) for info in infos}
-    except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
-        raise WorkbookError(f"{path.name} is damaged ({exc}); expected a complete .xlsx/.xlsm "
-                            "file") from None
-    finally:
-        package.close()
+    with ZipPackage(path) as package:
+        return package.infos, {name: package.read(name) for name in package.names}
 
 
-def write_package(infos: list[zipfile.ZipInfo], parts: dict[str, bytes], target: Path) -> None:
+def write_package(infos: list[zipfile.ZipInfo], parts: dict[str, bytes], target: Path,
+                  source: Path | None = None) -> None:
     """Write ``parts`` as a zip, atomically, through the file engine's writer: the parts in their
     old order (new ones after), fixed entry times, a temporary file beside ``target`` (a symbolic
-    link is followed), synced, then the replace; the target's mode is kept without reading the
-    umask (Pyodide reports 0o777)."""
-    from xlflows.report import package
-
-    target = package.resolve_target(Path(target))
-    package.check_writable(target)
+    link is followed), synced, then the replace."""
     known = [info.filename for info in infos if info.filename in parts]
     order = known + [name for name in parts if name not in set(known)]
-    package.replace_atomically(target, lambda out: package.write_zip(
-        ((name, parts[name]) for name in order), out))
-
-
+    with Transaction(Path(source or target), Path(target)) as transaction:
+        transaction.replace(lambda out: write_zip(((name, parts[name]) for name in order), out))

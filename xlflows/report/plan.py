@@ -18,6 +18,9 @@ from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
 
 REPORT_SHEET = "Report"
 TEMPLATE_SHEET = "xlflows.template"
+#: Columns of the template store (Report cell, Template, Last extent, Written text): only these
+#: are read, whatever else the hidden sheet holds.
+TEMPLATE_COLUMNS = 4
 
 #: Defined names of the settings cells (workbook scope), made by :func:`install_template`.
 WEEKS_NAME = "XLFLOWS_WEEKS"

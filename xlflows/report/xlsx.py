@@ -1,15 +1,15 @@
-"""The file engine: refresh the Report of a workbook file (``xlflows refresh``), write cells.
+"""Refresh the Report of a workbook file (``xlflows refresh``) with the file engine.
 
 A refresh touches only what it owns. It is a chain of named steps, each timed for the benchmark:
 
-1. ``open``    — the zip and XML checks of :mod:`xlflows.report.safety`, then ``workbook.xml``,
-   its relationships and content types (:class:`xlflows.report.book.BookFile`); a workbook
-   without a Report sheet gets the built-in template grafted in (:mod:`xlflows.report.graft`);
-2. ``read``    — the sheets the planner asks for, streamed cell by cell (never a whole workbook);
+1. ``open``    — the workbook locked and checked by :mod:`xlflows.ooxml` (zip and XML safety,
+   structure); a workbook without a Report sheet, or with an empty one, gets the built-in
+   template grafted in (:mod:`xlflows.report.graft`);
+2. ``read``    — the sheets the planner asks for, read column by column (never a whole workbook);
 3. ``compute`` — :func:`xlflows.report.compute.plan_refresh`, which computes everything first;
-4. ``write``   — :func:`write_cells`' machinery: every write checked, the Report and template
-   store patched at the cell level, styles appended to, every other part copied as stored,
-   the new file synced and moved into place.
+4. ``write``   — every write checked, the Report and template store patched at the cell level,
+   styles appended to, every other part copied as stored, the new file synced and moved into
+   place while the workbook is still locked.
 
 Any failure raises :class:`~xlflows.errors.WorkbookError` (or ``InputError``) before the target
 is touched; a temporary file is never left behind.
@@ -23,31 +23,27 @@ import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable, Iterator
+from typing import Callable, Iterator
 
+from xlflows import ooxml
 from xlflows.errors import WorkbookError
 from xlflows.excel.convert import to_date
+from xlflows.ooxml.cellref import MAX_COL, MAX_ROW, split_ref
 from xlflows.report import graft
-from xlflows.report.book import MACRO_CONTENT, MAIN_CONTENT, BookFile, WriteResult
 from xlflows.report.compute import plan_refresh
 from xlflows.report.data import FLOWS_SHEET
-from xlflows.report.layout import install_template
-from xlflows.report.package import check_readable, check_writable, resolve_target
-from xlflows.report.plan import REPORT_SHEET, TEMPLATE_SHEET, CellWrite
-from xlflows.report.sheetxml import MAX_COL, MAX_ROW, column_index
+from xlflows.report.plan import REPORT_SHEET, TEMPLATE_SHEET, TEMPLATE_COLUMNS
 
-#: Extensions the engine reads and writes.
-EXTENSIONS = (".xlsx", ".xlsm")
 #: The most cells one template-store row may say its placeholder last wrote (a crafted
 #: ``A1:XFD1048576`` would otherwise make the refresh clear 17 billion cells).
 MAX_EXTENT_CELLS = 100_000
-#: Content types of Excel templates, with the extension Excel wants for them.
-_TEMPLATE_EXTENSIONS = {
-    "application/vnd.openxmlformats-officedocument.spreadsheetml.template.main+xml": ".xltx",
-    "application/vnd.ms-excel.template.macroEnabled.main+xml": ".xltm",
-}
 #: The file name the workbook's Refresh button needs (xlwings' SampleCall imports it).
 BUTTON_NAME = "xlflows.xlsm"
+#: Kept for callers of the old module: the engine's entry point.
+write_cells = ooxml.write_cells
+#: What lays the built-in Report on a workbook without one (None:
+#: :func:`xlflows.report.layout.install_template`, imported only when needed); tests stand in.
+install_template = None
 
 Warn = Callable[[str], None]
 
@@ -80,14 +76,14 @@ class RefreshResult:
     output: Path
     summary: list[str]
     cells_written: int
-    losses: list[str]          # always empty: nothing the refresh does not own is rewritten
     timings: Timings
 
 
 class _TimedSource:
-    """A SheetSource that adds the time of each ``rows`` call to the ``read`` step."""
+    """The book as the planner's sheet source: the time of each read goes to the ``read``
+    step, and the template store is read in its own columns only."""
 
-    def __init__(self, book: BookFile, timings: Timings):
+    def __init__(self, book: ooxml.BookFile, timings: Timings):
         self._book = book
         self._timings = timings
 
@@ -96,46 +92,16 @@ class _TimedSource:
 
     def rows(self, sheet: str) -> list[list[object]]:
         with self._timings.step("read"):
+            if sheet == TEMPLATE_SHEET:
+                return self._book.rows(sheet, last_column=TEMPLATE_COLUMNS)
             return self._book.rows(sheet)
+
+    def columns(self, sheet: str):
+        with self._timings.step("read"):
+            return self._book.columns(sheet)
 
     def named_cell(self, name: str) -> tuple[str, str] | None:
         return self._book.named_cell(name)
-
-
-def write_cells(path: str | os.PathLike, writes: Iterable[CellWrite], *,
-                output: str | os.PathLike | None = None, modified: dt.datetime | None = None,
-                hidden_sheets: Iterable[str] = ()) -> WriteResult:
-    """Write cells into any sheets of a workbook file, atomically; nothing else changes.
-
-    Parameters
-    ----------
-    path : path-like
-        An ``.xlsx``/``.xlsm`` workbook.
-    writes : iterable of CellWrite
-        Values (numbers, text, truth values, dates, None to clear) and optional number formats,
-        applied in order; cells beyond a sheet's last row or column are added (appended rows).
-    output : path-like, optional
-        Write here instead of over ``path`` (same extension).
-    modified : datetime, optional
-        The ``docProps/core.xml`` modified date to record (None: left as it is).
-    hidden_sheets : iterable of str
-        Sheets to create, hidden, when missing.
-
-    Returns
-    -------
-    WriteResult
-        The cells written and the parts changed, added and removed.
-
-    Raises
-    ------
-    WorkbookError
-        A bad file, a read-only target, a write outside the grid, inside merged cells or over an
-        array formula; nothing is written then.
-    """
-    source, target = _paths(path, output)
-    with _open(source) as book:
-        _check_content_type(book, source)
-        return book.write(target, writes, hidden_sheets=hidden_sheets, modified=modified)
 
 
 def refresh_file(path: str | os.PathLike, *, output: str | os.PathLike | None = None,
@@ -160,80 +126,37 @@ def refresh_file(path: str | os.PathLike, *, output: str | os.PathLike | None = 
         Default :func:`xlflows.report.compute.plan_refresh`:
         ``planner(source, weeks=, cycles=, as_of=) -> RefreshPlan``; tests pass a stand-in.
 
-    Returns
-    -------
-    RefreshResult
-
     Raises
     ------
     XlflowsError
         Anything wrong with the file, its sheets or the settings; nothing is written then.
     """
     timings = Timings()
-    source_path, target = _paths(path, output)
-    with timings.step("open"):
-        book = _open(source_path)
-    try:
+    source_path, target = ooxml.target_paths(path, output)
+    with ooxml.Transaction(source_path, target) as transaction:
         with timings.step("open"):
-            _check_content_type(book, source_path)
-            if REPORT_SHEET not in book.sheet_names():
-                book = graft.with_template(book, install_template)
-        reader = _TimedSource(book, timings)
-        _check_template_store(reader)
-        start = time.perf_counter()
-        read_before = timings.steps.get("read", 0.0)
-        plan = (planner or plan_refresh)(reader, weeks=weeks, cycles=cycles, as_of=as_of)
-        spent = time.perf_counter() - start - (timings.steps.get("read", 0.0) - read_before)
-        timings.steps["compute"] = timings.steps.get("compute", 0.0) + spent
-        stamp = _modified_stamp(plan, as_of, reader)
-        with timings.step("write"):
-            written = book.write(target, plan.writes, hidden_sheets=plan.hidden_sheets,
-                                 modified=stamp)
-    finally:
-        book.close()
+            book = ooxml.open_book(source_path)
+        try:
+            with timings.step("open"):
+                ooxml.check_content_type(book, source_path)
+                graft.ensure_report(book, install_template)
+            reader = _TimedSource(book, timings)
+            _check_template_store(reader)
+            start = time.perf_counter()
+            read_before = timings.steps.get("read", 0.0)
+            plan = (planner or plan_refresh)(reader, weeks=weeks, cycles=cycles, as_of=as_of)
+            spent = time.perf_counter() - start - (timings.steps.get("read", 0.0) - read_before)
+            timings.steps["compute"] = timings.steps.get("compute", 0.0) + spent
+            stamp = _modified_stamp(plan, as_of, reader)
+            with timings.step("write"):
+                written = book.write(transaction, plan.writes, hidden_sheets=plan.hidden_sheets,
+                                     modified=stamp)
+        finally:
+            book.close()
     if warn is not None and output is not None:
         _warn_button_name(Path(output), book, warn)
     return RefreshResult(Path(output) if output is not None else source_path,
-                         list(plan.summary), written.cells, [], timings)
-
-
-# --------------------------------------------------------------------------- steps
-def _paths(path: str | os.PathLike, output: str | os.PathLike | None) -> tuple[Path, Path]:
-    """(the file read, the file replaced) after the extension, link and permission checks."""
-    source = Path(path)
-    target = Path(output) if output is not None else source
-    _check_extensions(source, target)
-    check_readable(source)
-    target = resolve_target(target)
-    check_writable(target)
-    return source, target
-
-
-def _open(path: Path) -> BookFile:
-    try:
-        return BookFile(path)
-    except PermissionError as exc:
-        raise WorkbookError(f"cannot read {path} ({exc.strerror or 'permission denied'}); "
-                            "expected a workbook you may read") from None
-    except IsADirectoryError:
-        raise WorkbookError(f"{path} is a folder; expected an .xlsx/.xlsm file") from None
-
-
-def _check_content_type(book: BookFile, path: Path) -> None:
-    """Refuse a workbook whose content does not match its extension (Excel will not open it)."""
-    suffix = path.suffix.lower()
-    stem = path.name[: -len(path.suffix)] if path.suffix else path.name
-    if suffix == ".xlsm" and book.main_content == MAIN_CONTENT:
-        raise WorkbookError(f"{path.name} is a workbook without macros (.xlsx) named .xlsm; "
-                            f"Excel will not open it under that name. Rename it {stem}.xlsx")
-    if suffix == ".xlsx" and book.main_content == MACRO_CONTENT:
-        raise WorkbookError(f"{path.name} is a macro-enabled workbook (.xlsm) named .xlsx; "
-                            f"Excel will not open it under that name. Rename it {stem}.xlsm")
-    template = _TEMPLATE_EXTENSIONS.get(book.main_content)
-    if template is not None:
-        raise WorkbookError(f"{path.name} is an Excel template ({template}) named "
-                            f"{path.suffix}; Excel will not open it under that name. Rename it "
-                            f"{stem}{template}, or open it in Excel and save a workbook from it")
+                         list(plan.summary), written.cells, timings)
 
 
 def _check_template_store(source) -> None:
@@ -260,22 +183,13 @@ def _check_template_store(source) -> None:
                                     f"{MAX_EXTENT_CELLS:,} (delete the row or fix it)")
 
 
-def _split(ref: str) -> tuple[int, int] | None:
-    letters = ref.rstrip("0123456789")
-    digits = ref[len(letters):]
-    if not letters or not digits or not letters.isalpha() or not letters.isupper() \
-            or len(letters) > 3 or len(digits) > 7:
-        return None
-    return int(digits), column_index(letters)
-
-
 def _beyond_grid(ref: str) -> bool:
-    cell = _split(ref)
+    cell = split_ref(ref)
     return cell is not None and (cell[0] > MAX_ROW or cell[1] > MAX_COL or cell[0] < 1)
 
 
 def _area_size(first: str, last: str) -> int | None:
-    a, b = _split(first), _split(last)
+    a, b = split_ref(first), split_ref(last)
     if a is None or b is None:
         return None
     return (abs(b[0] - a[0]) + 1) * (abs(b[1] - a[1]) + 1)
@@ -295,19 +209,9 @@ def _modified_stamp(plan, as_of: object, source) -> dt.datetime:
     return dt.datetime(stamp.year, stamp.month, stamp.day)
 
 
-def _warn_button_name(output: Path, book: BookFile, warn: Warn) -> None:
+def _warn_button_name(output: Path, book: ooxml.BookFile, warn: Warn) -> None:
     if output.suffix.lower() == ".xlsm" and book.has_vba and output.name.lower() != BUTTON_NAME:
         stem = output.name[: -len(output.suffix)]
         warn(f"{output.name}: its Refresh button runs `import {stem}` (xlwings imports a module "
              f"named after the workbook) and works only in a file named {BUTTON_NAME}; the "
              "command line refreshes it under any name")
-
-
-def _check_extensions(source: Path, target: Path) -> None:
-    suffix = source.suffix.lower()
-    if suffix not in EXTENSIONS:
-        raise WorkbookError(f"{source.name} has extension '{source.suffix}'; expected .xlsx or "
-                            ".xlsm")
-    if target.suffix.lower() != suffix:
-        raise WorkbookError(f"--output {target.name} has extension '{target.suffix}'; expected "
-                            f"'{source.suffix}' like the input (an .xlsm must stay macro-enabled)")
