@@ -69,6 +69,8 @@ NOT_IN_PYODIDE = {
     "tests/test_xlwings_fidelity.py": "the classic xlwings path (VBA wrappers, COM conversion); "
         "Lite's Office.js path is checked by this file instead (passed in Pyodide)",
     "tests/test_pyodide.py": "this file: it starts Node",
+    "tests/test_setup_script.py": "runs scripts/setup.sh (a desktop checkout's set-up) with sh "
+        "and bash in subprocesses",
     "tests/test_update.py": "xlflows update: a local HTTP server in a thread, the command line in "
         "subprocesses and the file engine (Lite updates no file)",
     "tests/test_dashboard.py": "drives LibreOffice (a native program, a subprocess)",
@@ -243,8 +245,11 @@ def _readme_officejs_options() -> list[str]:
 
 
 def test_readme_shows_the_commands_these_tests_and_ci_run():
+    # CI runs README's set-up line, whose script sets the runtime up (tests/test_setup_script.py).
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
-    assert ".venv/bin/python tests/pyodide/setup_runtime.py" in ci
+    setup = (ROOT / "scripts" / "setup.sh").read_text(encoding="utf-8")
+    assert "\nsh scripts/setup.sh test\n" in ci
+    assert "run .venv/bin/python tests/pyodide/setup_runtime.py\n" in setup
     assert "```sh\n.venv/bin/python tests/pyodide/setup_runtime.py\n```" in README
     env = [option for name, value in OFFICEJS_ENV.items() for option in ("--env", f"{name}={value}")]
     assert _readme_officejs_options() == env + ["--script", OFFICEJS_SCRIPT]

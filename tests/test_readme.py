@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -9,19 +10,62 @@ ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 
 
-def test_ci_runs_the_readme_test_command():
+#: README's two set-up lines, as a new user pastes them (each calls scripts/setup.sh).
+REFRESH_LINE = "sh scripts/setup.sh refresh && .venv/bin/xlflows refresh workbook/xlflows.xlsm"
+TEST_LINE = "sh scripts/setup.sh test && .venv/bin/python -m pytest"
+
+
+def setup_blocks() -> list[str]:
+    """The ``sh`` blocks of README's "Set-up" section."""
+    section = README.split("\n## Set-up", 1)[1].split("\n## ", 1)[0]
+    return re.findall(r"```sh\n(.*?)\n```", section, flags=re.S)
+
+
+def ci_commands() -> list[str]:
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
-    commands = [line.strip() for line in ci.splitlines()
-                if line.strip() and not line.lstrip().startswith("#")]
-    assert commands[-1] == ".venv/bin/python -m pytest"
-    assert README.count(".venv/bin/python -m pytest") >= 1
+    return [line.strip() for line in ci.splitlines()
+            if line.strip() and not line.lstrip().startswith("#")]
 
 
-def test_setup_commands_refresh_the_shipped_workbook_and_run_the_tests():
-    blocks = re.findall(r"```sh\n(.*?)\n```", README, flags=re.S)
-    assert any("xlflows refresh workbook/xlflows.xlsm" in b for b in blocks)
-    assert any(b.rstrip().endswith(".venv/bin/python -m pytest") for b in blocks)
+def test_setup_is_two_lines_that_call_the_script_then_refresh_and_test():
+    # No sudo or apt-get of its own: the script decides (tests/test_setup_script.py).
+    assert setup_blocks() == [REFRESH_LINE, TEST_LINE]
+    assert (ROOT / "scripts" / "setup.sh").is_file()
     assert (ROOT / "workbook" / "xlflows.xlsm").is_file()
+
+
+def test_ci_runs_the_readme_test_line_as_written():
+    """Each step of README's test line is a command of ``.ci/run``, in order, the tests last."""
+    commands = ci_commands()
+    steps = TEST_LINE.split(" && ")
+    assert commands[-1] == steps[-1] == ".venv/bin/python -m pytest"
+    positions = [commands.index(step) for step in steps]
+    assert positions == sorted(positions)
+    # CI installs nothing but through the script (the pandas 2.2 environment is pip only).
+    assert not [c for c in commands if re.search(r"\b(apt-get|sudo)\b", c)]
+
+
+def test_the_readme_lines_make_the_decisions_the_script_prints():
+    """README's set-up lines, first part, as a dry run on this machine: exit 0 or one line
+    naming what to install, and only the commands the script is documented to run."""
+    import subprocess
+
+    for line, pip in ((REFRESH_LINE, ".venv/bin/pip install -e ."),
+                      (TEST_LINE, ".venv/bin/pip install -e .[test]")):
+        setup = line.split(" && ")[0]
+        done = subprocess.run(setup.split(), cwd=ROOT, capture_output=True, text=True,
+                              env={**os.environ, "XLFLOWS_SETUP_DRY_RUN": "1"}, timeout=60)
+        if done.returncode:
+            assert done.returncode == 1 and done.stdout == ""
+            assert done.stderr.startswith("scripts/setup.sh: ") and done.stderr.count("\n") == 1
+            continue
+        assert done.stderr == ""
+        lines = done.stdout.splitlines()
+        assert pip in lines
+        known = re.compile(r"((sudo DEBIAN_FRONTEND=noninteractive )?apt-get (update|install -y "
+                           r"[a-z0-9 .-]+)|python3 -m venv \.venv|\.venv/bin/pip install -e "
+                           r"\.(\[test\])?|\.venv/bin/python tests/pyodide/setup_runtime\.py)")
+        assert [x for x in lines if not known.fullmatch(x)] == []
 
 
 def test_readme_shows_the_current_real_data_tables():

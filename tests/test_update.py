@@ -2,18 +2,22 @@
 
 The server (127.0.0.1, a free port, started per test, stopped by the test or by its own watchdog)
 serves the fixtures of ``tests/fixtures/fred`` (see its README: real rows up to the end of
-``data/``, invented ones after). Small workbooks are written with XlsxWriter, as Excel would write
+``data/``, invented ones after), over plain HTTP or, for FRED's own scheme, over HTTPS with the
+test certificate of ``tests/fixtures/tls``. Small workbooks are written with XlsxWriter, as Excel would write
 them; the shipped workbook shows that only the two data sheets' parts change.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import http.server
 import io
 import os
 import re
 import shlex
+import socket
+import ssl
 import subprocess
 import sys
 import threading
@@ -35,6 +39,7 @@ from xlflows.report.plan import CellWrite
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures" / "fred"
+TLS = ROOT / "tests" / "fixtures" / "tls"
 DATA = ROOT / "data"
 SHIPPED = ROOT / "workbook" / "xlflows.xlsm"
 PROXY_VARIABLES = ("http_proxy", "https_proxy", "all_proxy", "no_proxy",
@@ -44,17 +49,27 @@ T = pd.Timestamp
 
 # ============================================================================ the local server
 class FredStandIn:
-    """What the server answers per series: (status, body, extra headers, delay in seconds)."""
+    """What the server answers per series: (status, body, extra headers, delay, drip).
+
+    ``delay`` seconds pass before the answer; ``drip`` > 0 sends it one byte at a time, ``drip``
+    seconds apart: from its status line (``drip_from="status"``) or, the status line and headers
+    sent at once, from its body (``drip_from="body"``).
+    """
 
     def __init__(self) -> None:
-        self.answers = {path.stem: (200, path.read_bytes(), {}, 0.0)
+        self.answers = {path.stem: (200, path.read_bytes(), {}, 0.0, None)
                         for path in FIXTURES.glob("*.csv")}
         self.requests: list[str] = []
 
     def answer(self, series: str, body: bytes | str, *, status: int = 200,
-               headers: dict | None = None, delay: float = 0.0) -> None:
+               headers: dict | None = None, delay: float = 0.0, drip: float = 0.0,
+               drip_from: str = "status") -> None:
         data = body.encode() if isinstance(body, str) else body
-        self.answers[series] = (status, data, headers or {}, delay)
+        self.answers[series] = (status, data, headers or {}, delay,
+                                (drip, drip_from) if drip else None)
+
+    def redirect(self, series: str, location: str, status: int = 302) -> None:
+        self.answer(series, b"", status=status, headers={"Location": location})
 
 
 def _handler(stand_in: FredStandIn):
@@ -65,17 +80,28 @@ def _handler(stand_in: FredStandIn):
             stand_in.requests.append(self.path)
             query = urllib.parse.parse_qs(urllib.parse.urlsplit(self.path).query)
             series = (query.get("id") or [""])[0]
-            status, body, headers, delay = stand_in.answers.get(
-                series, (404, b"<html>no such series</html>", {}, 0.0))
+            status, body, headers, delay, drip = stand_in.answers.get(
+                series, (404, b"<html>no such series</html>", {}, 0.0, None))
             time.sleep(delay)
+            headers = {"Content-Type": "text/csv", "Content-Length": str(len(body)), **headers}
+            if drip is not None:
+                self._drip(status, headers, body, *drip)
+                return
             self.send_response(status)
-            self.send_header("Content-Type", "text/csv")
-            if "Content-Length" not in headers:
-                self.send_header("Content-Length", str(len(body)))
             for key, value in headers.items():
                 self.send_header(key, value)
             self.end_headers()
             self.wfile.write(body)
+
+        def _drip(self, status, headers, body, seconds, start):
+            head = "".join([f"HTTP/1.0 {status} Dripping\r\n",
+                            *(f"{key}: {value}\r\n" for key, value in headers.items()),
+                            "\r\n"]).encode()
+            at_once = head if start == "body" else b""
+            self.wfile.write(at_once)
+            for byte in (head + body)[len(at_once):]:
+                time.sleep(seconds)
+                self.wfile.write(bytes([byte]))   # fails once the client has given up
 
         def log_message(self, *args):
             pass
@@ -90,6 +116,31 @@ class _Server(http.server.ThreadingHTTPServer):
         pass  # a client that gave up (the timeout test) is not a failure of the server
 
 
+@contextlib.contextmanager
+def _serving(stand_in: FredStandIn, tls: bool = False):
+    """A server for ``stand_in`` on 127.0.0.1 (HTTPS with the test certificate when ``tls``);
+    yields its port."""
+    server = _Server(("127.0.0.1", 0), _handler(stand_in))
+    if tls:
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(TLS / "localhost.pem", TLS / "localhost.key")
+        server.socket = context.wrap_socket(server.socket, server_side=True,
+                                            do_handshake_on_connect=False)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
+                              daemon=True)
+    thread.start()
+    watchdog = threading.Timer(120, server.shutdown)       # stops by itself if a test hangs
+    watchdog.daemon = True
+    watchdog.start()
+    try:
+        yield server.server_address[1]
+    finally:
+        watchdog.cancel()
+        server.shutdown()
+        server.server_close()
+        thread.join(5)
+
+
 @pytest.fixture
 def fred(monkeypatch):
     """A FRED stand-in on 127.0.0.1; ``fred.url`` is the base for ``--fred-url``."""
@@ -98,22 +149,19 @@ def fred(monkeypatch):
     monkeypatch.delenv(update.URL_ENV, raising=False)
     monkeypatch.setenv(update.TIMEOUT_ENV, "5")
     stand_in = FredStandIn()
-    server = _Server(("127.0.0.1", 0), _handler(stand_in))
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
-                              daemon=True)
-    thread.start()
-    watchdog = threading.Timer(120, server.shutdown)       # stops by itself if a test hangs
-    watchdog.daemon = True
-    watchdog.start()
-    stand_in.port = server.server_address[1]
-    stand_in.url = f"http://127.0.0.1:{stand_in.port}/graph/fredgraph.csv"
-    try:
+    with _serving(stand_in) as port:
+        stand_in.port = port
+        stand_in.url = f"http://127.0.0.1:{port}/graph/fredgraph.csv"
         yield stand_in
-    finally:
-        watchdog.cancel()
-        server.shutdown()
-        server.server_close()
-        thread.join(5)
+
+
+@pytest.fixture
+def fred_tls(fred, monkeypatch):
+    """``fred``'s answers over HTTPS as well: ``fred_tls`` is that base URL, trusted through
+    ``SSL_CERT_FILE`` (the test CA of ``tests/fixtures/tls``), as FRED's certificate is."""
+    monkeypatch.setenv("SSL_CERT_FILE", str(TLS / "ca.pem"))
+    with _serving(fred, tls=True) as port:
+        yield f"https://127.0.0.1:{port}/graph/fredgraph.csv"
 
 
 # ============================================================================ workbooks
@@ -282,6 +330,53 @@ def test_proxy_variables_are_honoured(tmp_path, fred, capsys, monkeypatch):
                              for s in ("DFEDTAR", "DFEDTARU", "MMMFFAQ027S")]
 
 
+class _ConnectProxy(http.server.BaseHTTPRequestHandler):
+    """An HTTPS proxy: ``CONNECT host:port`` opens a tunnel, then bytes pass both ways."""
+
+    tunnels: list[str] = []
+
+    def do_CONNECT(self):  # noqa: N802 - http.server's hook
+        self.tunnels.append(self.path)
+        host, port = self.path.rsplit(":", 1)
+        with socket.create_connection((host, int(port)), timeout=10) as upstream:
+            self.send_response(200, "Connection established")
+            self.end_headers()
+            pumps = [threading.Thread(target=_pump, args=pair, daemon=True)
+                     for pair in ((self.connection, upstream), (upstream, self.connection))]
+            for pump in pumps:
+                pump.start()
+            for pump in pumps:
+                pump.join(10)
+
+    def log_message(self, *args):
+        pass
+
+
+def _pump(source: socket.socket, sink: socket.socket) -> None:
+    with contextlib.suppress(OSError):
+        while data := source.recv(65536):
+            sink.sendall(data)
+    with contextlib.suppress(OSError):
+        sink.shutdown(socket.SHUT_WR)
+
+
+def test_https_goes_through_the_proxy_tunnel(tmp_path, fred, fred_tls, capsys, monkeypatch):
+    proxy = _Server(("127.0.0.1", 0), _ConnectProxy)
+    threading.Thread(target=proxy.serve_forever, kwargs={"poll_interval": 0.05},
+                     daemon=True).start()
+    _ConnectProxy.tunnels = []
+    try:
+        monkeypatch.setenv("https_proxy", f"http://127.0.0.1:{proxy.server_address[1]}")
+        book = make_workbook(tmp_path / "mine.xlsx")
+        status, _, err = run(["update", str(book), "--fred-url", fred_tls], capsys)
+    finally:
+        proxy.shutdown()
+        proxy.server_close()
+    assert (status, err) == (0, "")
+    assert _ConnectProxy.tunnels == [urllib.parse.urlsplit(fred_tls).netloc] * 3
+    assert len(fred.requests) == 3
+
+
 def test_base_url_from_the_environment(tmp_path, fred, capsys, monkeypatch):
     monkeypatch.setenv(update.URL_ENV, fred.url)
     book = make_workbook(tmp_path / "mine.xlsx")
@@ -378,11 +473,106 @@ def test_each_failure_is_one_line_and_leaves_the_workbook_untouched(
 
 
 def _closed_port() -> int:
-    import socket
-
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+# ============================================================================ deadline, redirects
+def _short_answer() -> str:
+    return "observation_date,MMMFFAQ027S\n"        # 29 bytes: 6 s at a byte every 0.2 s
+
+
+def _refused(tmp_path, capsys, url: str, message: str) -> str:
+    """Update a workbook from ``url``: exit 2, one line holding ``message``, nothing written."""
+    book = make_workbook(tmp_path / "mine.xlsx")
+    data = book.read_bytes()
+    status, out, err = run(["update", str(book), "--fred-url", url], capsys)
+    assert status == 2 and out == ""
+    assert len(err.splitlines()) == 1 and message in err, err
+    assert not re.search(r"\b[A-Z][a-z]+Error\b|Traceback|Exception", err)
+    assert book.read_bytes() == data and folder_files(tmp_path) == ["mine.xlsx"]
+    return err
+
+
+@pytest.mark.parametrize("tls", [False, True], ids=["http", "https"])
+@pytest.mark.parametrize("drip_from", ["status", "body"])
+def test_a_dripping_server_is_given_up_at_the_deadline(tmp_path, fred, fred_tls, capsys,
+                                                       monkeypatch, drip_from, tls):
+    # A byte every 0.2 s never lets a socket read wait 1 s; the whole answer (from the status
+    # line, or from the body after the headers) would take 6 s or more: the 1 s deadline ends it.
+    monkeypatch.setenv(update.TIMEOUT_ENV, "1")
+    fred.answer("MMMFFAQ027S", _short_answer(), drip=0.2, drip_from=drip_from)
+    url = fred_tls if tls else fred.url
+    start = time.monotonic()
+    _refused(tmp_path, capsys, url,
+             f"cannot download MMMFFAQ027S from {url}?id=MMMFFAQ027S: no complete answer "
+             "within 1 s")
+    assert time.monotonic() - start < 3.0          # 1 s and the two quick downloads before
+
+
+def test_the_deadline_covers_a_redirect_and_its_target(tmp_path, fred, capsys, monkeypatch):
+    # 0.6 s before the redirect, then a dripping answer: neither alone reaches 1 s.
+    monkeypatch.setenv(update.TIMEOUT_ENV, "1")
+    fred.answer("MMMFFAQ027S", b"", status=302, delay=0.6,
+                headers={"Location": "/moved/fredgraph.csv?id=MOVED"})
+    fred.answer("MOVED", _short_answer(), drip=0.2, drip_from="body")
+    start = time.monotonic()
+    _refused(tmp_path, capsys, fred.url, "no complete answer within 1 s")
+    assert time.monotonic() - start < 3.0
+
+
+@pytest.mark.parametrize("location", ["ftp://127.0.0.1:{closed}/MMMFFAQ027S.csv",
+                                      "file:///etc/passwd", "gopher://127.0.0.1:{closed}/x"])
+def test_a_redirect_to_another_scheme_is_refused(tmp_path, fred, capsys, location):
+    location = location.format(closed=_closed_port())
+    fred.redirect("MMMFFAQ027S", location)
+    _refused(tmp_path, capsys, fred.url,
+             f"cannot download MMMFFAQ027S from {fred.url}?id=MMMFFAQ027S: the server redirects "
+             f"to {location}, which is not an http(s) address; expected the CSV file")
+    assert len(fred.requests) == 3                      # nothing asked of the ftp address
+
+
+def test_a_redirect_from_https_to_plain_http_is_refused(tmp_path, fred, fred_tls, capsys):
+    fred.answer("MOVED", (FIXTURES / "MMMFFAQ027S.csv").read_bytes())
+    fred.redirect("MMMFFAQ027S", f"{fred.url}?id=MOVED")
+    _refused(tmp_path, capsys, fred_tls,
+             f"cannot download MMMFFAQ027S from {fred_tls}?id=MMMFFAQ027S: the server redirects "
+             f"to {fred.url}?id=MOVED, plain http after https; expected the CSV file over https")
+    assert len(fred.requests) == 3                      # the plain-http address was not asked
+
+
+@pytest.mark.parametrize("status", [301, 302, 303, 307, 308])
+def test_a_redirect_within_http_or_up_to_https_is_followed(tmp_path, fred, fred_tls, capsys,
+                                                           status):
+    # DFEDTAR moves to another path of the same server, DFEDTARU from http to https.
+    for series in ("DFEDTAR", "DFEDTARU"):
+        fred.answer(f"MOVED_{series}", (FIXTURES / f"{series}.csv").read_bytes())
+    fred.redirect("DFEDTAR", "/elsewhere/fredgraph.csv?id=MOVED_DFEDTAR", status)
+    fred.redirect("DFEDTARU", f"{fred_tls}?id=MOVED_DFEDTARU", status)
+    book = make_workbook(tmp_path / "mine.xlsx")
+    status, out, err = run(["update", str(book), "--fred-url", fred.url], capsys)
+    assert (status, err) == (0, "")
+    assert out.splitlines()[1] == "  Policy rate: 49 new days to 2025-12-31, 0 revised"
+    assert fred.requests == ["/graph/fredgraph.csv?id=DFEDTAR",
+                             "/elsewhere/fredgraph.csv?id=MOVED_DFEDTAR",
+                             "/graph/fredgraph.csv?id=DFEDTARU",
+                             "/graph/fredgraph.csv?id=MOVED_DFEDTARU",     # over https
+                             "/graph/fredgraph.csv?id=MMMFFAQ027S"]
+
+
+def test_a_download_over_https_is_verified_and_read(tmp_path, fred, fred_tls, capsys,
+                                                    monkeypatch):
+    book = make_workbook(tmp_path / "mine.xlsx")
+    status, out, err = run(["update", str(book), "--fred-url", fred_tls], capsys)
+    assert (status, err) == (0, "")
+    assert out.splitlines()[1:] == ["  Policy rate: 49 new days to 2025-12-31, 0 revised",
+                                    "  MMF assets: 12 new quarters to 2023-12-31, 3 revised"]
+    # Without the test CA the certificate is not trusted: nothing is downloaded.
+    monkeypatch.setenv("SSL_CERT_FILE", str(tmp_path / "no-such-ca.pem"))
+    fresh = make_workbook(tmp_path / "fresh.xlsx")
+    status, _, err = run(["update", str(fresh), "--fred-url", fred_tls], capsys)
+    assert status == 2 and "certificate" in err and len(err.splitlines()) == 1, err
 
 
 LAYOUTS = [

@@ -25,6 +25,8 @@ the Refresh button) does that afterwards; :func:`update_and_refresh_caller` does
 from __future__ import annotations
 
 import datetime as dt
+import http.client
+import io
 import math
 import os
 import re
@@ -49,7 +51,7 @@ FRED_URL = "https://fred.stlouisfed.org/graph/fredgraph.csv"
 #: Environment variables: another base URL (a mirror, a test server), and the timeout in seconds.
 URL_ENV = "XLFLOWS_FRED_URL"
 TIMEOUT_ENV = "XLFLOWS_FRED_TIMEOUT"
-#: Seconds a download may take, in all and between two packets.
+#: Seconds a download may take in all: connect, redirects, headers and body.
 DEFAULT_TIMEOUT = 30.0
 #: Largest CSV accepted (FRED's longest daily series is about 0.3 MB).
 MAX_BYTES = 20 * 1024 * 1024
@@ -334,8 +336,9 @@ def fred_downloader(base_url: str = FRED_URL, *, timeout: float = DEFAULT_TIMEOU
     """``fetch(series)``: download ``base_url?id=SERIES`` with ``urllib``.
 
     The usual proxy variables (``https_proxy``, ``http_proxy``, ``no_proxy``) are honoured, as
-    ``urllib`` does. A download that takes longer than ``timeout`` seconds in all, or stalls as
-    long, is given up.
+    ``urllib`` does. ``timeout`` seconds is a deadline for the whole answer (connect, TLS,
+    redirects, headers and body), however slowly the server sends it. Redirects are followed
+    (``urllib``'s limits) to http(s) addresses only, and never from https down to plain http.
     """
     _check_url(base_url)
 
@@ -366,19 +369,16 @@ def _download(url: str, timeout: float, series: str) -> bytes:
     host = urllib.parse.urlsplit(url).netloc
     request = urllib.request.Request(url, headers={"User-Agent": "xlflows-update",
                                                    "Accept": "text/csv, */*;q=0.5"})
-    deadline = time.monotonic() + timeout
+    deadline = _Deadline(timeout)
     failed = f"cannot download {series} from {url}"
     try:
-        # A new opener per download reads the proxy variables now (urlopen's keeps the first).
-        with urllib.request.build_opener().open(request, timeout=timeout) as response:
+        with _opener(deadline, failed).open(request, timeout=timeout) as response:
             chunks, size = [], 0
             while chunk := response.read(64 * 1024):
                 size += len(chunk)
                 if size > MAX_BYTES:
                     raise SourceError(f"{failed}: the answer is larger than "
                                       f"{MAX_BYTES // 2**20} MB; expected a CSV file")
-                if time.monotonic() > deadline:
-                    raise TimeoutError
                 chunks.append(chunk)
             promised = response.headers.get("Content-Length", "").strip()
             if promised.isdigit() and int(promised) != size:
@@ -406,6 +406,127 @@ def _download(url: str, timeout: float, series: str) -> bytes:
     except (HTTPException, OSError) as exc:
         detail = getattr(exc, "strerror", None) or first_line(exc) or "connection failed"
         raise SourceError(f"{failed}: {detail}; try again") from None
+
+
+def _opener(deadline: _Deadline, failed: str) -> urllib.request.OpenerDirector:
+    """A ``urllib`` opener whose connections keep ``deadline`` and whose redirects are checked.
+
+    A new opener per download also reads the proxy variables now (``urlopen``'s keeps the
+    first). ``failed`` begins the message of a refused redirect.
+    """
+
+    class Redirects(urllib.request.HTTPRedirectHandler):
+        # Checked before urllib's own check (which lets ftp through), for every redirect code.
+        def http_error_302(self, req, fp, code, msg, headers):
+            location = headers.get("location") or headers.get("uri")
+            if location:
+                try:
+                    _check_redirect(req.full_url, urllib.parse.urljoin(req.full_url, location),
+                                    failed)
+                except SourceError:
+                    fp.close()
+                    raise
+            return super().http_error_302(req, fp, code, msg, headers)
+
+        http_error_301 = http_error_303 = http_error_307 = http_error_308 = http_error_302
+
+    class HTTP(urllib.request.HTTPHandler):
+        def http_open(self, req):
+            return self.do_open(_DeadlineConnection.maker(deadline), req)
+
+    class HTTPS(urllib.request.HTTPSHandler):
+        def https_open(self, req):
+            return self.do_open(_DeadlineHTTPSConnection.maker(deadline), req)
+
+    return urllib.request.build_opener(Redirects, HTTP, HTTPS)
+
+
+def _check_redirect(old_url: str, new_url: str, failed: str) -> None:
+    """Refuse a redirect to anything but http(s), or from https down to plain http."""
+    old = urllib.parse.urlsplit(old_url).scheme.lower()
+    new = urllib.parse.urlsplit(new_url).scheme.lower()
+    if new not in ("http", "https"):
+        raise SourceError(f"{failed}: the server redirects to {_shown(new_url, 80)}, which is not "
+                          "an http(s) address; expected the CSV file")
+    if old == "https" and new == "http":
+        raise SourceError(f"{failed}: the server redirects to {_shown(new_url, 80)}, plain http "
+                          "after https; expected the CSV file over https")
+
+
+class _Deadline:
+    """The moment by which a whole download must be done (a monotonic clock)."""
+
+    def __init__(self, seconds: float):
+        self._end = time.monotonic() + seconds
+
+    def left(self) -> float:
+        """Seconds left, above 0.
+
+        Raises
+        ------
+        TimeoutError
+            None is left.
+        """
+        left = self._end - time.monotonic()
+        if left <= 0:
+            raise TimeoutError
+        return left
+
+
+class _DeadlineReader(io.RawIOBase):
+    """A socket's reading side where each read may wait only the time left."""
+
+    def __init__(self, sock: socket.socket, raw: io.RawIOBase, deadline: _Deadline):
+        super().__init__()
+        self._sock, self._raw, self._deadline = sock, raw, deadline
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int | None:
+        self._sock.settimeout(self._deadline.left())
+        return self._raw.readinto(buffer)
+
+    def close(self) -> None:
+        if not self.closed:
+            self._raw.close()
+        super().close()
+
+
+class _DeadlineConnection(http.client.HTTPConnection):
+    """An HTTP connection whose connect and every read get only the time left before
+    ``deadline`` (a dripping server cannot hold it past the deadline)."""
+
+    deadline: _Deadline
+
+    @classmethod
+    def maker(cls, deadline: _Deadline) -> Callable[..., http.client.HTTPConnection]:
+        """What ``urllib``'s ``do_open`` calls to make a connection: ``cls`` keeping
+        ``deadline``."""
+        def make(*args, **kwargs) -> http.client.HTTPConnection:
+            connection = cls(*args, **kwargs)
+            connection.deadline = deadline
+            return connection
+
+        return make
+
+    def connect(self) -> None:
+        self.timeout = self.deadline.left()          # the TCP connect (and a proxy's CONNECT)
+        super().connect()
+        self.sock.settimeout(self.deadline.left())   # a TLS handshake (one deadline) and the request
+
+    def response_class(self, sock, *args, **kwargs) -> http.client.HTTPResponse:
+        """``http.client`` makes each response (and a proxy tunnel's) with
+        ``self.response_class(sock, ...)``: here one whose reads keep the deadline."""
+        response = http.client.HTTPResponse(sock, *args, **kwargs)
+        reader = _DeadlineReader(sock, response.fp.detach(), self.deadline)
+        response.fp = io.BufferedReader(reader)
+        return response
+
+
+class _DeadlineHTTPSConnection(http.client.HTTPSConnection, _DeadlineConnection):
+    """HTTPS: ``HTTPSConnection.connect`` runs ``_DeadlineConnection.connect`` (the TCP
+    connect), then the TLS handshake within the time left."""
 
 
 def _decode(data: bytes, where: str) -> str:
