@@ -75,6 +75,7 @@ ERROR_MARKS = ("Err:", "#NAME?", "#REF!", "#VALUE!", "#N/A", "#DIV/0!", "#NUM!")
 CONTENT_TYPES = "[Content_Types].xml"
 OPC_RELS = "http://schemas.openxmlformats.org/package/2006/relationships"
 OPC_TYPES = "http://schemas.openxmlformats.org/package/2006/content-types"
+MC = "http://schemas.openxmlformats.org/markup-compatibility/2006"
 MAIN = SCRIPT.MAIN
 STRICT_MAIN = SCRIPT.STRICT_NAMESPACES[MAIN]
 REL_NAMESPACES = (SCRIPT.REL, SCRIPT.STRICT_NAMESPACES[SCRIPT.REL])
@@ -237,6 +238,27 @@ def unparsable_parts(parts, parse) -> list[str]:
     return problems
 
 
+def undeclared_ignorable_prefixes(parts) -> list[str]:
+    """``part: prefix`` for each prefix an ``mc:Ignorable`` names that is not declared where it
+    is used: no parser checks a prefix inside an attribute value, but Excel does."""
+    problems = []
+    for name in xml_part_names(parts):
+        scopes: list[set[str]] = [set()]
+        pending: set[str] = set()
+        for event, item in ET.iterparse(io.BytesIO(parts[name][0]),
+                                        events=("start-ns", "start", "end")):
+            if event == "start-ns":
+                pending.add(item[0])
+            elif event == "start":
+                scopes.append(scopes[-1] | pending)
+                pending = set()
+                named = item.get(f"{{{MC}}}Ignorable", "").split()
+                problems += [f"{name}: {p}" for p in named if p not in scopes[-1]]
+            else:
+                scopes.pop()
+    return problems
+
+
 def lxml_parse(data: bytes):
     etree = pytest.importorskip("lxml.etree")
     return etree.fromstring(data, etree.XMLParser(resolve_entities=False, no_network=True))
@@ -307,13 +329,6 @@ def refreshed(tmp_path_factory):
     return refresh
 
 
-def report_texts(path: Path, folder: Path) -> tuple[list[str], dict[str, object]]:
-    """Text values of the Report (in reading order) and all its values by coordinate."""
-    ws = openpyxl.load_workbook(openpyxl_view(path, folder))[REPORT]
-    cells = {c.coordinate: c.value for row in ws.iter_rows() for c in row if c.value is not None}
-    return [v for v in cells.values() if isinstance(v, str)], cells
-
-
 # ============================================================================ the fixtures
 def test_the_folder_holds_exactly_the_recorded_fixtures():
     assert sorted(p.name for p in FOLDER.glob("*.xlsx")) == sorted(NAMES)
@@ -321,6 +336,7 @@ def test_the_folder_holds_exactly_the_recorded_fixtures():
     assert all(f"| `{name}` |" in readme for name in NAMES)
 
 
+@pytest.mark.filterwarnings("ignore:File contains an invalid specification")   # Strict
 @pytest.mark.parametrize("fixture", SCRIPT.FIXTURES, ids=NAMES)
 def test_each_fixture_opens(fixture):
     parts = stored_parts(FOLDER / fixture.name)
@@ -372,22 +388,25 @@ def test_the_engine_reads_each_data_sheet_as_openpyxl_does(name, tmp_path):
 # ============================================================================ refresh
 @pytest.mark.parametrize("name", NAMES)
 def test_refresh_writes_the_report(name, refreshed, tmp_path):
-    output = refreshed(name).ok()
-    texts, cells = report_texts(output, tmp_path)
+    book = openpyxl.load_workbook(openpyxl_view(refreshed(name).ok(), tmp_path))
+    cells = {c.coordinate: c.value for row in book[REPORT].iter_rows() for c in row
+             if c.value is not None}
+    texts = [v for v in cells.values() if isinstance(v, str)]
     assert any(t.startswith(MONEY_MARKET_HEADLINE) for t in texts), texts
     assert AS_OF_LINE in texts              # the as-of date shown is the last Flows date
     # the category table: each category's "week to" is the last week (a date, in any epoch)
     week_to = {cells[c]: cells.get("B" + c[1:]) for c in cells
                if c.startswith("A") and cells[c] in ("Equity", "Bond", "Money market")}
     assert week_to == {"Equity": LAST_WEEK, "Bond": LAST_WEEK, "Money market": LAST_WEEK}
-    book = openpyxl.load_workbook(openpyxl_view(output, tmp_path))
     assert book[STORE].sheet_state == "hidden"
     assert "EquityFlows" in book.defined_names          # the analyst's name is still there
 
 
 @pytest.mark.parametrize("name", NAMES)
 def test_refresh_output_parses_with_elementtree(name, refreshed):
-    assert unparsable_parts(stored_parts(refreshed(name).ok()), ET.fromstring) == []
+    parts = stored_parts(refreshed(name).ok())
+    assert unparsable_parts(parts, ET.fromstring) == []
+    assert undeclared_ignorable_prefixes(parts) == []
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -507,6 +526,7 @@ def test_write_cells_into_the_analysts_sheet_and_a_new_hidden_one(name, written,
     out = written(name)
     before, after = stored_parts(FOLDER / name), stored_parts(out)
     assert unparsable_parts(after, ET.fromstring) == []
+    assert undeclared_ignorable_prefixes(after) == []
     owned = owned_parts(before, after, ("Notes", SCRATCH), core=False)
     assert part_differences(before, after, owned) == []
     assert unqualified_elements(before, after, owned) == {}
@@ -546,3 +566,13 @@ def test_xml_part_names_follow_content_types_and_extensions():
              "xl/vbaProject.bin": (b"", 0), "d/vmlDrawing1.vml": (b"", 0), "_rels/.rels": (b"", 0)}
     assert xml_part_names(parts) == [CONTENT_TYPES, "_rels/.rels", "a/b.data",
                                      "d/vmlDrawing1.vml", "xl/custom.part"]
+
+
+def test_an_ignorable_prefix_must_be_declared_where_it_is_used():
+    good = (f'<a xmlns="{MAIN}" xmlns:mc="{MC}" xmlns:x14ac="urn:x14ac" mc:Ignorable="x14ac">'
+            '<b/></a>').encode()
+    sibling = (f'<a xmlns="{MAIN}" xmlns:mc="{MC}"><b xmlns:x14ac="urn:x14ac"/>'
+               '<c mc:Ignorable="x14ac"/></a>').encode()
+    parts = {CONTENT_TYPES: (f'<Types xmlns="{OPC_TYPES}"/>'.encode(), 0),
+             "good.xml": (good, 0), "sibling.xml": (sibling, 0)}
+    assert undeclared_ignorable_prefixes(parts) == ["sibling.xml: x14ac"]
