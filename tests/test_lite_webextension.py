@@ -17,7 +17,8 @@ from hypothesis import strategies as st
 from xlflows import __version__
 from xlflows.cli import main as cli_main
 from xlflows.errors import WorkbookError
-from xlflows.webextension import (ADDIN_ID, IMPORT_LINE, XLWINGS_VERSION, add_lite_parts,
+from xlflows.ooxml.opc import open_package
+from xlflows.webextension import (ADDIN_ID, IMPORT_LINE, XLWINGS_VERSION, add_lite,
                                   decode_value, encode_value, install_lite, merge_main,
                                   merge_requirements, read_properties, requirement_name,
                                   set_properties)
@@ -203,9 +204,10 @@ def with_part(source: Path, target: Path, extra: dict[str, bytes]) -> None:
     """Copy a package adding parts (an XML edit of the zip, as Excel would have saved them)."""
     parts = zip_parts(source)
     parts.update(extra)
-    parts["[Content_Types].xml"] = parts["[Content_Types].xml"].replace(
-        b"</Types>", b'<Override PartName="/xl/webextensions/webextension1.xml" ContentType='
-        b'"application/vnd.ms-office.webextension+xml"/></Types>')
+    for name in extra:
+        parts["[Content_Types].xml"] = parts["[Content_Types].xml"].replace(
+            b"</Types>", b'<Override PartName="/' + name.encode() + b'" ContentType='
+            b'"application/vnd.ms-office.webextension+xml"/></Types>')
     with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as out:
         for name, data in parts.items():
             out.writestr(name, data)
@@ -308,24 +310,45 @@ def test_lite_cli_messages(tmp_path, capsys):
     assert out[2].endswith(f"black  # required; xlflows=={__version__}")
 
 
-def test_add_lite_parts_refuses_taskpanes_without_extension():
-    parts = {"[Content_Types].xml": b"<Types></Types>", "_rels/.rels": b"<Relationships/>",
-             "xl/webextensions/taskpanes.xml": b"<x/>"}
-    with pytest.raises(WorkbookError, match="has xl/webextensions/taskpanes.xml but no web "
-                                            "extension part"):
-        add_lite_parts(parts)
+def test_add_lite_refuses_taskpanes_without_extension(tmp_path):
+    base, book = tmp_path / "base.xlsx", tmp_path / "panes.xlsx"
+    xlsxwriter_book(base)
+    parts = zip_parts(base)
+    parts["xl/webextensions/taskpanes.xml"] = b"<x/>"
+    parts["[Content_Types].xml"] = parts["[Content_Types].xml"].replace(
+        b"</Types>", b'<Override PartName="/xl/webextensions/taskpanes.xml" ContentType='
+        b'"application/vnd.ms-office.webextensiontaskpanes+xml"/></Types>')
+    with zipfile.ZipFile(book, "w", zipfile.ZIP_DEFLATED) as out:
+        for name, data in parts.items():
+            out.writestr(name, data)
+    package = open_package(book)
+    try:
+        with pytest.raises(WorkbookError, match="has xl/webextensions/taskpanes.xml but no web "
+                                                "extension part"):
+            add_lite(package)
+    finally:
+        package.zip.close()
 
 
-def test_new_part_is_what_real_lite_workbooks_hold():
-    """Same layout as the reference part: declaration + CRLF, one line, no final newline."""
-    parts = {"[Content_Types].xml": b"<Types></Types>",
-             "_rels/.rels": b'<Relationships><Relationship Id="rId3"/></Relationships>'}
-    new, added = add_lite_parts(parts)
-    xml = new["xl/webextensions/webextension1.xml"]
-    assert added and xml.count(b"\r\n") == 1 and xml.count(b"\n") == 1 and not xml.endswith(b"\n")
+def test_new_part_is_what_real_lite_workbooks_hold(tmp_path):
+    """Same layout as the reference part: declaration + CRLF, one line, no final newline; the
+    task pane's relationship takes the next free id of the package's relationships."""
+    book = tmp_path / "mine.xlsx"
+    xlsxwriter_book(book)
+    package = open_package(book)
+    try:
+        ids = [rel.id for rel in package.relationships("")]
+        assert add_lite(package)
+        xml = package.read("xl/webextensions/webextension1.xml")
+        rels = package.read("_rels/.rels")
+    finally:
+        package.zip.close()
+    assert xml.count(b"\r\n") == 1 and xml.count(b"\n") == 1 and not xml.endswith(b"\n")
     assert json.loads(decode_value(_ATTR.findall(xml)[1][1].decode()).join('""')) == "0.27.5"
-    assert b'Id="rId4" Type="http://schemas.microsoft.com/office/2011/relationships/' \
-           b'webextensiontaskpanes"' in new["_rels/.rels"]
+    new_id = f"rId{len(ids) + 1}".encode()
+    assert ids == [f"rId{i}" for i in range(1, len(ids) + 1)]
+    assert b'Id="' + new_id + b'" Type="http://schemas.microsoft.com/office/2011/relationships/' \
+           b'webextensiontaskpanes"' in rels
 
 
 def test_readme_lite_commands_run(tmp_path, monkeypatch, capsys):

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import inspect
 import re
+import xml.etree.ElementTree as ET
 import shutil
 import subprocess
 import sys
@@ -87,10 +88,13 @@ def test_refresh_leaves_the_committed_workbook_unchanged(tmp_path):
 
 
 def test_modified_date_is_the_as_of_date(shipped_parts):
-    core = shipped_parts["docProps/core.xml"].decode()
+    core = ET.fromstring(shipped_parts["docProps/core.xml"])
+    dcterms, xsi = "{http://purl.org/dc/terms/}", "{http://www.w3.org/2001/XMLSchema-instance}"
     # the latest week of workbook/sample_flows.csv
-    assert "<dcterms:modified xsi:type=\"dcterms:W3CDTF\">2025-11-12T00:00:00Z" in core
-    assert "<dcterms:created xsi:type=\"dcterms:W3CDTF\">2025-11-12T00:00:00Z" in core
+    for name in ("modified", "created"):
+        element = core.find(dcterms + name)
+        assert element.text == "2025-11-12T00:00:00Z"
+        assert element.get(xsi + "type") == "dcterms:W3CDTF"
 
 
 def test_vba_project_runs_xlflows_main_with_this_xlwings():

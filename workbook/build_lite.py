@@ -23,7 +23,6 @@ one build path for the content; the price is this small, tested package edit.
 
 from __future__ import annotations
 
-import re
 import sys
 from pathlib import Path
 
@@ -32,12 +31,10 @@ ROOT = HERE.parent
 SOURCE = HERE / "xlflows.xlsm"
 OUTPUT = HERE / "xlflows-lite.xlsx"
 
-WORKBOOK_PART = "xl/workbook.xml"
 CT_MACRO = "application/vnd.ms-excel.sheet.macroEnabled.main+xml"
 CT_XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"
 REL_VBA = "http://schemas.microsoft.com/office/2006/relationships/vbaProject"
 REL_VML = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/vmlDrawing"
-DASHBOARD_PART = "xl/worksheets/sheet2.xml"
 #: The Dashboard's note in the Lite workbook (the classic one tells how to import the functions).
 LITE_NOTE = ("Live formulas: in xlwings Lite the xlflows functions come from the add-in once it has "
              "installed xlflows (Home → xlwings Lite; README, \"Use it in Excel for Mac or the "
@@ -68,91 +65,79 @@ def main(argv: list[str] | None = None) -> int:
 
 def build(source: Path, output: Path) -> None:
     """Write the Lite workbook made from the package ``source`` to ``output``."""
-    from xlflows.webextension import _read_package, add_lite_parts, write_package
+    from xlflows.ooxml.files import Transaction
+    from xlflows.ooxml.opc import open_package
+    from xlflows.webextension import add_lite
 
-    infos, parts = _read_package(source)
-    parts = with_lite_note(without_vba(parts))
-    parts, _ = add_lite_parts(parts)
-    write_package([info for info in infos if info.filename in parts], parts, output)
+    package = open_package(source)
+    try:
+        without_vba(package)
+        with_lite_note(package)
+        add_lite(package)
+        with Transaction(output, output) as transaction:
+            package.save(transaction)
+    finally:
+        package.zip.close()
 
 
-def without_vba(parts: dict[str, bytes]) -> dict[str, bytes]:
-    """The package without its VBA project and the Form Control buttons that run its macros.
+def without_vba(package) -> None:
+    """Remove the VBA project and the Form Control buttons that run its macros.
 
-    Parameters
-    ----------
-    parts : dict
-        Part name -> bytes of an ``.xlsm``.
-
-    Returns
-    -------
-    dict
-        The parts of the equivalent ``.xlsx``; parts not named above are the same objects.
+    The workbook part gets the plain ``.xlsx`` content type; the VBA part, its relationship and
+    content type go; a sheet's VML drawing that holds only macro buttons (no comments) goes with
+    its relationship and the sheet's ``legacyDrawing``. Everything else is left as it is.
     """
     from xlflows.errors import WorkbookError
+    from xlflows.ooxml import ns
+    from xlflows.ooxml.xml import Edits
 
-    parts = dict(parts)
-    types = parts["[Content_Types].xml"].decode("utf-8")
-    if CT_MACRO not in types:
+    book = package.workbook_part
+    if package.content_type(book) != CT_MACRO:
         raise WorkbookError("the source workbook is not macro-enabled; expected the built "
                             "xlflows.xlsm")
-    types = types.replace(CT_MACRO, CT_XLSX)
-    types = re.sub(r'<Default Extension="bin" ContentType="application/vnd\.ms-office\.vbaProject"'
-                   r'\s*/>', "", types)
-    parts["[Content_Types].xml"] = types.encode("utf-8")
-    for name in [n for n in parts if n.startswith("xl/vbaProject")
-                 or n == "xl/_rels/vbaProject.bin.rels"]:
-        del parts[name]
-    rels = "xl/_rels/workbook.xml.rels"
-    parts[rels] = _drop_relationships(parts[rels], REL_VBA)
-    for rels_name in [n for n in parts if re.fullmatch(r"xl/worksheets/_rels/sheet\d+\.xml\.rels", n)]:
-        _drop_buttons(parts, rels_name)
-    return parts
+    package.set_content_type(book, CT_XLSX)
+    for rel in package.relationships(book):
+        if rel.type == REL_VBA and rel.part:
+            package.remove(rel.part)
+            package.remove_content_type(rel.part)
+    package.remove_relationships(book, lambda rel: rel.type != REL_VBA)
+    for entry in package.sheets():
+        buttons = [rel for rel in package.relationships(entry.part)
+                   if rel.type == REL_VML and rel.part and _only_buttons(package.read(rel.part))]
+        if not buttons:
+            continue
+        ids = {rel.id for rel in buttons}
+        doc = package.doc(entry.part)
+        edits = Edits(doc)
+        for element in doc.root.findall(ns.MAIN, "legacyDrawing"):
+            if element.get("id", ns.REL) in ids:
+                edits.remove(element)
+        package.write(entry.part, edits.apply())
+        for rel in buttons:
+            package.remove(rel.part)
+        package.remove_relationships(entry.part, lambda rel: rel.id not in ids)
 
 
-def with_lite_note(parts: dict[str, bytes]) -> dict[str, bytes]:
-    """The package with the Dashboard's note on its formulas worded for xlwings Lite."""
-    from xml.sax.saxutils import escape
+def _only_buttons(vml: bytes) -> bool:
+    """Whether a VML drawing holds macro buttons and no cell comment (its shapes' object type)."""
+    return b"FmlaMacro" in vml and b'ObjectType="Note"' not in vml
 
+
+def with_lite_note(package) -> None:
+    """The Dashboard's note on its formulas worded for xlwings Lite (an inline-string cell)."""
     from xlflows.errors import WorkbookError
+    from xlflows.ooxml import ns
+    from xlflows.ooxml.xml import Edits
 
-    parts = dict(parts)
-    new, count = re.subn(rb"<t>Live formulas:[^<]*</t>",
-                         b"<t>" + escape(LITE_NOTE).encode("utf-8") + b"</t>",
-                         parts[DASHBOARD_PART])
-    if count != 1:
-        raise WorkbookError(f"{DASHBOARD_PART}: found {count} notes starting 'Live formulas:'; "
+    part = next(e.part for e in package.sheets() if e.name == "Dashboard")
+    doc = package.doc(part)
+    notes = [t for t in doc.root.iter(ns.MAIN, "t") if t.text.startswith("Live formulas:")]
+    if len(notes) != 1:
+        raise WorkbookError(f"{part}: found {len(notes)} notes starting 'Live formulas:'; "
                             "expected the Dashboard's one")
-    parts[DASHBOARD_PART] = new
-    return parts
-
-
-def _drop_buttons(parts: dict[str, bytes], rels_name: str) -> None:
-    """Remove a sheet's VML drawing when it holds only macro buttons (no comments)."""
-    rels = parts[rels_name].decode("utf-8")
-    sheet = rels_name.replace("_rels/", "").removesuffix(".rels")
-    for rel in re.findall(r"<Relationship\b[^>]*/>", rels):
-        if f'Type="{REL_VML}"' not in rel:
-            continue
-        rel_id = re.search(r'Id="([^"]*)"', rel).group(1)
-        target = re.search(r'Target="([^"]*)"', rel).group(1)
-        vml_name = target.lstrip("/") if target.startswith("/") else f"xl/worksheets/{target}"
-        vml_name = re.sub(r"[^/]+/\.\./", "", vml_name)
-        vml = parts.get(vml_name, b"")
-        if b"FmlaMacro" not in vml or b'ObjectType="Note"' in vml:
-            continue
-        del parts[vml_name]
-        parts[rels_name] = parts[rels_name].replace(rel.encode("utf-8"), b"")
-        parts[sheet] = re.sub(rb"<legacyDrawing\b[^>]*\br:id=\"" + re.escape(rel_id.encode())
-                              + rb"\"[^>]*/>", b"", parts[sheet])
-
-
-def _drop_relationships(xml: bytes, rel_type: str) -> bytes:
-    text = xml.decode("utf-8")
-    for rel in re.findall(r"<Relationship\b[^>]*/>", text):
-        if f'Type="{rel_type}"' in rel:
-            text = text.replace(rel, "")
-    return text.encode("utf-8")
+    edits = Edits(doc)
+    edits.set_text(notes[0], LITE_NOTE)
+    package.write(part, edits.apply())
 
 
 if __name__ == "__main__":

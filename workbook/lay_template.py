@@ -28,7 +28,7 @@ from pathlib import Path
 from xlflows.ooxml import ns
 from xlflows.ooxml.files import Transaction
 from xlflows.ooxml.opc import Package
-from xlflows.ooxml.xml import Document, Edits, parse
+from xlflows.ooxml.xml import Document, Edits, canonical_xml, parse
 from xlflows.ooxml.zippkg import CONTENT_TYPES_PART, ZipPackage
 
 #: Relationship type word and content type of the dynamic-array metadata part.
@@ -130,6 +130,9 @@ class _PartCollector:
 
     def as_zip(self) -> bytes:
         """The parts as a zip: ``[Content_Types].xml`` (sorted) first, the rest sorted."""
+        for name, data in self.parts.items():       # the same bytes with and without lxml
+            if name.endswith((".xml", ".rels")):
+                self.parts[name] = canonical_xml(data)
         self.parts[CONTENT_TYPES_PART] = _canonical_content_types(self.parts[CONTENT_TYPES_PART])
         buffer = io.BytesIO()
         order = sorted(self.parts, key=lambda name: (name != CONTENT_TYPES_PART, name))

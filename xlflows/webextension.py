@@ -21,14 +21,15 @@ import json
 import os
 import re
 import uuid
-import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from xlflows import __version__
 from xlflows.errors import WorkbookError
 from xlflows.ooxml.files import Transaction
-from xlflows.ooxml.zippkg import ZipPackage, write_zip
+from xlflows.ooxml.opc import Package, open_package
+from xlflows.ooxml.workbook import target_paths
+from xlflows.ooxml.xml import Edits, parse
 
 #: The xlwings Lite add-in's id in Microsoft's store (AppSource), as Excel records it.
 ADDIN_ID = "wa200008175"
@@ -50,9 +51,6 @@ REQUIRED_LINES = (f"xlwings=={XLWINGS_VERSION}  # required",
 
 WEBEXTENSION_PART = "xl/webextensions/webextension1.xml"
 TASKPANES_PART = "xl/webextensions/taskpanes.xml"
-TASKPANES_RELS = "xl/webextensions/_rels/taskpanes.xml.rels"
-PACKAGE_RELS = "_rels/.rels"
-CONTENT_TYPES = "[Content_Types].xml"
 CT_WEBEXTENSION = "application/vnd.ms-office.webextension+xml"
 CT_TASKPANES = "application/vnd.ms-office.webextensiontaskpanes+xml"
 REL_TASKPANES = "http://schemas.microsoft.com/office/2011/relationships/webextensiontaskpanes"
@@ -61,15 +59,11 @@ NS_WE = "http://schemas.microsoft.com/office/webextensions/webextension/2010/11"
 NS_WETP = "http://schemas.microsoft.com/office/webextensions/taskpanes/2010/11"
 NS_R = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 NS_A = "http://schemas.openxmlformats.org/drawingml/2006/main"
-NS_RELS = "http://schemas.openxmlformats.org/package/2006/relationships"
 #: A fixed id for the parts xlflows writes, so a build is deterministic (Excel does not need
 #: it to be unique: two of the reference workbooks share theirs).
 WEBEXTENSION_GUID = "{" + str(uuid.uuid5(uuid.NAMESPACE_URL, "xlflows:lite")).upper() + "}"
 XML_DECLARATION = b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\r\n'
 
-_PROPERTY = re.compile(rb'<we:property\s+name="([^"]*)"\s+value="([^"]*)"\s*/>')
-_PROPERTIES_END = re.compile(rb"</we:properties>|<we:properties\s*/>")
-_REFERENCE = re.compile(rb'<we:reference\b[^>]*\bid="([^"]*)"')
 _ENTITIES = {"&quot;": '"', "&amp;": "&", "&lt;": "<", "&gt;": ">", "&apos;": "'"}
 _ENTITY = re.compile(r"&(?:quot|amp|lt|gt|apos|#[0-9]+|#x[0-9A-Fa-f]+);")
 _REQ_NAME = re.compile(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
@@ -129,10 +123,36 @@ def _unescape_entity(match: re.Match) -> str:
 # --------------------------------------------------------------------------- the part
 
 
+def _json_literal(text: str) -> str:
+    """A file's text as the add-in's JSON string literal (``/`` written ``\\/``)."""
+    return json.dumps(text, ensure_ascii=False).replace("/", "\\/")
+
+
+def _from_json(value: str, name: str) -> str:
+    """The text of a property's (parsed, entity-decoded) value."""
+    try:
+        text = json.loads(value)
+    except ValueError:
+        text = None
+    if not isinstance(text, str):
+        raise WorkbookError(f"{WEBEXTENSION_PART}: property '{name}' is not stored as a JSON "
+                            f"string (it starts {value[:20]!r}); expected the xlwings Lite "
+                            "encoding, so it was left alone and nothing was written")
+    return text
+
+
+def _properties(doc):
+    """The ``we:properties`` element of a parsed part (None when it has none)."""
+    return doc.root.find(NS_WE, "properties")
+
+
 def read_properties(xml: bytes) -> dict[str, str]:
     """``{name: text}`` of every ``we:property`` in a ``webextension1.xml`` part, in order."""
-    return {name.decode("utf-8"): decode_value(raw.decode("utf-8"), name.decode("utf-8"))
-            for name, raw in _PROPERTY.findall(xml)}
+    block = _properties(parse(xml, WEBEXTENSION_PART, "the workbook"))
+    if block is None:
+        return {}
+    return {el.get("name") or "": _from_json(el.get("value") or "", el.get("name") or "")
+            for el in block.findall(NS_WE, "property")}
 
 
 def set_properties(xml: bytes, values: dict[str, str]) -> bytes:
@@ -152,35 +172,24 @@ def set_properties(xml: bytes, values: dict[str, str]) -> bytes:
     -------
     bytes
     """
-    pending = dict(values)
-
-    def replace(match: re.Match) -> bytes:
-        name = match.group(1).decode("utf-8")
-        if name not in pending:
-            return match.group(0)
-        raw = encode_value(pending.pop(name)).encode("utf-8")
-        start, end = match.span(2)
-        offset = match.start(0)
-        whole = match.group(0)
-        return whole[:start - offset] + raw + whole[end - offset:]
-
-    xml = _PROPERTY.sub(replace, xml)
-    if not pending:
-        return xml
-    order = {name: i for i, name in enumerate(PROPERTY_ORDER)}
-    added = b"".join(_property(name, pending[name])
-                     for name in sorted(pending, key=lambda n: order.get(n, len(order))))
-    end = _PROPERTIES_END.search(xml)
-    if end is None:
+    doc = parse(xml, WEBEXTENSION_PART, "the workbook")
+    block = _properties(doc)
+    if block is None:
         raise WorkbookError(f"{WEBEXTENSION_PART} has no we:properties element; expected the "
                             "xlwings Lite add-in's settings, so nothing was written")
-    if end.group(0).startswith(b"</"):
-        return xml[:end.start()] + added + xml[end.start():]
-    return xml[:end.start()] + b"<we:properties>" + added + b"</we:properties>" + xml[end.end():]
-
-
-def _property(name: str, text: str) -> bytes:
-    return f'<we:property name="{name}" value="{encode_value(text)}"/>'.encode("utf-8")
+    pending = dict(values)
+    edits = Edits(doc)
+    for element in block.findall(NS_WE, "property"):
+        name = element.get("name") or ""
+        if name in pending:
+            edits.set_attr(element, "value", _json_literal(pending.pop(name)))
+    order = {name: i for i, name in enumerate(PROPERTY_ORDER)}
+    added = b"".join(doc.element(block, NS_WE, "property",
+                                 [("", "name", name), ("", "value", _json_literal(pending[name]))])
+                     for name in sorted(pending, key=lambda n: order.get(n, len(order))))
+    if added:
+        edits.append(block, added)
+    return edits.apply()
 
 
 def new_webextension(values: dict[str, str]) -> bytes:
@@ -201,18 +210,12 @@ def new_webextension(values: dict[str, str]) -> bytes:
     return set_properties(XML_DECLARATION + body.encode("utf-8"), values)
 
 
-def new_taskpanes() -> bytes:
-    """A ``taskpanes.xml`` with the add-in's task pane docked right, hidden until opened."""
+def new_taskpanes(rel_id: str) -> bytes:
+    """A ``taskpanes.xml`` with the add-in's task pane docked right, hidden until opened; its
+    ``webextensionref`` is relationship ``rel_id``."""
     body = (f'<wetp:taskpanes xmlns:wetp="{NS_WETP}"><wetp:taskpane dockstate="right" '
             f'visibility="0" width="350" row="3"><wetp:webextensionref xmlns:r="{NS_R}" '
-            'r:id="rId1"/></wetp:taskpane></wetp:taskpanes>')
-    return XML_DECLARATION + body.encode("utf-8")
-
-
-def new_taskpanes_rels() -> bytes:
-    """``taskpanes.xml.rels``: the task pane's link to ``webextension1.xml``."""
-    body = (f'<Relationships xmlns="{NS_RELS}"><Relationship Id="rId1" '
-            f'Type="{REL_WEBEXTENSION}" Target="webextension1.xml"/></Relationships>')
+            f'r:id="{rel_id}"/></wetp:taskpane></wetp:taskpanes>')
     return XML_DECLARATION + body.encode("utf-8")
 
 
@@ -306,14 +309,19 @@ class LiteResult:
     requirements: str
 
 
-def add_lite_parts(parts: dict[str, bytes], requirement: str | None = None
-                   ) -> tuple[dict[str, bytes], bool]:
-    """Return the package with the Lite add-in part added or updated, and whether it was new.
+def web_extensions(package: Package) -> list[str]:
+    """The package's web extension parts (by content type), sorted."""
+    return sorted(name for name in package.part_names()
+                  if package.content_type(name) == CT_WEBEXTENSION)
+
+
+def add_lite(package: Package, requirement: str | None = None) -> bool:
+    """Add or update the xlwings Lite add-in part of a package; whether it was new.
 
     Parameters
     ----------
-    parts : dict
-        Part name -> bytes (in the package's order; new parts are appended).
+    package : Package
+        The workbook's package (changed in memory).
     requirement : str, optional
         The xlflows line of ``requirements.txt`` (default ``xlflows==<this version>``).
 
@@ -324,16 +332,16 @@ def add_lite_parts(parts: dict[str, bytes], requirement: str | None = None
     """
     requirement = requirement or default_requirement()
     _check_requirement(requirement)
-    parts = dict(parts)
-    found = sorted(n for n in parts if re.fullmatch(r"xl/webextensions/webextension\d+\.xml", n))
+    found = web_extensions(package)
     if len(found) > 1:
         raise WorkbookError(f"the workbook has {len(found)} web extensions ({', '.join(found)}); "
                             "expected at most one, the xlwings Lite add-in; nothing was written")
     if found:
         name = found[0]
-        xml = parts[name]
-        ids = list(dict.fromkeys(i.decode("utf-8", "replace").lower()
-                                 for i in _REFERENCE.findall(xml)))
+        xml = package.read(name)
+        doc = parse(xml, name, package.label)
+        ids = list(dict.fromkeys((el.get("id") or "").lower()
+                                 for el in doc.root.iter(NS_WE, "reference")))
         if ADDIN_ID not in ids:
             raise WorkbookError(f"{name} belongs to another add-in ({', '.join(ids) or 'no id'}); "
                                 "expected the xlwings Lite add-in, so nothing was written")
@@ -347,47 +355,26 @@ def add_lite_parts(parts: dict[str, bytes], requirement: str | None = None
                 values[key] = default
         changed = {k: v for k, v in values.items() if props.get(k) != v}
         if changed:
-            parts[name] = set_properties(xml, changed)
-        return parts, False
-    if TASKPANES_PART in parts:
+            package.write(name, set_properties(xml, changed))
+        return False
+    if any(package.content_type(n) == CT_TASKPANES for n in package.part_names()):
         raise WorkbookError(f"the workbook has {TASKPANES_PART} but no web extension part; "
                             "expected both or neither, so nothing was written")
-    parts[WEBEXTENSION_PART] = new_webextension({
+    package.write(WEBEXTENSION_PART, new_webextension({
         "main.py": merge_main(None), "pyodideVersion": PYODIDE_VERSION,
-        "addinVersion": ADDIN_VERSION, "requirements.txt": merge_requirements(None, requirement)})
-    parts[TASKPANES_PART] = new_taskpanes()
-    parts[TASKPANES_RELS] = new_taskpanes_rels()
-    parts[CONTENT_TYPES] = _with_overrides(parts[CONTENT_TYPES], {
-        "/" + TASKPANES_PART: CT_TASKPANES, "/" + WEBEXTENSION_PART: CT_WEBEXTENSION})
-    parts[PACKAGE_RELS] = _with_relationship(parts[PACKAGE_RELS], REL_TASKPANES, TASKPANES_PART)
-    return parts, True
+        "addinVersion": ADDIN_VERSION, "requirements.txt": merge_requirements(None, requirement)}))
+    rel_id = package.add_relationship(TASKPANES_PART, REL_WEBEXTENSION, WEBEXTENSION_PART)
+    package.write(TASKPANES_PART, new_taskpanes(rel_id))
+    package.set_content_type(TASKPANES_PART, CT_TASKPANES)
+    package.set_content_type(WEBEXTENSION_PART, CT_WEBEXTENSION)
+    package.add_relationship("", REL_TASKPANES, TASKPANES_PART)
+    return True
 
 
 def _check_requirement(requirement: str) -> None:
     if "\n" in requirement or "\r" in requirement or requirement_name(requirement) != "xlflows":
         raise WorkbookError(f"--requirement '{requirement.strip()}' does not install xlflows; "
                             "expected e.g. xlflows==0.1.0 or the URL of an xlflows-….whl")
-
-
-def _with_overrides(xml: bytes, overrides: dict[str, str]) -> bytes:
-    text = xml.decode("utf-8")
-    add = "".join(f'<Override PartName="{part}" ContentType="{ctype}"/>'
-                  for part, ctype in overrides.items() if f'PartName="{part}"' not in text)
-    if "</Types>" not in text:
-        raise WorkbookError(f"{CONTENT_TYPES} is damaged (no </Types>); nothing was written")
-    return text.replace("</Types>", add + "</Types>").encode("utf-8")
-
-
-def _with_relationship(xml: bytes, rel_type: str, target: str) -> bytes:
-    text = xml.decode("utf-8")
-    if f'Target="{target}"' in text or f'Target="/{target}"' in text:
-        return xml
-    used = {int(n) for n in re.findall(r'Id="rId(\d+)"', text)}
-    rel_id = f"rId{max(used, default=0) + 1}"
-    if "</Relationships>" not in text:
-        raise WorkbookError(f"{PACKAGE_RELS} is damaged (no </Relationships>); nothing was written")
-    rel = f'<Relationship Id="{rel_id}" Type="{rel_type}" Target="{target}"/>'
-    return text.replace("</Relationships>", rel + "</Relationships>").encode("utf-8")
 
 
 def install_lite(path: str | os.PathLike, *, output: str | os.PathLike | None = None,
@@ -414,34 +401,16 @@ def install_lite(path: str | os.PathLike, *, output: str | os.PathLike | None = 
         The file cannot be read or written, or its add-in part cannot be kept; nothing is
         written then.
     """
-    source = Path(path)
-    target = Path(output) if output is not None else source
-    if source.suffix.lower() not in (".xlsx", ".xlsm"):
-        raise WorkbookError(f"{source.name} has extension '{source.suffix}'; expected .xlsx or "
-                            ".xlsm")
-    if target.suffix.lower() != source.suffix.lower():
-        raise WorkbookError(f"--output {target.name} has extension '{target.suffix}'; expected "
-                            f"'{source.suffix}' like the input")
-    infos, parts = _read_package(source)
-    before = read_properties(parts[WEBEXTENSION_PART]) if WEBEXTENSION_PART in parts else {}
-    new_parts, added = add_lite_parts(parts, requirement)
-    after = read_properties(new_parts[WEBEXTENSION_PART])
-    write_package(infos, new_parts, target, source)
+    source, target = target_paths(path, output)
+    with Transaction(source, target) as transaction:
+        package = open_package(source)
+        try:
+            name = web_extensions(package)[:1]
+            before = read_properties(package.read(name[0])) if name else {}
+            added = add_lite(package, requirement)
+            after = read_properties(package.read(web_extensions(package)[0]))
+            package.save(transaction, before_replace=package.zip.close)
+        finally:
+            package.zip.close()
     return LiteResult(target, added, before.get("main.py") != after["main.py"],
                       after["requirements.txt"])
-
-
-def _read_package(path: Path) -> tuple[list[zipfile.ZipInfo], dict[str, bytes]]:
-    with ZipPackage(path) as package:
-        return package.infos, {name: package.read(name) for name in package.names}
-
-
-def write_package(infos: list[zipfile.ZipInfo], parts: dict[str, bytes], target: Path,
-                  source: Path | None = None) -> None:
-    """Write ``parts`` as a zip, atomically, through the file engine's writer: the parts in their
-    old order (new ones after), fixed entry times, a temporary file beside ``target`` (a symbolic
-    link is followed), synced, then the replace."""
-    known = [info.filename for info in infos if info.filename in parts]
-    order = known + [name for name in parts if name not in set(known)]
-    with Transaction(Path(source or target), Path(target)) as transaction:
-        transaction.replace(lambda out: write_zip(((name, parts[name]) for name in order), out))

@@ -79,7 +79,7 @@ def graft_sheet(book: BookFile, source: bytes, title: str, *,
                 data = _restyle(data, old, styles, theirs)
             if strict and old.lower().endswith(".xml"):
                 data = rewrite_uris(parse(data, old, "the built-in template"),
-                                    ns.strict_counterpart)
+                                    ns.strict_counterpart, attributes=("uri",))
             target.write(new, data)
             target.set_content_type(new, fresh.content_type(old))
             if fresh.has(rels_part(old)):

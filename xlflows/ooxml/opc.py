@@ -285,12 +285,19 @@ class Package:
         self.write(CONTENT_TYPES_PART, edits.apply())
 
     def remove_content_type(self, part: str) -> None:
-        """Remove the Override of ``part`` (if any)."""
+        """Remove the Override of ``part`` (if any), and the Default of its extension when no
+        part left in the package has that extension."""
         doc = self.doc(CONTENT_TYPES_PART)
         edits = Edits(doc)
         for element in doc.root.findall(ns.CONTENT_TYPES, "Override"):
             if part_key(element.get("PartName") or "") == part_key(part):
                 edits.remove(element)
+        extension = part.rpartition(".")[2].lower()
+        if not any(n.rpartition(".")[2].lower() == extension for n in self.part_names()
+                   if part_key(n) != part_key(part)):
+            for element in doc.root.findall(ns.CONTENT_TYPES, "Default"):
+                if (element.get("Extension") or "").lower() == extension:
+                    edits.remove(element)
         if edits.splices:
             self.write(CONTENT_TYPES_PART, edits.apply())
 

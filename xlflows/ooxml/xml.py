@@ -527,3 +527,15 @@ def rewrite_uris(doc: Document, mapping: Callable[[str], str], attributes: tuple
             if new != value:
                 edits.replace(m.start(2), m.end(2), b'"' + xml_attr(new).encode("utf-8") + b'"')
     return edits.apply()
+
+
+XML_DECLARATION = b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+
+
+def canonical_xml(data: bytes) -> bytes:
+    """A part in canonical form (C14N 2.0, with the usual XML declaration): the same bytes for
+    the same document whoever serialised it (openpyxl writes different bytes with and without
+    lxml installed: where namespaces are declared, how empty elements are closed)."""
+    from xml.etree.ElementTree import canonicalize
+
+    return XML_DECLARATION + canonicalize(data.decode("utf-8")).encode("utf-8")

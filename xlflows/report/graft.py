@@ -11,11 +11,13 @@ refresh then writes the values into the grafted sheet like into any Report.
 from __future__ import annotations
 
 import io
+import zipfile
 
 from xlflows.errors import WorkbookError
 from xlflows.ooxml import ns
 from xlflows.ooxml.book import BookFile
 from xlflows.ooxml.graft import graft_sheet, is_empty_sheet
+from xlflows.ooxml.xml import canonical_xml
 from xlflows.report.data import FLOWS_SHEET
 from xlflows.report.plan import REPORT_SHEET, TEMPLATE_SHEET
 
@@ -30,7 +32,8 @@ def _categories(book: BookFile) -> list[str]:
 
 
 def fresh_template(categories: list[str], install_template) -> bytes:
-    """A new workbook file (in memory) holding only the built-in Report (made with openpyxl)."""
+    """A new workbook file (in memory) holding only the built-in Report (made with openpyxl),
+    its XML parts in canonical form so the graft does not depend on whether lxml is installed."""
     import openpyxl
 
     wb = openpyxl.Workbook()
@@ -39,7 +42,12 @@ def fresh_template(categories: list[str], install_template) -> bytes:
     install_template(wb, ws, categories)
     buffer = io.BytesIO()
     wb.save(buffer)
-    return buffer.getvalue()
+    out = io.BytesIO()
+    with zipfile.ZipFile(buffer) as made, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        for name in made.namelist():
+            data = made.read(name)
+            z.writestr(name, canonical_xml(data) if name.endswith((".xml", ".rels")) else data)
+    return out.getvalue()
 
 
 def ensure_report(book: BookFile, install_template=None) -> bool:
