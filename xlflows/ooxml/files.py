@@ -77,7 +77,11 @@ def check_writable(target: Path) -> None:
 def check_not_open(path: Path) -> None:
     """Refuse a workbook that Excel or LibreOffice has open (their lock files beside it)."""
     for owner, program in ((f"~${path.name}", "Excel"), (f".~lock.{path.name}#", "LibreOffice")):
-        if (path.parent / owner).exists():
+        try:
+            present = (path.parent / owner).exists()
+        except OSError:             # a name past the file system's limit: no such file
+            present = False
+        if present:
             raise WorkbookError(f"{path.name} is open in {program} ({owner} is beside it): close "
                                 "it there and try again, or use the Refresh button; if it is not "
                                 f"open, delete {owner}")
