@@ -39,20 +39,24 @@ TAIL = ('<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.
         'footer="0.3"/>')
 
 
-def sheet(rows: str, dimension: str | None = "A1", tail: str = TAIL, *, prefix: str = "",
+def prefixed(xml: str, prefix: str) -> str:
+    """Every element name in ``xml`` given ``prefix`` (``"x:"``), as the Open XML SDK writes."""
+    return re.sub(r"<(/?)(?=[A-Za-z])", rf"<\g<1>{prefix}", xml)
+
+
+def sheet(rows: str | None, dimension: str | None = "A1", tail: str = TAIL, *, prefix: str = "",
           uri: str = MAIN) -> bytes:
     """A worksheet part laid out as XlsxWriter writes one, with ``rows`` inside ``<sheetData>``
     (``rows`` None: an empty-element ``<sheetData/>``). ``prefix`` (e.g. ``"x:"``) is put on
     every element of the frame; the rows are written as given."""
-    p = prefix
-    declaration = f'xmlns:{p[:-1]}="{uri}"' if p else f'xmlns="{uri}"'
-    dim = f'<{p}dimension ref="{dimension}"/>' if dimension is not None else ""
-    data = f"<{p}sheetData/>" if rows is None else f"<{p}sheetData>{rows}</{p}sheetData>"
-    return (f'{HEAD}<{p}worksheet {declaration} xmlns:r="http://schemas.openxmlformats.org/'
-            f'officeDocument/2006/relationships">{dim}<{p}sheetViews><{p}sheetView '
-            f'tabSelected="1" workbookViewId="0"/></{p}sheetViews><{p}sheetFormatPr '
-            f'defaultRowHeight="15"/>{data}{tail.replace("<", "<" + p).replace("<" + p + "/", "</" + p)}'
-            f"</{p}worksheet>").encode("utf-8")
+    declaration = f'xmlns:{prefix[:-1]}="{uri}"' if prefix else f'xmlns="{uri}"'
+    dim = f'<dimension ref="{dimension}"/>' if dimension is not None else ""
+    data = "<sheetData/>" if rows is None else "<sheetData>{rows}</sheetData>"
+    frame = (f'<worksheet {declaration} xmlns:r="http://schemas.openxmlformats.org/'
+             f'officeDocument/2006/relationships">{dim}<sheetViews><sheetView tabSelected="1" '
+             f'workbookViewId="0"/></sheetViews><sheetFormatPr defaultRowHeight="15"/>{data}'
+             f"{tail}</worksheet>")
+    return (HEAD + prefixed(frame, prefix).replace("{rows}", rows or "")).encode("utf-8")
 
 
 @dataclass(frozen=True)
@@ -148,6 +152,9 @@ VALUES = {
         '<c r="A1" t="inlineStr"><is><t xml:space="preserve"> padded </t></is></c>')),
     "text with a line break": Case(one_cell(), (W("A1", "two\nlines"),), one_cell(
         '<c r="A1" t="inlineStr"><is><t xml:space="preserve">two\nlines</t></is></c>')),
+    # an XML parser reads a raw CR as LF: it goes as a character reference
+    "text with a Windows line break": Case(one_cell(), (W("A1", "two\r\nlines"),), one_cell(
+        '<c r="A1" t="inlineStr"><is><t xml:space="preserve">two&#13;\nlines</t></is></c>')),
     # Excel reads _x0041_ as "A": a literal one has its underscore escaped as _x005F_
     "text holding a literal _x0041_": Case(one_cell(), (W("A1", "_x0041_"),), one_cell(
         '<c r="A1" t="inlineStr"><is><t>_x005F_x0041_</t></is></c>')),
@@ -566,7 +573,7 @@ def sheets_and_writes(draw):
         previous = number
     writes = draw(st.dictionaries(
         st.tuples(st.integers(1, 14), st.integers(1, 8)),
-        st.one_of(st.none(), st.integers(-99, 99), st.text("ab <&", max_size=3)), max_size=6))
+        st.one_of(st.none(), st.integers(-99, 99), st.text("ab <&\r\n", max_size=3)), max_size=6))
     return sheet("".join(body), None), grid, writes
 
 
