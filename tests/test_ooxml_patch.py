@@ -27,7 +27,7 @@ from hypothesis import strategies as st
 
 from xlflows.errors import WorkbookError
 from xlflows.ooxml import ns
-from xlflows.ooxml.cellref import cell_ref, column_letters, parse_ref
+from xlflows.ooxml.cellref import cell_ref, parse_ref
 from xlflows.ooxml.patch import PlannedCell, cell_value, patch_sheet
 from xlflows.ooxml.xml import transcode
 
@@ -348,6 +348,10 @@ PARTS = {
         (W("B1", "ü"),),
         sheet('<row r="1"><c r="A1" t="inlineStr"><is><t>é€😀</t></is></c><c r="B1" '
               't="inlineStr"><is><t>ü</t></is></c></row>', "A1:B1")),
+    "a UTF-8 byte order mark is kept": Case(
+        b"\xef\xbb\xbf" + sheet('<row r="1"><c r="A1"><v>1</v></c></row>'), (W("B1", 2),),
+        b"\xef\xbb\xbf" + sheet('<row r="1"><c r="A1"><v>1</v></c><c r="B1"><v>2</v></c></row>',
+                             "A1:B1")),
     "an ISO-8859-1 part comes back as UTF-8": Case(
         sheet('<row r="1"><c r="A1" t="inlineStr"><is><t>é</t></is></c></row>').replace(
             b"UTF-8", b"ISO-8859-1").replace("é".encode(), b"\xe9"),

@@ -187,6 +187,9 @@ FORMATS = {
          b'Xfs><cellXfs count="2"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
          b'<xf numFmtId="2" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>'
          b'</cellXfs></styleSheet>')),
+    "a UTF-16 part comes back as UTF-8": Case(
+        styles().decode().replace('encoding="UTF-8"', 'encoding="UTF-16"').encode("utf-16"),
+        ((0, "0.00", 1),), styles(xfs(XF0, xf(2, NEW)))),
     "an empty-element styleSheet": Case(
         f'<styleSheet xmlns="{MAIN}"/>'.encode(), ((0, "0.0%", 1),),
         f'<styleSheet xmlns="{MAIN}">{num_fmts((164, "0.0%"))}{xfs(XF0, xf(164, NEW))}'

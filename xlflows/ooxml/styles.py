@@ -17,7 +17,7 @@ import numpy as np
 from xlflows.errors import WorkbookError
 from xlflows.ooxml import ns
 from xlflows.ooxml.numfmt import BUILTIN, BUILTIN_IDS, FIRST_CUSTOM_ID, is_date_format
-from xlflows.ooxml.xml import Document, Edits, Element, copy_element, parse
+from xlflows.ooxml.xml import Edits, Element, copy_element, parse
 
 EMPTY_STYLES = (b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
                 b'<styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
