@@ -10,15 +10,16 @@ _ESCAPED = re.compile("_x([0-9A-Fa-f]{4})_")
 
 
 def xml_text(text: str) -> str:
-    """Element content: ``&``, ``<`` and ``>`` escaped."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    """Element content: ``&``, ``<`` and ``>`` escaped, and CR as a character reference (a
+    parser reads a raw CR, or CR LF, as LF)."""
+    return (text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+            .replace("\r", "&#13;"))
 
 
 def xml_attr(text: str) -> str:
-    """A double-quoted attribute value: ``& < > "`` escaped, and TAB, LF, CR as character
-    references (attribute-value normalisation would turn them into spaces)."""
-    return (xml_text(text).replace('"', "&quot;").replace("\t", "&#9;").replace("\n", "&#10;")
-            .replace("\r", "&#13;"))
+    """A double-quoted attribute value: as :func:`xml_text`, ``"`` escaped, and TAB and LF as
+    character references too (attribute-value normalisation would turn them into spaces)."""
+    return xml_text(text).replace('"', "&quot;").replace("\t", "&#9;").replace("\n", "&#10;")
 
 
 def excel_encode(text: str) -> str:

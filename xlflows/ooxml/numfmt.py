@@ -26,7 +26,8 @@ DATE_IDS = frozenset([*range(14, 23), *range(27, 37), 45, 46, 47, *range(50, 59)
 #: The first id a custom format may take.
 FIRST_CUSTOM_ID = 164
 
-_QUOTED = re.compile(r'"[^"]*"|\\.')
+#: Quoted text, and the character after a backslash (literal), ``_`` (its width) or ``*`` (fill).
+_QUOTED = re.compile(r'"[^"]*"|[\\_*].')
 _BRACKETS = re.compile(r"\[(?!h\]|hh\]|m\]|mm\]|s\]|ss\])[^\]]*\]", re.IGNORECASE)
 _DATE_PART = re.compile(r"[dmyhs]", re.IGNORECASE)
 
@@ -34,8 +35,8 @@ _DATE_PART = re.compile(r"[dmyhs]", re.IGNORECASE)
 def is_date_code(code: str) -> bool:
     """Whether a number format code shows a date or a time (``d mmm yyyy``, ``[h]:mm``, …).
 
-    Quoted text, backslash escapes and bracketed colours or conditions do not count; ``General``
-    and ``@`` show no date.
+    Quoted text, the character after a backslash, ``_`` or ``*`` (a literal, a width, a fill)
+    and bracketed colours or conditions do not count; ``General`` and ``@`` show no date.
     """
     if not code or code.strip().lower() in ("general", "@"):
         return False

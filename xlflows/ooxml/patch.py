@@ -24,9 +24,11 @@ import re
 from dataclasses import dataclass, field
 from typing import Callable
 
+import numpy as np
+
 from xlflows.errors import WorkbookError
 from xlflows.ooxml import ns
-from xlflows.ooxml.cellref import cell_ref, column_letters, parse_area, parse_ref
+from xlflows.ooxml.cellref import MAX_COL, cell_ref, column_letters, parse_area, parse_ref
 from xlflows.ooxml.escape import excel_encode, xml_text
 from xlflows.ooxml.xml import refuse_declaration, transcode
 
@@ -37,6 +39,7 @@ _EXCEL_1900 = dt.datetime(1899, 12, 30)
 _EXCEL_1900_EARLY = dt.datetime(1899, 12, 31)
 _MARCH_1900 = dt.datetime(1900, 3, 1)
 _EXCEL_1904 = dt.datetime(1904, 1, 1)
+_NAT = "the value to write is an empty date (NaT), expected a date"
 
 
 # --------------------------------------------------------------------------- values
@@ -75,7 +78,12 @@ class CellValue:
 
 
 def cell_value(value: object, where: str, date1904: bool) -> CellValue | None:
-    """Classify a value to write (None and "" clear the cell; dates become serial numbers)."""
+    """Classify a value to write (None and "" clear the cell; dates become serial numbers;
+    a missing date, NaT, is refused like NaN)."""
+    if isinstance(value, np.datetime64):
+        if np.isnat(value):
+            raise WorkbookError(f"{where}: {_NAT}")
+        value = value.astype("datetime64[us]")      # .item() of nanoseconds is an int
     if hasattr(value, "item") and not isinstance(value, (str, bytes)) and \
             type(value).__module__ == "numpy":
         value = value.item()
@@ -86,6 +94,8 @@ def cell_value(value: object, where: str, date1904: bool) -> CellValue | None:
     if isinstance(value, str):
         return CellValue("inlineStr", value)
     if isinstance(value, (dt.datetime, dt.date)):
+        if value != value:                       # pandas' NaT: the one date unequal to itself
+            raise WorkbookError(f"{where}: {_NAT}")
         if not isinstance(value, dt.datetime):
             value = dt.datetime(value.year, value.month, value.day)
         if value.tzinfo is not None:
@@ -273,6 +283,9 @@ class _Scanner:
             self.column = where[1]
         else:
             self.column += 1
+            if self.column > MAX_COL:
+                raise WorkbookError(f"{self.sheet}: a cell is beyond column XFD, outside Excel's "
+                                    "grid (A1:XFD1048576); the file is damaged")
         self.cell_ref = (self.row_number, self.column)
         if self.row is None:
             self.cell = None
@@ -368,8 +381,10 @@ def check_writes(scan: _Scan, sheet: str, cells) -> None:
         for (r, c) in cells:
             where = f"{sheet}!{cell_ref(r, c)}"
             if master == (r, c):
-                raise WorkbookError(f"{where} holds an {kind} formula ({ref}); the report cannot "
-                                    "write over it. Delete the formula or move the report cell")
+                article = "an" if kind == "array" else "a"
+                raise WorkbookError(f"{where} holds {article} {kind} formula ({ref}); the report "
+                                    "cannot write over it. Delete the formula or move the report "
+                                    "cell")
             if kind == "array" and area is not None and area[0] <= r <= area[2] \
                     and area[1] <= c <= area[3]:
                 raise WorkbookError(f"{where} is inside the array formula {ref}; the report "

@@ -17,7 +17,7 @@ import numpy as np
 from xlflows.errors import WorkbookError
 from xlflows.ooxml import ns
 from xlflows.ooxml.numfmt import BUILTIN, BUILTIN_IDS, FIRST_CUSTOM_ID, is_date_format
-from xlflows.ooxml.xml import Document, Edits, Element, copy_element, parse
+from xlflows.ooxml.xml import Edits, Element, copy_element, parse
 
 EMPTY_STYLES = (b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
                 b'<styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
@@ -31,7 +31,7 @@ EMPTY_STYLES = (b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
 #: The children of ``styleSheet`` in schema order (a missing block is inserted in its place).
 _ORDER = ("numFmts", "fonts", "fills", "borders", "cellStyleXfs", "cellXfs", "cellStyles",
           "dxfs", "tableStyles", "colors", "extLst")
-_DEFAULT_XF = b'<xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
+_DEFAULT_XF_ATTRS = ("numFmtId", "fontId", "fillId", "borderId", "xfId")
 
 
 class Styles:
@@ -116,8 +116,10 @@ class Styles:
         following = next((c for c in root.children if c.uri == ns.MAIN and c.name in later),
                          None)
         element = self.doc.element(root, ns.MAIN, name, [("", "count", "0")], content=b"")
-        edits.insert(following.start if following is not None
-                     else (root.close if not root.empty else root.inner), element)
+        if following is not None:
+            edits.insert(following.start, element)
+        else:
+            edits.append(root, element)
         self._commit(edits)
         return self.doc.root.find(ns.MAIN, name)
 
@@ -135,7 +137,7 @@ class Styles:
         for number, existing in self.formats.items():
             if existing == code:
                 return number
-        if code in BUILTIN_IDS:
+        if code in BUILTIN_IDS and BUILTIN_IDS[code] not in self.formats:   # not redefined
             return BUILTIN_IDS[code]
         new = max([FIRST_CUSTOM_ID - 1, *self.formats]) + 1
         block = self._block("numFmts")
@@ -149,18 +151,24 @@ class Styles:
         Reuses ``style`` itself when it already shows ``code``, or an identical existing style;
         otherwise appends a copy of ``style`` with only its number format changed.
         """
+        self._ensure_style_0()
         if not 0 <= style < len(self.xfs):
             style = 0
-        if self.xfs and self.format_code(style) == code and (
-                code != "General" or self.format_id(style) == 0):
+        if self.format_code(style) == code and (code != "General" or self.format_id(style) == 0):
             return style
         fmt = self.format_id_for(code)
-        if not self.xfs:
-            self._append("cellXfs", "xf", _DEFAULT_XF)      # what style 0 meant before
         block = self.doc.root.find(ns.MAIN, "cellXfs")
         xf = copy_element(self.doc, self.xfs[style], self.doc, block,
                           {"numFmtId": str(fmt), "applyNumberFormat": "1"})
         return self._add_xf(xf)
+
+    def _ensure_style_0(self) -> None:
+        """An empty (or missing) ``cellXfs`` gets the default style, what style 0 meant."""
+        if self.xfs:
+            return
+        block = self._block("cellXfs")
+        self._append("cellXfs", "xf", self.doc.element(
+            block, ns.MAIN, "xf", [("", name, "0") for name in _DEFAULT_XF_ATTRS]))
 
     def _canonical_children(self, block_name: str, child_name: str) -> list[bytes]:
         """The children of a block, each as :func:`copy_element` writes it there (cached)."""
@@ -212,7 +220,6 @@ class Styles:
         fmt = int(source.get("numFmtId") or 0) if (source.get("numFmtId") or "0").isdigit() else 0
         code = other.formats.get(fmt, BUILTIN.get(fmt))
         changes["numFmtId"] = str(self.format_id_for(code) if code is not None else fmt)
-        if not self.xfs:
-            self._append("cellXfs", "xf", _DEFAULT_XF)
+        self._ensure_style_0()
         block = self.doc.root.find(ns.MAIN, "cellXfs")
         return self._add_xf(copy_element(other.doc, source, self.doc, block, changes))
