@@ -689,3 +689,46 @@ def test_year_zero_beside_an_impossible_day_is_named_not_a_crash():
     with pytest.raises(InputError, match=r"^dates: row 1 is text '0000-01-01', expected a date "
                                          r"on or after 1900-03-01"):
         convert.flow_series([[1.0], [2.0]], [["0000-01-01"], ["2024-02-30"]])
+
+
+# ============================================================================ typed columns
+from xlflows.excel.convert import (flow_series, level_series, typed_flow_series,  # noqa: E402
+                                    typed_level_series)
+
+TYPED_DAYS = np.datetime64("2024-01-03", "D") + np.arange(0, 7 * 30, 7)
+
+
+@settings(max_examples=300, deadline=None)
+@given(values=st.lists(st.one_of(st.none(), st.floats(-1e6, 1e6, allow_nan=False)), min_size=1,
+                       max_size=30),
+       drop=st.sets(st.integers(0, 29), max_size=3), swap=st.booleans())
+def test_a_typed_column_gives_what_its_cells_give(values, drop, swap):
+    """The file engine's typed columns (NaN/NaT for blanks) give the series the general path
+    gives for the same cells, or None for the general path to take (and name the cell)."""
+    n = len(values)
+    days = TYPED_DAYS[:n].astype("datetime64[us]").copy()
+    for i in drop:
+        if i < n:
+            days[i] = np.datetime64("NaT")
+    if swap and n > 2:
+        days[[0, 1]] = days[[1, 0]]
+    numbers = np.array([np.nan if v is None else v for v in values], dtype=float)
+    typed = typed_flow_series(numbers, days)
+    cells = [None if v is None else v for v in values]
+    dates = [None if np.isnat(d) else d.astype("datetime64[us]").item() for d in days]
+    try:
+        general = flow_series(cells, dates)
+    except InputError:
+        assert typed is None
+        return
+    if typed is not None:
+        pd.testing.assert_series_equal(typed.series, general.series)
+        assert list(typed.positions) == list(general.positions)
+    levels = typed_level_series(days, numbers)
+    try:
+        expected = level_series(dates, cells)
+    except InputError:
+        assert levels is None
+        return
+    if levels is not None:
+        pd.testing.assert_series_equal(levels, expected)

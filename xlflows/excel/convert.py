@@ -565,6 +565,68 @@ def _fast_level_series(dates: object, values: object, dates_name: str, values_na
 
 
 # --------------------------------------------------------------------------------------------
+# Typed columns: what the file engine reads without a Python object per cell
+# --------------------------------------------------------------------------------------------
+#
+# The file engine reads a sheet column by column into numpy: numbers as float64 (NaN = blank)
+# and date cells as datetime64 (NaT = blank). For the clean shape of a data sheet (every kept row
+# dated on or after 1900-03-01, dates strictly ascending, blanks only around the values) these
+# give the same series as the general path; anything else returns None, and the caller hands the
+# cells to the general path, which also writes every message.
+
+
+def _clean_days(days: np.ndarray) -> np.ndarray | None:
+    """Dates, every one present, on or after 1900-03-01 and strictly ascending, as
+    ``datetime64[D]``; else None."""
+    days = days.astype("datetime64[D]")
+    if np.isnat(days).any() or (days.size and days.min() < xd.FIRST_DAY):
+        return None
+    ticks = days.view(np.int64)
+    return days if (ticks[1:] > ticks[:-1]).all() else None
+
+
+def _plain_numbers(values: np.ndarray) -> bool:
+    """No infinity and no number in the COM error range (the general path refuses both)."""
+    values = values[~np.isnan(values)]
+    return bool(np.isfinite(values).all()) and _plain(values)
+
+
+def typed_flow_series(values: np.ndarray, days: np.ndarray, *, name: str = "flows",
+                      dates_name: str = "dates", min_rows: int = 1) -> FlowInput | None:
+    """:func:`flow_series` of a typed column (values float64, NaN blank; days datetime64, NaT
+    blank) in the clean shape, or None."""
+    blank = np.isnan(values)
+    keep = np.flatnonzero(~(blank & np.isnat(days)))
+    if not len(keep):
+        return None
+    d = _clean_days(days[keep])
+    if d is None:
+        return None
+    filled = np.flatnonzero(~blank[keep])
+    if len(filled) < max(min_rows, 1):
+        return None
+    lo, hi = filled[0], filled[-1] + 1
+    v = values[keep][lo:hi]
+    if np.isnan(v).any() or not _plain_numbers(v):
+        return None
+    index = pd.DatetimeIndex(d[lo:hi].astype("datetime64[us]"), name=dates_name)
+    return FlowInput(pd.Series(v, index=index, name=name), keep[lo:hi], len(values))
+
+
+def typed_level_series(days: np.ndarray, values: np.ndarray, *, dates_name: str = "dates",
+                       values_name: str = "values", min_rows: int = 1) -> pd.Series | None:
+    """:func:`level_series` of a typed column pair in the clean shape, or None."""
+    keep = ~np.isnan(values)
+    if keep.sum() < max(min_rows, 1) or not _plain_numbers(values):
+        return None
+    d = _clean_days(days[keep])
+    if d is None:
+        return None
+    return pd.Series(values[keep], index=pd.DatetimeIndex(d.astype("datetime64[us]"),
+                                                          name=dates_name), name=values_name)
+
+
+# --------------------------------------------------------------------------------------------
 # Step 4: series
 # --------------------------------------------------------------------------------------------
 

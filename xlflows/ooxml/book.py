@@ -176,6 +176,7 @@ class BookFile:
         self._shared_known: set[int] = set()
         self._styles: Styles | None = None
         self._columns: dict[str, SheetColumns] = {}
+        self._rows: dict[str, list[list[object]]] = {}
 
     def __enter__(self) -> "BookFile":
         return self
@@ -231,6 +232,7 @@ class BookFile:
         """Forget what was read (after the package changed: a grafted template)."""
         self._styles = None
         self._columns.clear()
+        self._rows.clear()
 
     # ------------------------------------------------------------------ sheet source
     def sheet_names(self) -> list[str]:
@@ -314,14 +316,19 @@ class BookFile:
         out: dict[int, Column] = {}
         if len(kinds):
             order = np.argsort(cells.cols, kind="stable")
-            cols = cells.cols[order]
-            bounds = np.flatnonzero(np.diff(cols)) + 1
-            for chunk in np.split(order, bounds):
+            bounds = np.flatnonzero(np.diff(cells.cols[order])) + 1
+            chunks = np.split(order, bounds)
+            position = np.empty(len(kinds), dtype=np.int64)
+            by_column: dict[int, dict[int, object]] = {}
+            for chunk in chunks:
+                position[chunk] = np.arange(len(chunk))
+                by_column[int(cells.cols[chunk[0]])] = {}
+            for i, value in others.items():
+                by_column[int(cells.cols[i])][int(position[i])] = value
+            for chunk in chunks:
                 col = int(cells.cols[chunk[0]])
-                position = {int(k): j for j, k in enumerate(chunk)}
                 out[col] = Column(cells.rows[chunk].astype(np.int64) - 1, numbers[chunk],
-                                  dates[chunk], {position[i]: v for i, v in others.items()
-                                                 if i in position})
+                                  dates[chunk], by_column[col])
         n_rows = int(cells.rows.max()) if len(cells.rows) else 0
         return SheetColumns(n_rows, out)
 
@@ -345,6 +352,9 @@ class BookFile:
         """Values from A1 to the last cell holding one (each row up to its own last value);
         numbers as int or float, dates as datetime, text, bool, error literals; blanks None.
         ``last_column`` reads only the columns up to it (cells beyond cost little)."""
+        key = f"{sheet}\x00{last_column}"
+        if key in self._rows:
+            return self._rows[key]
         table = self.columns(sheet, 1, last_column) if last_column else self.columns(sheet)
         count = sum(len(c.rows) for c in table.columns.values())
         if count > MAX_ROWS_CELLS:
@@ -358,6 +368,7 @@ class BookFile:
                 if len(line) < col:
                     line.extend([None] * (col - len(line)))
                 line[col - 1] = _python_value(column, i)
+        self._rows[key] = out
         return out
 
     def named_cell(self, name: str) -> tuple[str, str] | None:

@@ -16,6 +16,7 @@ Excel's ``_xHHHH_`` escape, then XML escaping.
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import math
 import numbers
@@ -365,31 +366,39 @@ def _scan(data: bytes, rows: list[int], sheet: str, part: str, label: str) -> _S
 
 
 # --------------------------------------------------------------------------- the patch
+def _writes_in(area: tuple[int, int, int, int], ordered: list[tuple[int, int]]
+               ) -> list[tuple[int, int]]:
+    """The writes (sorted by row, then column) inside ``area``: a binary search on rows."""
+    lo = bisect.bisect_left(ordered, (area[0], 0))
+    hi = bisect.bisect_right(ordered, (area[2], MAX_COL + 1))
+    return [(r, c) for r, c in ordered[lo:hi] if area[1] <= c <= area[3]]
+
+
 def check_writes(scan: _Scan, sheet: str, cells) -> None:
     """Refuse writes inside merged cells (but their top-left cell), over the master cell of an
-    array or shared formula, or inside an array formula's range."""
+    array or shared formula, or inside an array formula's range (each area checked against
+    the writes in its rows only: no cost per area and write)."""
+    ordered = sorted(cells)
     for ref in scan.merged:
         area = parse_area(ref.replace("$", ""))
         if area is None:
             continue
-        for (r, c) in cells:
-            if area[0] <= r <= area[2] and area[1] <= c <= area[3] and (r, c) != area[:2]:
+        for (r, c) in _writes_in(area, ordered):
+            if (r, c) != area[:2]:
                 raise WorkbookError(f"{sheet}!{cell_ref(r, c)} is inside merged cells ({ref}); "
                                     "unmerge them or move the report cell")
     for kind, ref, master in scan.formulas:
+        if master in cells:
+            article = "an" if kind == "array" else "a"
+            raise WorkbookError(f"{sheet}!{cell_ref(*master)} holds {article} {kind} formula "
+                                f"({ref}); the report cannot write over it. Delete the formula "
+                                "or move the report cell")
         area = parse_area(ref.replace("$", ""))
-        for (r, c) in cells:
-            where = f"{sheet}!{cell_ref(r, c)}"
-            if master == (r, c):
-                article = "an" if kind == "array" else "a"
-                raise WorkbookError(f"{where} holds {article} {kind} formula ({ref}); the report "
-                                    "cannot write over it. Delete the formula or move the report "
-                                    "cell")
-            if kind == "array" and area is not None and area[0] <= r <= area[2] \
-                    and area[1] <= c <= area[3]:
-                raise WorkbookError(f"{where} is inside the array formula {ref}; the report "
-                                    "cannot write there. Delete the formula or move the report "
-                                    "cell")
+        if kind == "array" and area is not None:
+            for (r, c) in _writes_in(area, ordered):
+                raise WorkbookError(f"{sheet}!{cell_ref(r, c)} is inside the array formula "
+                                    f"{ref}; the report cannot write there. Delete the formula "
+                                    "or move the report cell")
 
 
 def patch_sheet(data: bytes, sheet: str, cells: dict[tuple[int, int], PlannedCell], *,
@@ -497,18 +506,20 @@ def _patch_row(data: bytes, prefix: bytes, row: _Row, cells: dict[int, PlannedCe
     extra = {c: xml for c, xml in extra.items() if xml}
     if not extra:
         return splices
-    for column in sorted(extra):
-        following = next((cell for cell in row.cells if cell.column > column), None)
-        if following is not None:
-            splices.append((following.start, following.start, extra[column]))
-        elif row.empty:
-            continue
-        else:
-            splices.append((row.close, row.close, extra[column]))
-    if row.empty:
-        tail = b"".join(extra[c] for c in sorted(extra) if not any(
-            cell.column > c for cell in row.cells))
+    if row.empty:                # <row r="4"/> holds no cell: open it with the new ones
+        tail = b"".join(extra[c] for c in sorted(extra))
         splices.append((row.inner - 2, row.inner, b">" + tail + b"</" + prefix + b"row>"))
+    else:
+        columns = [cell.column for cell in row.cells]
+        ordered = all(a < b for a, b in zip(columns, columns[1:]))
+        for column in sorted(extra):
+            if ordered:
+                i = bisect.bisect_right(columns, column)
+                following = row.cells[i] if i < len(columns) else None
+            else:
+                following = next((cell for cell in row.cells if cell.column > column), None)
+            at = following.start if following is not None else row.close
+            splices.append((at, at, extra[column]))
     spans = _attribute_value(data, row.start, row.inner, b"spans")
     if spans is not None:        # the cells' column span changed: drop the optional hint
         at = data.rfind(b"spans", row.start, spans[0])

@@ -19,11 +19,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
+import numpy as np
 import pandas as pd
 from openpyxl.utils import get_column_letter
 
 from xlflows.errors import InputError, WorkbookError
-from xlflows.excel.convert import flow_series, level_series
+from xlflows.excel.convert import (flow_series, level_series, typed_flow_series,
+                                    typed_level_series)
 
 FLOWS_SHEET = "Flows"
 RATE_SHEET = "Policy rate"
@@ -34,6 +36,8 @@ WEEK_HEADER = "Week ending"
 SAMPLE_MARK = "SAMPLE DATA"
 #: Longest category header: it names placeholders, table rows and sentences.
 MAX_CATEGORY_CHARS = 80
+#: Most categories the Report lays out (one block of rows each).
+MAX_CATEGORIES = 500
 
 
 @dataclass
@@ -97,15 +101,96 @@ def _norm(text: object) -> str:
     return " ".join(str(text).split()).lower() if text is not None else ""
 
 
-def _sheet_rows(source, sheet: str) -> list[list[object]]:
-    """Step ``sheet``: the sheet's rows, or a WorkbookError naming the missing sheet."""
+class _RowsTable:
+    """A data sheet read as rows of Python values (the live engines' ``rows``)."""
+
+    def __init__(self, rows: list[list[object]]):
+        self.rows = _trim(rows)
+
+    @property
+    def header(self) -> list[object]:
+        return self.rows[0] if self.rows else []
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def values(self, j: int) -> list[object]:
+        """Column ``j`` (0-based) under the header, as cells."""
+        return _column(self.rows, j)
+
+    def typed(self, j: int) -> tuple[np.ndarray, np.ndarray] | None:
+        return None
+
+    def marked(self) -> bool:
+        return is_sample(self.rows)
+
+
+class _ColumnsTable:
+    """A data sheet read column by column into numpy (the file engine's ``columns``): no Python
+    object per number or date; cells are made only for a column the typed path cannot take."""
+
+    def __init__(self, table):
+        self.table = table
+        last = 0
+        for column in table.columns.values():
+            filled = ~np.isnan(column.numbers) | ~np.isnat(column.dates)
+            for i, value in column.others.items():
+                filled[i] = not (isinstance(value, str) and not value.strip())
+            if filled.any():
+                last = max(last, int(column.rows[np.flatnonzero(filled)[-1]]) + 1)
+        self.n = last
+
+    @property
+    def header(self) -> list[object]:
+        if not self.n:
+            return []
+        width = max((c for c, col in self.table.columns.items()
+                     if len(col.rows) and col.rows[0] == 0), default=0)
+        return [self.table.value(1, c) for c in range(1, width + 1)]
+
+    def __len__(self) -> int:
+        return self.n
+
+    def _dense(self, j: int):
+        column = self.table.columns.get(j + 1)
+        if column is None:
+            return (np.full(self.n, np.nan), np.full(self.n, np.datetime64("NaT"), "datetime64[us]"),
+                    {})
+        return column.dense(self.n)
+
+    def values(self, j: int) -> list[object]:
+        numbers, dates, others = self._dense(j)
+        cells = dates.astype(object)
+        cells[np.isnat(dates)] = None
+        number = ~np.isnan(numbers)
+        cells[number] = numbers[number].tolist()
+        for i, value in others.items():
+            cells[i] = value
+        return cells[1:].tolist()
+
+    def typed(self, j: int) -> tuple[np.ndarray, np.ndarray] | None:
+        """(numbers, dates) under the header when column ``j`` holds only numbers and dates."""
+        numbers, dates, others = self._dense(j)
+        if any(i > 0 for i in others):
+            return None
+        return numbers[1:], dates[1:]
+
+    def marked(self) -> bool:
+        mark = SAMPLE_MARK.lower()
+        return any(isinstance(v, str) and v.strip().lower() == mark
+                   for column in self.table.columns.values() for v in column.others.values())
+
+
+def _sheet_table(source, sheet: str):
+    """Step ``sheet``: the sheet as a table, or a WorkbookError naming the missing sheet."""
     if sheet not in source.sheet_names():
         raise WorkbookError(f"the workbook has no '{sheet}' sheet; expected one with "
                             f"{_expected(sheet)} in row 1")
-    rows = source.rows(sheet)
-    if not rows or not any(v is not None for v in rows[0]):
+    columns = getattr(source, "columns", None)
+    table = _ColumnsTable(columns(sheet)) if columns else _RowsTable(source.rows(sheet))
+    if not len(table) or not any(v is not None for v in table.header):
         raise WorkbookError(f"{sheet}!A1 is blank; expected {_expected(sheet)} in row 1")
-    return rows
+    return table
 
 
 def _expected(sheet: str) -> str:
@@ -160,8 +245,8 @@ def is_sample(rows: list[list[object]]) -> bool:
 
 def read_flows(source) -> tuple[dict[str, pd.Series], dict[str, str], pd.DatetimeIndex]:
     """``Flows``: week endings in column A, one category per non-empty header after it."""
-    rows = _trim(_sheet_rows(source, FLOWS_SHEET))
-    header = rows[0]
+    table = _sheet_table(source, FLOWS_SHEET)
+    header = table.header
     _check_header(FLOWS_SHEET, header, (WEEK_HEADER,))
     categories = [(j, str(h).strip()) for j, h in enumerate(header) if j > 0
                   and h is not None and str(h).strip()]
@@ -170,6 +255,10 @@ def read_flows(source) -> tuple[dict[str, pd.Series], dict[str, str], pd.Datetim
     if not categories:
         raise WorkbookError(f"{FLOWS_SHEET}!B1 is blank; expected category headers after "
                             f"'{WEEK_HEADER}' (one column of weekly flows each)")
+    if len(categories) > MAX_CATEGORIES:
+        raise WorkbookError(f"{FLOWS_SHEET} has {len(categories):,} categories; the Report lays "
+                            f"out at most {MAX_CATEGORIES:,} (one block each): move the others to "
+                            "another sheet")
     seen: dict[str, str] = {}
     for j, name in categories:
         key = name.lower()
@@ -177,18 +266,32 @@ def read_flows(source) -> tuple[dict[str, pd.Series], dict[str, str], pd.Datetim
             raise WorkbookError(f"{FLOWS_SHEET}!{get_column_letter(j + 1)}1 repeats the category "
                                 f"'{name}' ({FLOWS_SHEET}!{seen[key]}1); expected unique headers")
         seen[key] = get_column_letter(j + 1)
-    if len(rows) < 2:
+    if len(table) < 2:
         raise WorkbookError(f"{FLOWS_SHEET}!A2 is blank; expected weekly flows under the header")
-    dates = _column(rows, 0)
-    # Step "dates": every row with any value needs a valid, unique week ending in column A.
-    _converted(level_series, dates, [1.0] * len(dates), dates_name=WEEK_HEADER,
-               values_name=WEEK_HEADER, locate=lambda i: f"{FLOWS_SHEET}!A{i + 2}")
+    typed_dates = table.typed(0)
+    days = None
+    if typed_dates is not None and np.isnan(typed_dates[0]).all():
+        days = typed_dates[1]
+        if typed_level_series(days, np.ones(len(days)), dates_name=WEEK_HEADER) is None:
+            days = None
+    dates = None
+    if days is None:
+        # Step "dates": every row with any value needs a valid, unique week ending in column A.
+        dates = table.values(0)
+        _converted(level_series, dates, [1.0] * len(dates), dates_name=WEEK_HEADER,
+                   values_name=WEEK_HEADER, locate=lambda i: f"{FLOWS_SHEET}!A{i + 2}")
     flows, columns = {}, {}
     for j, name in categories:
         letter = get_column_letter(j + 1)
-        fi = _converted(flow_series, _column(rows, j), dates, name=f"{name} flows",
-                        dates_name=WEEK_HEADER,
-                        locate=lambda i, letter=letter: f"{FLOWS_SHEET}!{letter}{i + 2}")
+        typed = table.typed(j) if days is not None else None
+        fi = (typed_flow_series(typed[0], days, name=f"{name} flows", dates_name=WEEK_HEADER)
+              if typed is not None and np.isnat(typed[1]).all() else None)
+        if fi is None:
+            if dates is None:
+                dates = table.values(0)
+            fi = _converted(flow_series, table.values(j), dates, name=f"{name} flows",
+                            dates_name=WEEK_HEADER,
+                            locate=lambda i, letter=letter: f"{FLOWS_SHEET}!{letter}{i + 2}")
         series = fi.series.astype(float)
         series.name = name
         flows[name] = series
@@ -202,12 +305,18 @@ def read_flows(source) -> tuple[dict[str, pd.Series], dict[str, str], pd.Datetim
 
 def read_levels(source, sheet: str, value_header: str) -> pd.Series:
     """``Policy rate`` / ``MMF assets``: ``Date`` in column A, the level in column B."""
-    rows = _trim(_sheet_rows(source, sheet))
-    _check_header(sheet, rows[0], ("Date", value_header))
-    if len(rows) < 2:
+    table = _sheet_table(source, sheet)
+    _check_header(sheet, table.header, ("Date", value_header))
+    if len(table) < 2:
         raise WorkbookError(f"{sheet}!A2 is blank; expected dated values under the header")
-    dates, values = _column(rows, 0), _column(rows, 1)
     names = dict(dates_name=f"{sheet} dates", values_name=f"{sheet} values")
+    typed_dates, typed_values = table.typed(0), table.typed(1)
+    if typed_dates is not None and typed_values is not None and np.isnan(typed_dates[0]).all() \
+            and np.isnat(typed_values[1]).all():
+        series = typed_level_series(typed_dates[1], typed_values[0], **names)
+        if series is not None:
+            return series
+    dates, values = table.values(0), table.values(1)
     # Dates first with placeholders for the values, so a bad date is named in column A ...
     present = [None if v is None or (isinstance(v, str) and not v.strip()) else 1.0 for v in values]
     _converted(level_series, dates, present, locate=lambda i: f"{sheet}!A{i + 2}", **names)
@@ -223,4 +332,4 @@ def read_report_data(source) -> ReportData:
     assets = read_levels(source, ASSETS_SHEET, "Assets")
     last = {FLOWS_SHEET: weeks[-1], RATE_SHEET: rate.index[-1], ASSETS_SHEET: assets.index[-1]}
     return ReportData(flows, columns, weeks, rate, assets, last,
-                      sample=is_sample(source.rows(FLOWS_SHEET)))
+                      sample=_sheet_table(source, FLOWS_SHEET).marked())
