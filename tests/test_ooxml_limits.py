@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import os
+import random
 import re
 import subprocess
 import sys
@@ -100,3 +101,136 @@ def test_a_crafted_template_store_is_refused_quickly(tmp_path, row, expected):
     out = run_capped(path, timeout=30)
     assert out == f"refused {expected}" or out.startswith(f"refused {expected}")
 
+
+
+# ============================================================================ issue 16's crafted files
+#: The address space a refresh of a crafted file may use (the issue's cap).
+CAP = 4 << 30
+#: What a refresh of these small workbooks may hold at its peak (resident), imports included.
+PEAK_MIB = 400
+CLI_RUNNER = textwrap.dedent("""
+    import resource, sys, time
+    resource.setrlimit(resource.RLIMIT_AS, (int(sys.argv[2]), int(sys.argv[2])))
+    from xlflows import cli
+    start = time.perf_counter()
+    status = cli.main(["refresh", sys.argv[1]])
+    peak = next(int(line.split()[1]) for line in open("/proc/self/status")
+                if line.startswith("VmHWM:"))
+    print("status", status, "seconds", round(time.perf_counter() - start, 2), "peak", peak // 1024)
+""")
+
+
+def refresh_capped(path: Path, timeout: float = 120) -> tuple[int, float, int, str]:
+    """(exit status, seconds, peak resident MiB, stderr) of ``xlflows refresh`` under the cap."""
+    env = dict(os.environ, OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1", MKL_NUM_THREADS="1")
+    done = subprocess.run([sys.executable, "-c", CLI_RUNNER, str(path), str(CAP)],
+                          capture_output=True, text=True, timeout=timeout, cwd=ROOT, env=env)
+    assert done.returncode == 0, done.stderr[-2000:]
+    words = done.stdout.split("status ", 1)[1].split()
+    return int(words[0]), float(words[2]), int(words[4]), done.stderr
+
+
+needs_proc = pytest.mark.skipif(not Path("/proc/self/status").exists(),
+                                reason="reads the peak resident set from /proc")
+
+
+@needs_proc
+def test_a_row_far_beyond_the_grid_is_refused(tmp_path):
+    """One row r="99999999" holding a cell without r made ~100 million row lists (270 KB file)."""
+    path = with_flows_cells(tmp_path, b'<row r="99999999"><c><v>1</v></c></row>')
+    status, seconds, peak, err = refresh_capped(path)
+    assert status == 2 and "outside Excel's grid" in err, err
+    assert peak < PEAK_MIB
+
+
+@needs_proc
+def test_values_at_xfd_in_60000_rows_cost_what_the_cells_cost(tmp_path):
+    """Memory followed each row's last column (XFD: 16,384 entries a row); now the cells."""
+    rows = b"".join(b'<row r="%d"><c r="XFD%d"><v>1</v></c></row>' % (r, r)
+                    for r in range(8, 60_008))
+    path = with_flows_cells(tmp_path, rows)
+    status, seconds, peak, err = refresh_capped(path)
+    # the rows hold a value and no week ending: refused by name, like any such row
+    assert status == 2 and "Flows!A8 is blank, expected a date" in err, err
+    assert peak < PEAK_MIB
+
+
+def with_unused_strings(tmp_path: Path, count: int) -> Path:
+    """make_workbook's workbook whose shared string table ends with ``count`` strings no cell
+    uses (varied, so the part compresses about 10:1 and passes the zip-bomb ratio check)."""
+    import zlib
+
+    base = make_workbook(tmp_path / "base.xlsx")
+    table = parts(base)["xl/sharedStrings.xml"]
+    head, _, _ = table.rpartition(b"</sst>")
+    body = b"".join(b"<si><t>unused %d</t></si>" % i for i in range(count))
+    data = head + body + b"</sst>"
+    assert len(data) / len(zlib.compress(data, 6)) < 100
+    return rezip(base, tmp_path / "flows.xlsx", replace={"xl/sharedStrings.xml": data})
+
+
+@needs_proc
+def test_unused_shared_strings_are_not_loaded(tmp_path):
+    """8 million unused strings took 1.3 GB: only the strings the cells read are kept."""
+    path = with_unused_strings(tmp_path, 8_000_000)
+    status, seconds, peak, err = refresh_capped(path, timeout=300)
+    assert (status, err) == (0, "")
+    assert peak < PEAK_MIB
+
+
+@needs_proc
+def test_a_template_store_with_huge_rows_reads_its_four_columns(tmp_path):
+    """200 rows of 4,000 cells each beside the store's four columns: read in A:D only."""
+    def store(wb, flows):
+        ws = wb.add_worksheet("xlflows.template")
+        ws.write_row(0, 0, ["Report cell", "Template", "Last extent", "Written text"])
+
+    base = make_workbook(tmp_path / "base.xlsx", decorate_book=store)
+    part = "xl/worksheets/sheet5.xml"
+    assert b"Report cell" not in parts(base)[part] and b"<sheetData>" in parts(base)[part]
+    from xlflows.ooxml.cellref import column_letters
+
+    noise = random.Random(16)
+    rows = b"".join(b'<row r="%d">' % r + b"".join(
+        b'<c r="%s%d"><v>%d</v></c>' % (column_letters(c).encode(), r, noise.getrandbits(40))
+        for c in range(5, 4_005)) + b"</row>" for r in range(2, 202))
+    store_xml = parts(base)[part].replace(b"</sheetData>", rows + b"</sheetData>")
+    path = rezip(base, tmp_path / "flows.xlsx", replace={part: store_xml})
+    status, seconds, peak, err = refresh_capped(path, timeout=300)
+    assert (status, err) == (0, "")
+    assert peak < PEAK_MIB
+
+
+@needs_proc
+def test_cells_past_the_last_column_in_the_store_are_refused(tmp_path):
+    """20,000 cells without r in a row run past column XFD: the file is damaged (100,000 gave
+    exit 1, "unexpected problem")."""
+    def store(wb, flows):
+        ws = wb.add_worksheet("xlflows.template")
+        ws.write_row(0, 0, ["Report cell", "Template", "Last extent", "Written text"])
+
+    base = make_workbook(tmp_path / "base.xlsx", decorate_book=store)
+    part = "xl/worksheets/sheet5.xml"
+    noise = random.Random(17)
+    rows = b"".join(b'<row r="%d">' % r + b"".join(b"<c><v>%d</v></c>" % noise.getrandbits(40)
+                                                   for _ in range(20_000)) + b"</row>"
+                    for r in range(2, 7))
+    path = rezip(base, tmp_path / "flows.xlsx",
+                 replace={part: parts(base)[part].replace(b"</sheetData>", rows + b"</sheetData>")})
+    status, seconds, peak, err = refresh_capped(path, timeout=300)
+    assert status == 2 and "outside Excel's grid" in err, err
+
+
+def test_more_categories_than_the_report_lays_out_are_refused(tmp_path, capsys):
+    from conftest import run
+
+    def wide(wb, flows):
+        for c in range(3, 503):
+            flows.write(0, c, f"Category {c}")
+            flows.write(1, c, 1.0)
+
+    path = make_workbook(tmp_path / "flows.xlsx", decorate_flows=None, decorate_book=wide)
+    status, out, err = run(["refresh", path], capsys)
+    assert status == 2
+    assert err == ("xlflows: Flows has 502 categories; the Report lays out at most 500 (one "
+                   "block each): move the others to another sheet\n")
