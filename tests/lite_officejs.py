@@ -130,7 +130,7 @@ def registry():
     params = list(inspect.signature(script).parameters)
     assert params == ["book"] and hints.get("book") is xw.Book, f"script parameters {params}"
     exported = sorted(n for n in vars(module) if not n.startswith("__"))
-    assert exported == sorted(f.__name__ for f in udfs.UDFS) + ["refresh_report"], exported
+    assert exported == sorted([f.__name__ for f in udfs.UDFS] + ["refresh_report"]), exported
 
 
 # --------------------------------------------------------------------------- functions

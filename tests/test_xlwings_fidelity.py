@@ -321,7 +321,7 @@ def _signatures(vba_text):
 def test_one_vba_function_per_udf(vba, xl):
     sigs = _signatures(vba)
     assert sorted(sigs) == sorted(f.__name__ for f in xl.udfs.UDFS)
-    assert vba.count("End Function") == 10
+    assert vba.count("End Function") == 19
 
 
 def test_vba_optional_arguments_match_the_python_defaults(vba):
@@ -338,6 +338,15 @@ def test_vba_optional_arguments_match_the_python_defaults(vba):
     assert sigs["asset_growth"] == "dates, values, start_date, Optional end_date, " \
                                    "Optional annualize"
     assert sigs["abnormality"] == "current, history, Optional method, Optional threshold"
+    assert sigs["flow_rank"] == "dates, flows, Optional weeks, Optional period"
+    assert sigs["flow_count"] == "flows, n, Optional direction, Optional dates"
+    assert sigs["streak_longest_since"] == "dates, flows, Optional which"
+    assert sigs["flow_period"] == "dates, flows, Optional period, Optional as_of"
+    assert sigs["flow_pct"] == "flows, assets, Optional weeks, Optional dates"
+    assert sigs["flow_since"] == "dates, flows, start"
+    assert sigs["level_record"] == "dates, levels"
+    assert sigs["flow_zscore"] == "flows, Optional weeks, Optional lookback, Optional dates"
+    assert sigs["flows_from_levels"] == "dates, levels"
 
 
 def test_no_vba_keyword_is_used_as_an_argument_name(vba):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -379,16 +380,8 @@ def abnormality(current, history, method: str = "mean", threshold=None) -> Abnor
     current = number(current, "current")
     hist = numbers(history, "history")
     count = int(hist.size)
-    with np.errstate(over="ignore", invalid="ignore"):     # overflow: handled just below
-        mean = float(hist.mean())
-        sd = float(hist.std(ddof=1)) if count >= 2 else math.nan
-    if not math.isfinite(mean):          # the sum overflowed (inf, or inf - inf = NaN)
-        mean = _mean_in_scaled_units(hist)
+    mean, sd, z, percentile = standing(current, hist)
     ratio = current / mean if mean != 0 else math.nan
-    z = (current - mean) / sd if sd > 0 else math.nan
-    if (count >= 2 and not math.isfinite(sd)) or math.isinf(current - mean):
-        z, sd = _z_in_scaled_units(current, hist)
-    percentile = float(np.count_nonzero(round_for_ties(hist) <= round_for_ties(current))) / count
 
     if method == "mean":
         limit = DEFAULT_MEAN_THRESHOLD if threshold is None else number(threshold, "threshold")
@@ -418,6 +411,49 @@ def abnormality(current, history, method: str = "mean", threshold=None) -> Abnor
         else:
             verdict = NOT_ABNORMAL
     return Abnormality(verdict, current, mean, ratio, z, percentile, count)
+
+
+class Standing(NamedTuple):
+    """Where a value stands among others: the result of :func:`standing`."""
+
+    mean: float
+    sd: float
+    z: float
+    percentile: float
+
+
+def standing(current: float, hist: np.ndarray) -> Standing:
+    """Mean, sample standard deviation, z-score and percentile of ``current`` against ``hist``.
+
+    Shared by :func:`abnormality` and :func:`xlflows.core.ranks.flow_zscore`.
+
+    Parameters
+    ----------
+    current : float
+        A finite number.
+    hist : numpy.ndarray
+        At least one finite float.
+
+    Returns
+    -------
+    Standing
+        ``mean`` of ``hist``; ``sd`` its sample standard deviation (ddof = 1, Excel's
+        ``STDEV.S``), NaN with one value; ``z = (current − mean) / sd``, NaN when ``sd`` is NaN
+        or 0; ``percentile`` = share of ``hist`` ≤ ``current`` once both are rounded to 9
+        decimals (:func:`round_for_ties`), in [0, 1]. Values so large that their sum or squares
+        overflow are scaled by the largest magnitude first, so ``mean`` and ``z`` stay finite.
+    """
+    count = int(hist.size)
+    with np.errstate(over="ignore", invalid="ignore"):     # overflow: handled just below
+        mean = float(hist.mean())
+        sd = float(hist.std(ddof=1)) if count >= 2 else math.nan
+    if not math.isfinite(mean):          # the sum overflowed (inf, or inf - inf = NaN)
+        mean = _mean_in_scaled_units(hist)
+    z = (current - mean) / sd if sd > 0 else math.nan
+    if (count >= 2 and not math.isfinite(sd)) or math.isinf(current - mean):
+        z, sd = _z_in_scaled_units(current, hist)
+    percentile = float(np.count_nonzero(round_for_ties(hist) <= round_for_ties(current))) / count
+    return Standing(mean, sd, z, percentile)
 
 
 def _for_ties(x: float) -> float:
