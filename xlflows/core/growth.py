@@ -438,21 +438,25 @@ def standing(current: float, hist: np.ndarray) -> Standing:
     -------
     Standing
         ``mean`` of ``hist``; ``sd`` its sample standard deviation (ddof = 1, Excel's
-        ``STDEV.S``), NaN with one value; ``z = (current − mean) / sd``, NaN when ``sd`` is NaN
-        or 0; ``percentile`` = share of ``hist`` ≤ ``current`` once both are rounded to 9
+        ``STDEV.S``), NaN with one value and 0 when the values are all equal once rounded to 9
+        decimals (not the float noise of their mean); ``z = (current − mean) / sd``, NaN when
+        ``sd`` is NaN or 0; ``percentile`` = share of ``hist`` ≤ ``current`` once both are rounded to 9
         decimals (:func:`round_for_ties`), in [0, 1]. Values so large that their sum or squares
         overflow are scaled by the largest magnitude first, so ``mean`` and ``z`` stay finite.
     """
     count = int(hist.size)
+    rounded = round_for_ties(hist)
     with np.errstate(over="ignore", invalid="ignore"):     # overflow: handled just below
         mean = float(hist.mean())
         sd = float(hist.std(ddof=1)) if count >= 2 else math.nan
     if not math.isfinite(mean):          # the sum overflowed (inf, or inf - inf = NaN)
         mean = _mean_in_scaled_units(hist)
+    if count >= 2 and rounded.min() == rounded.max():
+        sd = 0.0                         # equal values: [0.1] * 3 has a float-noise s of 1e-17
     z = (current - mean) / sd if sd > 0 else math.nan
     if (count >= 2 and not math.isfinite(sd)) or math.isinf(current - mean):
         z, sd = _z_in_scaled_units(current, hist)
-    percentile = float(np.count_nonzero(round_for_ties(hist) <= round_for_ties(current))) / count
+    percentile = float(np.count_nonzero(rounded <= round_for_ties(current))) / count
     return Standing(mean, sd, z, percentile)
 
 
