@@ -48,7 +48,7 @@ TIMEOUT_S = 20 * 60
 #: the engine-neutral report layer (what a Lite report script calls).
 IN_PYODIDE = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "tests").glob("test_core_*.py")) + [
     "tests/test_excel_convert.py", "tests/test_excel_speed_paths.py",
-    "tests/test_excel_boundaries.py", "tests/test_udfs.py",
+    "tests/test_excel_boundaries.py", "tests/test_udfs.py", "tests/test_udfs_grammar.py",
     "tests/test_udf_junk.py",
     "tests/test_report_compute.py", "tests/test_report_sentences.py",
     "tests/test_report_template.py"]

@@ -405,6 +405,20 @@ def _com_calls():
                           _com(dt.date(2022, 1, 1)), MISSING, MISSING], 1, None),
         ("abnormality", [0.25, com_column([0.30, 0.35, 0.32, 0.35]), MISSING, MISSING], 1,
          [["Verdict", C.NOT_ABNORMALLY_HIGH]]),
+        # the latest 3.0 among 30 inflow weeks: the eight 5.5s are larger -> Rank 9 of 30
+        ("flow_rank", [weeks, flows, MISSING, MISSING], 1, [["Rank", 9], ["Of", 30]]),
+        ("flow_count", [flows, 10.0, MISSING, MISSING], 0, [[10]]),
+        ("streak_longest_since", [weeks, flows, MISSING], 1, [[C.RECORD]]),   # one 30-week run
+        # 2022 to date: 8 x 5.5 + 14 x 1 + 8 x 3 = 82; nothing a year earlier: blank
+        ("flow_period", [weeks, flows, MISSING, MISSING], 1,
+         [["To date", 82.0], ["Same point last year", ""]]),
+        ("flow_pct", [flows, com_column([100.0] * 30), MISSING, MISSING], 0, [[""], [0.055]]),
+        # weeks dated after 2022-07-01: Jul 8, 15, 22, 29 x 3.0
+        ("flow_since", [weeks, flows, _com(dt.date(2022, 7, 1))], 1, [[12.0]]),
+        # levels 5.5 (to row 7, 2022-02-25), 1.0, 3.0: the latest 3.0 is below 5.5
+        ("level_record", [weeks, flows], 1, [["Record", False]]),
+        ("flow_zscore", [flows, 8.0, MISSING, MISSING], 0, None),
+        ("flows_from_levels", [weeks, flows], 1, [[""], [0.0]]),
     ]
 
 
