@@ -22,14 +22,16 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
-from xlflows.core.flows import flow_values, refuse_missing
-from xlflows.core.growth import median_spacing
+from xlflows.core.flows import backward_chunks, flow_values, refuse_missing
+from xlflows.core.growth import median_gap
 from xlflows.core.validate import levels as checked_levels
 from xlflows.core.validate import date_values, whole_number
 from xlflows.errors import InputError
 
 __all__ = ["GAP_SPACINGS", "LevelRecord", "flow_pct", "flows_from_levels", "level_record"]
 
+#: Rows per slice of the N-week products in :func:`flow_pct` (its arrays fit the CPU cache).
+_SLICE = 1 << 16
 #: A change between two observations further apart than this many median spacings is blank:
 #: it would be several weeks of flows read as one.
 GAP_SPACINGS = 1.5
@@ -91,15 +93,24 @@ def level_record(levels: pd.Series) -> LevelRecord:
     observed = _observed(levels)
     values = observed.to_numpy()
     latest = values[-1]
-    peak_at = values.size - 1 - int(np.argmax(values[::-1]))         # the latest highest level
-    peak = float(values[peak_at])
+    peak = float(values.max())
+    peak_at = _last_where(values, values.size, lambda chunk: chunk == peak)
     from_peak = float(latest / peak - 1.0) if peak > 0 else math.nan
     if latest >= peak:
         return LevelRecord(True, None, from_peak, peak, observed.index[peak_at])
-    higher = values[:-1] > latest
-    last_higher = values.size - 2 - int(np.argmax(higher[::-1]))
+    last_higher = _last_where(values, values.size - 1, lambda chunk: chunk > latest)
     return LevelRecord(False, observed.index[last_higher], from_peak, peak,
                        observed.index[peak_at])
+
+
+def _last_where(values: np.ndarray, stop: int, test) -> int:
+    """The last position before ``stop`` where ``test`` holds (it holds somewhere), read back
+    from ``stop`` in doubling chunks: the answer is usually among the latest observations."""
+    for start, end in backward_chunks(stop):
+        hits = np.flatnonzero(test(values[start:end]))
+        if hits.size:
+            return start + int(hits[-1])
+    raise ValueError("no position passes the test")
 
 
 def flows_from_levels(levels: pd.Series) -> pd.Series:
@@ -125,8 +136,8 @@ def flows_from_levels(levels: pd.Series) -> pd.Series:
     np.subtract(values[1:], values[:-1], out=out[1:])
     if values.size > 2:
         gaps = np.diff(date_values(observed.index))
-        out[1:][gaps > median_spacing(observed.index) * GAP_SPACINGS] = np.nan
-    return pd.Series(out, index=observed.index, name="flows")
+        out[1:][gaps > median_gap(gaps) * GAP_SPACINGS] = np.nan
+    return pd.Series(out, index=observed.index, name="flows", copy=False)
 
 
 def _assets_by_row(assets: object, size: int) -> np.ndarray:
@@ -169,6 +180,17 @@ def _window_products(factors: np.ndarray, weeks: int) -> np.ndarray:
     return out
 
 
+def _compounded(share: np.ndarray, weeks: int) -> np.ndarray:
+    """Π(1 + share) − 1 over each ``weeks`` consecutive rows (NaN for the first ``weeks - 1``),
+    slice by slice of :data:`_SLICE` rows, so the products' arrays stay in the CPU cache."""
+    out = np.full(share.size, np.nan)
+    for first in range(weeks - 1, share.size, _SLICE):
+        stop = min(share.size, first + _SLICE)
+        products = _window_products(1.0 + share[first - weeks + 1: stop], weeks)
+        np.subtract(products[weeks - 1:], 1.0, out=out[first:stop])
+    return out
+
+
 def flow_pct(flows: pd.Series, assets, weeks: int = 1) -> pd.Series:
     """Flows as a share of start-of-week assets (``FLOW_PCT``).
 
@@ -207,6 +229,6 @@ def flow_pct(flows: pd.Series, assets, weeks: int = 1) -> pd.Series:
     with np.errstate(divide="ignore", invalid="ignore"):
         np.divide(values[1:], np.where(start > 0, start, np.nan), out=share[1:])
     if weeks > 1:
-        share = _window_products(1.0 + share, weeks) - 1.0
+        share = _compounded(share, weeks)
     index = flows.index if isinstance(flows, pd.Series) else pd.RangeIndex(values.size)
-    return pd.Series(share, index=index, name="flow % of assets")
+    return pd.Series(share, index=index, name="flow % of assets", copy=False)

@@ -162,7 +162,7 @@ def calendar_index(flows: pd.Series) -> pd.DatetimeIndex:
 # streak and first_in: read backwards from the latest week
 
 
-def _backward_chunks(n: int, stop: int):
+def backward_chunks(stop: int):
     """Yield (start, end) slices covering [0, stop) from the end, doubling in length."""
     end, size = stop, _FIRST_CHUNK
     while end > 0:
@@ -197,7 +197,7 @@ def streak(flows: pd.Series) -> int:
     if last == 0:
         return 0
     sign = 1 if last > 0 else -1
-    for start, end in _backward_chunks(n, n - 1):
+    for start, end in backward_chunks(n - 1):
         chunk = values[start:end]
         same = chunk > 0 if sign > 0 else chunk < 0     # NaN is never "same": it ends the scan
         if same.all():
@@ -230,7 +230,7 @@ def first_in(flows: pd.Series) -> int | None:
     last = values[-1]
     if last == 0:
         return 0
-    for start, end in _backward_chunks(n, n - 1):
+    for start, end in backward_chunks(n - 1):
         chunk = values[start:end]
         same = chunk > 0 if last > 0 else chunk < 0
         if not same.any():

@@ -255,7 +255,7 @@ def _since_trough(values: np.ndarray, dates: pd.DatetimeIndex) -> Since:
     if lowest > 0:
         first = 0                                   # never down to the start: every week counts
     else:
-        first = values.size - int(np.argmin(cumulative[::-1]))     # the week after the trough
+        first = int(np.flatnonzero(cumulative == lowest)[-1]) + 1   # the week after the trough
     if first == values.size:
         return Since(0.0, None)
     return Since(float(values[first:].sum()), dates[first])
