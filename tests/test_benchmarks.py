@@ -52,7 +52,7 @@ def test_slope_of_times_proportional_to_size_is_1():
 
 @pytest.fixture
 def quick_bench(monkeypatch):
-    """bench_core on a few hundred weeks, the paired timers returning ``times[0]`` s for the
+    """bench_core on a few hundred weeks, the paired timer returning ``times[0]`` s for the
     function and 1 ms for its baseline (ratios exactly ``times[0] / 0.001``) and ``best_of`` 1 us
     (slopes 0; the numpy full scan, timed for real, is then far more than 30 times slower)."""
     times = [0.001]
@@ -61,8 +61,6 @@ def quick_bench(monkeypatch):
     monkeypatch.setattr(bench_core, "SLOPE_SIZES", (400, 800))
     monkeypatch.setattr(bench_core, "GRAMMAR_SIZES", (400, 800))
     monkeypatch.setattr(bench_core, "best_of", lambda func, repeats=5: (func(), 1e-6)[1])
-    monkeypatch.setattr(bench_core, "best_of_pair",
-                        lambda func, base, repeats=7: (func(), base(), times[0], 0.001)[2:])
     monkeypatch.setattr(bench_core, "paired_ratio", lambda func, base, repeats=7: (
         func(), base(), times[0], 0.001, times[0] / 0.001)[2:])
     return times

@@ -84,6 +84,14 @@ def test_flow_count_refuses_a_missing_week_it_counts_and_only_that():
     assert flow_count([1.0, np.nan, 2.0], 1) == 1       # row 2 is not among the last 1
 
 
+def test_flow_count_of_huge_flows_counts_them_without_a_warning():
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert flow_count([1e200, 1e200, -1e300], 3) == 2     # their squares overflow: still numbers
+
+
 @settings(max_examples=300, deadline=None)
 @given(values=st.lists(st.integers(-3, 3), min_size=1, max_size=80), data=st.data(),
        direction=st.sampled_from(["inflow", "outflow", "flat"]))

@@ -64,7 +64,9 @@ def flow_count(flows: pd.Series, n: int, direction: str = INFLOW) -> int:
         raise InputError(f"n: {weeks_text(n)}, expected at most {values.size}, the weeks of data "
                          "in flows")
     last = values[values.size - n:]
-    if not np.isfinite(last.sum()):                  # one pass finds a NaN or an infinity
+    with np.errstate(over="ignore", invalid="ignore"):
+        squares = np.dot(last, last)          # one BLAS pass: a NaN or an infinity makes it so
+    if not np.isfinite(squares):              # (so do huge squares: then nothing is refused)
         refuse_missing(last, values.size - n)
     if direction == INFLOW:
         return int(np.count_nonzero(last > 0))
