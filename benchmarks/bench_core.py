@@ -23,7 +23,9 @@ numpy (trailing sums from one ``np.cumsum``, ``np.round`` for ties, one comparis
 and the block sums that keep 9-decimal ties exact. Target <= 2 x the floor, the ratio being the
 median of back-to-back pairs (``paired_ratio``); each answer is also checked equal to the floor's.
 ``flow_count`` counts all 1,000,000 weeks (n = all: with n = 52 both sides take microseconds and
-the ratio measures call overhead). The functions that answer every week (``flow_pct``,
+the ratio measures call overhead); its floor includes ``np.isnan(...).any()``, the check that no
+counted week is missing, because that check is half its work and a count that skipped a missing
+week would be a wrong answer. The functions that answer every week (``flow_pct``,
 ``flows_from_levels``: a column, "history-style") also get the fitted log-log slope of time
 over 10^5 … 10^6 weeks (five sizes even in log), target <= 1.1.
 """
@@ -162,6 +164,12 @@ def plain_zscore(values: np.ndarray, weeks: int) -> tuple[float, float]:
     return z, np.count_nonzero(np.round(earlier, 9) <= round(latest, 9)) / earlier.size
 
 
+def plain_count(values: np.ndarray) -> int:
+    if np.isnan(values).any():
+        raise ValueError("a missing week")
+    return int(np.count_nonzero(values > 0))
+
+
 def plain_longest(values: np.ndarray, days: np.ndarray) -> object:
     signs = np.sign(values)
     starts = np.concatenate([[0], np.flatnonzero(signs[1:] != signs[:-1]) + 1])
@@ -243,7 +251,7 @@ def grammar_cases(d: Data) -> list[Case]:
         Case("flow_zscore 8w", lambda: flow_zscore(d.flows, 8), lambda: plain_zscore(v, 8),
              lambda r, f: _close((r.z, r.percentile), f), False),
         Case("flow_count, n = every week", lambda: flow_count(d.flows, v.size),
-             lambda: np.count_nonzero(v > 0), lambda r, f: r == f, False),
+             lambda: plain_count(v), lambda r, f: r == f, False),
         Case("streak_longest_since", lambda: streak_longest_since(d.flows),
              lambda: plain_longest(v, days),
              lambda r, f: (r.since is None and f is None) or r.since == pd.Timestamp(f), False),

@@ -284,3 +284,29 @@ def test_flow_since_refuses_sums_that_overflow():
     with pytest.raises(InputError, match=r"^flows: the values are too large to add up"):
         flow_since(weekly([1e308, 1e308, -1.0]), "trough")
     assert np.isfinite(flow_since(weekly([1e308, -1e308, 1.0]), "trough").total)
+
+
+def test_a_missing_week_is_refused_where_an_answer_adds_it_up():
+    # row 60 (2025-02-28) is in 2025's weeks to date; row 3 (2024-01-26) in 2024's total, which
+    # the pace is ranked against; both answers name the row
+    flows = TWO_YEARS.copy()
+    flows.iloc[59] = np.nan
+    with pytest.raises(InputError, match=r"^flows: row 60 is missing, expected a number$"):
+        flow_period(flows)
+    flows = TWO_YEARS.copy()
+    flows.iloc[3] = np.nan
+    with pytest.raises(InputError, match=r"^flows: row 4 is missing, expected a number$"):
+        flow_period(flows, "year")
+    # a month's figures do not add up January 2024: the missing week there changes nothing
+    assert flow_period(flows, "month").to_date == 2.0
+    with pytest.raises(InputError, match=r"^flows: row 4 is missing"):
+        flow_since(flows, "2024-01-01")
+    # after 2024-02-01: the 48 weeks Feb 2 .. Dec 27 of 2024 (1.0) and 10 of 2025 (2.0)
+    assert flow_since(flows, "2024-02-01").total == 48 * 1.0 + 10 * 2.0
+
+
+def test_sums_that_overflow_are_refused():
+    with pytest.raises(InputError, match=r"^flows: the values are too large to add up"):
+        flow_period(weekly([1e308, 1e308]))
+    with pytest.raises(InputError, match=r"^flows: the values are too large to add up"):
+        flow_since(weekly([1.0, 1e308, 1e308]), friday(0))

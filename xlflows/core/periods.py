@@ -83,7 +83,25 @@ def _total(values: np.ndarray, dates: pd.DatetimeIndex, start: pd.Timestamp,
     lo, hi = dates.searchsorted(start, side="left"), dates.searchsorted(end, side="right")
     if hi <= lo:
         return math.nan, 0
-    return float(values[lo:hi].sum()), int(hi - lo)
+    return _checked_sum(values, lo, hi), int(hi - lo)
+
+
+def _checked_sum(values: np.ndarray, lo: int, hi: int) -> float:
+    """Sum of ``values[lo:hi]``; a missing week among them (or a sum that overflows) is refused.
+
+    Only the weeks an answer adds up are checked, by the sum itself: no extra pass over the rest.
+    """
+    with np.errstate(over="ignore", invalid="ignore"):
+        total = float(values[lo:hi].sum())
+    if not math.isfinite(total):
+        _refuse_sum(values[lo:hi], lo)
+    return total
+
+
+def _refuse_sum(counted: np.ndarray, offset: int) -> None:
+    """The missing week behind a sum that is not finite, or else the overflow, as a message."""
+    refuse_missing(counted, offset)
+    raise InputError("flows: the values are too large to add up, expected flows in $bn")
 
 
 def _year_totals(values: np.ndarray, dates: pd.DatetimeIndex, before: int) -> np.ndarray:
@@ -99,7 +117,10 @@ def _year_totals(values: np.ndarray, dates: pd.DatetimeIndex, before: int) -> np
     starts = year_starts(first_year, before).astype(date_values(dates).dtype)
     bounds = np.searchsorted(date_values(dates), starts, side="left")
     sizes = np.diff(bounds)
-    totals = np.add.reduceat(values, bounds[:-1])
+    with np.errstate(over="ignore", invalid="ignore"):
+        totals = np.add.reduceat(values, bounds[:-1])
+    if not np.isfinite(totals).all():
+        _refuse_sum(values[bounds[0]:bounds[-1]], int(bounds[0]))
     return totals[sizes > 0]           # reduceat gives a value for an empty year: none counts
 
 
@@ -155,7 +176,6 @@ def flow_period(flows: pd.Series, period: str = YEAR, as_of=None) -> PeriodTotal
     period = choice(period, "period", PERIODS)
     values = flow_values(flows)
     dates = calendar_index(flows)
-    refuse_missing(values, 0)
     as_of = dates[-1] if as_of is None else timestamp(as_of, "as_of")
     if as_of < dates[0].normalize():
         raise InputError(f"as_of: {_day(as_of)} is before the first week ({_day(dates[0])}), "
@@ -237,11 +257,7 @@ def flow_since(flows: pd.Series, start) -> Since:
         raise InputError(f"start: {_day(start)} is more than a week before the first week "
                          f"({_day(dates[0])}), expected a date the data cover")
     first = int(dates.searchsorted(start + pd.Timedelta(days=1), side="left"))   # dated > start
-    counted = values[first:]
-    total = float(counted.sum())
-    if not math.isfinite(total):
-        refuse_missing(counted, first)
-    return Since(total, dates[first])
+    return Since(_checked_sum(values, first, values.size), dates[first])
 
 
 def _since_trough(values: np.ndarray, dates: pd.DatetimeIndex) -> Since:
@@ -250,8 +266,7 @@ def _since_trough(values: np.ndarray, dates: pd.DatetimeIndex) -> Since:
         cumulative = np.cumsum(values)
     lowest = float(cumulative.min())
     if not math.isfinite(lowest) or not math.isfinite(float(cumulative[-1])):
-        refuse_missing(values, 0)
-        raise InputError("flows: the values are too large to add up, expected flows in $bn")
+        _refuse_sum(values, 0)
     if lowest > 0:
         first = 0                                   # never down to the start: every week counts
     else:

@@ -65,8 +65,8 @@ def flow_count(flows: pd.Series, n: int, direction: str = INFLOW) -> int:
                          "in flows")
     last = values[values.size - n:]
     with np.errstate(over="ignore", invalid="ignore"):
-        squares = np.dot(last, last)          # one BLAS pass: a NaN or an infinity makes it so
-    if not np.isfinite(squares):              # (so do huge squares: then nothing is refused)
+        total = last.sum()                    # one pass: a NaN or an infinity makes it so
+    if not np.isfinite(total):                # (so does an overflow: then nothing is refused)
         refuse_missing(last, values.size - n)
     if direction == INFLOW:
         return int(np.count_nonzero(last > 0))
