@@ -312,7 +312,7 @@ def bench_grammar(verdicts: Verdicts, repeats: int) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=21,
-                        help="back-to-back pairs per ratio (the median of their ratios is reported)")
+                        help="back-to-back pairs per ratio (their median ratio is reported)")
     args = parser.parse_args(argv)
     verdicts = Verdicts()
     flows = weekly_flows(BIG)

@@ -1,4 +1,4 @@
-"""xlflows.core.assets: LEVEL_RECORD, FLOWS_FROM_LEVELS, FLOW_PCT; hand-worked tables, edges, oracles.
+"""xlflows.core.assets: LEVEL_RECORD, FLOWS_FROM_LEVELS, FLOW_PCT: hand-worked tables, oracles.
 
 Every expected value was worked out by hand from the inputs shown (the arithmetic is in the
 comment or the id). Dates are week-ending Fridays from 2024-01-05 unless stated.

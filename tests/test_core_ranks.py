@@ -119,7 +119,8 @@ def test_flow_rank_within_the_quarter_and_the_month():
                      r'^period: text \'decade\', expected "all", "year", "quarter" or "month"$',
                      id="unknown period"),
         pytest.param(lambda f: flow_rank(f.reset_index(drop=True), 1, "year"),
-                     r"^flows: no dates, expected weekly flows indexed by", id="period needs dates"),
+                     r"^flows: no dates, expected weekly flows indexed by",
+                     id="period needs dates"),
     ],
 )
 def test_flow_rank_refuses_bad_arguments(call, message):

@@ -89,7 +89,7 @@ def test_flow_count_of_huge_flows_counts_them_without_a_warning():
 
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        assert flow_count([1e200, 1e200, -1e300], 3) == 2     # their squares overflow: still numbers
+        assert flow_count([1e200, 1e200, -1e300], 3) == 2     # huge, but numbers
 
 
 @settings(max_examples=300, deadline=None)

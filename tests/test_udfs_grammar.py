@@ -1,4 +1,4 @@
-"""The flow-note grammar's hand-worked tables through its nine UDFs, shaped as Excel hands them over.
+"""The flow-note grammar's hand-worked tables through its nine UDFs, shaped as Excel gives them.
 
 The same cases as ``test_core_ranks.py``, ``test_core_runs.py``, ``test_core_periods.py`` and
 ``test_core_assets.py`` (the arithmetic is there and repeated briefly here), run through every
@@ -99,7 +99,7 @@ def test_flow_count_messages(n, direction, message):
     assert udfs.flow_count(SPEC_FLOWS, n, direction) == CELL_PREFIX + message
 
 
-# ------------------------------------------------------------------------------ STREAK_LONGEST_SINCE
+# ------------------------------------------------------------------------- STREAK_LONGEST_SINCE
 
 
 def test_streak_longest_since(shape_of, date_form):

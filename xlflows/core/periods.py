@@ -80,10 +80,11 @@ def _total(values: np.ndarray, dates: pd.DatetimeIndex, start: pd.Timestamp,
     the data do not cover the period that starts at ``start``, or hold no week in it."""
     if dates[0] > start + _COVER:
         return math.nan, 0
-    lo, hi = dates.searchsorted(start, side="left"), dates.searchsorted(end, side="right")
+    lo = int(dates.searchsorted(start, side="left"))
+    hi = int(dates.searchsorted(end, side="right"))
     if hi <= lo:
         return math.nan, 0
-    return _checked_sum(values, lo, hi), int(hi - lo)
+    return _checked_sum(values, lo, hi), hi - lo
 
 
 def _checked_sum(values: np.ndarray, lo: int, hi: int) -> float:
