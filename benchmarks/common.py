@@ -1,10 +1,13 @@
-"""Timing helpers shared by the benchmark scripts (not tests: they report, they never fail)."""
+"""Timing helpers and verdicts shared by the benchmark scripts (scripts, not tests: they report,
+and a script whose figure misses its target exits non-zero: :func:`exit_status`)."""
 
 from __future__ import annotations
 
 import statistics
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+
+import numpy as np
 
 
 def best_of(func: Callable[[], object], repeats: int = 5) -> float:
@@ -77,3 +80,43 @@ def verdict(ratio: float, *, at_most: float | None = None, at_least: float | Non
     """``'PASS'`` or ``'FAIL'`` for a ratio against an upper and/or lower bound (inclusive)."""
     ok = (at_most is None or ratio <= at_most) and (at_least is None or ratio >= at_least)
     return "PASS" if ok else "FAIL"
+
+
+class Verdicts:
+    """The outcome of every figure of one benchmark run, for the script's exit status.
+
+    ``check`` judges a figure against its target(s) like :func:`verdict` and remembers a miss;
+    ``exit_status`` is 0 when every figure met its target, 1 otherwise (so a script or CI sees
+    a missed target without reading the output).
+    """
+
+    def __init__(self) -> None:
+        self.missed: list[str] = []
+        self.count = 0
+
+    def check(self, label: str, value: float, *, at_most: float | None = None,
+              at_least: float | None = None) -> str:
+        """``'PASS'`` or ``'FAIL'`` for ``value``; a ``'FAIL'`` is remembered under ``label``."""
+        outcome = verdict(value, at_most=at_most, at_least=at_least)
+        self.require(label, outcome == "PASS")
+        return outcome
+
+    def require(self, label: str, ok: bool) -> None:
+        """Count a yes/no figure (a check that two answers agree); a no is a missed target."""
+        self.count += 1
+        if not ok:
+            self.missed.append(label)
+
+    def exit_status(self) -> int:
+        return 1 if self.missed else 0
+
+    def summary(self) -> str:
+        if not self.missed:
+            return f"all {self.count} figures meet their targets"
+        return (f"{len(self.missed)} of {self.count} figures miss their target: "
+                + "; ".join(self.missed))
+
+
+def slope(sizes: Iterable[float], seconds: Iterable[float]) -> float:
+    """Least-squares slope of log(seconds) against log(size): 1 for time proportional to size."""
+    return float(np.polyfit(np.log(list(sizes)), np.log(list(seconds)), 1)[0])

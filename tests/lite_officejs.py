@@ -130,7 +130,7 @@ def registry():
     params = list(inspect.signature(script).parameters)
     assert params == ["book"] and hints.get("book") is xw.Book, f"script parameters {params}"
     exported = sorted(n for n in vars(module) if not n.startswith("__"))
-    assert exported == sorted(f.__name__ for f in udfs.UDFS) + ["refresh_report"], exported
+    assert exported == sorted([f.__name__ for f in udfs.UDFS] + ["refresh_report"]), exported
 
 
 # --------------------------------------------------------------------------- functions
@@ -188,6 +188,39 @@ FUNCTION_CASES = [
      [["xlflows error: flows: row 2 is #N/A, expected a number"]]),
     ("blank optional weeks is the default", "flow_largest_since",
      [W[:4], [5.0, 1.0, 2.0, 4.0], ""], [[formatted(W[0])]]),
+    # the flow-note grammar (SPEC 2b): flows 1, -2, 3, 4, -1, 5 on the six Wednesdays
+    ("rank 1 of 4 (SPEC)", "flow_rank", [W, [1.0, -2.0, 3.0, 4.0, -1.0, 5.0], None, None],
+     [["Rank", 1], ["Of", 4]]),
+    ("rank of a flat window", "flow_rank", [W[:3], [1.0, -1.0, 0.0], None, None],
+     [["Rank", "flat"], ["Of", ""]]),
+    ("count 4 inflows of 6 (SPEC)", "flow_count",
+     [[1.0, -2.0, 3.0, 4.0, -1.0, 5.0], 6.0, None, None], [[4]]),
+    ("longest streak on record (SPEC)", "streak_longest_since",
+     [W[:4], [5.0, 1.0, 2.0, 3.0], None], [["record"]]),
+    ("longest streak since a date", "streak_longest_since",
+     [W, [1.0, 1.0, -1.0, 2.0, -3.0, 4.0], None], [[formatted(W[3])]]),
+    # 2024 to Feb 7: 1 - 2 + 3 + 4 - 1 + 5 = 10 in 6 weeks, pace 10 x 52 / 6; no 2023 data
+    ("year to date with blanks, not #NUM!", "flow_period",
+     [W, [1.0, -2.0, 3.0, 4.0, -1.0, 5.0], None, None],
+     [["To date", 10.0], ["Same point last year", ""], ["Annualised pace", 10.0 * 52 / 6],
+      ["Pace rank", ""]]),
+    ("flow as % of start-of-week assets", "flow_pct",
+     [[5.0, -2.0, 3.0], [1000.0, 1005.0, 1003.0], None, None],
+     [[""], [-0.002], [3 / 1005]]),
+    ("flows since the trough", "flow_since",
+     [W, [1.0, -2.0, 3.0, 4.0, -1.0, 5.0], "trough"], [[11.0]]),
+    ("flows since a serial date", "flow_since",
+     [W, [1.0, -2.0, 3.0, 4.0, -1.0, 5.0], W[2]], [[8.0]]),
+    ("level below its record (SPEC)", "level_record", [W[:3], [10.0, 12.0, 11.0]],
+     [["Record", False], ["Last higher", formatted(W[1])], ["From peak", 11 / 12 - 1]]),
+    ("z-score 4, percentile 1", "flow_zscore", [[1.0, 2.0, 3.0, 6.0], None, None, None],
+     [["Z-score", 4.0], ["Percentile", 1.0]]),
+    ("z-score blank with one earlier week", "flow_zscore", [[1.0, 3.0], None, None, None],
+     [["Z-score", ""], ["Percentile", 1.0]]),
+    # the blank level's row is dropped: spacings 7, 14, 7, 7 days (median 7); after the 14-day
+    # gap the change is blank, not two weeks read as one
+    ("flows from levels, a blank level row", "flows_from_levels",
+     [W, [100.0, 103.0, "", 106.0, 108.0, 107.0]], [[""], [3.0], [""], [""], [2.0], [-1.0]]),
 ]
 
 

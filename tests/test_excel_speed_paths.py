@@ -41,6 +41,27 @@ def test_median_spacing_is_numpys_median_of_the_spacings(offsets, unit):
     assert got == want and got.dtype == want.dtype
 
 
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from([1, 2, 3, 5, 7, 7, 7, 7, 14]), min_size=1, max_size=400),
+       st.sampled_from(["D", "s", "us"]))
+def test_median_gap_guessed_from_the_first_gaps_is_numpys_median(steps, unit):
+    # mostly one spacing (the guess is confirmed by two counts) or mixed (the partition)
+    gaps = np.asarray(steps, dtype=np.int64).astype(f"timedelta64[{unit}]")
+    want = np.median(gaps)
+    got = growth.median_gap(gaps)
+    assert got == want and got.dtype == want.dtype
+
+
+def test_median_gap_when_the_first_gaps_mislead():
+    # the first 101 gaps are 1 day, the other 200 are 7 days: the guess (1 day) fails its
+    # count and the partition finds 7 days
+    gaps = np.array([1] * 101 + [7] * 200, dtype="timedelta64[D]")
+    assert growth.median_gap(gaps) == np.timedelta64(7, "D")
+    # 151 of 1 day and 151 of 7 days (an even 302): the middle two are 1 and 7 days, mean 4
+    gaps = np.array([1] * 151 + [7] * 151, dtype="timedelta64[D]")
+    assert growth.median_gap(gaps) == np.timedelta64(4, "D")
+
+
 def test_median_spacing_of_an_even_count_truncates_like_numpy():
     # spacings 1 us and 2 us: numpy's median is 1 us (1.5 truncated), not 2
     dates = np.array([0, 1, 3], dtype="datetime64[us]")

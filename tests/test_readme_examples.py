@@ -158,3 +158,27 @@ def test_readme_example_runs_on_the_shipped_workbook(formula, shown):
     assert not (isinstance(result, str) and result.startswith(CELL_PREFIX)), result
     if shown is not None:
         assert _matches(result, shown), f"{formula} gives {result!r}; README says {shown}"
+
+
+#: The flow-note grammar's functions (SPEC §2b): each has an example with its result in README.
+GRAMMAR = ("FLOW_RANK", "FLOW_COUNT", "STREAK_LONGEST_SINCE", "FLOW_PERIOD", "FLOW_PCT",
+           "FLOW_SINCE", "LEVEL_RECORD", "FLOW_ZSCORE", "FLOWS_FROM_LEVELS")
+
+
+def test_no_example_is_broken_across_lines():
+    """A formula wrapped onto a second line is not found by :data:`EXAMPLE`, so it would not run."""
+    assert re.findall(r"`=[A-Z_]+\([^`]*\n[^`]*`", README) == []
+
+
+def test_every_function_is_called_by_an_example_that_runs():
+    """Each function in ``udfs.UDFS`` appears in at least one README formula, which the test
+    above runs on the shipped workbook."""
+    called = {name for name in UDF for formula, _ in examples() if f"{name}(" in formula}
+    assert sorted(set(UDF) - called) == []
+
+
+@pytest.mark.parametrize("name", GRAMMAR)
+def test_each_grammar_function_has_an_example_with_its_result(name):
+    assert set(GRAMMAR) <= set(UDF)
+    assert any(f"{name}(" in formula and shown is not None for formula, shown in examples()), \
+        f"README has no example of {name} with its result"

@@ -84,6 +84,8 @@ MAKE = {
         lambda: udfs.flow_rolling([1.0] * 12, 8.5),
     "method: text 'avg', expected \"mean\" or \"z\"":
         lambda: udfs.abnormality(0.25, [0.3, 0.35], "avg"),
+    "n: 30 weeks, expected at most 27, the weeks of data in flows":
+        lambda: udfs.flow_count([1.0] * 27, 30),
     "xlflows error: flows: row 17 is #N/A, expected a number":
         lambda: udfs.flow_streak([1.0] * 16 + ["#N/A"]),
     "xlflows error: unexpected problem, please report: …": _unexpected,

@@ -67,6 +67,7 @@ arguments = _range(cells)
 # a well-formed weekly series, so that junk in one argument meets good data in the others
 GOOD_DATES = [dt.datetime(2024, 1, 5) + dt.timedelta(weeks=i) for i in range(12)]
 GOOD_FLOWS = [1.0, -2.0, 3.0, 0.5, -1.0, -1.5, 2.0, 2.5, -0.5, 1.0, 4.0, -3.0]
+GOOD_ASSETS = [100.0 + k for k in range(12)]
 
 LABELS = {C.FIRST_ON_RECORD, C.RECORD, C.FLAT}
 _SCALARS = (int, float, str, bool, dt.datetime)
@@ -135,6 +136,16 @@ def test_one_bad_cell_in_good_flows_is_always_refused(position, bad, shape):
         udfs.peak_projection(GOOD_DATES[0], lay(flows)),
         udfs.asset_growth(lay(GOOD_DATES), lay(flows), GOOD_DATES[3]),
         udfs.abnormality(0.25, lay(flows)),
+        udfs.flow_rank(lay(GOOD_DATES), lay(flows), 2),
+        udfs.flow_count(lay(flows), 1),            # a bad cell outside the last week too
+        udfs.streak_longest_since(lay(GOOD_DATES), lay(flows)),
+        udfs.flow_period(lay(GOOD_DATES), lay(flows)),
+        udfs.flow_pct(lay(flows), lay(GOOD_ASSETS)),
+        udfs.flow_pct(lay(GOOD_FLOWS), lay(flows)),     # a bad cell in the assets
+        udfs.flow_since(lay(GOOD_DATES), lay(flows), "trough"),
+        udfs.level_record(lay(GOOD_DATES), lay(flows)),
+        udfs.flow_zscore(lay(flows), 3),
+        udfs.flows_from_levels(lay(GOOD_DATES), lay(flows)),
     ]
     for r in results:
         assert isinstance(r, str) and r.startswith(CELL_PREFIX), r
@@ -148,7 +159,12 @@ def test_an_error_cell_in_the_dates_is_always_refused(position, bad):
     ds[position] = bad
     for r in (udfs.flow_streak(GOOD_FLOWS, ds), udfs.flow_largest_since(ds, GOOD_FLOWS, 2),
               udfs.flow_streaks(ds, GOOD_FLOWS), udfs.hike_cycles(ds, GOOD_FLOWS),
-              udfs.asset_growth(ds, GOOD_FLOWS, GOOD_DATES[5])):
+              udfs.asset_growth(ds, GOOD_FLOWS, GOOD_DATES[5]),
+              udfs.flow_rank(ds, GOOD_FLOWS), udfs.flow_count(GOOD_FLOWS, 3, None, ds),
+              udfs.streak_longest_since(ds, GOOD_FLOWS), udfs.flow_period(ds, GOOD_FLOWS),
+              udfs.flow_pct(GOOD_FLOWS, GOOD_ASSETS, 1, ds),
+              udfs.flow_since(ds, GOOD_FLOWS, "trough"), udfs.level_record(ds, GOOD_FLOWS),
+              udfs.flow_zscore(GOOD_FLOWS, 1, None, ds), udfs.flows_from_levels(ds, GOOD_FLOWS)):
         assert r.startswith(CELL_PREFIX) and f"dates: row {position + 1} is " in r, r
 
 
@@ -159,7 +175,18 @@ def test_scalar_arguments_with_junk_are_refused_or_valid(bad):
                     (udfs.flow_rolling(GOOD_FLOWS, bad), [bad]),
                     (udfs.abnormality(bad, [0.3, 0.35]), [bad]),
                     (udfs.abnormality(0.25, [0.3, 0.35], bad), [bad]),
-                    (udfs.peak_projection(bad, 14), [bad])):
+                    (udfs.peak_projection(bad, 14), [bad]),
+                    (udfs.flow_rank(GOOD_DATES, GOOD_FLOWS, bad), [bad]),
+                    (udfs.flow_rank(GOOD_DATES, GOOD_FLOWS, 1, bad), [bad]),
+                    (udfs.flow_count(GOOD_FLOWS, bad), [bad]),
+                    (udfs.flow_count(GOOD_FLOWS, 3, bad), [bad]),
+                    (udfs.streak_longest_since(GOOD_DATES, GOOD_FLOWS, bad), [bad]),
+                    (udfs.flow_period(GOOD_DATES, GOOD_FLOWS, bad), [bad]),
+                    (udfs.flow_period(GOOD_DATES, GOOD_FLOWS, "year", bad), [bad]),
+                    (udfs.flow_pct(GOOD_FLOWS, GOOD_ASSETS, bad), [bad]),
+                    (udfs.flow_since(GOOD_DATES, GOOD_FLOWS, bad), [bad]),
+                    (udfs.flow_zscore(GOOD_FLOWS, bad), [bad]),
+                    (udfs.flow_zscore(GOOD_FLOWS, 1, bad), [bad])):
         _check(r, args)
 
 
@@ -176,7 +203,16 @@ def test_clean_numbers_in_any_shape_always_give_a_result(flows, shape, weeks):
                udfs.flow_first_in(lay(flows)),
                udfs.flow_largest_since(lay(GOOD_DATES), lay(flows), weeks),
                udfs.flow_rolling(lay(flows), weeks, lay(GOOD_DATES)),
-               udfs.flow_streaks(lay(GOOD_DATES), lay(flows))]
+               udfs.flow_streaks(lay(GOOD_DATES), lay(flows)),
+               udfs.flow_rank(lay(GOOD_DATES), lay(flows), weeks),
+               udfs.flow_count(lay(flows), weeks),
+               udfs.streak_longest_since(lay(GOOD_DATES), lay(flows)),
+               udfs.flow_period(lay(GOOD_DATES), lay(flows)),
+               udfs.flow_pct(lay(flows), lay(GOOD_ASSETS), weeks),
+               udfs.flow_since(lay(GOOD_DATES), lay(flows), "trough"),
+               udfs.level_record(lay(GOOD_DATES), lay(flows)),
+               udfs.flow_zscore(lay(flows), weeks),
+               udfs.flows_from_levels(lay(GOOD_DATES), lay(flows))]
     for r in results:
         assert not (isinstance(r, str) and r.startswith(CELL_PREFIX)), r
         _check(r, [flows])

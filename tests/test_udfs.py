@@ -329,6 +329,15 @@ def test_every_udf_keeps_its_signature_for_xlwings():
         "peak_projection": "(last_hike, months)",
         "asset_growth": "(dates, values, start_date, end_date=None, annualize=False)",
         "abnormality": "(current, history, method='mean', threshold=None)",
+        "flow_rank": "(dates, flows, weeks=1, period='all')",
+        "flow_count": "(flows, n, direction='inflow', dates=None)",
+        "streak_longest_since": "(dates, flows, which='current')",
+        "flow_period": "(dates, flows, period='year', as_of=None)",
+        "flow_pct": "(flows, assets, weeks=1, dates=None)",
+        "flow_since": "(dates, flows, start)",
+        "level_record": "(dates, levels)",
+        "flow_zscore": "(flows, weeks=1, lookback=None, dates=None)",
+        "flows_from_levels": "(dates, levels)",
     }
     assert {f.__name__: str(inspect.signature(f)) for f in udfs.UDFS} == expected
 

@@ -321,7 +321,7 @@ def _signatures(vba_text):
 def test_one_vba_function_per_udf(vba, xl):
     sigs = _signatures(vba)
     assert sorted(sigs) == sorted(f.__name__ for f in xl.udfs.UDFS)
-    assert vba.count("End Function") == 10
+    assert vba.count("End Function") == 19
 
 
 def test_vba_optional_arguments_match_the_python_defaults(vba):
@@ -338,6 +338,15 @@ def test_vba_optional_arguments_match_the_python_defaults(vba):
     assert sigs["asset_growth"] == "dates, values, start_date, Optional end_date, " \
                                    "Optional annualize"
     assert sigs["abnormality"] == "current, history, Optional method, Optional threshold"
+    assert sigs["flow_rank"] == "dates, flows, Optional weeks, Optional period"
+    assert sigs["flow_count"] == "flows, n, Optional direction, Optional dates"
+    assert sigs["streak_longest_since"] == "dates, flows, Optional which"
+    assert sigs["flow_period"] == "dates, flows, Optional period, Optional as_of"
+    assert sigs["flow_pct"] == "flows, assets, Optional weeks, Optional dates"
+    assert sigs["flow_since"] == "dates, flows, start"
+    assert sigs["level_record"] == "dates, levels"
+    assert sigs["flow_zscore"] == "flows, Optional weeks, Optional lookback, Optional dates"
+    assert sigs["flows_from_levels"] == "dates, levels"
 
 
 def test_no_vba_keyword_is_used_as_an_argument_name(vba):
@@ -396,6 +405,20 @@ def _com_calls():
                           _com(dt.date(2022, 1, 1)), MISSING, MISSING], 1, None),
         ("abnormality", [0.25, com_column([0.30, 0.35, 0.32, 0.35]), MISSING, MISSING], 1,
          [["Verdict", C.NOT_ABNORMALLY_HIGH]]),
+        # the latest 3.0 among 30 inflow weeks: the eight 5.5s are larger -> Rank 9 of 30
+        ("flow_rank", [weeks, flows, MISSING, MISSING], 1, [["Rank", 9], ["Of", 30]]),
+        ("flow_count", [flows, 10.0, MISSING, MISSING], 0, [[10]]),
+        ("streak_longest_since", [weeks, flows, MISSING], 1, [[C.RECORD]]),   # one 30-week run
+        # 2022 to date: 8 x 5.5 + 14 x 1 + 8 x 3 = 82; nothing a year earlier: blank
+        ("flow_period", [weeks, flows, MISSING, MISSING], 1,
+         [["To date", 82.0], ["Same point last year", ""]]),
+        ("flow_pct", [flows, com_column([100.0] * 30), MISSING, MISSING], 0, [[""], [0.055]]),
+        # weeks dated after 2022-07-01: Jul 8, 15, 22, 29 x 3.0
+        ("flow_since", [weeks, flows, _com(dt.date(2022, 7, 1))], 1, [[12.0]]),
+        # levels 5.5 (to row 7, 2022-02-25), 1.0, 3.0: the latest 3.0 is below 5.5
+        ("level_record", [weeks, flows], 1, [["Record", False]]),
+        ("flow_zscore", [flows, 8.0, MISSING, MISSING], 0, None),
+        ("flows_from_levels", [weeks, flows], 1, [[""], [0.0]]),
     ]
 
 

@@ -4,9 +4,9 @@ A Lite workbook's ``main.py`` needs one line::
 
     from xlflows.lite import *
 
-That brings in the ten functions of :mod:`xlflows.udfs` under their own names (the add-in
-registers them as ``FLOW_STREAK`` … ``ABNORMALITY`` and dispatches a call by the Python name, so
-they must never be imported under another name) and the script :func:`refresh_report` (shown as
+That brings in every function of :mod:`xlflows.udfs` (``udfs.UDFS``) under its own name (the
+add-in registers them as ``FLOW_STREAK`` … ``FLOWS_FROM_LEVELS`` and dispatches a call by the
+Python name, so they must never be imported under another name) and the script :func:`refresh_report` (shown as
 *Refresh report*), the Lite counterpart of the Refresh button.
 
 There is one registration: the functions are declared once, in :mod:`xlflows.udfs`, with
@@ -61,18 +61,29 @@ from xlflows.udfs import (
     abnormality,
     asset_growth,
     cycle_inflows,
+    flow_count,
     flow_first_in,
     flow_largest_since,
+    flow_pct,
+    flow_period,
+    flow_rank,
     flow_rolling,
+    flow_since,
     flow_streak,
     flow_streaks,
+    flow_zscore,
+    flows_from_levels,
     hike_cycles,
+    level_record,
     peak_projection,
+    streak_longest_since,
 )
 
 __all__ = [
     "flow_streak", "flow_first_in", "flow_largest_since", "flow_rolling", "flow_streaks",
     "hike_cycles", "cycle_inflows", "peak_projection", "asset_growth", "abnormality",
+    "flow_rank", "flow_count", "streak_longest_since", "flow_period", "flow_pct", "flow_since",
+    "level_record", "flow_zscore", "flows_from_levels",
     "refresh_report",
 ]
 

@@ -1,4 +1,4 @@
-"""The ten Excel functions (xlwings UDFs): normalise the ranges -> call the core -> shape the spill.
+"""The Excel functions (xlwings UDFs): normalise the ranges -> call the core -> shape the spill.
 
 Each function is thin: its arguments go through the one normalisation path in
 :mod:`xlflows.excel.convert`, the work is done by :mod:`xlflows.core`, and the result is shaped by
@@ -73,6 +73,24 @@ ARG_DOCS = {
     "method": "\"mean\" (default): high when current/mean > threshold; \"z\": by |z-score| > "
               "threshold.",
     "threshold": "Verdict threshold (default 1 for \"mean\", 2 for \"z\").",
+    "rank_period": "Blank or \"all\" (default): rank among every earlier window; \"year\", "
+                   "\"quarter\" or \"month\": only windows ending in the latest week's period.",
+    "n": "Weeks to look at, counted back from the latest (at most the weeks of data).",
+    "direction": "\"inflow\" (default): count weeks with flows > 0; \"outflow\": < 0; \"flat\": "
+                 "exactly 0.",
+    "which": "\"current\" (default): the run the latest week belongs to; \"previous\": the run "
+             "before it (the streak that just ended).",
+    "period": "\"year\" (default), \"quarter\" or \"month\": the calendar period of as_of, "
+              "summed up to as_of.",
+    "as_of": "Date the period runs to (default: the latest week); a date within the data.",
+    "week_assets": "Assets at the end of each week, row by row with the flows and in the same "
+                   "unit; blank where missing (the next week's share is then blank).",
+    "pct_weeks": "1 (default): each week's share; N: the last N weeks compounded, "
+                 "(1 + share) multiplied over N weeks − 1.",
+    "start": "A date: the flows of the weeks dated after it; or \"trough\": since the lowest "
+             "point of the cumulative flows.",
+    "lookback": "Compare with the last this many earlier windows only (default: every earlier "
+                "window).",
 }
 
 
@@ -80,14 +98,16 @@ ARG_DOCS = {
 def _lib():
     """The modules that do the work, imported on the first call of any UDF.
 
-    Returns a namespace with ``convert``, ``shape``, ``flows``, ``cycles`` and ``growth``.
+    Returns a namespace with ``convert``, ``shape`` and the core modules ``flows``, ``cycles``,
+    ``growth``, ``ranks``, ``runs``, ``periods`` and ``assets``.
     """
     import types
 
-    from xlflows.core import cycles, flows, growth
+    from xlflows.core import assets, cycles, flows, growth, periods, ranks, runs
     from xlflows.excel import convert, shape
     return types.SimpleNamespace(convert=convert, shape=shape, flows=flows, cycles=cycles,
-                                 growth=growth)
+                                 growth=growth, ranks=ranks, runs=runs, periods=periods,
+                                 assets=assets)
 
 
 def _arg(name: str, doc_key: str | None = None) -> Callable:
@@ -323,6 +343,152 @@ def abnormality(current, history, method="mean", threshold=None):
     return lib.shape.label_block(verdict.rows())
 
 
-#: The ten UDFs, in SPEC order (used by tests, docs and the workbook build).
+# ----------------------------------------------------------------------------------- the grammar
+
+
+def _flat_or(direction: int, value: object) -> object:
+    """``value``, or the text ``flat`` when the latest window (or run) has no direction."""
+    return C.FLAT if direction == 0 else value
+
+
+@xw.func(category=CATEGORY)
+@_arg("dates")
+@_arg("flows")
+@_arg("weeks")
+@_arg("period", "rank_period")
+@cell_errors
+def flow_rank(dates, flows, weeks=1, period=C.ALL):
+    """Rank of the latest weeks-week sum among earlier windows of its direction (1 = largest on record) and how many there are: a 2 × 2 block Rank, Of; Rank is "flat" when the sum is 0."""
+    lib = _lib()
+    weeks = lib.convert.to_int(weeks, "weeks", default=1, minimum=1)
+    period = lib.convert.to_choice(period, "period", lib.ranks.RANK_PERIODS, default=C.ALL)
+    found = lib.ranks.flow_rank(_dated_flows(flows, dates).series, weeks, period)
+    return lib.shape.label_block(zip(C.RANK_LABELS, (_flat_or(found.direction, found.rank),
+                                                     found.of)))
+
+
+@xw.func(category=CATEGORY)
+@_arg("flows")
+@_arg("n")
+@_arg("direction")
+@_arg("dates")
+@cell_errors
+def flow_count(flows, n, direction=C.INFLOW, dates=None):
+    """How many of the last n weeks had inflows (or outflows, or were flat): 25 with n = 27 reads "inflows in 25 of the past 27 weeks"."""
+    lib = _lib()
+    n = lib.convert.to_int(n, "n", minimum=1)
+    direction = lib.convert.to_choice(direction, "direction", lib.runs.DIRECTIONS,
+                                      default=C.INFLOW)
+    return lib.runs.flow_count(lib.convert.flow_series(flows, dates).series, n, direction)
+
+
+@xw.func(category=CATEGORY)
+@_arg("dates")
+@_arg("flows")
+@_arg("which")
+@xw.ret(date_format=DATE_FORMAT)
+@cell_errors
+def streak_longest_since(dates, flows, which=C.CURRENT):
+    """End date of the latest earlier run in the same direction at least as long as the current (or previous) run, or "record" when none, "flat" for a run of flat weeks."""
+    lib = _lib()
+    which = lib.convert.to_choice(which, "which", lib.runs.WHICH_RUNS, default=C.CURRENT)
+    found = lib.runs.streak_longest_since(_dated_flows(flows, dates).series, which)
+    if found.direction == 0:
+        return C.FLAT
+    return C.RECORD if found.since is None else lib.shape.scalar(found.since)
+
+
+@xw.func(category=CATEGORY)
+@_arg("dates")
+@_arg("flows")
+@_arg("period")
+@_arg("as_of")
+@cell_errors
+def flow_period(dates, flows, period=C.YEAR, as_of=None):
+    """Flows this year (quarter, month) to date, at the same point last year, the annualised pace and its rank among complete years: a 4 × 2 block."""
+    lib = _lib()
+    period = lib.convert.to_choice(period, "period", lib.periods.PERIODS, default=C.YEAR)
+    as_of = lib.convert.to_date(as_of, "as_of", default=None)
+    found = lib.periods.flow_period(_dated_flows(flows, dates).series, period, as_of)
+    flat = found.years > 0 and found.pace_direction == 0 and found.weeks > 0   # a pace of 0
+    rank = C.FLAT if flat else found.pace_rank
+    return lib.shape.label_block(zip(C.PERIOD_LABELS, (found.to_date, found.last_year,
+                                                       found.pace, rank)))
+
+
+@xw.func(category=CATEGORY)
+@_arg("flows")
+@_arg("assets", "week_assets")
+@_arg("weeks", "pct_weeks")
+@_arg("dates")
+@cell_errors
+def flow_pct(flows, assets, weeks=1, dates=None):
+    """Each week's flow as a share of the previous row's (start-of-week) assets, one per input row, blank for the first; with weeks = N the last N weeks compounded."""
+    lib = _lib()
+    weeks = lib.convert.to_int(weeks, "weeks", default=1, minimum=1)
+    data = lib.convert.flow_series(flows, dates)
+    by_row = lib.convert.numbers_by_row(assets, "assets", data.cells, "flows")
+    shares = lib.assets.flow_pct(data.series, by_row[data.positions], weeks)
+    return lib.shape.in_input_order(shares.to_numpy(), data.positions, data.cells)
+
+
+@xw.func(category=CATEGORY)
+@_arg("dates")
+@_arg("flows")
+@_arg("start")
+@cell_errors
+def flow_since(dates, flows, start):
+    """Sum of the flows of the weeks dated after start (a date), or, with start "trough", since the lowest point of the cumulative flows."""
+    lib = _lib()
+    start = lib.convert.to_date_or_choice(start, "start", (C.TROUGH,))
+    return lib.shape.scalar(lib.periods.flow_since(_dated_flows(flows, dates).series,
+                                                   start).total)
+
+
+@xw.func(category=CATEGORY)
+@_arg("dates", "level_dates")
+@_arg("levels", "values")
+@xw.ret(date_format=DATE_FORMAT)
+@cell_errors
+def level_record(dates, levels):
+    """Is the latest level a record? A 3 × 2 block: Record (TRUE/FALSE), Last higher (date of the latest earlier level above it), From peak (latest ÷ highest − 1)."""
+    lib = _lib()
+    levels = lib.convert.level_series(dates, levels, dates_name="dates", values_name="levels")
+    found = lib.assets.level_record(levels)
+    return lib.shape.label_block(zip(C.LEVEL_RECORD_LABELS,
+                                     (found.record, found.last_higher, found.from_peak)))
+
+
+@xw.func(category=CATEGORY)
+@_arg("flows")
+@_arg("weeks")
+@_arg("lookback")
+@_arg("dates")
+@cell_errors
+def flow_zscore(flows, weeks=1, lookback=None, dates=None):
+    """z-score and percentile of the latest weeks-week sum against all (or the last lookback) earlier windows: a 2 × 2 block Z-score, Percentile."""
+    lib = _lib()
+    weeks = lib.convert.to_int(weeks, "weeks", default=1, minimum=1)
+    lookback = lib.convert.to_int(lookback, "lookback", default=None, minimum=1)
+    found = lib.ranks.flow_zscore(lib.convert.flow_series(flows, dates).series, weeks, lookback)
+    return lib.shape.label_block(zip(C.ZSCORE_LABELS, (found.z, found.percentile)))
+
+
+@xw.func(category=CATEGORY)
+@_arg("dates", "level_dates")
+@_arg("levels", "values")
+@cell_errors
+def flows_from_levels(dates, levels):
+    """Weekly changes of a level (e.g. money-fund assets) as flows, one per input row: blank for the first and after a gap of more than 1.5 typical spacings."""
+    lib = _lib()
+    found = lib.convert.level_input(dates, levels, dates_name="dates", values_name="levels")
+    changes = lib.assets.flows_from_levels(found.series)
+    return lib.shape.in_input_order(changes.to_numpy(), found.positions, found.cells)
+
+
+#: The UDFs, in SPEC order: the ten of §2, then the flow-note grammar of §2b (used by tests,
+#: docs, the Lite registry and the workbook build).
 UDFS = (flow_streak, flow_first_in, flow_largest_since, flow_rolling, flow_streaks, hike_cycles,
-        cycle_inflows, peak_projection, asset_growth, abnormality)
+        cycle_inflows, peak_projection, asset_growth, abnormality, flow_rank, flow_count,
+        streak_longest_since, flow_period, flow_pct, flow_since, level_record, flow_zscore,
+        flows_from_levels)

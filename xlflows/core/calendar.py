@@ -92,8 +92,12 @@ def round_for_ties(values: np.ndarray) -> np.ndarray:
 
     Values of magnitude 2**53 or more are returned as they are: they have no decimals, and
     rounding them would scale them by 1e9 first, which overflows to infinity beyond ~1.8e299.
+    When the smallest and the largest value lie within ±2**53 (every realistic history of flows)
+    one ``np.round`` does it, without the mask (about half the time on a million values).
     """
     values = np.asarray(values, dtype=float)
+    if values.size and -_WHOLE_FLOATS < values.min() and values.max() < _WHOLE_FLOATS:
+        return np.round(values, TIE_DECIMALS)[()]          # NaN fails the test: masked below
     with np.errstate(over="ignore", invalid="ignore"):
         rounded = np.round(values, TIE_DECIMALS)
     return np.where(np.abs(values) >= _WHOLE_FLOATS, values, rounded)[()]
@@ -163,3 +167,23 @@ def signed_months_array(origins: np.ndarray, whens: np.ndarray) -> np.ndarray:
     forward = month_w - month_o - (day_w < day_o)           # DATEDIF(origin, when, "m")
     backward = month_o - month_w - (day_o < day_w)          # DATEDIF(when, origin, "m")
     return np.where(whens >= origins, forward, -backward).astype(np.int64)
+
+
+#: Calendar periods a week can be grouped by (a week belongs to the period of its date).
+PERIODS = ("year", "quarter", "month")
+#: Months in each period.
+_PERIOD_MONTHS = {"year": 12, "quarter": 3, "month": 1}
+
+
+def period_start(date: pd.Timestamp, period: str) -> pd.Timestamp:
+    """First day of the calendar ``period`` (``"year"``, ``"quarter"``, ``"month"``) holding
+    ``date``: ``period_start(Timestamp("2025-05-14"), "quarter") == Timestamp("2025-04-01")``."""
+    day = pd.Timestamp(date)
+    months = _PERIOD_MONTHS[period]
+    return pd.Timestamp(day.year, months * ((day.month - 1) // months) + 1, 1)
+
+
+def year_starts(first_year: int, last_year: int) -> np.ndarray:
+    """1 January of each year from ``first_year`` to ``last_year`` (inclusive), ``datetime64[D]``."""
+    years = np.arange(first_year - 1970, last_year - 1970 + 1).astype("datetime64[Y]")
+    return years.astype("datetime64[D]")

@@ -38,3 +38,25 @@ DEFAULT_MEAN_THRESHOLD = 1.0
 DEFAULT_Z_THRESHOLD = 2.0
 DEFAULT_REPORT_WEEKS = 8
 DEFAULT_REPORT_CYCLES = 4
+
+# The rest of a flow note's grammar (SPEC §2b)
+# FLOW_RANK: 2 x 2 block (no header), "Rank" then "Of"
+RANK_LABELS = ("Rank", "Of")
+# FLOW_PERIOD: 4 x 2 block (no header)
+PERIOD_LABELS = ("To date", "Same point last year", "Annualised pace", "Pace rank")
+# LEVEL_RECORD: 3 x 2 block (no header)
+LEVEL_RECORD_LABELS = ("Record", "Last higher", "From peak")
+# FLOW_ZSCORE: 2 x 2 block (no header)
+ZSCORE_LABELS = ("Z-score", "Percentile")
+# FLOW_SINCE's start: cumulative flows from the lowest point of the cumulative sum
+TROUGH = "trough"
+# STREAK_LONGEST_SINCE's which: the latest run, or the run that ended before it
+CURRENT = "current"
+PREVIOUS = "previous"
+# Calendar periods of FLOW_PERIOD and FLOW_RANK (FLOW_RANK also takes "all", its default)
+YEAR = "year"
+QUARTER = "quarter"
+MONTH = "month"
+ALL = "all"
+# Weeks in a year, for an annualised pace (To date x 52 / weeks counted)
+WEEKS_PER_YEAR = 52

@@ -19,6 +19,11 @@ outflow, 0 flat (exactly zero). Window sums that are compared with each other ar
 
 Argument *values* are checked here and refused with :class:`xlflows.errors.InputError` naming the
 argument (``weeks: 0 is not allowed, expected a whole number of at least 1``).
+
+The checks and the window sums (:func:`flow_values`, :func:`dated_index`, :func:`need_weeks`,
+:func:`calendar_index`, :func:`refuse_missing`, :func:`window_sums`) are shared with the other modules on weekly flows
+(:mod:`~xlflows.core.ranks`, :mod:`~xlflows.core.runs`, :mod:`~xlflows.core.periods`,
+:mod:`~xlflows.core.assets`).
 """
 
 from __future__ import annotations
@@ -79,11 +84,14 @@ class LookBack(NamedTuple):
 
 
 # --------------------------------------------------------------------------------------------
-# argument checks
+# argument checks, shared with the other modules on weekly flows (ranks, runs, periods, assets)
 
 
-def _values(flows: pd.Series) -> np.ndarray:
-    """The flows as a float64 array (no copy for a float Series); refuse an empty series."""
+def flow_values(flows: pd.Series, name: str = "flows") -> np.ndarray:
+    """The flows as a float64 array (no copy for a float Series); refuse an empty series.
+
+    ``name`` is the argument named in messages (``assets`` for a column read like flows).
+    """
     if isinstance(flows, pd.Series) and flows.dtype == np.float64:
         values = flows.to_numpy()                   # what the Excel layer hands over: no copy
     else:
@@ -97,37 +105,40 @@ def _values(flows: pd.Series) -> np.ndarray:
             try:
                 float(cell)
             except (TypeError, ValueError):
-                raise InputError(f"flows: row {row} is {cell!r}, expected a number") from None
-        raise InputError("flows: expected a single column or row of numbers") from None
+                raise InputError(f"{name}: row {row} is {cell!r}, expected a number") from None
+        raise InputError(f"{name}: expected a single column or row of numbers") from None
     if values.ndim != 1:
-        raise InputError("flows: expected a single column or row of weekly flows")
+        raise InputError(f"{name}: expected a single column or row of weekly values")
     if values.size == 0:
-        raise InputError("flows: no weeks of data, expected at least 1 week")
+        raise InputError(f"{name}: no weeks of data, expected at least 1 week")
     return values
 
 
-def _weeks_text(n: int) -> str:
+def weeks_text(n: int) -> str:
+    """``1 week``, ``8 weeks``."""
     return "1 week" if n == 1 else f"{n} weeks"
 
 
-def _need_weeks(n: int, weeks: int, what: str) -> None:
+def need_weeks(n: int, weeks: int, what: str) -> None:
+    """Refuse fewer than ``weeks`` rows for ``a {weeks}-week {what}`` (the message names it)."""
     if n < weeks:
         raise InputError(
-            f"flows: {_weeks_text(n)} of data, expected at least {weeks} for "
+            f"flows: {weeks_text(n)} of data, expected at least {weeks} for "
             f"{article(weeks)} {weeks}-week {what}"
         )
 
 
-def _refuse_missing(chunk: np.ndarray, offset: int) -> None:
+def refuse_missing(chunk: np.ndarray, offset: int, name: str = "flows") -> None:
     """Refuse NaN/inf in the part of the data a result depends on (rows are 1-based)."""
     bad = ~np.isfinite(chunk)
     if bad.any():
         row = offset + int(np.flatnonzero(bad)[0]) + 1
         what = "missing" if np.isnan(chunk[row - offset - 1]) else "not a finite number"
-        raise InputError(f"flows: row {row} is {what}, expected a number")
+        raise InputError(f"{name}: row {row} is {what}, expected a number")
 
 
-def _dated_index(flows: pd.Series) -> pd.DatetimeIndex:
+def dated_index(flows: pd.Series) -> pd.DatetimeIndex:
+    """The week-ending dates of ``flows``: a sorted DatetimeIndex without repeats or blanks."""
     index = getattr(flows, "index", None)
     if not isinstance(index, pd.DatetimeIndex):
         raise InputError("flows: no dates, expected weekly flows indexed by their week-ending dates")
@@ -140,11 +151,18 @@ def _dated_index(flows: pd.Series) -> pd.DatetimeIndex:
     return index
 
 
+def calendar_index(flows: pd.Series) -> pd.DatetimeIndex:
+    """:func:`dated_index` on the wall clock: a time-zone-aware index loses its time zone (the
+    dates keep their local day), so it can be compared with calendar dates."""
+    index = dated_index(flows)
+    return index if index.tz is None else index.tz_localize(None)
+
+
 # --------------------------------------------------------------------------------------------
 # streak and first_in: read backwards from the latest week
 
 
-def _backward_chunks(n: int, stop: int):
+def backward_chunks(stop: int):
     """Yield (start, end) slices covering [0, stop) from the end, doubling in length."""
     end, size = stop, _FIRST_CHUNK
     while end > 0:
@@ -172,20 +190,20 @@ def streak(flows: pd.Series) -> int:
     --------
     ``streak([1, -2, -0.5, -3]) == -3``: "a 3rd straight week of outflows".
     """
-    values = _values(flows)
+    values = flow_values(flows)
     n = values.size
-    _refuse_missing(values[-1:], n - 1)
+    refuse_missing(values[-1:], n - 1)
     last = values[-1]
     if last == 0:
         return 0
     sign = 1 if last > 0 else -1
-    for start, end in _backward_chunks(n, n - 1):
+    for start, end in backward_chunks(n - 1):
         chunk = values[start:end]
         same = chunk > 0 if sign > 0 else chunk < 0     # NaN is never "same": it ends the scan
         if same.all():
             continue
         k = int(np.flatnonzero(~same)[-1])
-        _refuse_missing(chunk[k:k + 1], start + k)
+        refuse_missing(chunk[k:k + 1], start + k)
         return sign * (n - 1 - (start + k))
     return sign * n
 
@@ -206,20 +224,20 @@ def first_in(flows: pd.Series) -> int | None:
         latest week continues a run; 0 when the latest week is flat; ``None`` when no earlier week
         had that direction ("first on record", :data:`xlflows.core.constants.FIRST_ON_RECORD`).
     """
-    values = _values(flows)
+    values = flow_values(flows)
     n = values.size
-    _refuse_missing(values[-1:], n - 1)
+    refuse_missing(values[-1:], n - 1)
     last = values[-1]
     if last == 0:
         return 0
-    for start, end in _backward_chunks(n, n - 1):
+    for start, end in backward_chunks(n - 1):
         chunk = values[start:end]
         same = chunk > 0 if last > 0 else chunk < 0
         if not same.any():
-            _refuse_missing(chunk, start)
+            refuse_missing(chunk, start)
             continue
         k = chunk.size - 1 - int(np.argmax(same[::-1]))
-        _refuse_missing(chunk[k + 1:], start + k + 1)
+        refuse_missing(chunk[k + 1:], start + k + 1)
         return n - 1 - (start + k)
     return None
 
@@ -280,8 +298,9 @@ def _block_sums(values: np.ndarray, weeks: int) -> tuple[np.ndarray, float]:
     return out, total
 
 
-def _window_sums(values: np.ndarray, weeks: int) -> np.ndarray:
-    """Trailing ``weeks``-row sums (see :func:`_block_sums`); refuse sums that overflow.
+def window_sums(values: np.ndarray, weeks: int) -> np.ndarray:
+    """Trailing ``weeks``-row sums (see :func:`_block_sums`), NaN for the first ``weeks - 1``
+    rows; refuse sums that overflow.
 
     Overflow is checked once on the total, so numpy's overflow warnings are silenced: the
     caller gets one message, never a warning on stderr before it.
@@ -289,7 +308,7 @@ def _window_sums(values: np.ndarray, weeks: int) -> np.ndarray:
     with np.errstate(over="ignore", invalid="ignore"):
         out, total = _block_sums(values, weeks)
     if not np.isfinite(total):
-        _refuse_missing(values, 0)
+        refuse_missing(values, 0)
         raise InputError("flows: the values are too large to add up, expected flows in $bn")
     return out
 
@@ -312,9 +331,9 @@ def rolling(flows: pd.Series, weeks: int) -> pd.Series:
         well within 1e-9, so they can be rounded to 9 decimals and compared for ties.
     """
     weeks = whole_number(weeks, "weeks", minimum=1)
-    values = _values(flows)
-    _need_weeks(values.size, weeks, "rolling sum")
-    sums = _window_sums(values, weeks)
+    values = flow_values(flows)
+    need_weeks(values.size, weeks, "rolling sum")
+    sums = window_sums(values, weeks)
     index = flows.index if isinstance(flows, pd.Series) else pd.RangeIndex(values.size)
     name = flows.name if isinstance(flows, pd.Series) else None
     return pd.Series(sums, index=index, name=name, copy=False)
@@ -443,10 +462,10 @@ def _previous_at_least(v: np.ndarray, queries: np.ndarray, answer: np.ndarray,
 def _look_back_sums(flows: pd.Series, weeks: int) -> tuple[int, np.ndarray, pd.DatetimeIndex]:
     """Check the look-back arguments; return ``weeks``, the window sums rounded for ties, dates."""
     weeks = whole_number(weeks, "weeks", minimum=1)
-    values = _values(flows)
-    index = _dated_index(flows)
-    _need_weeks(values.size, weeks, "look-back")
-    return weeks, round_for_ties(_window_sums(values, weeks)), index
+    values = flow_values(flows)
+    index = dated_index(flows)
+    need_weeks(values.size, weeks, "look-back")
+    return weeks, round_for_ties(window_sums(values, weeks)), index
 
 
 def _history(totals: np.ndarray, weeks: int) -> tuple[np.ndarray, np.ndarray]:
@@ -543,17 +562,26 @@ def largest_since(flows: pd.Series, weeks: int = 1) -> LookBack:
 _DIRECTION_BY_SIGN = np.array([OUTFLOW, FLAT, INFLOW], dtype=object)
 
 
+def run_starts(signs: np.ndarray) -> np.ndarray:
+    """First row of each run of equal values in ``signs`` (the signs of the weeks), oldest first.
+
+    A run is a maximal stretch of weeks with one direction; consecutive flat weeks form one run.
+    Shared by :func:`streak_columns` and :func:`xlflows.core.runs.streak_longest_since`.
+    """
+    return np.concatenate([[0], np.flatnonzero(signs[1:] != signs[:-1]) + 1])
+
+
 def streak_columns(flows: pd.Series, min_weeks: int = 1) -> dict[str, np.ndarray]:
     """:func:`streaks` as a dict of column name -> numpy array, without building a DataFrame.
 
     The UDF spills these arrays directly; :func:`streaks` wraps them in a DataFrame.
     """
     min_weeks = whole_number(min_weeks, "min_weeks", minimum=1)
-    values = _values(flows)
-    _refuse_missing(values, 0)
+    values = flow_values(flows)
+    refuse_missing(values, 0)
     n = values.size
     signs = np.sign(values).astype(np.int8)
-    starts = np.concatenate([[0], np.flatnonzero(signs[1:] != signs[:-1]) + 1])
+    starts = run_starts(signs)
     ends = np.append(starts[1:] - 1, n - 1)
     lengths = ends - starts + 1
     with np.errstate(over="ignore", invalid="ignore"):      # an overflowing run sum is inf,

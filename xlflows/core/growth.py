@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -57,11 +58,33 @@ def _median_spacing(dates: np.ndarray) -> np.timedelta64:
     two middle spacings of an even count are averaged as ``np.median`` does (their sum divided
     by 2, which ``timedelta64`` truncates toward zero).
     """
-    gaps = np.diff(dates)
+    return median_gap(np.diff(dates))
+
+
+#: Gaps whose median guesses the median of all (:func:`median_gap`).
+_GUESS_FROM = 101
+
+
+def median_gap(gaps: np.ndarray) -> np.timedelta64:
+    """The median of a ``timedelta64`` array (at least one gap), as :func:`median_spacing`
+    computes it from the gaps between consecutive dates: ``np.median``'s answer.
+
+    Dates of one series are mostly evenly spaced, so the median of the first
+    :data:`_GUESS_FROM` gaps is usually the median of all, and two counts confirm it: when the
+    gaps below it are at most the lower middle position and those up to it pass the upper one,
+    both middle values equal it. Otherwise (or for a short array) numpy's partition finds them.
+    The counts read the gaps once each, where the partition copies and rearranges them.
+    """
     n = gaps.size
-    middle = sorted({(n - 1) // 2, n // 2})
-    ticks = np.partition(gaps.view(np.int64), middle)[middle].view(gaps.dtype)
-    return ticks[0] if n % 2 else (ticks[0] + ticks[1]) / 2    # numpy's mean of the two
+    ticks = gaps.view(np.int64)
+    low, high = (n - 1) // 2, n // 2                  # the middle positions of the sorted gaps
+    if n > _GUESS_FROM:
+        guess = np.partition(ticks[:_GUESS_FROM], _GUESS_FROM // 2)[_GUESS_FROM // 2]
+        if np.count_nonzero(ticks < guess) <= low and np.count_nonzero(ticks <= guess) > high:
+            return guess.view(gaps.dtype)
+    middle = sorted({low, high})
+    found = np.partition(ticks, middle)[middle].view(gaps.dtype)
+    return found[0] if n % 2 else (found[0] + found[1]) / 2    # numpy's mean of the two
 
 
 def one_year_earlier(dates: np.ndarray) -> np.ndarray:
@@ -379,16 +402,8 @@ def abnormality(current, history, method: str = "mean", threshold=None) -> Abnor
     current = number(current, "current")
     hist = numbers(history, "history")
     count = int(hist.size)
-    with np.errstate(over="ignore", invalid="ignore"):     # overflow: handled just below
-        mean = float(hist.mean())
-        sd = float(hist.std(ddof=1)) if count >= 2 else math.nan
-    if not math.isfinite(mean):          # the sum overflowed (inf, or inf - inf = NaN)
-        mean = _mean_in_scaled_units(hist)
+    mean, sd, z, percentile = standing(current, hist)
     ratio = current / mean if mean != 0 else math.nan
-    z = (current - mean) / sd if sd > 0 else math.nan
-    if (count >= 2 and not math.isfinite(sd)) or math.isinf(current - mean):
-        z, sd = _z_in_scaled_units(current, hist)
-    percentile = float(np.count_nonzero(round_for_ties(hist) <= round_for_ties(current))) / count
 
     if method == "mean":
         limit = DEFAULT_MEAN_THRESHOLD if threshold is None else number(threshold, "threshold")
@@ -418,6 +433,53 @@ def abnormality(current, history, method: str = "mean", threshold=None) -> Abnor
         else:
             verdict = NOT_ABNORMAL
     return Abnormality(verdict, current, mean, ratio, z, percentile, count)
+
+
+class Standing(NamedTuple):
+    """Where a value stands among others: the result of :func:`standing`."""
+
+    mean: float
+    sd: float
+    z: float
+    percentile: float
+
+
+def standing(current: float, hist: np.ndarray) -> Standing:
+    """Mean, sample standard deviation, z-score and percentile of ``current`` against ``hist``.
+
+    Shared by :func:`abnormality` and :func:`xlflows.core.ranks.flow_zscore`.
+
+    Parameters
+    ----------
+    current : float
+        A finite number.
+    hist : numpy.ndarray
+        At least one finite float.
+
+    Returns
+    -------
+    Standing
+        ``mean`` of ``hist``; ``sd`` its sample standard deviation (ddof = 1, Excel's
+        ``STDEV.S``), NaN with one value and 0 when the values are all equal once rounded to 9
+        decimals (not the float noise of their mean); ``z = (current − mean) / sd``, NaN when
+        ``sd`` is NaN or 0; ``percentile`` = share of ``hist`` ≤ ``current`` once both are rounded to 9
+        decimals (:func:`round_for_ties`), in [0, 1]. Values so large that their sum or squares
+        overflow are scaled by the largest magnitude first, so ``mean`` and ``z`` stay finite.
+    """
+    count = int(hist.size)
+    rounded = round_for_ties(hist)
+    with np.errstate(over="ignore", invalid="ignore"):     # overflow: handled just below
+        mean = float(hist.mean())
+        sd = float(hist.std(ddof=1)) if count >= 2 else math.nan
+    if not math.isfinite(mean):          # the sum overflowed (inf, or inf - inf = NaN)
+        mean = _mean_in_scaled_units(hist)
+    if count >= 2 and rounded.min() == rounded.max():
+        sd = 0.0                         # equal values: [0.1] * 3 has a float-noise s of 1e-17
+    z = (current - mean) / sd if sd > 0 else math.nan
+    if (count >= 2 and not math.isfinite(sd)) or math.isinf(current - mean):
+        z, sd = _z_in_scaled_units(current, hist)
+    percentile = float(np.count_nonzero(rounded <= round_for_ties(current))) / count
+    return Standing(mean, sd, z, percentile)
 
 
 def _for_ties(x: float) -> float:

@@ -276,13 +276,14 @@ def date_values(index: pd.DatetimeIndex) -> np.ndarray:
 def strictly_increasing(index: pd.DatetimeIndex) -> bool:
     """True when the dates are sorted oldest first, without repeats and without a blank (NaT).
 
-    The same answer as ``is_monotonic_increasing and is_unique`` on an index without NaT, from
-    one numpy comparison: pandas' ``is_unique`` builds a hash table of the whole index, which
-    costs more than the calculation that follows on 30 years of weekly data. NaT compares false,
-    so an index holding one is never strictly increasing.
+    pandas' own flags, asked in this order: ``is_monotonic_increasing`` is one pass over the
+    dates (NaT makes it False) that also records whether they rose strictly, so
+    ``is_unique`` then costs nothing (asked first it builds a hash table of the whole index).
+    Both are cached on the index: a second call on the same series (a script calling several
+    core functions) does not pass over its dates again; a UDF's index is new each call and pays
+    the one pass (about 0.8 ms a million dates).
     """
-    dates = date_values(index)
-    return bool((dates[1:] > dates[:-1]).all()) and not (dates.size and np.isnat(dates[0]))
+    return bool(index.is_monotonic_increasing and index.is_unique)
 
 
 def levels(series: pd.Series, name: str) -> pd.Series:

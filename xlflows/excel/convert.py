@@ -759,18 +759,33 @@ def flow_series(values: object, dates: object = None, *, name: str = "flows",
     return FlowInput(series, rows, len(cells))
 
 
-def level_series(dates: object, values: object, *, dates_name: str = "dates",
-                 values_name: str = "values", locate: Locate | None = None,
-                 min_rows: int = 1) -> pd.Series:
-    """Levels (a policy rate, fund assets) by date -> float Series on a sorted DatetimeIndex.
+class LevelInput(NamedTuple):
+    """Levels ready for the core, with the rows they came from.
 
-    A row with a blank value is dropped with its date (a daily series with gaps, an oversized
-    range); a value without a date, duplicates and error cells anywhere are refused.
+    Attributes
+    ----------
+    series : pd.Series
+        float64 levels on a sorted, unique DatetimeIndex, no NaN.
+    positions : np.ndarray
+        For each element of ``series``, its 0-based position in the range as passed.
+    cells : int
+        Number of cells in the range as passed (blank rows included).
     """
+
+    series: pd.Series
+    positions: np.ndarray
+    cells: int
+
+
+def level_input(dates: object, values: object, *, dates_name: str = "dates",
+                values_name: str = "values", locate: Locate | None = None,
+                min_rows: int = 1) -> LevelInput:
+    """:func:`level_series` with the input row of each level, so that a result can be written
+    back in input order (``FLOWS_FROM_LEVELS``)."""
     fast = (_fast_level_series(dates, values, dates_name, values_name, min_rows) if FAST_PATH
             else None)
     if fast is not None:
-        return fast
+        return LevelInput(fast, np.arange(fast.size), fast.size)
     locate = locate or xd.default_locate
     vcells = as_cells(values, values_name)
     dcells = as_cells(dates, dates_name)
@@ -785,8 +800,35 @@ def level_series(dates: object, values: object, *, dates_name: str = "dates",
     days = read_dates(dcells[keep], dates_name, locate, dkinds[keep], rows=keep)
     _refuse_duplicates(days, keep, dates_name, locate)
     order = np.argsort(days, kind="stable")
-    return pd.Series(nums.values[keep][order],
-                     index=pd.DatetimeIndex(days[order], name=dates_name), name=values_name)
+    series = pd.Series(nums.values[keep][order],
+                       index=pd.DatetimeIndex(days[order], name=dates_name), name=values_name)
+    return LevelInput(series, keep[order], len(vcells))
+
+
+def level_series(dates: object, values: object, *, dates_name: str = "dates",
+                 values_name: str = "values", locate: Locate | None = None,
+                 min_rows: int = 1) -> pd.Series:
+    """Levels (a policy rate, fund assets) by date -> float Series on a sorted DatetimeIndex.
+
+    A row with a blank value is dropped with its date (a daily series with gaps, an oversized
+    range); a value without a date, duplicates and error cells anywhere are refused.
+    """
+    return level_input(dates, values, dates_name=dates_name, values_name=values_name,
+                       locate=locate, min_rows=min_rows).series
+
+
+def numbers_by_row(value: object, name: str, rows: int, other: str,
+                   locate: Locate | None = None) -> np.ndarray:
+    """A range read row by row beside another of ``rows`` cells (``assets`` beside ``flows``):
+    float64 with NaN where blank; same length required; error cells, text and the like refused
+    wherever they are."""
+    flat = _flat(value) if FAST_PATH else None
+    fast = None if flat is None else _fast_numbers(flat)
+    if fast is not None and fast.size == rows:
+        return fast
+    cells = as_cells(value, name)
+    _check_same_length(rows, len(cells), other, name)
+    return read_numbers(cells, name, locate or xd.default_locate).values
 
 
 def number_list(value: object, name: str, locate: Locate | None = None,
@@ -902,6 +944,24 @@ def to_choice(value: object, name: str, choices: Sequence[str], *,
         return default  # type: ignore[return-value]
     _refuse_error_cell(value, name, validate.or_list(choices))
     return validate.choice(value, name, choices)
+
+
+def to_date_or_choice(value: object, name: str, choices: Sequence[str]) -> pd.Timestamp | str:
+    """A single date, or one of ``choices`` as text (case and spaces ignored): FLOW_SINCE's
+    ``start`` (a date or ``"trough"``). A blank is refused."""
+    single = _single(value, name)
+    if isinstance(single, str) and error_name(single) is None:
+        key = single.strip().lower()
+        for option in choices:
+            if option.lower() == key:
+                return option
+    try:
+        return to_date(single, name)
+    except InputError as exc:
+        message = str(exc)
+        if message.endswith("expected a date"):
+            raise InputError(f"{message} or {validate.or_list(choices)}") from None
+        raise
 
 
 def to_date(value: object, name: str, *, default: object = _MISSING) -> pd.Timestamp:

@@ -1,0 +1,84 @@
+"""The benchmark scripts' verdicts: a figure that misses its target makes the exit status non-zero.
+
+Issue 19: ``benchmarks/bench_core.py`` printed FAIL and exited 0. No timing is tested here (speed
+targets live in the scripts, never in timed tests): the verdict logic is checked on given
+figures, and ``bench_core.main`` runs its real code on a few hundred weeks with the timers replaced
+by fixed numbers, once with every figure on target and once with one off.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from benchmarks import bench_core  # noqa: E402
+from benchmarks.common import Verdicts, slope, verdict  # noqa: E402
+
+
+@pytest.mark.parametrize("value, bounds, expected", [
+    (2.0, {"at_most": 2.0}, "PASS"),              # the bound itself passes (inclusive)
+    (2.0000001, {"at_most": 2.0}, "FAIL"),
+    (30.0, {"at_least": 30.0}, "PASS"),
+    (29.9, {"at_least": 30.0}, "FAIL"),
+    (1.5, {"at_least": 1.0, "at_most": 2.0}, "PASS"),
+    (float("nan"), {"at_most": 2.0}, "FAIL"),     # a broken measurement never passes
+])
+def test_verdict(value, bounds, expected):
+    assert verdict(value, **bounds) == expected
+
+
+def test_every_figure_on_target_exits_0_and_one_miss_exits_1():
+    verdicts = Verdicts()
+    assert verdicts.check("rolling", 1.7, at_most=2) == "PASS"
+    verdicts.require("history equals the full scan", True)
+    assert verdicts.exit_status() == 0
+    assert verdicts.summary() == "all 2 figures meet their targets"
+    assert verdicts.check("flow_rank 8w vs its floor", 2.3, at_most=2) == "FAIL"
+    assert verdicts.exit_status() == 1
+    verdicts.require("history equals the full scan", False)
+    assert verdicts.summary() == ("2 of 4 figures miss their target: flow_rank 8w vs its floor; "
+                                  "history equals the full scan")
+
+
+def test_slope_of_times_proportional_to_size_is_1():
+    assert slope([1e5, 1e6], [0.01, 0.1]) == pytest.approx(1.0)
+    assert slope([1e5, 1e6], [0.01, 1.0]) == pytest.approx(2.0)
+
+
+@pytest.fixture
+def quick_bench(monkeypatch):
+    """bench_core on a few hundred weeks, the paired timer returning ``times[0]`` s for the
+    function and 1 ms for its baseline (ratios exactly ``times[0] / 0.001``) and ``best_of`` 1 us
+    (slopes 0; the numpy full scan, timed for real, is then far more than 30 times slower)."""
+    times = [0.001]
+    monkeypatch.setattr(bench_core, "BIG", 1_200)
+    monkeypatch.setattr(bench_core, "SMALL", 300)
+    monkeypatch.setattr(bench_core, "SLOPE_SIZES", (400, 800))
+    monkeypatch.setattr(bench_core, "GRAMMAR_SIZES", (400, 800))
+    monkeypatch.setattr(bench_core, "best_of", lambda func, repeats=5: (func(), 1e-6)[1])
+    monkeypatch.setattr(bench_core, "paired_ratio", lambda func, base, repeats=7: (
+        func(), base(), times[0], 0.001, times[0] / 0.001)[2:])
+    return times
+
+
+def test_bench_core_exits_0_when_every_figure_meets_its_target(quick_bench, capsys):
+    quick_bench[0] = 0.0015                   # every ratio 1.5: within 2 and 5
+    status = bench_core.main(["--repeats", "1"])
+    out = capsys.readouterr().out
+    assert "FAIL" not in out and "ANSWER DIFFERS" not in out, out
+    assert out.rstrip().endswith("figures meet their targets")
+    assert status == 0
+
+
+def test_bench_core_exits_1_when_a_figure_misses_its_target(quick_bench, capsys):
+    quick_bench[0] = 0.0025                   # ratio 2.5: rolling and the grammar miss 2x
+    status = bench_core.main(["--repeats", "1"])
+    out = capsys.readouterr().out
+    assert "rolling 8 weeks, 1,000,000 weeks" in out and "FAIL" in out
+    assert "figures miss their target" in out.splitlines()[-1]
+    assert status == 1
