@@ -93,9 +93,18 @@ NOT_IN_PYODIDE = {
         "button); the Lite writer runs in Pyodide through tests/lite_officejs.py",
     "tests/test_readme_messages.py": "README's quoted messages, made through the UDFs and the "
         "report (both run in Pyodide through the files above)",
-    "tests/test_report_xlsx.py": "the file engine (a desktop command): its memory cases run in "
-        "subprocesses under RLIMIT_AS, its lock cases in a second process; the Lite script check "
-        "runs `xlflows refresh` of a file inside Pyodide for its comparison",
+    "tests/test_refresh_file.py": "xlflows refresh of workbook files (a desktop command); the "
+        "Lite script check runs `xlflows refresh` of a file inside Pyodide for its comparison",
+    "tests/test_ooxml_cells.py": "the file engine (xlflows.ooxml, a desktop command, not in the "
+        "Lite code)",
+    "tests/test_ooxml_files.py": "the file engine on the file system (locks, modes, symlinks)",
+    "tests/test_ooxml_limits.py": "crafted files in subprocesses under RLIMIT_AS",
+    "tests/test_ooxml_cases.py": "the file engine's cases (a desktop command); two writers at "
+        "once run in subprocesses",
+    "tests/test_ooxml_patch.py": "the file engine's sheet patcher (not in the Lite code)",
+    "tests/test_ooxml_styles.py": "the file engine's styles (not in the Lite code)",
+    "tests/test_foreign_workbooks.py": "workbooks other programs wrote, refreshed by the file "
+        "engine; LibreOffice opens each output (a subprocess)",
 }
 
 #: Single tests of the files above that cannot run in Pyodide, and why; deselected there (and
