@@ -13,7 +13,6 @@ import subprocess
 import sys
 import textwrap
 import xml.etree.ElementTree as ET
-import zipfile
 from pathlib import Path
 
 import openpyxl

@@ -188,7 +188,7 @@ def test_a_template_store_with_huge_rows_reads_its_four_columns(tmp_path):
     base = make_workbook(tmp_path / "base.xlsx", decorate_book=store)
     part = "xl/worksheets/sheet5.xml"
     assert b"Report cell" not in parts(base)[part] and b"<sheetData>" in parts(base)[part]
-    from xlflows.ooxml.cellref import column_letters
+    from xlflows.a1 import column_letters
 
     noise = random.Random(16)
     rows = b"".join(b'<row r="%d">' % r + b"".join(

@@ -27,7 +27,7 @@ from hypothesis import strategies as st
 
 from xlflows.errors import WorkbookError
 from xlflows.ooxml import ns
-from xlflows.ooxml.cellref import cell_ref, parse_ref
+from xlflows.a1 import cell_ref, parse_ref
 from xlflows.ooxml.patch import PlannedCell, cell_value, patch_sheet
 from xlflows.ooxml.xml import transcode
 

@@ -24,7 +24,7 @@ import numpy as np
 
 from xlflows.errors import WorkbookError
 from xlflows.ooxml import ns, sheetread
-from xlflows.ooxml.cellref import cell_ref, column_letters, parse_ref, split_ref
+from xlflows.a1 import cell_ref, parse_ref, split_ref
 from xlflows.ooxml.files import Transaction
 from xlflows.ooxml.numfmt import is_date_code
 from xlflows.ooxml.opc import Package, SheetEntry, open_package

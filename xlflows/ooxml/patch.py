@@ -29,7 +29,7 @@ import numpy as np
 
 from xlflows.errors import WorkbookError
 from xlflows.ooxml import ns
-from xlflows.ooxml.cellref import MAX_COL, cell_ref, column_letters, parse_area, parse_ref
+from xlflows.a1 import MAX_COL, cell_ref, column_letters, parse_area, parse_ref
 from xlflows.ooxml.escape import excel_encode, xml_text
 from xlflows.ooxml.xml import refuse_declaration, transcode
 

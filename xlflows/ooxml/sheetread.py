@@ -10,7 +10,7 @@ import numpy as np
 
 from xlflows.errors import WorkbookError
 from xlflows.ooxml import ns
-from xlflows.ooxml.cellref import MAX_COL, MAX_ROW, split_ref
+from xlflows.a1 import MAX_COL, MAX_ROW, split_ref
 from xlflows.ooxml.escape import excel_decode
 
 NUMBER, SHARED, TEXT, BOOL, ERROR, ISO_DATE, NO_VALUE = 1, 2, 3, 4, 5, 6, 7
@@ -149,7 +149,7 @@ class _Reader:
 
 
 def _ref(row, col):
-    from xlflows.ooxml.cellref import cell_ref
+    from xlflows.a1 import cell_ref
     return cell_ref(row, col)
 
 

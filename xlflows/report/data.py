@@ -21,8 +21,8 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
-from openpyxl.utils import get_column_letter
 
+from xlflows.a1 import column_letters
 from xlflows.errors import InputError, WorkbookError
 from xlflows.excel.convert import (flow_series, level_series, typed_flow_series,
                                     typed_level_series)
@@ -204,7 +204,7 @@ def _check_header(sheet: str, header: list[object], wanted: tuple[str, ...]) -> 
         found = header[j] if j < len(header) else None
         if _norm(found) != _norm(name):
             shown = "blank" if found is None else f"'{found}'"
-            raise WorkbookError(f"{sheet}!{get_column_letter(j + 1)}1 is {shown}, expected "
+            raise WorkbookError(f"{sheet}!{column_letters(j + 1)}1 is {shown}, expected "
                                 f"'{name}' ({_expected(sheet)} in row 1)")
 
 
@@ -251,7 +251,7 @@ def read_flows(source) -> tuple[dict[str, pd.Series], dict[str, str], pd.Datetim
     categories = [(j, str(h).strip()) for j, h in enumerate(header) if j > 0
                   and h is not None and str(h).strip()]
     for j, name in categories:
-        check_category_name(name, f"{FLOWS_SHEET}!{get_column_letter(j + 1)}1")
+        check_category_name(name, f"{FLOWS_SHEET}!{column_letters(j + 1)}1")
     if not categories:
         raise WorkbookError(f"{FLOWS_SHEET}!B1 is blank; expected category headers after "
                             f"'{WEEK_HEADER}' (one column of weekly flows each)")
@@ -263,9 +263,9 @@ def read_flows(source) -> tuple[dict[str, pd.Series], dict[str, str], pd.Datetim
     for j, name in categories:
         key = name.lower()
         if key in seen:
-            raise WorkbookError(f"{FLOWS_SHEET}!{get_column_letter(j + 1)}1 repeats the category "
+            raise WorkbookError(f"{FLOWS_SHEET}!{column_letters(j + 1)}1 repeats the category "
                                 f"'{name}' ({FLOWS_SHEET}!{seen[key]}1); expected unique headers")
-        seen[key] = get_column_letter(j + 1)
+        seen[key] = column_letters(j + 1)
     if len(table) < 2:
         raise WorkbookError(f"{FLOWS_SHEET}!A2 is blank; expected weekly flows under the header")
     typed_dates = table.typed(0)
@@ -282,7 +282,7 @@ def read_flows(source) -> tuple[dict[str, pd.Series], dict[str, str], pd.Datetim
                    values_name=WEEK_HEADER, locate=lambda i: f"{FLOWS_SHEET}!A{i + 2}")
     flows, columns = {}, {}
     for j, name in categories:
-        letter = get_column_letter(j + 1)
+        letter = column_letters(j + 1)
         typed = table.typed(j) if days is not None else None
         fi = (typed_flow_series(typed[0], days, name=f"{name} flows", dates_name=WEEK_HEADER)
               if typed is not None and np.isnat(typed[1]).all() else None)

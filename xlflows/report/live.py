@@ -21,7 +21,6 @@ import contextlib
 import datetime as dt
 from collections import defaultdict
 
-from openpyxl.utils.exceptions import CellCoordinatesException
 
 from xlflows.errors import WorkbookError, XlflowsError
 from xlflows.excel.convert import COM_ERROR_MAX, COM_ERROR_MIN, COM_ERRORS
@@ -234,7 +233,7 @@ def _row_col(sheet: str, ref: str) -> tuple[int, int]:
     """``"B7"`` -> (7, 2); a WorkbookError naming the cell when ``ref`` is not one cell."""
     try:
         return split_cell(ref)
-    except (CellCoordinatesException, ValueError):
+    except ValueError:
         raise WorkbookError(f"{sheet}!{ref} is not a cell reference; expected one cell such as "
                             "B7") from None
 

@@ -13,8 +13,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 
-from openpyxl.utils import get_column_letter
-from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
+from xlflows.a1 import MAX_COL, MAX_ROW, cell_ref, split_cell
 
 REPORT_SHEET = "Report"
 TEMPLATE_SHEET = "xlflows.template"
@@ -110,17 +109,6 @@ def as_value(item: object) -> Value | Block:
     return Value(item, str(item))
 
 
-#: Excel's last row and column (XFD1048576): nothing is ever written beyond them.
-MAX_ROW = 1_048_576
-MAX_COL = 16_384
-
-
-def split_cell(ref: str) -> tuple[int, int]:
-    """``"B7"`` → ``(7, 2)`` (row, column), 1-based."""
-    letters, row = coordinate_from_string(ref)
-    return row, column_index_from_string(letters)
-
-
 def is_cell_ref(ref: str) -> bool:
     """True for one A1-style cell reference inside Excel's grid (``B7``; not ``B7:C8``, not
     ``ZZZ1``, not ``A1048577``)."""
@@ -128,11 +116,6 @@ def is_cell_ref(ref: str) -> bool:
         return False
     row, col = split_cell(ref)
     return row <= MAX_ROW and col <= MAX_COL
-
-
-def cell_ref(row: int, col: int) -> str:
-    """``(7, 2)`` → ``"B7"``."""
-    return f"{get_column_letter(col)}{row}"
 
 
 def extent_size(extent: str | None) -> int:

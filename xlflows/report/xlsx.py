@@ -28,11 +28,11 @@ from typing import Callable, Iterator
 from xlflows import ooxml
 from xlflows.errors import WorkbookError
 from xlflows.excel.convert import to_date
-from xlflows.ooxml.cellref import MAX_COL, MAX_ROW, split_ref
+from xlflows.a1 import MAX_COL, MAX_ROW, split_ref
 from xlflows.report import graft
 from xlflows.report.compute import plan_refresh
 from xlflows.report.data import FLOWS_SHEET
-from xlflows.report.plan import REPORT_SHEET, TEMPLATE_SHEET, TEMPLATE_COLUMNS
+from xlflows.report.plan import TEMPLATE_SHEET, TEMPLATE_COLUMNS
 
 #: The most cells one template-store row may say its placeholder last wrote (a crafted
 #: ``A1:XFD1048576`` would otherwise make the refresh clear 17 billion cells).

@@ -1,4 +1,7 @@
-"""A1 cell references and Excel's grid (A1:XFD1048576)."""
+"""A1 cell references and Excel's grid (A1:XFD1048576): the one place that spells them.
+
+A leaf module (no imports from the project): the report, the file engine and the Lite code use it.
+"""
 
 from __future__ import annotations
 
@@ -34,6 +37,23 @@ def column_letters(index: int) -> str:
 def cell_ref(row: int, col: int) -> str:
     """``(7, 2)`` → ``"B7"``."""
     return f"{column_letters(col)}{row}"
+
+
+_LOOSE = re.compile(r"\$?([A-Za-z]{1,3})\$?([0-9]+)")
+
+
+def split_cell(ref: str) -> tuple[int, int]:
+    """``"B7"`` → ``(7, 2)`` (``$`` and lower case allowed, the grid unchecked).
+
+    Raises
+    ------
+    ValueError
+        Not one A1 cell reference, or row 0.
+    """
+    m = _LOOSE.fullmatch(ref)
+    if m is None or int(m.group(2)) == 0:
+        raise ValueError(f"not a cell reference: {ref!r}")
+    return int(m.group(2)), column_index(m.group(1).upper())
 
 
 def split_ref(ref: str) -> tuple[int, int] | None:
