@@ -18,7 +18,8 @@ from xlflows import __version__
 from xlflows.cli import main as cli_main
 from xlflows.errors import WorkbookError
 from xlflows.ooxml.opc import open_package
-from xlflows.webextension import (ADDIN_ID, IMPORT_LINE, XLWINGS_VERSION, add_lite,
+from xlflows.litecode import IMPORT_LINE, block, wheel_block
+from xlflows.webextension import (ADDIN_ID, XLWINGS_VERSION, add_lite,
                                   decode_value, encode_value, install_lite, merge_main,
                                   merge_requirements, read_properties, requirement_name,
                                   set_properties)
@@ -105,34 +106,67 @@ def test_set_properties_adds_a_missing_property_last():
 # --------------------------------------------------------------------------- merging
 
 
+BLOCK = "# ----- xlflows 9.9: the functions and the Refresh report script -----\nB\n" \
+        "# ----- end of xlflows -----\n"
+
+
 @pytest.mark.parametrize("existing, expected", [
-    (None, IMPORT_LINE + "\n"),
-    ("", IMPORT_LINE + "\n"),
-    ("import xlwings as xw\n", "import xlwings as xw\n\n" + IMPORT_LINE + "\n"),
-    ("x = 1", "x = 1\n\n" + IMPORT_LINE + "\n"),
-    ("x = 1\n" + IMPORT_LINE + "\n# end\n", "x = 1\n" + IMPORT_LINE + "\n# end\n"),
-], ids=["none", "empty", "code kept, import appended", "no final newline", "already imported"])
+    (None, BLOCK),
+    ("", BLOCK),
+    ("import xlwings as xw\n", "import xlwings as xw\n\n" + BLOCK),
+    ("x = 1", "x = 1\n\n" + BLOCK),
+    ("x = 1\n" + IMPORT_LINE + "\n# end\n", "x = 1\n" + BLOCK + "# end\n"),
+    ("x = 1\n" + BLOCK.replace("B\n", "old code\n") + "y = 2\n", "x = 1\n" + BLOCK + "y = 2\n"),
+    ("def mine():\n    return flow_streak\n", "def mine():\n    return flow_streak\n\n" + BLOCK),
+], ids=["none", "empty", "code kept, block appended", "no final newline",
+        "the old import line replaced in place", "an earlier block replaced in place",
+        "a name used, not defined"])
 def test_merge_main(existing, expected):
-    assert merge_main(existing) == expected
+    assert merge_main(existing, BLOCK) == expected
 
 
-def test_merge_requirements_keeps_lines_and_pins_xlwings():
+@pytest.mark.parametrize("code, message", [
+    ("def flow_streak(x):\n    return 1\n", "main.py defines flow_streak (line 1), a name xlflows "
+                                            "also puts into main"),
+    ("import xlwings as xw\n\n@xw.func(name='FLOW_RANK')\ndef mine(x):\n    return 1\n",
+     "main.py defines FLOW_RANK (line 3, the Excel name of mine)"),
+    ("refresh_report = None\n", "main.py defines refresh_report (line 1)"),
+    ("from mylib import abnormality\n", "main.py defines abnormality (line 1)"),
+    ("def broken(:\n", "main.py does not parse (line 1: "),
+], ids=["a function", "an Excel name", "an assignment", "an import", "a syntax error"])
+def test_merge_main_refuses_what_would_be_replaced_silently(code, message):
+    with pytest.raises(WorkbookError, match=re.escape(message)):
+        merge_main(code, BLOCK)
+
+
+def test_merge_requirements_keeps_lines_and_drops_the_unpublished_name():
     existing = ("xlwings==0.33.15  # required\npython-dotenv==1.0.1  # required\n"
                 "pyodide-http  # required\nblack  # required\npandas\nxlflows==0.0.9\nrequests\n")
-    assert merge_requirements(existing, "xlflows==0.1.0").splitlines() == [
-        f"xlwings=={XLWINGS_VERSION}  # required", "python-dotenv==1.0.1  # required",
-        "pyodide-http  # required", "black  # required", "pandas", "xlflows==0.1.0", "requests"]
+    text, notes = merge_requirements(existing)
+    assert text.splitlines() == [
+        "xlwings==0.33.15  # required", "python-dotenv==1.0.1  # required",
+        "pyodide-http  # required", "black  # required", "pandas", "requests", "numpy"]
+    assert notes == [
+        "requirements.txt has 'xlwings==0.33.15  # required' (kept); xlflows is tested with "
+        f"xlwings {XLWINGS_VERSION}: if a function misbehaves, pin xlwings=={XLWINGS_VERSION} "
+        "and use Restart in the add-in's menu",
+        "removed the line 'xlflows==0.0.9' from requirements.txt: xlflows is embedded in main.py, "
+        "and no package of that name is published (whoever published one would run in this "
+        "workbook)"]
 
 
 def test_merge_requirements_new_file_and_wheel_url():
-    url = "https://example.org/wheels/xlflows-0.1.0-py3-none-any.whl"
-    text = merge_requirements(None, url)
+    text, notes = merge_requirements(None)
     assert text.splitlines() == [f"xlwings=={XLWINGS_VERSION}  # required",
                                  "python-dotenv==1.0.1  # required", "pyodide-http  # required",
-                                 "black  # required", url]
-    assert merge_requirements(text, "xlflows==0.1.0") == text.replace(url, "xlflows==0.1.0")
-    assert merge_requirements("pandas", "xlflows").splitlines() == [
-        f"xlwings=={XLWINGS_VERSION}  # required", "pandas", "xlflows"]
+                                 "black  # required", "pandas", "numpy"] and notes == []
+    url = "https://example.org/wheels/xlflows-0.1.0-py3-none-any.whl"
+    hosted, _ = merge_requirements(None, url)
+    assert hosted == text + url + "\n"
+    assert merge_requirements(hosted, url) == (hosted, [])
+    assert merge_requirements(hosted)[0] == text
+    assert merge_requirements("pandas")[0].splitlines() == [
+        f"xlwings=={XLWINGS_VERSION}  # required", "pandas", "numpy"]
 
 
 @pytest.mark.parametrize("line, name", [
@@ -184,9 +218,8 @@ def test_lite_adds_the_part_and_keeps_every_other_part(tmp_path):
     assert b'Type="http://schemas.microsoft.com/office/2011/relationships/webextensiontaskpanes"' \
            b' Target="xl/webextensions/taskpanes.xml"' in after["_rels/.rels"]
     props = read_properties(after["xl/webextensions/webextension1.xml"])
-    assert props == {"main.py": IMPORT_LINE + "\n", "pyodideVersion": "0.27.5",
-                     "addinVersion": "1.0.0.0-18",
-                     "requirements.txt": merge_requirements(None, f"xlflows=={__version__}")}
+    assert props == {"main.py": block(), "pyodideVersion": "0.27.5",
+                     "addinVersion": "1.0.0.0-18", "requirements.txt": merge_requirements(None)[0]}
     assert f'id="{ADDIN_ID}"'.encode() in after["xl/webextensions/webextension1.xml"]
 
 
@@ -224,11 +257,12 @@ def test_lite_updates_an_existing_lite_workbook_keeping_its_code(tmp_path):
     after = zip_parts(book)
     assert {n for n in before if before[n] != after[n]} == {"xl/webextensions/webextension1.xml"}
     old, new = read_properties(example), read_properties(after["xl/webextensions/webextension1.xml"])
-    assert new["main.py"] == old["main.py"] + "\n" + IMPORT_LINE + "\n"
+    separator = "" if old["main.py"].endswith("\n") else "\n"
+    assert new["main.py"] == old["main.py"] + separator + "\n" + wheel_block()
     assert new["requirements.txt"].splitlines() == [
-        f"xlwings=={XLWINGS_VERSION}  # required", "python-dotenv==1.0.1  # required",
+        "xlwings==0.33.11  # required", "python-dotenv==1.0.1  # required",
         "pyodide-http  # required", "black  # required", "pandas", "matplotlib", "seaborn",
-        "requests", url]
+        "requests", "numpy", url]
     for name in ("pyodideVersion", "addinVersion"):
         raw = re.search(rb'<we:property name="' + name.encode() + rb'" value="[^"]*"/>', example)
         assert raw.group(0) in after["xl/webextensions/webextension1.xml"]
@@ -294,10 +328,12 @@ def test_lite_output_read_only_and_symlink(tmp_path, capsys):
 def test_lite_cli_messages(tmp_path, capsys):
     book = tmp_path / "mine.xlsx"
     xlsxwriter_book(book)
-    assert cli_main(["lite", str(book), "--requirement", "pandas"]) == 2
-    assert capsys.readouterr().err == (
-        "xlflows: --requirement 'pandas' does not install xlflows; expected e.g. xlflows==0.1.0 "
-        "or the URL of an xlflows-….whl\n")
+    for wrong in ("pandas", "xlflows==0.1.0", "http://example.org/xlflows-0.1.0-py3-none-any.whl"):
+        assert cli_main(["lite", str(book), "--requirement", wrong]) == 2
+        assert capsys.readouterr().err == (
+            f"xlflows: --requirement '{wrong}' is not the https address of an xlflows wheel; "
+            "expected e.g. https://example.org/xlflows-0.1.0-py3-none-any.whl (without "
+            "--requirement, the workbook carries xlflows itself)\n")
     assert cli_main(["lite", str(tmp_path / "missing.xlsx")]) == 2
     assert "missing.xlsx: no such file" in capsys.readouterr().err
     assert cli_main(["lite"]) == 2
@@ -306,8 +342,9 @@ def test_lite_cli_messages(tmp_path, capsys):
     assert cli_main(["lite", str(book)]) == 0
     out = capsys.readouterr().out.splitlines()
     assert out[0] == f"Added the xlwings Lite code to {book}"
-    assert out[1] == "  main.py: from xlflows.lite import * added"
-    assert out[2].endswith(f"black  # required; xlflows=={__version__}")
+    assert out[1] == f"  main.py: xlflows embedded ({len(block()):,} characters); your code kept"
+    assert out[2] == ("  requirements.txt: xlwings==0.37.8  # required; python-dotenv==1.0.1  # "
+                      "required; pyodide-http  # required; black  # required; pandas; numpy")
 
 
 def test_add_lite_refuses_taskpanes_without_extension(tmp_path):
@@ -338,7 +375,7 @@ def test_new_part_is_what_real_lite_workbooks_hold(tmp_path):
     package = open_package(book)
     try:
         ids = [rel.id for rel in package.relationships("")]
-        assert add_lite(package)
+        assert add_lite(package) == []
         xml = package.read("xl/webextensions/webextension1.xml")
         rels = package.read("_rels/.rels")
     finally:
@@ -368,7 +405,11 @@ def test_readme_lite_commands_run(tmp_path, monkeypatch, capsys):
                             ["xl/webextensions/webextension1.xml"])
     assert props["requirements.txt"].splitlines()[-1] == \
         "https://example.org/wheels/xlflows-0.1.0-py3-none-any.whl"
-    assert props["main.py"] == IMPORT_LINE + "\n"
+    assert props["main.py"] == wheel_block()
+    first = read_properties(zip_parts(tmp_path / "my-workbook.xlsx")
+                            ["xl/webextensions/webextension1.xml"])
+    assert first["main.py"] == block()
+    assert "xlflows" not in first["requirements.txt"]
 
 
 @pytest.mark.parametrize("umask", [0o022, 0o077], ids=["usual", "private"])
@@ -397,19 +438,21 @@ _LINES = st.sampled_from(["pandas", "requests>=2", "# a comment", "", "black  # 
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.lists(_LINES, max_size=12))
-def test_merge_requirements_keeps_other_lines_in_order_and_one_of_each(lines):
+@given(st.lists(_LINES, max_size=12), st.booleans())
+def test_merge_requirements_keeps_other_lines_in_order(lines, hosted):
+    """Whatever requirements.txt holds: every line not naming xlflows is kept, in order; xlflows
+    is named only by the hosted wheel's address, once; xlwings, pandas and numpy are there; a
+    second merge changes nothing."""
+    url = "https://example.org/xlflows-0.1.0-py3-none-any.whl" if hosted else None
     source = "\n".join(lines)
-    text = merge_requirements(source, "xlflows==0.1.0")
+    text, _ = merge_requirements(source, url)
     out = text.splitlines()
     names = [requirement_name(line) for line in out]
-    assert names.count("xlflows") == 1 and names.count("xlwings") == 1
-    mine = ("xlflows", "xlwings")
-    kept = [line for line in out if requirement_name(line) not in mine]
-    if source:
-        assert kept == [line for line in source.splitlines() if requirement_name(line) not in mine]
-    else:
-        assert kept == ["python-dotenv==1.0.1  # required", "pyodide-http  # required",
-                        "black  # required"]
-    assert f"xlwings=={XLWINGS_VERSION}" in out[names.index("xlwings")]
-    assert merge_requirements(text, "xlflows==0.1.0") == text
+    assert names.count("xlflows") == (1 if hosted else 0)
+    assert {"xlwings", "pandas", "numpy"} <= set(names)
+    kept = [line for line in out if requirement_name(line) != "xlflows"]
+    before = [line for line in (source.splitlines() if source else
+                                ["python-dotenv==1.0.1  # required", "pyodide-http  # required",
+                                 "black  # required"]) if requirement_name(line) != "xlflows"]
+    assert [line for line in kept if line in before] == before
+    assert merge_requirements(text, url)[0] == text

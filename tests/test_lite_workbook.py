@@ -12,8 +12,8 @@ from pathlib import Path
 import openpyxl
 import xlwings
 
-from xlflows import __version__
-from xlflows.webextension import IMPORT_LINE, XLWINGS_VERSION, read_properties
+from xlflows.litecode import block
+from xlflows.webextension import XLWINGS_VERSION, read_properties, requirement_name
 
 ROOT = Path(__file__).resolve().parents[1]
 XLSM = ROOT / "workbook" / "xlflows.xlsm"
@@ -68,11 +68,20 @@ def test_lite_workbook_is_the_xlsm_without_vba_with_the_add_in_part():
 
 def test_lite_workbook_code_and_requirements():
     props = read_properties(parts(LITE)["xl/webextensions/webextension1.xml"])
-    assert props["main.py"] == IMPORT_LINE + "\n"
+    assert props["main.py"] == block()
+    assert len(props["main.py"]) < 100_000          # what a Lite add-in is known to hold
     assert props["requirements.txt"].splitlines() == [
         f"xlwings=={XLWINGS_VERSION}  # required", "python-dotenv==1.0.1  # required",
-        "pyodide-http  # required", "black  # required", f"xlflows=={__version__}"]
+        "pyodide-http  # required", "black  # required", "pandas", "numpy"]
     assert (props["pyodideVersion"], props["addinVersion"]) == ("0.27.5", "1.0.0.0-18")
+
+
+def test_no_requirement_names_xlflows():
+    """No package called xlflows is published: a requirement naming it would install whatever
+    someone publishes under that name first."""
+    props = read_properties(parts(LITE)["xl/webextensions/webextension1.xml"])
+    names = [requirement_name(line) for line in props["requirements.txt"].splitlines()]
+    assert "xlflows" not in names and "xlflows" not in props["requirements.txt"].lower()
 
 
 def test_one_xlwings_version_everywhere():

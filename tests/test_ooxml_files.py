@@ -143,3 +143,23 @@ def test_the_file_is_synced_before_the_replace_and_keeps_its_mode(tmp_path, monk
     xlsx.refresh_file(book, output=new, planner=planner_of([CellWrite("Report", "B2", 1.0)]))
     assert new.stat().st_mode & 0o600 == 0o600
 
+
+
+def test_a_file_system_without_locks_is_written_without_one(tmp_path, monkeypatch):
+    """Where flock is not supported (Pyodide's file system, some network shares) the run goes on
+    unlocked (the identity check before the replace still guards it) instead of waiting."""
+    import errno
+
+    book = make_workbook(tmp_path / "flows.xlsx")
+
+    class NoLocks:
+        LOCK_EX, LOCK_NB = files.fcntl.LOCK_EX, files.fcntl.LOCK_NB
+
+        @staticmethod
+        def flock(fd, operation):
+            raise OSError(errno.ENOSYS, "Function not implemented")
+
+    monkeypatch.setattr(files, "fcntl", NoLocks)
+    monkeypatch.setattr(files, "LOCK_WAIT", 0.1)
+    xlsx.refresh_file(book, planner=planner_of([CellWrite("Report", "B2", 1.0)]))
+    assert openpyxl.load_workbook(book)["Report"]["B2"].value == 1.0

@@ -34,6 +34,7 @@ RUNNER = HERE / "run.mjs"
 OFFICEJS_SCRIPT = "tests/pyodide/officejs_udf.py"
 LITE_SCRIPT = "tests/pyodide/lite_checks.py"
 REFRESH_SCRIPT = "tests/pyodide/refresh_bytes.py"
+LITE_WORKBOOK_SCRIPT = "tests/pyodide/lite_workbook.py"
 #: Scripts run in the same Pyodide start as OFFICEJS_SCRIPT, with OFFICEJS_ENV (one start for all:
 #: each costs about a minute). Add a script here and read its result from ``officejs_outcome``.
 MORE_OFFICEJS_SCRIPTS: list[str] = [LITE_SCRIPT, REFRESH_SCRIPT]
@@ -105,6 +106,9 @@ NOT_IN_PYODIDE = {
     "tests/test_ooxml_styles.py": "the file engine's styles (not in the Lite code)",
     "tests/test_foreign_workbooks.py": "workbooks other programs wrote, refreshed by the file "
         "engine; LibreOffice opens each output (a subprocess)",
+    "tests/test_lite_code.py": "builds the embedded code and runs main.py in fresh CPython "
+        "interpreters (subprocesses); in Pyodide the shipped main.py itself runs through "
+        "tests/pyodide/lite_workbook.py with no xlflows installed",
 }
 
 #: Single tests of the files above that cannot run in Pyodide, and why; deselected there (and
@@ -317,6 +321,53 @@ def test_refresh_in_pyodide_gives_the_committed_bytes_and_a_readable_file(office
         assert result[name]["status"] == 0, result
         assert result[name]["same"], f"{name}: Pyodide's refresh differs from the committed bytes"
         assert int(result[name]["mode"], 8) & 0o600 == 0o600, result
+
+
+#: What the shipped Lite workbook's functions give on its own data (README's examples): Money
+#: market's latest week is an outflow after seven inflows; Equity's 8-week sum is the largest
+#: since the window ending 2022-03-30 (serial 44650); 2023-07-26 + round(mean(9, 13, 15, 19)) =
+#: 14 months -> 2024-09-26 (serial 45561); 25% against a 33% mean is not abnormally high.
+EXPECTED_LITE_VALUES = {
+    "streak of money market": [[-1]],
+    "first-in of money market": [[8]],
+    "largest 8-week equity since": [[{"type": "FormattedNumber", "basicValue": 44650.0,
+                                      "numberFormat": "yyyy-mm-dd"}]],
+    "projection": [[{"type": "FormattedNumber", "basicValue": 45561.0,
+                     "numberFormat": "yyyy-mm-dd"}]],
+}
+
+
+def test_the_shipped_lite_workbook_runs_its_own_code_with_no_xlflows_installed(pyodide_run):
+    """Issue 17's proof: the Lite workbook's main.py and requirements.txt, read exactly as
+    stored, in Pyodide with no xlflows installed and no network (Pyodide's own packages and the
+    pinned pure wheels only): the functions and the report script register and give the
+    workbook's values, as in CPython."""
+    env = [option for name, value in OFFICEJS_ENV.items() for option in ("--env", f"{name}={value}")]
+    outcome = pyodide_run("--no-app", *env, "--script", LITE_WORKBOOK_SCRIPT, name="lite-workbook")
+    assert outcome["versions"]["xlflows"] is None
+    assert outcome["versions"]["network"].startswith("refused: ")
+    script = outcome["scripts"][LITE_WORKBOOK_SCRIPT]
+    assert script["ok"], script.get("error")
+    result = script["result"]
+    print("Lite workbook in Pyodide:", {k: v for k, v in result.items() if k != "values"})
+    assert result["xlflows_before"] is None
+    assert "xlflows" not in result["requirements"]
+    assert result["installed"]["xlwings"] == result["xlwings_pin"].split("==")[1].split()[0]
+    assert "/xlflows-" in result["xlflows_from"] and ".zip/xlflows/" in result["xlflows_from"]
+    assert len(result["functions"]) == 19 and result["scripts"] == ["Refresh report"]
+    values = result["values"]
+    assert {k: values[k] for k in EXPECTED_LITE_VALUES} == EXPECTED_LITE_VALUES
+    assert values["abnormality"][0] == ["Verdict", "not abnormally high"]
+    assert "Money market funds" in result["script_headline"]
+    done = subprocess.run([sys.executable, "-c", "import json, runpy; print(json.dumps(runpy."
+                           f"run_path({LITE_WORKBOOK_SCRIPT!r})['main']()))"],
+                          capture_output=True, text=True, cwd=ROOT, timeout=300,
+                          env={**os.environ, **OFFICEJS_ENV})
+    assert done.returncode == 0, done.stderr[-2000:]
+    cpython = json.loads(done.stdout.strip().splitlines()[-1])
+    print("the same in CPython:", {k: v for k, v in cpython.items() if k != "values"})
+    assert cpython["values"] == values
+    assert cpython["script_headline"] == result["script_headline"]
 
 
 # --- the set-up and the runner refuse files that do not match their pinned sha256 -------------

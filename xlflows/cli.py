@@ -4,9 +4,9 @@
   computation as the workbook's Refresh button, written into the file;
 * ``update WORKBOOK [--output OUT] [--from-dir DIR] [--fred-url URL]``: bring the FRED series of the
   Policy rate and MMF assets sheets up to date;
-* ``lite WORKBOOK [--output OUT] [--requirement SPEC]``: add or update the xlwings Lite add-in's code
-  in a workbook (``main.py`` gets ``from xlflows.lite import *``, ``requirements.txt`` the xlflows
-  line), for Excel for Mac and the web.
+* ``lite WORKBOOK [--output OUT] [--requirement URL]``: add or update the xlwings Lite add-in's
+  code in a workbook (``main.py`` carries xlflows itself; ``requirements.txt`` names xlwings,
+  pandas and numpy), for Excel for Mac and the web.
 
 Exit status: 0 done, 2 the workbook or an argument cannot be used (one line ``xlflows: <reason>``
 on stderr, nothing written), 1 an unexpected problem (also one line; please report it).
@@ -77,13 +77,13 @@ def build_parser() -> argparse.ArgumentParser:
     lite = commands.add_parser(
         "lite", help="add or update the xlwings Lite code in a workbook (Excel for Mac and the web)",
         description="Make a workbook an xlwings Lite workbook with the xlflows functions and "
-                    "report script: main.py gets 'from xlflows.lite import *' (other code is "
-                    "kept), requirements.txt the xlflows line (other lines are kept).")
+                    "report script: main.py gets a block that carries xlflows itself (your "
+                    "code is kept; a function of yours with one of xlflows' names is refused), "
+                    "requirements.txt the packages it needs (your lines are kept).")
     _workbook_and_output(lite, "changed")
-    lite.add_argument("--requirement", metavar="SPEC",
-                      help="how xlwings Lite installs xlflows: a requirements line such as "
-                           f"xlflows=={__version__} (the default, this version) or the https URL "
-                           "of an xlflows wheel")
+    lite.add_argument("--requirement", metavar="URL",
+                      help="install xlflows from a wheel you host instead: its https address "
+                           "(e.g. https://example.org/xlflows-0.1.0-py3-none-any.whl)")
     return parser
 
 
@@ -233,16 +233,20 @@ def _run(command, args) -> int:
 
 
 def _lite(args) -> int:
-    """``xlflows lite``: add or update the xlwings Lite part."""
+    """``xlflows lite``: add or update the xlwings Lite code."""
     from xlflows.webextension import install_lite
 
     result = install_lite(args.workbook, output=args.output, requirement=args.requirement)
     verb = "Added the xlwings Lite code to" if result.added else "Updated the xlwings Lite code in"
     print(f"{verb} {result.output}")
-    print("  main.py: " + ("from xlflows.lite import * added" if result.main_changed
-                           else "already imports xlflows.lite"))
+    what = ("xlflows installed from the wheel in requirements.txt" if args.requirement
+            else f"xlflows embedded ({result.main_size:,} characters)")
+    print(f"  main.py: {what}" + ("; your code kept" if result.main_changed else
+                                  "; already up to date"))
     print("  requirements.txt: " + "; ".join(line for line in result.requirements.splitlines()
                                              if line.strip()))
+    for note in result.notes:
+        print(f"xlflows: note: {note}", file=sys.stderr)
     return EXIT_OK
 
 

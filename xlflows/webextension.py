@@ -8,11 +8,13 @@ escaped for an XML attribute (``&quot; &amp; &lt; &gt;``; the apostrophe stays).
 reached from the package's ``_rels/.rels`` through ``xl/webextensions/taskpanes.xml``.
 
 This module reads and writes those values (:func:`encode_value`, :func:`decode_value`,
-:func:`read_properties`, :func:`set_properties`), lays the parts into a package that has none
-(:func:`add_lite_parts`) and updates a workbook file (:func:`install_lite`): ``main.py`` keeps the
-analyst's code and gains ``from xlflows.lite import *`` when missing; ``requirements.txt`` keeps
-every other line and gets the xlflows requirement and the xlwings line it needs. Every other part
-of the package is copied byte for byte; the file is replaced atomically.
+:func:`read_properties`, :func:`set_properties`), lays the parts into a package that has none and
+updates an existing one (:func:`add_lite`, through the file engine's OPC module), and updates a
+workbook file (:func:`install_lite`): ``main.py`` keeps the analyst's code and gains xlflows'
+block (:mod:`xlflows.litecode`: xlflows embedded, nothing to install), refusing a name clash;
+``requirements.txt`` keeps every other line, loses a line naming xlflows and gains what the
+embedded code needs (xlwings, pandas, numpy). Every other part of the package is copied byte for
+byte; the file is replaced atomically.
 """
 
 from __future__ import annotations
@@ -24,8 +26,8 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
-from xlflows import __version__
 from xlflows.errors import WorkbookError
+from xlflows.litecode import block, clashes, split_main, syntax_problem, wheel_block
 from xlflows.ooxml.files import Transaction
 from xlflows.ooxml.opc import Package, open_package
 from xlflows.ooxml.workbook import target_paths
@@ -37,10 +39,8 @@ ADDIN_ID = "wa200008175"
 ADDIN_VERSION = "1.0.0.0-18"
 PYODIDE_VERSION = "0.27.5"
 #: The xlwings that xlflows is built and tested with (the classic workbook's VBA needs exactly
-#: this one too); a Lite workbook must load the same, since the xlflows wheel requires it.
+#: this one too); a new Lite workbook pins it, an analyst's other pin is kept with a note.
 XLWINGS_VERSION = "0.37.8"
-#: The line ``main.py`` needs.
-IMPORT_LINE = "from xlflows.lite import *"
 #: Property order in the part, as the add-in writes it.
 PROPERTY_ORDER = ("main.py", "pyodideVersion", "addinVersion", "requirements.txt")
 #: Lines the add-in itself needs in ``requirements.txt`` (``# required``), xlwings first.
@@ -222,55 +222,79 @@ def new_taskpanes(rel_id: str) -> bytes:
 # --------------------------------------------------------------------------- the files
 
 
-def merge_main(existing: str | None) -> str:
-    """``main.py`` with ``from xlflows.lite import *`` appended unless it is already there.
+def merge_main(existing: str | None, code: str) -> str:
+    """``main.py`` with xlflows' block ``code``.
 
-    The analyst's code is kept as it is; the import goes last so that xlflows' names are the
-    ones registered (the add-in registers what the module holds after it runs).
+    The analyst's code is kept as it is. An earlier xlflows block (or the old
+    ``from xlflows.lite import *`` line) is replaced where it stands; otherwise the block goes
+    last, after a blank line.
+
+    Raises
+    ------
+    WorkbookError
+        The analyst's code does not parse, or defines a name xlflows also puts into ``main``
+        (the add-in would register one of the two silently).
     """
-    if not existing:
-        return IMPORT_LINE + "\n"
-    if any(line.strip() == IMPORT_LINE for line in existing.splitlines()):
-        return existing
-    separator = "" if existing.endswith("\n") else "\n"
-    return f"{existing}{separator}\n{IMPORT_LINE}\n"
+    before, old, after = split_main(existing or "")
+    mine = before + after
+    problem = syntax_problem(mine)
+    if problem is not None:
+        raise WorkbookError(f"main.py does not parse ({problem}); fix it in the add-in's editor, "
+                            "then run `xlflows lite` again; nothing was written")
+    clash = clashes(mine)
+    if clash:
+        raise WorkbookError(f"main.py defines {', '.join(clash)}, a name xlflows also puts into "
+                            "main (the add-in would register only one of the two); rename or "
+                            "remove yours, then run `xlflows lite` again; nothing was written")
+    if old is not None:
+        return before + code + after
+    if not before.strip():
+        return code
+    separator = "" if before.endswith("\n") else "\n"
+    return f"{before}{separator}\n{code}"
 
 
-def default_requirement() -> str:
-    """``xlflows==<this version>``."""
-    return f"xlflows=={__version__}"
+def merge_requirements(existing: str | None, requirement: str | None = None
+                       ) -> tuple[str, list[str]]:
+    """``requirements.txt`` for xlflows' code, and notes for the analyst.
 
-
-def merge_requirements(existing: str | None, requirement: str) -> str:
-    """``requirements.txt`` with ``requirement`` for xlflows and the xlwings line it needs.
-
-    Every other line is kept where it is. A line for xlflows (by name, or a wheel URL of an
-    ``xlflows-…whl``) is replaced in place by ``requirement``; the xlwings line becomes
-    ``xlwings==<XLWINGS_VERSION>``, keeping its comment; further lines for either are dropped. Missing lines are
-    added: the add-in's ``# required`` lines first for a new file, xlflows last.
+    Every other line is kept where it is. A line naming xlflows is removed (the embedded code
+    needs no package of that name, and none is published: whoever published one would run in
+    the workbook), or replaced by ``requirement`` (an https URL of an xlflows wheel) when given.
+    xlwings, pandas and numpy are added when missing (xlwings pinned to the version xlflows is
+    tested with, as the add-in's ``# required`` line); an existing xlwings pin is kept, with a
+    note when it is another version.
     """
     lines = existing.splitlines() if existing else list(REQUIRED_LINES)
     out: list[str] = []
-    placed = xlwings_done = False
+    notes: list[str] = []
+    placed = False
+    names = set()
     for line in lines:
         name = requirement_name(line)
+        names.add(name)
         if name == "xlflows":
-            if not placed:
+            if requirement is not None and not placed:
                 out.append(requirement)
                 placed = True
+            elif requirement is None:
+                notes.append(f"removed the line '{line.strip()}' from requirements.txt: xlflows is "
+                             "embedded in main.py, and no package of that name is published "
+                             "(whoever published one would run in this workbook)")
             continue
         if name == "xlwings":
-            if not xlwings_done:
-                comment = line[line.index("#"):] if "#" in line else "# required"
-                out.append(f"xlwings=={XLWINGS_VERSION}  {comment}")
-                xlwings_done = True
-            continue
+            pin = re.search(r"==\s*([0-9][^\s#;]*)", line)
+            if pin is None or pin.group(1) != XLWINGS_VERSION:
+                notes.append(f"requirements.txt has '{line.strip()}' (kept); xlflows is tested "
+                             f"with xlwings {XLWINGS_VERSION}: if a function misbehaves, pin "
+                             f"xlwings=={XLWINGS_VERSION} and use Restart in the add-in's menu")
         out.append(line)
-    if not xlwings_done:
+    if "xlwings" not in names:
         out.insert(0, REQUIRED_LINES[0])
-    if not placed:
+    out += [package for package in ("pandas", "numpy") if package not in names]
+    if requirement is not None and not placed:
         out.append(requirement)
-    return "\n".join(out) + "\n"
+    return "\n".join(out) + "\n", notes
 
 
 def requirement_name(line: str) -> str | None:
@@ -306,7 +330,9 @@ class LiteResult:
     output: Path
     added: bool            # the add-in part was new
     main_changed: bool
+    main_size: int         # characters of main.py
     requirements: str
+    notes: list[str]
 
 
 def web_extensions(package: Package) -> list[str]:
@@ -315,23 +341,26 @@ def web_extensions(package: Package) -> list[str]:
                   if package.content_type(name) == CT_WEBEXTENSION)
 
 
-def add_lite(package: Package, requirement: str | None = None) -> bool:
-    """Add or update the xlwings Lite add-in part of a package; whether it was new.
+def add_lite(package: Package, requirement: str | None = None) -> list[str]:
+    """Add or update the xlwings Lite add-in part of a package with xlflows' code; the notes.
 
     Parameters
     ----------
     package : Package
         The workbook's package (changed in memory).
     requirement : str, optional
-        The xlflows line of ``requirements.txt`` (default ``xlflows==<this version>``).
+        An https URL of an xlflows wheel the workbook installs instead of the embedded code.
 
     Raises
     ------
     WorkbookError
-        A second web extension, another add-in's part, or a value xlflows cannot decode.
+        A second web extension, another add-in's part, a value xlflows cannot decode, the
+        analyst's code defining a name xlflows registers, or a requirement that is not an https
+        URL of an xlflows wheel.
     """
-    requirement = requirement or default_requirement()
-    _check_requirement(requirement)
+    if requirement is not None:
+        _check_requirement(requirement)
+    code = wheel_block() if requirement is not None else block()
     found = web_extensions(package)
     if len(found) > 1:
         raise WorkbookError(f"the workbook has {len(found)} web extensions ({', '.join(found)}); "
@@ -346,9 +375,9 @@ def add_lite(package: Package, requirement: str | None = None) -> bool:
             raise WorkbookError(f"{name} belongs to another add-in ({', '.join(ids) or 'no id'}); "
                                 "expected the xlwings Lite add-in, so nothing was written")
         props = read_properties(xml)
-        values = {"main.py": merge_main(props.get("main.py")),
-                  "requirements.txt": merge_requirements(props.get("requirements.txt"),
-                                                         requirement)}
+        requirements, notes = merge_requirements(props.get("requirements.txt"), requirement)
+        values = {"main.py": merge_main(props.get("main.py"), code),
+                  "requirements.txt": requirements}
         for key, default in (("pyodideVersion", PYODIDE_VERSION),
                              ("addinVersion", ADDIN_VERSION)):
             if key not in props:
@@ -356,30 +385,35 @@ def add_lite(package: Package, requirement: str | None = None) -> bool:
         changed = {k: v for k, v in values.items() if props.get(k) != v}
         if changed:
             package.write(name, set_properties(xml, changed))
-        return False
+        return notes
     if any(package.content_type(n) == CT_TASKPANES for n in package.part_names()):
         raise WorkbookError(f"the workbook has {TASKPANES_PART} but no web extension part; "
                             "expected both or neither, so nothing was written")
+    requirements, notes = merge_requirements(None, requirement)
     package.write(WEBEXTENSION_PART, new_webextension({
-        "main.py": merge_main(None), "pyodideVersion": PYODIDE_VERSION,
-        "addinVersion": ADDIN_VERSION, "requirements.txt": merge_requirements(None, requirement)}))
+        "main.py": merge_main(None, code), "pyodideVersion": PYODIDE_VERSION,
+        "addinVersion": ADDIN_VERSION, "requirements.txt": requirements}))
     rel_id = package.add_relationship(TASKPANES_PART, REL_WEBEXTENSION, WEBEXTENSION_PART)
     package.write(TASKPANES_PART, new_taskpanes(rel_id))
     package.set_content_type(TASKPANES_PART, CT_TASKPANES)
     package.set_content_type(WEBEXTENSION_PART, CT_WEBEXTENSION)
     package.add_relationship("", REL_TASKPANES, TASKPANES_PART)
-    return True
+    return notes
 
 
 def _check_requirement(requirement: str) -> None:
-    if "\n" in requirement or "\r" in requirement or requirement_name(requirement) != "xlflows":
-        raise WorkbookError(f"--requirement '{requirement.strip()}' does not install xlflows; "
-                            "expected e.g. xlflows==0.1.0 or the URL of an xlflows-….whl")
+    wheel = requirement.strip().rsplit("/", 1)[-1].split("?", 1)[0].split("#", 1)[0]
+    if "\n" in requirement or "\r" in requirement or not requirement.strip().startswith(
+            "https://") or not wheel.endswith(".whl") or requirement_name(requirement) != "xlflows":
+        raise WorkbookError(f"--requirement '{requirement.strip()}' is not the https address of "
+                            "an xlflows wheel; expected e.g. https://example.org/xlflows-0.1.0-"
+                            "py3-none-any.whl (without --requirement, the workbook carries xlflows "
+                            "itself)")
 
 
 def install_lite(path: str | os.PathLike, *, output: str | os.PathLike | None = None,
                  requirement: str | None = None) -> LiteResult:
-    """Add or update the xlwings Lite part of a workbook file, in place or into ``output``.
+    """Add or update the xlwings Lite code of a workbook file, in place or into ``output``.
 
     Parameters
     ----------
@@ -388,29 +422,24 @@ def install_lite(path: str | os.PathLike, *, output: str | os.PathLike | None = 
     output : path-like, optional
         Write here instead (same extension as ``path``).
     requirement : str, optional
-        The xlflows line of ``requirements.txt`` (default ``xlflows==<this version>``): a wheel
-        URL while xlflows is not on PyPI.
-
-    Returns
-    -------
-    LiteResult
+        An https URL of an xlflows wheel to install instead of embedding the code.
 
     Raises
     ------
     WorkbookError
-        The file cannot be read or written, or its add-in part cannot be kept; nothing is
-        written then.
+        The file cannot be read or written, its add-in part cannot be kept, or its code clashes;
+        nothing is written then.
     """
     source, target = target_paths(path, output)
     with Transaction(source, target) as transaction:
         package = open_package(source)
         try:
-            name = web_extensions(package)[:1]
-            before = read_properties(package.read(name[0])) if name else {}
-            added = add_lite(package, requirement)
+            found = web_extensions(package)
+            before = read_properties(package.read(found[0])) if found else {}
+            notes = add_lite(package, requirement)
             after = read_properties(package.read(web_extensions(package)[0]))
             package.save(transaction, before_replace=package.zip.close)
         finally:
             package.zip.close()
-    return LiteResult(target, added, before.get("main.py") != after["main.py"],
-                      after["requirements.txt"])
+    return LiteResult(target, not found, before.get("main.py") != after["main.py"],
+                      len(after["main.py"]), after["requirements.txt"], notes)

@@ -1,6 +1,6 @@
 // Run xlflows tests and scripts inside the real Pyodide runtime (0.27.7) under Node, offline.
 //
-//   node tests/pyodide/run.mjs [--cache DIR] [--wheel FILE] [--env NAME=VALUE]...
+//   node tests/pyodide/run.mjs [--cache DIR] [--wheel FILE | --no-app] [--env NAME=VALUE]...
 //                              [--script FILE]... [--result FILE] [-- PYTEST-ARGUMENTS...]
 //
 // Run it as `unshare -n node ...` to take the network away altogether; in any case every fetch
@@ -14,7 +14,8 @@
 //   - each --script FILE (inside the checkout) is run as a module; its `main()` (a function or a
 //     coroutine function) is called and what it returns (JSON-able) is recorded.
 // The checkout is mounted at /mnt/xlflows/checkout (its data/ folder holds the tests' data).
-// --env sets environment variables before Python starts (xlwings reads XLWINGS_ON_SERVER and
+// --no-app installs no xlflows at all (and checks it cannot be imported): a Lite workbook's own
+// code must bring it. --env sets environment variables before Python starts (xlwings reads XLWINGS_ON_SERVER and
 // XLWINGS_LICENSE_KEY when it is imported). --result writes the outcome as JSON: pytest counts by
 // outcome, failed test ids, each script's result or error, versions and timings.
 // Exit status: 0 all passed, 1 a test or a script failed, 2 the runtime could not be set up.
@@ -34,10 +35,11 @@ class RunError extends Error {}
 
 function parseArguments(argv) {
   const options = { cache: join(CHECKOUT, ".pyodide"), wheel: null, env: {}, scripts: [],
-                    result: null, pytest: null };
+                    result: null, pytest: null, app: true };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
     if (flag === "--") { options.pytest = argv.slice(i + 1); break; }
+    if (flag === "--no-app") { options.app = false; continue; }
     const value = argv[i + 1];
     if (value === undefined) throw new RunError(`${flag} needs a value`);
     i++;
@@ -135,19 +137,27 @@ sys.dont_write_bytecode = True          # nothing compiled by Pyodide lands in t
 micropip.set_index_urls(["http://127.0.0.1:9/{package_name}/"])   # no index: offline only
 for wheel in WHEELS:
     await micropip.install("emfs:" + wheel, deps=False)
-await micropip.install("emfs:" + APP_WHEEL)   # its declared dependencies must all be met already
-import numpy, pandas, xlwings, xlflows, pyodide
+if APP_WHEEL:
+    await micropip.install("emfs:" + APP_WHEEL)   # its declared dependencies must all be met already
+import numpy, pandas, xlwings, pyodide
 from pyodide.http import pyfetch
 try:                                   # the guard must refuse what a CDN load would fetch
     await pyfetch("https://cdn.jsdelivr.net/pyodide/v0.27.7/full/pyodide-lock.json")
     network = "reachable"
 except Exception as problem:
     network = f"refused: {problem}"
-if not xlflows.__file__.startswith(tuple(p for p in sys.path if p.endswith("site-packages"))):
-    raise RuntimeError(f"xlflows was imported from {xlflows.__file__}, not from the installed wheel")
+try:
+    import xlflows
+    installed = xlflows.__file__
+except ImportError:
+    installed = None
+if APP_WHEEL and not installed.startswith(tuple(p for p in sys.path if p.endswith("site-packages"))):
+    raise RuntimeError(f"xlflows was imported from {installed}, not from the installed wheel")
+if not APP_WHEEL and installed is not None:
+    raise RuntimeError(f"--no-app, but xlflows is importable from {installed}")
 json.dumps({"pyodide": pyodide.__version__, "python": sys.version.split()[0],
             "platform": sys.platform, "numpy": numpy.__version__, "pandas": pandas.__version__,
-            "xlwings": xlwings.__version__, "xlflows": xlflows.__file__,
+            "xlwings": xlwings.__version__, "xlflows": installed,
             "xlwings_on_server": bool(getattr(xlwings, "on_server", False)), "network": network})
 `;
 
@@ -219,7 +229,7 @@ async function main() {
   py.FS.mkdirTree("/mnt/downloads");
   py.mountNodeFS("/mnt/downloads", join(options.cache, "downloads"));
   py.globals.set("WHEELS", py.toPy(pureWheels.map((w) => `/mnt/downloads/${basename(w)}`)));
-  py.globals.set("APP_WHEEL", `/mnt/wheels/${basename(wheel)}`);
+  py.globals.set("APP_WHEEL", options.app ? `/mnt/wheels/${basename(wheel)}` : null);
   py.globals.set("CHECKOUT", GUEST_CHECKOUT);
   const versions = JSON.parse(await py.runPythonAsync(PYTHON_PREPARE));
   lap("install_s");

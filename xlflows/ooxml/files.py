@@ -23,6 +23,7 @@ Every command that rewrites a workbook (``refresh``, ``update``, ``lite``) runs 
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import os
 import secrets
@@ -258,7 +259,13 @@ class Transaction:
                     try:
                         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
                         break
-                    except OSError:
+                    except OSError as exc:
+                        if exc.errno not in (errno.EAGAIN, errno.EWOULDBLOCK, errno.EACCES):
+                            # no locks on this file system (Pyodide, some network shares):
+                            # the identity check before the replace still refuses a file
+                            # changed meanwhile
+                            self._identities[path] = _identity(path)
+                            return
                         if time.monotonic() > deadline:
                             raise WorkbookError(
                                 f"{path.name} is being written by another xlflows run; try "
