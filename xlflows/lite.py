@@ -1,6 +1,7 @@
 """xlflows in xlwings Lite (Excel for Mac, Excel on the web): what a Lite workbook's code imports.
 
-A Lite workbook's ``main.py`` needs one line::
+A Lite workbook's ``main.py`` carries xlflows in a block (:mod:`xlflows.litecode`, written by
+``xlflows lite``) that ends with::
 
     from xlflows.lite import *
 
