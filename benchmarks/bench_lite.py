@@ -60,7 +60,7 @@ def payload(n: int = ROWS, seed: int = 3) -> dict:
             "culture_info_name": "en-US", "date_format": "M/d/yyyy"}
 
 
-def main() -> None:
+def main() -> int:
     from xlwings.server import custom_functions_call
 
     main_module = types.ModuleType("main")
@@ -86,11 +86,12 @@ def main() -> None:
     print(f"FLOW_LARGEST_SINCE(dates, flows, 8) through custom_functions_call, {ROWS} rows: "
           f"{show_seconds(lite)}  ratio {lite / baseline:.2f}  [result serial "
           f"{result[0][0]['basicValue']:g}]")
+    outcome = verdict(own / baseline, at_most=TARGET)
     print(f"  xlflows' share (flow_largest_since on the converted arguments): {show_seconds(own)}"
-          f"  ratio {own / baseline:.2f} (target <= {TARGET:g})  "
-          f"{verdict(own / baseline, at_most=TARGET)}")
+          f"  ratio {own / baseline:.2f} (target <= {TARGET:g})  {outcome}")
     print(f"  runtime: {sys.platform}, Python {sys.version.split()[0]}")
+    return 0 if outcome == "PASS" else 1
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

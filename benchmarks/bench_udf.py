@@ -182,7 +182,7 @@ def main() -> int:
           f"{bare:.1f} ms; target <= {IMPORT_TARGET_MS:g} ms)  {outcome}")
     print(f"{failures} of {3 * 10 + 1} figures miss their target; against the side-by-side "
           f"baseline {stricter} of {3 * 10} calls would")
-    return 0
+    return 1 if failures else 0
 
 
 if __name__ == "__main__":
