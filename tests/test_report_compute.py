@@ -126,12 +126,16 @@ def test_latest_week_reproduces_the_note(src):
     texts = report_text(src)
     # Equity: last 8 weeks 3.1+6.4+2.2+8.9+4.7+5.5+7.0+25.3 = 63.1; the most recent earlier
     # 8-week window at least that large ends 2022-03-30 (74.0).
-    # +25.3 is also the largest weekly inflow of the sample: the headline says so (issue 9)
+    # +25.3 is also the largest weekly inflow of the sample: the headline says so (issue 9).
+    # Only three earlier 8-week windows were larger (86.3 to 2022-03-23, 74.0 to 03-30, 69.1 to
+    # 03-16): FLOW_RANK 4, said after the look-back (places 2 to 10 on record, issue 18).
     assert ("Equity funds: +$25.3bn in the week to Nov 12, the biggest 8-week inflow since "
-            "Mar 2022, the biggest weekly inflow since the data began (Jan 2004)") in texts
-    # Money market: outflow 2025-09-17 (-12.4), seven inflows, then -31.0 -> first in 8 weeks.
-    assert f"Money market funds: {M}$31.0bn in the week to Nov 12, the first outflow in 8 weeks" \
-        in texts
+            "Mar 2022, the 4th largest on record, the biggest weekly inflow since the data began "
+            "(Jan 2004)") in texts
+    # Money market: outflow 2025-09-17 (-12.4), seven inflows, then -31.0 -> first in 8 weeks;
+    # this year's outflows larger than 31.0: 35.8 and 31.5 -> the 3rd largest of 22 this year.
+    assert (f"Money market funds: {M}$31.0bn in the week to Nov 12, the first outflow in 8 weeks, "
+            "the 3rd largest weekly outflow this year") in texts
     assert plan.as_of == dt.datetime(2025, 11, 12)
     assert not [t for t in texts if "{{" in t or "unknown placeholder" in t]
 
@@ -156,14 +160,22 @@ def test_cycles_and_mmf(src):
     # previous 4 cycles with asset data: 1994-95, 1999-2000, 2004-06, 2015-18; months after the
     # last hike to the peak of YoY growth 13, 16, 21, 18 -> average 17; current cycle's last hike
     # 2023-07-27 (DFEDTARU moves the day after the FOMC) + 17 months = 2024-12-27 -> Dec 2024.
-    assert ("Money-market cycles: inflows peaked 17 months after the last hike on average "
-            "\u2192 peak projected Dec 2024, assuming the last hike was 27 Jul 2023; that month is "
-            "already past and the asset data (to Q4 2020) do not cover it") in texts
+    # The 2022-23 cycle ended with the cut of 2024-09-19 (issue 19: not "current"); the assets
+    # end in Q4 2020, so there is nothing yet to compare the projection with. Dated at each
+    # quarter's first day (FRED's labels) the same peaks come a quarter earlier (1996-01-01 …),
+    # DATEDIF 11, 13, 18, 15 -> 57 / 4 = 14.25 -> 14 months, 2023-07-27 + 14 months -> Sep 2024:
+    # the flow note's figures (README, "Against the flow note").
+    assert ("Money-market cycles: the 2022\u201323 hiking cycle ended with a cut on 19 Sep 2024 "
+            "(last hike 27 Jul 2023); inflows peaked 17 months after the last hike on average "
+            "\u2192 peak projected Dec 2024 (quarterly assets dated at the quarter's end; at its "
+            "start, as FRED labels them: 14 months \u2192 Sep 2024); no asset data yet to "
+            "compare: MMF assets end Q4 2020") in texts
     # YoY at 2020-12-31: 4336.026 / 3634.334 (2019-12-31) - 1 = +19.3%; peaks 2015-18 cycle:
     # 2020-06-30 4635.9 / 3205.9 - 1 = 44.6%; mean of 28.4, 25.1, 42.4, 44.6 = 35.1%.
-    assert ("MMF assets +19% in the year to Q4 2020: latest data Q4 2020, five years before the "
-            "as-of date; not abnormally high vs the 35% average peak rise of the previous 4 "
-            "cycles") in texts
+    # The assets end five years before the as-of date: the verdict is dated (issue 19).
+    assert ("MMF assets +19% in the year to Q4 2020 (latest data, five years before the as-of "
+            "date): as of Q4 2020, not abnormally high vs the 35% average peak rise of the "
+            "previous 4 cycles; no reading for Nov 2025") in texts
     table_top = next(i for i, r in enumerate(src.sheets["Report"]) if r and r[0] == "First hike")
     rows = src.sheets["Report"][table_top:table_top + 6]
     assert [r[0] for r in rows[1:5]] == [dt.datetime(1994, 2, 4), dt.datetime(1999, 6, 30),
@@ -476,9 +488,11 @@ def test_sample_mark_labels_every_flow_sentence_and_the_table():
     texts = report_text(src)
     heads = [t for t in texts if t.startswith(("Equity funds", "Bond funds", "Money market funds",
                                                "Multi-asset funds"))]
-    assert len(heads) == 4 and all(" (sample data): " in t for t in heads)
+    # each category's headline and second sentence
+    assert len(heads) == 8 and all(" (sample data): " in t for t in heads)
     assert "Flows by category ($bn) \u2014 SAMPLE DATA, not real fund flows" in texts
-    assert any(t.startswith("Sources: Flows (sample data) to 12 Nov 2025;") for t in texts)
+    assert any(t.startswith("Sources: Flows \u2014 sample data, not real fund flows, Jan 2004 to "
+                            "12 Nov 2025;") for t in texts)
     plain = make_source()                                  # no mark: no label anywhere
     refreshed(plain)
     assert not [t for t in report_text(plain) if "sample data" in t.lower()]
@@ -487,8 +501,12 @@ def test_sample_mark_labels_every_flow_sentence_and_the_table():
 def test_stale_series_are_flagged_and_current_ones_are_not(src):
     refreshed(src)
     texts = report_text(src)
-    assert ("Sources: Flows to 12 Nov 2025; Policy rate to 12 Nov 2025; MMF assets to 31 Dec 2020 "
-            "(latest data, five years before the as-of date).") in texts
+    assert ("Sources: Flows \u2014 weekly net flows ($bn), Jan 2004 to 12 Nov 2025; Policy rate "
+            "\u2014 FRED DFEDTAR, then DFEDTARU (upper limit of the target range) from 16 Dec "
+            "2008, Board of Governors of the Federal Reserve System, Sep 1982 to 12 Nov 2025; MMF "
+            "assets \u2014 FRED MMMFFAQ027S, Board of Governors of the Federal Reserve System, "
+            "Z.1 Financial Accounts, quarterly, dated at the quarter's end, Mar 1974 to 31 Dec "
+            "2020 (latest data, five years before the as-of date).") in texts
     refreshed(src, as_of="2021-02-10")     # 2020-12-31 is 41 days back: within a quarter
     texts = report_text(src)
     assert not any("before the as-of date" in t for t in texts)
@@ -500,15 +518,19 @@ def test_open_cycle_is_said_to_be_open(src):
     refreshed(src, as_of="2019-06-30")
     line = next(t for t in report_text(src) if t.startswith("Money-market cycles: "))
     # previous 4 cycles at that date: 1988-89, 1994-95, 1999-2000, 2004-06, peaking 10, 13, 16,
-    # 21 months after their last hikes: average 15; EDATE(2018-12-20, 15) = 2020-03-20
+    # 21 months after their last hikes: average 15; EDATE(2018-12-20, 15) = 2020-03-20. Dated at
+    # the quarters' first days: 7, 11, 13, 18 -> 49 / 4 = 12.25 -> 12 months -> Dec 2019.
     assert line == ("Money-market cycles: inflows peaked 15 months after the last hike on average "
-                    "\u2192 peak projected Mar 2020, assuming the last hike was 20 Dec 2018 (the "
-                    "cycle is still open: no cut yet, so a later hike would move the peak)")
+                    "\u2192 peak projected Mar 2020 (quarterly assets dated at the quarter's end; "
+                    "at its start, as FRED labels them: 12 months \u2192 Dec 2019), assuming the "
+                    "last hike was 20 Dec 2018 (the cycle is still open: no cut yet, so a later "
+                    "hike would move the peak)")
 
 
 def test_a_past_projection_names_the_realised_peak_when_the_data_cover_it():
-    """Assets extended past the projected month (Dec 2024): the realised peak of YoY growth
-    after the current cycle's first hike is named beside the projection."""
+    """Assets extended past the projected month (Dec 2024): the 2022-23 cycle is over (first cut
+    2024-09-19), and the observed peak of YoY growth after its first hike is named beside the
+    projection."""
     sheets = _data_sheets()
     assets = [list(r) for r in sheets["MMF assets"]]
     level = assets[-1][1]
@@ -525,7 +547,7 @@ def test_a_past_projection_names_the_realised_peak_when_the_data_cover_it():
     yoy = pd.Series([r[1] for r in assets[1:]], index=pd.DatetimeIndex([r[0] for r in assets[1:]]))
     window = (yoy / yoy.shift(4) - 1)["2022-03-17":]
     peak = window.idxmax()
-    assert line.endswith(f"that month is already past: asset growth actually peaked in "
+    assert line.endswith(f"Sep 2024); observed: asset growth peaked in "
                          f"{peak:%b %Y} (+{round(window.max() * 100):.0f}% YoY)")
 
 

@@ -26,7 +26,8 @@ def test_refresh_after_an_update_uses_the_new_quarters(tmp_path, capsys):
     book = tmp_path / "xlflows.xlsm"
     shutil.copyfile(SHIPPED, book)
     before = _report(book)
-    assert any("latest data Q4 2020, five years before the as-of date" in t for t in before)
+    assert any("(latest data, five years before the as-of date): as of Q4 2020, not abnormally "
+               "high" in t for t in before)
 
     assert cli.main(["update", str(book), "--from-dir", str(FIXTURES)]) == 0
     assert "MMF assets: 12 new quarters to 2023-12-31, 3 revised" in capsys.readouterr().out
@@ -45,8 +46,9 @@ def test_refresh_after_an_update_uses_the_new_quarters(tmp_path, capsys):
     assert labels["Year-over-year growth"] == 0.25
     heads = [t for t in texts if t.split(" (sample data): ")[0] in
              ("Equity funds", "Bond funds", "Money market funds", "Multi-asset funds")]
-    assert len(heads) == 4                                 # the sample-data label stays
+    assert len(heads) == 8              # headline and second sentence: the sample label stays
 
     # At the latest week (2025-11-12) the same data end 23 months earlier: flagged again.
     assert cli.main(["refresh", str(book)]) == 0
-    assert any("latest data Q4 2023, 23 months before the as-of date" in t for t in _report(book))
+    assert any("in the year to Q4 2023 (latest data, 23 months before the as-of date): as of "
+               "Q4 2023, " in t for t in _report(book))

@@ -439,8 +439,8 @@ def test_an_analysts_data_workbook_gets_a_report_and_stays_stable(tmp_path):
     assert out.sheetnames[0] == "Report" and len(out["Report"]._charts) >= 2
     assert {"XLFLOWS_WEEKS", "XLFLOWS_CYCLES", "XLFLOWS_AS_OF"} <= set(out.defined_names)
     text = [c.value for c in out["Report"]["A"] if isinstance(c.value, str)]
-    assert ("Money market funds: −$31.0bn in the week to Nov 12, the first outflow in 8 weeks"
-            in text)
+    assert ("Money market funds: −$31.0bn in the week to Nov 12, the first outflow in 8 weeks, "
+            "the 3rd largest weekly outflow this year" in text)
     assert cli.main(["refresh", str(path)]) == 0
     assert path.read_bytes() == first
 

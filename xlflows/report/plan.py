@@ -37,6 +37,7 @@ FMT_PCT = '+0.0%;"\u2212"0.0%;0.0%'
 FMT_INT = '+0;"\u2212"0;0'
 FMT_COUNT = '0'
 FMT_MONTHS = '0;"\u2212"0;0'      # signed whole months without a plus sign
+FMT_Z = '+0.0;"\u2212"0.0;0.0'    # a z-score
 FMT_DATE = 'd mmm yyyy'
 FMT_MONTH = 'mmm yyyy'
 FMT_TEXT = '@'
