@@ -469,6 +469,11 @@ CATEGORY_FIELDS: tuple[Field, ...] = (
           _category(_look_sentence(_n), _no_data_sentence)),
     Field("largest_since_1w_sentence", FMT_GENERAL, "the same over 1 week",
           _category(_look_sentence(_one), _no_data_sentence)),
+    Field("paragraph", FMT_GENERAL,
+          "the headline and, after `; `, the clauses of `more_sentence` (the built-in layout's "
+          "text per category)",
+          _category(lambda c: text("; ".join([c.headline(), *c.more_clauses()])),
+                    _no_data_sentence)),
     Field("sentence", FMT_GENERAL,
           "the headline: the week, the first-in clause when the direction changed, the N-week "
           "clause when it is news (a record, or a window that does not overlap the latest), and "
@@ -611,8 +616,8 @@ REPORT_FIELDS: tuple[Field, ...] = (
           lambda r: Value(pct(r.yoy), S.percent(r.yoy), FMT_PCT)),
     Field("mmf.verdict", FMT_GENERAL,
           "`ABNORMALITY` (method mean) of `mmf.yoy` against the previous cycles' peak YoY; dated "
-          "when the assets are stale (`not abnormally high as of Q4 2020`)",
-          lambda r: text(r.verdict + (f" as of {r.verdict_as_of}" if r.verdict_as_of else "")
+          "when the assets are stale (`not abnormally high (Q4 2020)`)",
+          lambda r: text(r.verdict + (f" ({r.verdict_as_of})" if r.verdict_as_of else "")
                          if r.verdict else "n/a")),
     Field("mmf.sentence", FMT_GENERAL,
           "`MMF assets +19% in the year to Q4 2020: latest data Q4 2020, five years before the "
@@ -636,10 +641,15 @@ REPORT_FIELDS: tuple[Field, ...] = (
     Field("cycles.average_peak_yoy", FMT_PCT, "their average peak YoY growth",
           lambda r: Value(pct(r.average_peak), S.percent(r.average_peak, plus=False), FMT_PCT)),
     Field("cycles.first_hike", FMT_DATE,
-          "the current cycle's first hike (the most recent cycle up to the as-of date)",
+          "the latest cycle's first hike (the most recent cycle up to the as-of date, open or "
+          "over)",
           lambda r: _date_value(r.first_hike)),
-    Field("cycles.last_hike", FMT_DATE, "the current cycle's last hike",
+    Field("cycles.last_hike", FMT_DATE, "the latest cycle's last hike",
           lambda r: _date_value(r.last_hike)),
+    Field("cycles.first_cut", FMT_DATE,
+          "the latest cycle's first cut (the end of the cycle), or `none yet` while it is open",
+          lambda r: (text("none yet") if r.first_cut is None and r.last_hike is not None
+                     else _date_value(r.first_cut))),
     Field("cycles.projected_peak", FMT_MONTH, "`PEAK_PROJECTION(last hike, months)`",
           lambda r: NA if r.projected is None else Value(when(r.projected), S.month(r.projected),
                                                          FMT_MONTH)),
