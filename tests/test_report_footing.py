@@ -39,14 +39,14 @@ def test_refresh_after_an_update_uses_the_new_quarters(tmp_path, capsys):
             "of the previous 4 cycles") in texts
     assert not any("before the as-of date" in t for t in texts)
     ws = openpyxl.load_workbook(book, data_only=True)["Report"]
-    labels = {ws.cell(row=r, column=1).value: ws.cell(row=r, column=2).value
+    labels = {ws.cell(row=r, column=10).value: ws.cell(row=r, column=13).value   # J label, M value
               for r in range(1, 80)}
     assert labels["MMF assets ($bn)"] == 6000.0
     assert labels["Observation used"] == dt.datetime(2023, 12, 31)
     assert labels["Year-over-year growth"] == 0.25
     heads = [t for t in texts if t.split(" (sample data): ")[0] in
              ("Equity funds", "Bond funds", "Money market funds", "Multi-asset funds")]
-    assert len(heads) == 8              # headline and second sentence: the sample label stays
+    assert len(heads) == 4                                 # the sample-data label stays
 
     # At the latest week (2025-11-12) the same data end 23 months earlier: flagged again.
     assert cli.main(["refresh", str(book)]) == 0

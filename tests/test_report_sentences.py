@@ -118,11 +118,12 @@ def test_mmf_sentences():
     assert S.mmf_growth_sentence(0.19, "not abnormally high", 0.3513, 1, latest_label="Q4 2020") == (
         "MMF assets +19% in the year to Q4 2020 (latest data): not abnormally high vs the 35% "
         "average peak rise of the previous 1 cycle")
-    stale = "latest data Q4 2020, five years before the as-of date"
+    # stale data: the verdict is dated, and none is given for the as-of month (issue 19)
     assert S.mmf_growth_sentence(0.19, "not abnormally high", 0.3513, 4, latest_label="Q4 2020",
-                                 stale=stale) == (
-        "MMF assets +19% in the year to Q4 2020: latest data Q4 2020, five years before the as-of "
-        "date; not abnormally high vs the 35% average peak rise of the previous 4 cycles")
+                                 stale="five years", as_of_month="Nov 2025") == (
+        "MMF assets +19% in the year to Q4 2020 (latest data, five years before the as-of date): "
+        "as of Q4 2020, not abnormally high vs the 35% average peak rise of the previous 4 "
+        "cycles; no reading for Nov 2025")
     assert S.projection_sentence(14, pd.Timestamp("2024-09-26")) == (
         "inflows peaked 14 months after the last hike on average \u2192 peak projected Sep 2024")
     assert S.projection_sentence(1, pd.Timestamp("2024-08-26")).startswith(

@@ -73,7 +73,7 @@ class Settings:
 
 
 def _setting_cell(source, name: str) -> tuple[str | None, object]:
-    """(``"Report!B6"``, value) of a defined-name settings cell; (None, None) when absent."""
+    """(``"Report!K5"``, value) of a defined-name settings cell; (None, None) when absent."""
     where = source.named_cell(name)
     if where is None:
         return None, None
@@ -89,7 +89,7 @@ def _blank(value: object) -> bool:
 
 def _whole(value: object, where: str, label: str, maximum: int) -> int:
     """A settings cell (or override) as a whole number from 1 to ``maximum``: the core's check,
-    its message naming the cell (``Report!B7 (previous cycles): text 'abc', expected a whole
+    its message naming the cell (``Report!K6 (previous cycles): text 'abc', expected a whole
     number from 1 to 20``)."""
     try:
         return whole_number(value, f"{where} ({label})", minimum=1, maximum=maximum)

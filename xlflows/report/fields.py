@@ -263,11 +263,15 @@ class CategoryFacts:
     def year_clause(self) -> str:
         """``+$57.4bn this year (+$30.5bn at this point last year)``, with the pace's rank when
         it is notable; the previous year's total early in a year; ``""`` when not covered."""
-        if self.previous_year is not None:
+        y = self.year
+        if y is None:
+            return ""
+        if y.weeks < YEAR_TO_DATE_MIN_WEEKS:                 # a year just begun (or not covered)
+            if self.previous_year is None:
+                return ""
             total, year = self.previous_year
             return S.last_year_clause(total, year)
-        y = self.year
-        if y is None or not math.isfinite(y.to_date):
+        if not math.isfinite(y.to_date):
             return ""
         text = S.year_to_date_clause(y.to_date, y.last_year)
         if (y.pace_rank is not None and y.pace_rank <= PACE_TOP and y.weeks >= PACE_MIN_WEEKS
