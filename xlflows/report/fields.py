@@ -603,8 +603,11 @@ REPORT_FIELDS: tuple[Field, ...] = (
     Field("settings.as_of_used", FMT_GENERAL, "the same for the as-of setting",
           lambda r: text(r.used.get("as_of", ""))),
     Field("sources", FMT_GENERAL,
-          "`Sources: Flows (sample data) to 12 Nov 2025; Policy rate to …; MMF assets to … "
-          "(latest data, …).`", lambda r: text(r.sources)),
+          "`Sources: Flows — sample data, not real fund flows, Jan 2004 to 12 Nov 2025; Policy "
+          "rate — FRED DFEDTAR, then DFEDTARU …, Board of Governors of the Federal Reserve System, "
+          "Sep 1982 to 12 Nov 2025; MMF assets — FRED MMMFFAQ027S, …, Z.1 Financial Accounts, "
+          "quarterly, dated at the quarter's end, Mar 1974 to 31 Dec 2020 (latest data, five "
+          "years before the as-of date).`", lambda r: text(r.sources)),
     Field("flows.label", FMT_GENERAL,
           "` — SAMPLE DATA, not real fund flows` when `Flows` is marked as sample data, else empty",
           lambda r: text(f" \u2014 {SAMPLE_LABEL.upper()}, not real fund flows" if r.sample
@@ -624,8 +627,10 @@ REPORT_FIELDS: tuple[Field, ...] = (
           lambda r: text(r.verdict + (f" ({r.verdict_as_of})" if r.verdict_as_of else "")
                          if r.verdict else "n/a")),
     Field("mmf.sentence", FMT_GENERAL,
-          "`MMF assets +19% in the year to Q4 2020: latest data Q4 2020, five years before the "
-          "as-of date; not abnormally high vs the 35% average peak rise of the previous 4 cycles`",
+          "`MMF assets +19% in the year to Q4 2020 (latest data, five years before the as-of "
+          "date): as of Q4 2020, not abnormally high vs the 35% average peak rise of the previous 4 "
+          "cycles; no reading for Nov 2025` (with current data: `… over the past year: not "
+          "abnormally high vs …`)",
           lambda r: text(r.mmf_sentence)),
     Field("mmf.stale", FMT_GENERAL,
           "`latest data Q4 2020, five years before the as-of date` when the assets end well before "
@@ -658,8 +663,12 @@ REPORT_FIELDS: tuple[Field, ...] = (
           lambda r: NA if r.projected is None else Value(when(r.projected), S.month(r.projected),
                                                          FMT_MONTH)),
     Field("cycles.projection_sentence", FMT_GENERAL,
-          "`inflows peaked 17 months after the last hike on average → peak projected Dec 2024, "
-          "assuming the last hike was 27 Jul 2023; that month is past …`",
+          "`the 2022–23 hiking cycle ended with a cut on 19 Sep 2024 (last hike 27 Jul 2023); "
+          "inflows peaked 17 months after the last hike on average → peak projected Dec 2024 "
+          "(quarterly assets dated at the quarter's end; at its start, as FRED labels them: 14 "
+          "months → Sep 2024); no asset data yet to compare: MMF assets end Q4 2020`; for an open "
+          "cycle `…, assuming the last hike was …`; with asset data past the projected month, the "
+          "observed peak",
           lambda r: text(r.projection_sentence)),
 )
 
