@@ -605,3 +605,116 @@ def test_a_template_cell_beyond_excel_is_refused(src):
     src.sheets[TEMPLATE_SHEET][1][0] = "ZZZ1"
     with pytest.raises(WorkbookError, match=r"xlflows.template!A2 is 'ZZZ1', expected a Report cell"):
         plan_refresh(src)
+
+
+# --------------------------------------------------------------------------- issue 18: the grammar
+def _weekly(values, start: str) -> pd.Series:
+    return pd.Series([float(v) for v in values],
+                     index=pd.date_range(start, periods=len(values), freq="7D"))
+
+
+def _texts(flows: pd.Series, weeks: int) -> dict[str, str]:
+    ctx = category_context("Equity", flows, weeks, flows.index[-1])
+    return {name: value.text for name, value in ctx.items()}
+
+
+def test_ranks_on_record_streak_record_and_year_to_date():
+    """30 weekly inflows from 2021-01-06 (to 2021-07-28): 1.0 each but 9.0 in week 6 and 8.0 in
+    the latest week. Weekly: 8.0 is behind 9.0 only -> the 2nd largest weekly inflow on record
+    (30 inflows). 4-week: 1+1+1+8 = 11.0; the four windows holding the 9.0 sum 12.0 (the last
+    ends 2021-03-03) -> the biggest 4-week inflow since Mar 2021, 5th on record. A run of 30
+    inflows with none before it is the longest on record; 2021 to date 28 x 1.0 + 9.0 + 8.0 =
+    45.0, with no 2020 data to compare (and 29 earlier weeks < 52: no z-score)."""
+    values = [1.0] * 30
+    values[5], values[-1] = 9.0, 8.0
+    t = _texts(_weekly(values, "2021-01-06"), 4)
+    assert t["rank_1w"] == "2nd" and t["rank"] == "5th"
+    assert t["rank_1w_clause"] == "the 2nd largest weekly inflow on record"
+    assert t["sentence"] == ("Equity funds: +$8.0bn in the week to Jul 28, the biggest 4-week "
+                             "inflow since Mar 2021, the 5th largest on record, the 2nd largest "
+                             "weekly inflow on record")
+    assert t["more_clauses"] == ("a 30th straight week of inflows, the longest inflow streak on "
+                                 "record; +$45.0bn this year")
+    assert t["paragraph"] == t["sentence"] + "; " + t["more_clauses"]
+    assert t["more_sentence"] == "Equity funds: " + t["more_clauses"]
+    assert t["zscore_clause"] == "" and t["breadth_clause"] == ""
+
+
+def test_a_rank_this_year_and_a_tie_that_says_nothing():
+    """2022: 52 weeks of -10.0 every 4th week (from the first) and +2.0 otherwise; 2023 (20
+    weeks, to 2023-05-17): -5.0, then -1.0/+1.0 nine times, then -3.0.
+
+    Weekly: this year's outflows are -5.0, nine -1.0 and -3.0 (11, at least 10): -3.0 is behind
+    -5.0 only -> the 2nd largest this year; on record thirteen -10.0 and the -5.0 are larger
+    (15th), so the year's rank is said. The previous outflow is 2 rows back. 4-week: +1-1+1-3 =
+    -2.0; the last window at least as large ends 2023-01-25 (-5-1+1-1 = -6.0) -> since Jan 2023;
+    its year rank (3rd of 4 windows this year) is too thin to say. To date -5 + 0 - 3 = -8.0; at
+    2022-05-17, 19 weeks: 5 x -10 + 14 x 2 = -22.0. The pace (-8 x 52 / 20 = -20.8) ranks 2nd
+    behind 2022's -52.0, but against 1 complete year only: not said."""
+    y2022 = [-10.0 if i % 4 == 0 else 2.0 for i in range(52)]
+    y2023 = [-5.0] + [-1.0, 1.0] * 9 + [-3.0]
+    t = _texts(_weekly(y2022 + y2023, "2022-01-05"), 4)
+    assert (t["rank_1w"], t["rank_year_1w"]) == ("15th", "2nd")
+    assert t["sentence"] == (f"Equity funds: {M}$3.0bn in the week to May 17, the first outflow in "
+                             "2 weeks, the biggest 4-week outflow since Jan 2023, the 2nd largest "
+                             "weekly outflow this year")
+    assert t["rank_clause"] == ""                 # 4-week: 3rd of 4 this year, too few to rank
+    assert t["more_clauses"] == f"{M}$8.0bn this year ({M}$22.0bn at this point last year)"
+    assert (t["year_to_date"], t["same_point_last_year"]) == (f"{M}$8.0bn", f"{M}$22.0bn")
+
+
+def test_a_year_just_begun_gives_the_previous_year():
+    """+1.0 every week from 2021-01-06: 2021 holds 52 weeks (to 2021-12-29). At 2022-01-12 (2
+    weeks into 2022) "this year" would be two weeks: the sentence gives 2021's +52.0 instead;
+    at 2022-01-26 (4 weeks) it gives 4.0 this year against 3 weeks to 2021-01-26 (3.0)."""
+    flows = _weekly([1.0] * 60, "2021-01-06")
+    early = flows[:"2022-01-12"]
+    assert _texts(early, 8)["year_clause"] == "+$52.0bn in 2021"
+    assert _texts(flows[:"2022-01-26"], 8)["year_clause"] == ("+$4.0bn this year (+$3.0bn at "
+                                                              "this point last year)")
+    # the first weeks of the data: no previous year to give, and no "this year" either
+    assert _texts(flows[:"2021-01-13"], 1)["year_clause"] == ""
+
+
+@pytest.mark.parametrize("between, clause", [
+    # 60 weeks of -1/+1 after the first 3-week run: it ended 2021-01-20, 64 weeks before
+    (60, "a 3rd straight week of inflows, the longest inflow streak since Jan 2021"),
+    # 20 weeks: the last 3-week run ended 24 weeks before the latest week (< 52): no news
+    (20, ""),
+], ids=["longest in over a year", "recent run as long"])
+def test_a_streak_is_said_when_it_is_a_record_of_sorts(between, clause):
+    values = [1.0] * 3 + [-1.0 if i % 2 == 0 else 1.0 for i in range(between)] + [-1.0] + [1.0] * 3
+    assert _texts(_weekly(values, "2021-01-06"), 4)["streak_record_clause"] == clause
+
+
+@pytest.mark.parametrize("values, expected", [
+    # from the latest: 5 inflows, an outflow, 5 inflows, then the 2nd and 3rd outflows: the
+    # stretch stops before the 3rd and is cut back to end on an inflow -> 10 of 11 weeks
+    ([-1.0] * 3 + [1.0] * 5 + [-1.0] + [1.0] * 5, (10, 11, 1)),
+    # 4 + 4 + 4 inflows with two outflows between: 12 of 14
+    ([-1.0] + [1.0] * 4 + [-1.0] + [1.0] * 4 + [-1.0] + [1.0] * 4, (12, 14, 1)),
+    # a flat week counts as the other way; outflows in 10 of 12
+    ([1.0] + [-2.0] * 4 + [0.0] + [-2.0] * 3 + [1.0] + [-2.0] * 3, (10, 12, -1)),
+    ([-1.0] * 3 + [1.0] * 4 + [-1.0] + [1.0] * 5, None),          # 9 inflows: too few
+    ([1.0] * 14, None),                                            # no exception: the streak
+    ([-1.0] * 20 + [0.0], None),                                   # a flat latest week
+], ids=["10 of 11", "12 of 14", "outflows with a flat week", "9", "streak", "flat"])
+def test_breadth_rule(values, expected):
+    from xlflows.report.compute import breadth
+
+    assert breadth(_weekly(values, "2024-01-03")) == expected
+
+
+def test_the_sources_line_names_the_series_update_fills():
+    """Issue 19: the sources line names each series and its publisher; the ids it names are
+    those `xlflows update` fills the sheets with."""
+    from xlflows.report.data import ASSETS_SHEET, FED_BOARD, RATE_SHEET, SERIES_SOURCES
+    from xlflows.update import MMF_ASSETS, POLICY_RATE
+
+    for target, sheet in ((POLICY_RATE, RATE_SHEET), (MMF_ASSETS, ASSETS_SHEET)):
+        assert target.sheet == sheet
+        named = re.findall(r"\b[A-Z][A-Z0-9]{5,}\b", SERIES_SOURCES[sheet])
+        assert named == [part.series for part in target.parts]
+        assert FED_BOARD in SERIES_SOURCES[sheet]
+    cutover = POLICY_RATE.parts[1].first
+    assert f"from {cutover.day} {cutover:%b %Y}" in SERIES_SOURCES[RATE_SHEET]
