@@ -718,3 +718,43 @@ def test_the_sources_line_names_the_series_update_fills():
         assert FED_BOARD in SERIES_SOURCES[sheet]
     cutover = POLICY_RATE.parts[1].first
     assert f"from {cutover.day} {cutover:%b %Y}" in SERIES_SOURCES[RATE_SHEET]
+
+
+def _breadth_oracle(values: list[float]) -> tuple[int, int, int] | None:
+    """Brute force: the longest trailing stretch with at most 2 weeks not in the latest week's
+    direction whose oldest week is in it; said from 10 weeks in that direction, not a streak."""
+    sign = (values[-1] > 0) - (values[-1] < 0)
+    if sign == 0:
+        return None
+    best = None
+    for m in range(1, len(values) + 1):
+        last = values[-m:]
+        ours = sum(1 for v in last if (v > 0) - (v < 0) == sign)
+        if m - ours <= 2 and (last[0] > 0) - (last[0] < 0) == sign:
+            best = (ours, m)
+    count, weeks = best
+    return (count, weeks, sign) if count >= 10 and count < weeks else None
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.sampled_from([-2.0, -1.0, 0.0, 1.0, 3.0]), min_size=1, max_size=90),
+       st.dates(min_value=dt.date(2001, 1, 1), max_value=dt.date(2030, 12, 31)))
+def test_the_grammar_says_only_what_its_rules_allow(values, start):
+    """Random weekly flows: breadth equals the brute-force oracle; a rank is said on record only
+    from 2nd to 10th; "this year" is never said over fewer than 4 weeks of the year."""
+    from xlflows.report.compute import breadth, category_facts
+
+    flows = _weekly(values, start.isoformat())
+    assert breadth(flows) == _breadth_oracle(values)
+    facts = category_facts("Equity", flows, 4, flows.index[-1])
+    for weeks in (4, 1):
+        said = facts.rank_clause(weeks, after_look=False)
+        if "on record" in said:
+            assert 2 <= facts.ranks[weeks][0].rank <= 10
+        if "this year" in said:
+            assert facts.ranks[weeks][1].rank <= 3 and facts.ranks[weeks][1].of >= 10
+    in_year = int((flows.index.year == flows.index[-1].year).sum())
+    if "this year" in facts.year_clause():
+        assert in_year >= 4
+    paragraph = "; ".join([facts.headline(), *facts.more_clauses()])
+    assert f"{M}$0.0bn" not in paragraph and "-$" not in paragraph
