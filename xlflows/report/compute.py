@@ -4,20 +4,11 @@ Order of work: read the settings cells (and apply command-line overrides, which 
 written back), read the data sheets, cut every series at the as-of date, compute every value,
 then plan the writes. Nothing is written until everything has been computed.
 
-Placeholder vocabulary (``c`` = a category's slug, ``Money market`` → ``money_market``):
-
-* ``as_of``, ``weeks``, ``cycles``, ``settings.stamp``, ``sources``
-* ``c.name``, ``c.week``, ``c.latest``, ``c.latest_sentence``, ``c.streak``, ``c.streak_sentence``,
-  ``c.first_in``, ``c.first_in_sentence``, ``c.total``, ``c.largest_since``,
-  ``c.largest_since_sentence``, ``c.total_1w``, ``c.largest_since_1w``,
-  ``c.largest_since_1w_sentence``, ``c.sentence`` (the headline), and the bare clauses
-  ``c.first_in_clause``, ``c.streak_clause``, ``c.largest_since_clause``,
-  ``c.largest_since_1w_clause``
-* ``mmf.level``, ``mmf.date``, ``mmf.yoy``, ``mmf.verdict``, ``mmf.sentence``, ``mmf.stale``
-* ``cycles.table`` (block), ``cycles.count``, ``cycles.average_months``,
-  ``cycles.average_peak_yoy``, ``cycles.last_hike``, ``cycles.first_hike``,
-  ``cycles.projected_peak``, ``cycles.projection_sentence``
-* ``flows.recent`` and ``mmf.chart`` (fixed-size blocks read by the charts)
+The placeholders are declared, with their formats and help, in :mod:`xlflows.report.fields`
+(README's tables are made from it); this module computes the facts they are built from: per
+category the look-backs, streaks, ranks, z-scores, breadth and calendar-year totals (the core's
+flow functions), and report-wide the hiking cycles, the MMF growth and verdict, the projection
+and the sources line.
 """
 
 from __future__ import annotations
@@ -350,14 +341,13 @@ def cycle_facts(data: ReportData, settings: Settings, as_of: pd.Timestamp
     return r, all_cycles
 
 
-def _dating(all_cycles: pd.DataFrame, assets: pd.Series, settings: Settings,
-            latest) -> str | None:
+def _dating(all_cycles: pd.DataFrame, assets: pd.Series, settings: Settings, latest,
+            mine: int | None) -> str | None:
     """The dating clause when the assets are quarterly and the other dating changes the
-    average lag (quarter-end vs quarter-start labels move every peak by a quarter)."""
+    average lag ``mine`` (quarter-end vs quarter-start labels move every peak by a quarter)."""
     dated_at = quarter_dating(assets.index)
     if dated_at is None or latest is None:
         return None
-    mine = _average_months(previous_cycles(all_cycles, assets, settings.cycles))
     other = previous_cycles(all_cycles, redated(assets, dated_at), settings.cycles)
     months = _average_months(other)
     if months is None or months == mine:
@@ -389,7 +379,8 @@ def _projection_sentence(r: ReportFacts, latest, all_cycles: pd.DataFrame, asset
     return S.projection_sentence(
         r.average_months or 0, r.projected, last_hike=r.last_hike, open_cycle=not closed,
         first_hike=r.first_hike, first_cut=r.first_cut, past=past, realised=realised,
-        assets_end=assets_end, dating=_dating(all_cycles, assets, settings, latest),
+        assets_end=assets_end,
+        dating=_dating(all_cycles, assets, settings, latest, r.average_months),
         rate_stale=None if rate_stale is None else (S.day(data.rate.index[-1]) + " "
                                                     + str(data.rate.index[-1].year), rate_stale))
 
