@@ -434,7 +434,7 @@ def script_new_settings_equal_refresh():
     """Settings changed to 4 weeks and 3 cycles: the script's Report equals ``xlflows refresh``."""
     with tempfile.TemporaryDirectory() as folder:
         changed = Path(folder) / f"changed{WORKBOOK.suffix}"
-        with_numbers(WORKBOOK, changed, "xl/worksheets/sheet1.xml", {"B6": 4, "B7": 3})
+        with_numbers(WORKBOOK, changed, "xl/worksheets/sheet1.xml", {"K5": 4, "K6": 3})
         snapshot = book_snapshot(changed)
         values, formats = _refresh_copy(changed)
     before = apply_actions(snapshot, [])

@@ -96,8 +96,8 @@ MAKE = {
         lambda: _summary_and_cell("{{ eqity.latest }}")[0],
     "[table cycles.table: put it alone in a cell]":
         lambda: _summary_and_cell("see {{ cycles.table }}")[1].removeprefix("see "),
-    "Report!B7 (previous cycles): text 'abc', expected a whole number from 1 to 20":
-        lambda: _refresh_error(lambda src: src.set("Report", "B7", "abc")),
+    "Report!K6 (previous cycles): text 'abc', expected a whole number from 1 to 20":
+        lambda: _refresh_error(lambda src: src.set("Report", "K6", "abc")),
 }
 
 

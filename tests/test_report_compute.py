@@ -126,12 +126,17 @@ def test_latest_week_reproduces_the_note(src):
     texts = report_text(src)
     # Equity: last 8 weeks 3.1+6.4+2.2+8.9+4.7+5.5+7.0+25.3 = 63.1; the most recent earlier
     # 8-week window at least that large ends 2022-03-30 (74.0).
-    # +25.3 is also the largest weekly inflow of the sample: the headline says so (issue 9)
-    assert ("Equity funds: +$25.3bn in the week to Nov 12, the biggest 8-week inflow since "
-            "Mar 2022, the biggest weekly inflow since the data began (Jan 2004)") in texts
-    # Money market: outflow 2025-09-17 (-12.4), seven inflows, then -31.0 -> first in 8 weeks.
-    assert f"Money market funds: {M}$31.0bn in the week to Nov 12, the first outflow in 8 weeks" \
-        in texts
+    # +25.3 is also the largest weekly inflow of the sample: the headline says so (issue 9).
+    # Only three earlier 8-week windows were larger (86.3 to 2022-03-23, 74.0 to 03-30, 69.1 to
+    # 03-16): FLOW_RANK 4, said after the look-back (places 2 to 10 on record, issue 18).
+    assert any(t.startswith("Equity funds: +$25.3bn in the week to Nov 12, the biggest 8-week "
+                            "inflow since Mar 2022, the 4th largest on record, the biggest weekly "
+                            "inflow since the data began (Jan 2004); ") for t in texts)
+    # Money market: outflow 2025-09-17 (-12.4), seven inflows, then -31.0 -> first in 8 weeks;
+    # this year's outflows larger than 31.0: 35.8 and 31.5 -> the 3rd largest of 22 this year.
+    assert any(t.startswith(f"Money market funds: {M}$31.0bn in the week to Nov 12, the first "
+                            "outflow in 8 weeks, the 3rd largest weekly outflow this year; ")
+               for t in texts)
     assert plan.as_of == dt.datetime(2025, 11, 12)
     assert not [t for t in texts if "{{" in t or "unknown placeholder" in t]
 
@@ -156,14 +161,22 @@ def test_cycles_and_mmf(src):
     # previous 4 cycles with asset data: 1994-95, 1999-2000, 2004-06, 2015-18; months after the
     # last hike to the peak of YoY growth 13, 16, 21, 18 -> average 17; current cycle's last hike
     # 2023-07-27 (DFEDTARU moves the day after the FOMC) + 17 months = 2024-12-27 -> Dec 2024.
-    assert ("Money-market cycles: inflows peaked 17 months after the last hike on average "
-            "\u2192 peak projected Dec 2024, assuming the last hike was 27 Jul 2023; that month is "
-            "already past and the asset data (to Q4 2020) do not cover it") in texts
+    # The 2022-23 cycle ended with the cut of 2024-09-19 (issue 19: not "current"); the assets
+    # end in Q4 2020, so there is nothing yet to compare the projection with. Dated at each
+    # quarter's first day (FRED's labels) the same peaks come a quarter earlier (1996-01-01 …),
+    # DATEDIF 11, 13, 18, 15 -> 57 / 4 = 14.25 -> 14 months, 2023-07-27 + 14 months -> Sep 2024:
+    # the flow note's figures (README, "Against the flow note").
+    assert ("Money-market cycles: the 2022\u201323 hiking cycle ended with a cut on 19 Sep 2024 "
+            "(last hike 27 Jul 2023); inflows peaked 17 months after the last hike on average "
+            "\u2192 peak projected Dec 2024 (quarterly assets dated at the quarter's end; at its "
+            "start, as FRED labels them: 14 months \u2192 Sep 2024); no asset data yet to "
+            "compare: MMF assets end Q4 2020") in texts
     # YoY at 2020-12-31: 4336.026 / 3634.334 (2019-12-31) - 1 = +19.3%; peaks 2015-18 cycle:
     # 2020-06-30 4635.9 / 3205.9 - 1 = 44.6%; mean of 28.4, 25.1, 42.4, 44.6 = 35.1%.
-    assert ("MMF assets +19% in the year to Q4 2020: latest data Q4 2020, five years before the "
-            "as-of date; not abnormally high vs the 35% average peak rise of the previous 4 "
-            "cycles") in texts
+    # The assets end five years before the as-of date: the verdict is dated (issue 19).
+    assert ("MMF assets +19% in the year to Q4 2020 (latest data, five years before the as-of "
+            "date): as of Q4 2020, not abnormally high vs the 35% average peak rise of the "
+            "previous 4 cycles; no reading for Nov 2025") in texts
     table_top = next(i for i, r in enumerate(src.sheets["Report"]) if r and r[0] == "First hike")
     rows = src.sheets["Report"][table_top:table_top + 6]
     assert [r[0] for r in rows[1:5]] == [dt.datetime(1994, 2, 4), dt.datetime(1999, 6, 30),
@@ -448,14 +461,14 @@ def test_an_inflow_after_two_flat_weeks_counts_them():
 # --------------------------------------------------------------------------- issue 9: the page says what it used
 def test_overrides_are_shown_beside_the_settings_cells(src):
     """--weeks 4 --cycles 3 --as-of 2019-06-30 leave the yellow cells at 8, 4 and blank; the
-    values used stand in C6:C8 beside them (merged to H, inside the report's columns)."""
+    values used stand in L5:L7 beside them (merged to N, inside the page's columns)."""
     refreshed(src, weeks=4, cycles=3, as_of="2019-06-30")
-    assert [src.get("Report", f"B{r}") for r in (6, 7, 8)] == [8, 4, None]
-    assert [src.get("Report", f"C{r}") for r in (6, 7, 8)] == [
+    assert [src.get("Report", f"K{r}") for r in (5, 6, 7)] == [8, 4, None]
+    assert [src.get("Report", f"L{r}") for r in (5, 6, 7)] == [
         "used: 4, from the command line", "used: 3, from the command line",
         "used: 26 Jun 2019, the latest week on or before 30 Jun 2019 (from the command line)"]
     refreshed(src)
-    assert [src.get("Report", f"C{r}") for r in (6, 7, 8)] == [
+    assert [src.get("Report", f"L{r}") for r in (5, 6, 7)] == [
         "used: 8, from the workbook", "used: 4, from the workbook",
         "used: 12 Nov 2025, the latest week of Flows"]
 
@@ -478,7 +491,8 @@ def test_sample_mark_labels_every_flow_sentence_and_the_table():
                                                "Multi-asset funds"))]
     assert len(heads) == 4 and all(" (sample data): " in t for t in heads)
     assert "Flows by category ($bn) \u2014 SAMPLE DATA, not real fund flows" in texts
-    assert any(t.startswith("Sources: Flows (sample data) to 12 Nov 2025;") for t in texts)
+    assert any(t.startswith("Sources: Flows \u2014 sample data, not real fund flows, Jan 2004 to "
+                            "12 Nov 2025;") for t in texts)
     plain = make_source()                                  # no mark: no label anywhere
     refreshed(plain)
     assert not [t for t in report_text(plain) if "sample data" in t.lower()]
@@ -487,8 +501,12 @@ def test_sample_mark_labels_every_flow_sentence_and_the_table():
 def test_stale_series_are_flagged_and_current_ones_are_not(src):
     refreshed(src)
     texts = report_text(src)
-    assert ("Sources: Flows to 12 Nov 2025; Policy rate to 12 Nov 2025; MMF assets to 31 Dec 2020 "
-            "(latest data, five years before the as-of date).") in texts
+    assert ("Sources: Flows \u2014 weekly net flows ($bn), Jan 2004 to 12 Nov 2025; Policy rate "
+            "\u2014 FRED DFEDTAR, then DFEDTARU (upper limit of the target range) from 16 Dec "
+            "2008, Board of Governors of the Federal Reserve System, Sep 1982 to 12 Nov 2025; MMF "
+            "assets \u2014 FRED MMMFFAQ027S, Board of Governors of the Federal Reserve System, "
+            "Z.1 Financial Accounts, quarterly, dated at the quarter's end, Mar 1974 to 31 Dec "
+            "2020 (latest data, five years before the as-of date).") in texts
     refreshed(src, as_of="2021-02-10")     # 2020-12-31 is 41 days back: within a quarter
     texts = report_text(src)
     assert not any("before the as-of date" in t for t in texts)
@@ -500,15 +518,19 @@ def test_open_cycle_is_said_to_be_open(src):
     refreshed(src, as_of="2019-06-30")
     line = next(t for t in report_text(src) if t.startswith("Money-market cycles: "))
     # previous 4 cycles at that date: 1988-89, 1994-95, 1999-2000, 2004-06, peaking 10, 13, 16,
-    # 21 months after their last hikes: average 15; EDATE(2018-12-20, 15) = 2020-03-20
+    # 21 months after their last hikes: average 15; EDATE(2018-12-20, 15) = 2020-03-20. Dated at
+    # the quarters' first days: 7, 11, 13, 18 -> 49 / 4 = 12.25 -> 12 months -> Dec 2019.
     assert line == ("Money-market cycles: inflows peaked 15 months after the last hike on average "
-                    "\u2192 peak projected Mar 2020, assuming the last hike was 20 Dec 2018 (the "
-                    "cycle is still open: no cut yet, so a later hike would move the peak)")
+                    "\u2192 peak projected Mar 2020 (quarterly assets dated at the quarter's end; "
+                    "at its start, as FRED labels them: 12 months \u2192 Dec 2019), assuming the "
+                    "last hike was 20 Dec 2018 (the cycle is still open: no cut yet, so a later "
+                    "hike would move the peak)")
 
 
 def test_a_past_projection_names_the_realised_peak_when_the_data_cover_it():
-    """Assets extended past the projected month (Dec 2024): the realised peak of YoY growth
-    after the current cycle's first hike is named beside the projection."""
+    """Assets extended past the projected month (Dec 2024): the 2022-23 cycle is over (first cut
+    2024-09-19), and the observed peak of YoY growth after its first hike is named beside the
+    projection."""
     sheets = _data_sheets()
     assets = [list(r) for r in sheets["MMF assets"]]
     level = assets[-1][1]
@@ -525,7 +547,7 @@ def test_a_past_projection_names_the_realised_peak_when_the_data_cover_it():
     yoy = pd.Series([r[1] for r in assets[1:]], index=pd.DatetimeIndex([r[0] for r in assets[1:]]))
     window = (yoy / yoy.shift(4) - 1)["2022-03-17":]
     peak = window.idxmax()
-    assert line.endswith(f"that month is already past: asset growth actually peaked in "
+    assert line.endswith(f"Sep 2024); observed: asset growth peaked in "
                          f"{peak:%b %Y} (+{round(window.max() * 100):.0f}% YoY)")
 
 
@@ -583,3 +605,156 @@ def test_a_template_cell_beyond_excel_is_refused(src):
     src.sheets[TEMPLATE_SHEET][1][0] = "ZZZ1"
     with pytest.raises(WorkbookError, match=r"xlflows.template!A2 is 'ZZZ1', expected a Report cell"):
         plan_refresh(src)
+
+
+# --------------------------------------------------------------------------- issue 18: the grammar
+def _weekly(values, start: str) -> pd.Series:
+    return pd.Series([float(v) for v in values],
+                     index=pd.date_range(start, periods=len(values), freq="7D"))
+
+
+def _texts(flows: pd.Series, weeks: int) -> dict[str, str]:
+    ctx = category_context("Equity", flows, weeks, flows.index[-1])
+    return {name: value.text for name, value in ctx.items()}
+
+
+def test_ranks_on_record_streak_record_and_year_to_date():
+    """30 weekly inflows from 2021-01-06 (to 2021-07-28): 1.0 each but 9.0 in week 6 and 8.0 in
+    the latest week. Weekly: 8.0 is behind 9.0 only -> the 2nd largest weekly inflow on record
+    (30 inflows). 4-week: 1+1+1+8 = 11.0; the four windows holding the 9.0 sum 12.0 (the last
+    ends 2021-03-03) -> the biggest 4-week inflow since Mar 2021, 5th on record. A run of 30
+    inflows with none before it is the longest on record; 2021 to date 28 x 1.0 + 9.0 + 8.0 =
+    45.0, with no 2020 data to compare (and 29 earlier weeks < 52: no z-score)."""
+    values = [1.0] * 30
+    values[5], values[-1] = 9.0, 8.0
+    t = _texts(_weekly(values, "2021-01-06"), 4)
+    assert t["rank_1w"] == "2nd" and t["rank"] == "5th"
+    assert t["rank_1w_clause"] == "the 2nd largest weekly inflow on record"
+    assert t["sentence"] == ("Equity funds: +$8.0bn in the week to Jul 28, the biggest 4-week "
+                             "inflow since Mar 2021, the 5th largest on record, the 2nd largest "
+                             "weekly inflow on record")
+    assert t["more_clauses"] == ("a 30th straight week of inflows, the longest inflow streak on "
+                                 "record; +$45.0bn this year")
+    assert t["paragraph"] == t["sentence"] + "; " + t["more_clauses"]
+    assert t["more_sentence"] == "Equity funds: " + t["more_clauses"]
+    assert t["zscore_clause"] == "" and t["breadth_clause"] == ""
+
+
+def test_a_rank_this_year_and_a_tie_that_says_nothing():
+    """2022: 52 weeks of -10.0 every 4th week (from the first) and +2.0 otherwise; 2023 (20
+    weeks, to 2023-05-17): -5.0, then -1.0/+1.0 nine times, then -3.0.
+
+    Weekly: this year's outflows are -5.0, nine -1.0 and -3.0 (11, at least 10): -3.0 is behind
+    -5.0 only -> the 2nd largest this year; on record thirteen -10.0 and the -5.0 are larger
+    (15th), so the year's rank is said. The previous outflow is 2 rows back. 4-week: +1-1+1-3 =
+    -2.0; the last window at least as large ends 2023-01-25 (-5-1+1-1 = -6.0) -> since Jan 2023;
+    its year rank (3rd of 4 windows this year) is too thin to say. To date -5 + 0 - 3 = -8.0; at
+    2022-05-17, 19 weeks: 5 x -10 + 14 x 2 = -22.0. The pace (-8 x 52 / 20 = -20.8) ranks 2nd
+    behind 2022's -52.0, but against 1 complete year only: not said."""
+    y2022 = [-10.0 if i % 4 == 0 else 2.0 for i in range(52)]
+    y2023 = [-5.0] + [-1.0, 1.0] * 9 + [-3.0]
+    t = _texts(_weekly(y2022 + y2023, "2022-01-05"), 4)
+    assert (t["rank_1w"], t["rank_year_1w"]) == ("15th", "2nd")
+    assert t["sentence"] == (f"Equity funds: {M}$3.0bn in the week to May 17, the first outflow in "
+                             "2 weeks, the biggest 4-week outflow since Jan 2023, the 2nd largest "
+                             "weekly outflow this year")
+    assert t["rank_clause"] == ""                 # 4-week: 3rd of 4 this year, too few to rank
+    assert t["more_clauses"] == f"{M}$8.0bn this year ({M}$22.0bn at this point last year)"
+    assert (t["year_to_date"], t["same_point_last_year"]) == (f"{M}$8.0bn", f"{M}$22.0bn")
+
+
+def test_a_year_just_begun_gives_the_previous_year():
+    """+1.0 every week from 2021-01-06: 2021 holds 52 weeks (to 2021-12-29). At 2022-01-12 (2
+    weeks into 2022) "this year" would be two weeks: the sentence gives 2021's +52.0 instead;
+    at 2022-01-26 (4 weeks) it gives 4.0 this year against 3 weeks to 2021-01-26 (3.0)."""
+    flows = _weekly([1.0] * 60, "2021-01-06")
+    early = flows[:"2022-01-12"]
+    assert _texts(early, 8)["year_clause"] == "+$52.0bn in 2021"
+    assert _texts(flows[:"2022-01-26"], 8)["year_clause"] == ("+$4.0bn this year (+$3.0bn at "
+                                                              "this point last year)")
+    # the first weeks of the data: no previous year to give, and no "this year" either
+    assert _texts(flows[:"2021-01-13"], 1)["year_clause"] == ""
+
+
+@pytest.mark.parametrize("between, clause", [
+    # 60 weeks of -1/+1 after the first 3-week run: it ended 2021-01-20, 64 weeks before
+    (60, "a 3rd straight week of inflows, the longest inflow streak since Jan 2021"),
+    # 20 weeks: the last 3-week run ended 24 weeks before the latest week (< 52): no news
+    (20, ""),
+], ids=["longest in over a year", "recent run as long"])
+def test_a_streak_is_said_when_it_is_a_record_of_sorts(between, clause):
+    values = [1.0] * 3 + [-1.0 if i % 2 == 0 else 1.0 for i in range(between)] + [-1.0] + [1.0] * 3
+    assert _texts(_weekly(values, "2021-01-06"), 4)["streak_record_clause"] == clause
+
+
+@pytest.mark.parametrize("values, expected", [
+    # from the latest: 5 inflows, an outflow, 5 inflows, then the 2nd and 3rd outflows: the
+    # stretch stops before the 3rd and is cut back to end on an inflow -> 10 of 11 weeks
+    ([-1.0] * 3 + [1.0] * 5 + [-1.0] + [1.0] * 5, (10, 11, 1)),
+    # 4 + 4 + 4 inflows with two outflows between: 12 of 14
+    ([-1.0] + [1.0] * 4 + [-1.0] + [1.0] * 4 + [-1.0] + [1.0] * 4, (12, 14, 1)),
+    # a flat week counts as the other way; outflows in 10 of 12
+    ([1.0] + [-2.0] * 4 + [0.0] + [-2.0] * 3 + [1.0] + [-2.0] * 3, (10, 12, -1)),
+    ([-1.0] * 3 + [1.0] * 4 + [-1.0] + [1.0] * 5, None),          # 9 inflows: too few
+    ([1.0] * 14, None),                                            # no exception: the streak
+    ([-1.0] * 20 + [0.0], None),                                   # a flat latest week
+], ids=["10 of 11", "12 of 14", "outflows with a flat week", "9", "streak", "flat"])
+def test_breadth_rule(values, expected):
+    from xlflows.report.compute import breadth
+
+    assert breadth(_weekly(values, "2024-01-03")) == expected
+
+
+def test_the_sources_line_names_the_series_update_fills():
+    """Issue 19: the sources line names each series and its publisher; the ids it names are
+    those `xlflows update` fills the sheets with."""
+    from xlflows.report.data import ASSETS_SHEET, FED_BOARD, RATE_SHEET, SERIES_SOURCES
+    from xlflows.update import MMF_ASSETS, POLICY_RATE
+
+    for target, sheet in ((POLICY_RATE, RATE_SHEET), (MMF_ASSETS, ASSETS_SHEET)):
+        assert target.sheet == sheet
+        named = re.findall(r"\b[A-Z][A-Z0-9]{5,}\b", SERIES_SOURCES[sheet])
+        assert named == [part.series for part in target.parts]
+        assert FED_BOARD in SERIES_SOURCES[sheet]
+    cutover = POLICY_RATE.parts[1].first
+    assert f"from {cutover.day} {cutover:%b %Y}" in SERIES_SOURCES[RATE_SHEET]
+
+
+def _breadth_oracle(values: list[float]) -> tuple[int, int, int] | None:
+    """Brute force: the longest trailing stretch with at most 2 weeks not in the latest week's
+    direction whose oldest week is in it; said from 10 weeks in that direction, not a streak."""
+    sign = (values[-1] > 0) - (values[-1] < 0)
+    if sign == 0:
+        return None
+    best = None
+    for m in range(1, len(values) + 1):
+        last = values[-m:]
+        ours = sum(1 for v in last if (v > 0) - (v < 0) == sign)
+        if m - ours <= 2 and (last[0] > 0) - (last[0] < 0) == sign:
+            best = (ours, m)
+    count, weeks = best
+    return (count, weeks, sign) if count >= 10 and count < weeks else None
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.sampled_from([-2.0, -1.0, 0.0, 1.0, 3.0]), min_size=1, max_size=90),
+       st.dates(min_value=dt.date(2001, 1, 1), max_value=dt.date(2030, 12, 31)))
+def test_the_grammar_says_only_what_its_rules_allow(values, start):
+    """Random weekly flows: breadth equals the brute-force oracle; a rank is said on record only
+    from 2nd to 10th; "this year" is never said over fewer than 4 weeks of the year."""
+    from xlflows.report.compute import breadth, category_facts
+
+    flows = _weekly(values, start.isoformat())
+    assert breadth(flows) == _breadth_oracle(values)
+    facts = category_facts("Equity", flows, 4, flows.index[-1])
+    for weeks in (4, 1):
+        said = facts.rank_clause(weeks, after_look=False)
+        if "on record" in said:
+            assert 2 <= facts.ranks[weeks][0].rank <= 10
+        if "this year" in said:
+            assert facts.ranks[weeks][1].rank <= 3 and facts.ranks[weeks][1].of >= 10
+    in_year = int((flows.index.year == flows.index[-1].year).sum())
+    if "this year" in facts.year_clause():
+        assert in_year >= 4
+    paragraph = "; ".join([facts.headline(), *facts.more_clauses()])
+    assert f"{M}$0.0bn" not in paragraph and "-$" not in paragraph

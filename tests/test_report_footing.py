@@ -26,7 +26,8 @@ def test_refresh_after_an_update_uses_the_new_quarters(tmp_path, capsys):
     book = tmp_path / "xlflows.xlsm"
     shutil.copyfile(SHIPPED, book)
     before = _report(book)
-    assert any("latest data Q4 2020, five years before the as-of date" in t for t in before)
+    assert any("(latest data, five years before the as-of date): as of Q4 2020, not abnormally "
+               "high" in t for t in before)
 
     assert cli.main(["update", str(book), "--from-dir", str(FIXTURES)]) == 0
     assert "MMF assets: 12 new quarters to 2023-12-31, 3 revised" in capsys.readouterr().out
@@ -38,7 +39,7 @@ def test_refresh_after_an_update_uses_the_new_quarters(tmp_path, capsys):
             "of the previous 4 cycles") in texts
     assert not any("before the as-of date" in t for t in texts)
     ws = openpyxl.load_workbook(book, data_only=True)["Report"]
-    labels = {ws.cell(row=r, column=1).value: ws.cell(row=r, column=2).value
+    labels = {ws.cell(row=r, column=10).value: ws.cell(row=r, column=13).value   # J label, M value
               for r in range(1, 80)}
     assert labels["MMF assets ($bn)"] == 6000.0
     assert labels["Observation used"] == dt.datetime(2023, 12, 31)
@@ -49,4 +50,5 @@ def test_refresh_after_an_update_uses_the_new_quarters(tmp_path, capsys):
 
     # At the latest week (2025-11-12) the same data end 23 months earlier: flagged again.
     assert cli.main(["refresh", str(book)]) == 0
-    assert any("latest data Q4 2023, 23 months before the as-of date" in t for t in _report(book))
+    assert any("in the year to Q4 2023 (latest data, 23 months before the as-of date): as of "
+               "Q4 2023, " in t for t in _report(book))

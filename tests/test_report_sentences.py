@@ -118,11 +118,12 @@ def test_mmf_sentences():
     assert S.mmf_growth_sentence(0.19, "not abnormally high", 0.3513, 1, latest_label="Q4 2020") == (
         "MMF assets +19% in the year to Q4 2020 (latest data): not abnormally high vs the 35% "
         "average peak rise of the previous 1 cycle")
-    stale = "latest data Q4 2020, five years before the as-of date"
+    # stale data: the verdict is dated, and none is given for the as-of month (issue 19)
     assert S.mmf_growth_sentence(0.19, "not abnormally high", 0.3513, 4, latest_label="Q4 2020",
-                                 stale=stale) == (
-        "MMF assets +19% in the year to Q4 2020: latest data Q4 2020, five years before the as-of "
-        "date; not abnormally high vs the 35% average peak rise of the previous 4 cycles")
+                                 stale="five years", as_of_month="Nov 2025") == (
+        "MMF assets +19% in the year to Q4 2020 (latest data, five years before the as-of date): "
+        "as of Q4 2020, not abnormally high vs the 35% average peak rise of the previous 4 "
+        "cycles; no reading for Nov 2025")
     assert S.projection_sentence(14, pd.Timestamp("2024-09-26")) == (
         "inflows peaked 14 months after the last hike on average \u2192 peak projected Sep 2024")
     assert S.projection_sentence(1, pd.Timestamp("2024-08-26")).startswith(
@@ -177,3 +178,75 @@ def test_money_sign_follows_rounded_value(bn):
         assert text == "$0.0bn"
     else:
         assert text[0] == ("+" if bn > 0 else M)
+
+
+# --------------------------------------------------------------------------- the grammar (issue 18)
+@pytest.mark.parametrize("args, kwargs, text", [
+    ((2, 1, 8, "on record"), {}, "the 2nd largest 8-week inflow on record"),
+    ((1, -1, 1, "this year"), {}, "the biggest weekly outflow this year"),
+    ((3, -1, 1, "this year"), {}, "the 3rd largest weekly outflow this year"),
+    ((4, 1, 8, "on record"), {"window": False}, "the 4th largest on record"),   # after a look-back
+    ((10, -1, 4, "on record"), {}, "the 10th largest 4-week outflow on record"),
+], ids=["2nd record", "biggest this year", "3rd this year", "after look-back", "10th"])
+def test_rank_clause(args, kwargs, text):
+    assert S.rank_clause(*args, **kwargs) == text
+
+
+def test_the_grammar_clauses():
+    assert S.streak_record_clause(1, None) == "the longest inflow streak on record"
+    assert S.streak_record_clause(-1, "Q4 2008") == "the longest outflow streak since Q4 2008"
+    assert S.breadth_clause(25, 27, 1) == "inflows in 25 of the past 27 weeks"
+    assert S.breadth_clause(10, 12, -1) == "outflows in 10 of the past 12 weeks"
+    assert S.window_total_clause(86.9, 8) == "+$86.9bn over 8 weeks"
+    assert S.window_total_clause(-0.04, 1) == "$0.0bn over 1 week"          # no −$0.0bn, 1 week
+    assert S.year_to_date_clause(756.0, 500.04) == "+$756.0bn this year (+$500.0bn at this " \
+                                                   "point last year)"
+    assert S.year_to_date_clause(-6.9, float("nan")) == f"{M}$6.9bn this year"
+    assert S.year_to_date_clause(1234.5, -2.0) == (f"+$1.23tn this year ({M}$2.0bn at this point "
+                                                   "last year)")
+    assert S.last_year_clause(612.0, 2024) == "+$612.0bn in 2024"
+    assert S.pace_clause(1, 1) == "on pace for the largest annual inflow on record"
+    assert S.pace_clause(3, -1) == "on pace for the 3rd largest annual outflow on record"
+
+
+@pytest.mark.parametrize("z, percentile, weeks, text", [
+    # 3.9755 rounds to 4.0; every earlier week <= the latest: share 1.0 -> the top hundredth
+    (3.9755, 1.0, 1, "weekly flows 4.0 standard deviations above average (99th percentile)"),
+    # 15 of 1,140 earlier weeks <= the latest: 1.3% -> floor 1 -> the 1st percentile
+    (-2.3197, 15 / 1140, 1, "weekly flows 2.3 standard deviations below average (1st percentile)"),
+    # a new low: share 0 -> still the 1st percentile (the bottom hundredth), never "0th"
+    (-2.05, 0.0, 8, "8-week flows 2.1 standard deviations below average (1st percentile)"),
+    (2.25, 0.975, 8, "8-week flows 2.3 standard deviations above average (97th percentile)"),
+], ids=["top", "bottom", "new low", "97th"])
+def test_zscore_clause(z, percentile, weeks, text):
+    assert S.zscore_clause(z, percentile, weeks) == text
+
+
+def test_cycle_label_and_dating_clause():
+    assert S.cycle_label(pd.Timestamp("2022-03-17"), pd.Timestamp("2023-07-27")) == "2022\u201323"
+    assert S.cycle_label(pd.Timestamp("1999-06-30"), pd.Timestamp("2000-05-16")) == "1999\u20132000"
+    assert S.cycle_label(pd.Timestamp("1983-03-31"), pd.Timestamp("1983-08-10")) == "1983"
+    assert S.dating_clause("end", 14, pd.Timestamp("2024-09-27")) == (
+        "quarterly assets dated at the quarter's end; at its start, as FRED labels them: "
+        "14 months \u2192 Sep 2024")
+    assert S.dating_clause("start", 17, pd.Timestamp("2024-12-27")) == (
+        "quarterly assets dated at the quarter's start; at its end, which the level measures: "
+        "17 months \u2192 Dec 2024")
+
+
+@pytest.mark.parametrize("kwargs, tail", [
+    ({"assets_end": "Q4 2020"}, "; no asset data yet to compare: MMF assets end Q4 2020"),
+    ({"realised": (pd.Timestamp("2024-06-30"), 0.2649)},
+     "; observed: asset growth peaked in Jun 2024 (+26% YoY)"),
+], ids=["no data yet", "observed"])
+def test_a_cycle_whose_easing_has_begun_is_not_current(kwargs, tail):
+    """Issue 19: the cycle that ended with a cut is named as over, its last hike is a fact (no
+    "assuming"), and the projection is set against what happened."""
+    text = S.projection_sentence(
+        17, pd.Timestamp("2024-12-27"), last_hike=pd.Timestamp("2023-07-27"),
+        first_hike=pd.Timestamp("2022-03-17"), first_cut=pd.Timestamp("2024-09-19"), past=True,
+        **kwargs)
+    assert text == ("the 2022\u201323 hiking cycle ended with a cut on 19 Sep 2024 (last hike "
+                    "27 Jul 2023); inflows peaked 17 months after the last hike on average "
+                    "\u2192 peak projected Dec 2024" + tail)
+    assert "current" not in text and "assuming" not in text and "still open" not in text

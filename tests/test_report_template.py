@@ -129,10 +129,10 @@ def test_settings_names(installed):
     wb, _ = installed
     got = {n: list(wb.defined_names[n].destinations)[0] for n in
            (WEEKS_NAME, CYCLES_NAME, AS_OF_NAME)}
-    assert got == {WEEKS_NAME: ("Report", "$B$6"), CYCLES_NAME: ("Report", "$B$7"),
-                   AS_OF_NAME: ("Report", "$B$8")}
+    assert got == {WEEKS_NAME: ("Report", "$K$5"), CYCLES_NAME: ("Report", "$K$6"),
+                   AS_OF_NAME: ("Report", "$K$7")}
     ws = wb["Report"]
-    assert (ws["B6"].value, ws["B7"].value, ws["B8"].value) == (8, 4, None)
+    assert (ws["K5"].value, ws["K6"].value, ws["K7"].value) == (8, 4, None)
 
 
 def test_button_area_empty_and_no_formulas(installed):
@@ -141,7 +141,7 @@ def test_button_area_empty_and_no_formulas(installed):
         assert all(c.value is None for c in row)
     values = [c.value for row in ws.iter_rows() for c in row if c.value is not None]
     assert not [v for v in values if isinstance(v, str) and v.startswith("=")]
-    assert "{{ money_market.sentence }}" in values and "{{ cycles.table }}" in values
+    assert "{{ money_market.paragraph }}" in values and "{{ cycles.table }}" in values
 
 
 def test_charts_made_once_with_visible_axes(installed):

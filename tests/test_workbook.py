@@ -325,38 +325,67 @@ def _plain(value):
 # their labels so the template's layout can move.
 
 
+def _find(ws, label: str) -> tuple[int, int]:
+    """(row, column) of the first cell reading ``label`` (any column of the page)."""
+    cells = [(c.row, c.column) for row in ws.iter_rows(max_col=14) for c in row
+             if c.value == label]
+    assert cells, f"no Report cell labelled {label!r}"
+    return cells[0]
+
+
 def _row_of(ws, label: str) -> int:
-    rows = [c.row for c in ws["A"] if c.value == label]
-    assert rows, f"no Report row labelled {label!r}"
-    return rows[0]
+    return _find(ws, label)[0]
 
 
 def _right_of(ws, label: str, offset: int = 1):
-    return ws.cell(row=_row_of(ws, label), column=1 + offset).value
+    """The ``offset``-th value right of a label (merged cells count once: their blank cells are
+    skipped)."""
+    row, col = _find(ws, label)
+    values = [ws.cell(row=row, column=c).value for c in range(col + 1, 15)]
+    return [v for v in values if v is not None][offset - 1]
 
 
 def test_headline_sentences(shipped):
     text = [c.value for c in shipped["Report"]["A"] if isinstance(c.value, str)]
     assert {
         # Equity: +25.3 on 2025-11-12; 8-week total 3.1+6.4+2.2+8.9+4.7+5.5+7.0+25.3 = +63.1, the
-        # biggest since a window ending in Mar 2022; +25.3 is the sample's largest weekly inflow.
+        # biggest since a window ending in Mar 2022 and 4th on record (86.3, 74.0 and 69.1 in
+        # Mar 2022 were larger); +25.3 is the sample's largest weekly inflow. Then the grammar:
+        # 11 straight inflows (the longest earlier inflow run had 10 weeks); 12 inflows in 14
+        # weeks (two outflows, -0.9 and -0.8, then 6.7, then the third other week, -9.9); 2025 to
+        # date 57.4 over 46 weeks, 30.5 in 2024 to 12 Nov 2024; z = (25.3 - 0.598) / 6.214 = 3.98
+        # against the 1,140 earlier weeks, all of them <= 25.3 (shown as the 99th percentile).
         # Flows is marked SAMPLE DATA, so every flow sentence says so.
         "Equity funds (sample data): +$25.3bn in the week to Nov 12, the biggest 8-week inflow "
-        "since Mar 2022, the biggest weekly inflow since the data began (Jan 2004)",
-        # Bond: -1.8; the previous outflow (-4.5 on Oct 8) is 5 rows back
-        "Bond funds (sample data): −$1.8bn in the week to Nov 12, the first outflow in 5 weeks",
-        # Money market: -31.0; the previous outflow (-12.4 on Sep 17) is 8 rows back
+        "since Mar 2022, the 4th largest on record, the biggest weekly inflow since the data "
+        "began (Jan 2004); an 11th straight week of inflows, the longest inflow streak on record; "
+        "inflows in 12 of the past 14 weeks; +$57.4bn this year (+$30.5bn at this point last "
+        "year); weekly flows 4.0 standard deviations above average (99th percentile)",
+        # Bond: -1.8; the previous outflow (-4.5 on Oct 8) is 5 rows back; 2025: 99.2 to date,
+        # 129.2 a year earlier
+        "Bond funds (sample data): −$1.8bn in the week to Nov 12, the first outflow in 5 weeks; "
+        "+$99.2bn this year (+$129.2bn at this point last year)",
+        # Money market: -31.0; the previous outflow (-12.4 on Sep 17) is 8 rows back; 2025's
+        # larger outflows: -35.8 and -31.5 (3rd of 22); 8-week +86.9 behind 105.5 and 97.5 this
+        # year (3rd of 27); z = (-31.0 - 2.121) / 14.278 = -2.32, 15 of 1,140 weeks <= -31.0
+        # (1.3% -> the 1st percentile)
         "Money market funds (sample data): −$31.0bn in the week to Nov 12, the first outflow in 8 "
-        "weeks",
+        "weeks, the 3rd largest weekly outflow this year; +$86.9bn over 8 weeks, the 3rd largest "
+        "8-week inflow this year; +$79.6bn this year (+$149.8bn at this point last year); weekly "
+        "flows 2.3 standard deviations below average (1st percentile)",
         # MMF assets 4,336.003 (2020Q4) / 3,634.3.. (2019Q4) - 1 = +19.3%; cycles' peaks average
-        # (28.4 + 25.1 + 42.4 + 44.6) / 4 = 35.1%; 2020-12-31 is five years before 2025-11-12
-        "MMF assets +19% in the year to Q4 2020: latest data Q4 2020, five years before the as-of "
-        "date; not abnormally high vs the 35% average peak rise of the previous 4 cycles",
-        # months 13, 16, 21, 18 -> 17; EDATE(2023-07-27, 17) = 2024-12-27, before the as-of date,
+        # (28.4 + 25.1 + 42.4 + 44.6) / 4 = 35.1%; 2020-12-31 is five years before 2025-11-12, so
+        # the verdict is dated and none is given for Nov 2025
+        "MMF assets +19% in the year to Q4 2020 (latest data, five years before the as-of date): "
+        "as of Q4 2020, not abnormally high vs the 35% average peak rise of the previous 4 "
+        "cycles; no reading for Nov 2025",
+        # months 13, 16, 21, 18 -> 17; EDATE(2023-07-27, 17) = 2024-12-27; dated at the quarters'
+        # first days 11, 13, 18, 15 -> 14 -> Sep 2024; the cycle ended with the cut of 2024-09-19
         # and the assets (to 2020Q4) do not reach it
-        "Money-market cycles: inflows peaked 17 months after the last hike on average → peak "
-        "projected Dec 2024, assuming the last hike was 27 Jul 2023; that month is already past "
-        "and the asset data (to Q4 2020) do not cover it",
+        "Money-market cycles: the 2022\u201323 hiking cycle ended with a cut on 19 Sep 2024 (last "
+        "hike 27 Jul 2023); inflows peaked 17 months after the last hike on average → peak "
+        "projected Dec 2024 (quarterly assets dated at the quarter's end; at its start, as FRED "
+        "labels them: 14 months → Sep 2024); no asset data yet to compare: MMF assets end Q4 2020",
     } <= set(text)
     # one minus sign (U+2212) throughout, never an ASCII hyphen as a sign, never -$0.0bn
     assert not any("-$" in t or "−$0.0bn" in t for t in text)
@@ -384,8 +413,9 @@ def test_money_market_block(shipped):
     assert _right_of(ws, "MMF assets ($bn)") == pytest.approx(q4_2020, abs=0.05)
     assert _right_of(ws, "Observation used") == dt.datetime(2020, 12, 31)     # quarter END
     assert _right_of(ws, "Year-over-year growth") == pytest.approx(q4_2020 / q4_2019 - 1, abs=5e-5)
-    assert _right_of(ws, "Verdict") == "not abnormally high"
-    assert _right_of(ws, "Current cycle: last hike") == dt.datetime(2023, 7, 27)
+    assert _right_of(ws, "Verdict") == "not abnormally high (Q4 2020)"     # dated: stale data
+    assert _right_of(ws, "Latest cycle: last hike") == dt.datetime(2023, 7, 27)
+    assert _right_of(ws, "Latest cycle: first cut") == dt.datetime(2024, 9, 19)
     assert _right_of(ws, "Average months, last hike to peak") == 17
     assert _right_of(ws, "Projected peak of inflows") == dt.datetime(2024, 12, 27)
 
@@ -439,8 +469,9 @@ def test_an_analysts_data_workbook_gets_a_report_and_stays_stable(tmp_path):
     assert out.sheetnames[0] == "Report" and len(out["Report"]._charts) >= 2
     assert {"XLFLOWS_WEEKS", "XLFLOWS_CYCLES", "XLFLOWS_AS_OF"} <= set(out.defined_names)
     text = [c.value for c in out["Report"]["A"] if isinstance(c.value, str)]
-    assert ("Money market funds: −$31.0bn in the week to Nov 12, the first outflow in 8 weeks"
-            in text)
+    assert any(t.startswith("Money market funds: −$31.0bn in the week to Nov 12, the first "
+                            "outflow in 8 weeks, the 3rd largest weekly outflow this year; ")
+               for t in text)
     assert cli.main(["refresh", str(path)]) == 0
     assert path.read_bytes() == first
 
@@ -464,5 +495,5 @@ def test_output_copy_of_the_shipped_workbook_keeps_macros_and_button(tmp_path):
         parser.close()
     # the override is used and shown beside the settings cell, not written into it
     report = openpyxl.load_workbook(out)["Report"]
-    assert _right_of(report, "Look-back (weeks)") == 8
-    assert _right_of(report, "Look-back (weeks)", 2) == "used: 4, from the command line"
+    assert _right_of(report, "Weeks") == 8
+    assert _right_of(report, "Weeks", 2) == "used: 4, from the command line"

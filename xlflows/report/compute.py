@@ -4,20 +4,11 @@ Order of work: read the settings cells (and apply command-line overrides, which 
 written back), read the data sheets, cut every series at the as-of date, compute every value,
 then plan the writes. Nothing is written until everything has been computed.
 
-Placeholder vocabulary (``c`` = a category's slug, ``Money market`` → ``money_market``):
-
-* ``as_of``, ``weeks``, ``cycles``, ``settings.stamp``, ``sources``
-* ``c.name``, ``c.week``, ``c.latest``, ``c.latest_sentence``, ``c.streak``, ``c.streak_sentence``,
-  ``c.first_in``, ``c.first_in_sentence``, ``c.total``, ``c.largest_since``,
-  ``c.largest_since_sentence``, ``c.total_1w``, ``c.largest_since_1w``,
-  ``c.largest_since_1w_sentence``, ``c.sentence`` (the headline), and the bare clauses
-  ``c.first_in_clause``, ``c.streak_clause``, ``c.largest_since_clause``,
-  ``c.largest_since_1w_clause``
-* ``mmf.level``, ``mmf.date``, ``mmf.yoy``, ``mmf.verdict``, ``mmf.sentence``, ``mmf.stale``
-* ``cycles.table`` (block), ``cycles.count``, ``cycles.average_months``,
-  ``cycles.average_peak_yoy``, ``cycles.last_hike``, ``cycles.first_hike``,
-  ``cycles.projected_peak``, ``cycles.projection_sentence``
-* ``flows.recent`` and ``mmf.chart`` (fixed-size blocks read by the charts)
+The placeholders are declared, with their formats and help, in :mod:`xlflows.report.fields`
+(README's tables are made from it); this module computes the facts they are built from: per
+category the look-backs, streaks, ranks, z-scores, breadth and calendar-year totals (the core's
+flow functions), and report-wide the hiking cycles, the MMF growth and verdict, the projection
+and the sources line.
 """
 
 from __future__ import annotations
@@ -25,24 +16,29 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from xlflows.core import constants as K
 from xlflows.core.calendar import excel_round
 from xlflows.core.cycles import cycle_inflows, hike_cycles, peak_projection
 from xlflows.core.flows import first_in, largest_since, streak, streaks
+from xlflows.core.periods import flow_period
+from xlflows.core.ranks import flow_rank, flow_zscore
+from xlflows.core.runs import flow_count, streak_longest_since
 from xlflows.core.growth import abnormality, median_spacing, yoy_growth
 from xlflows.core.validate import whole_number
 from xlflows.errors import InputError, WorkbookError
 from xlflows.excel.convert import to_date
 from xlflows.report import sentences as S
-from xlflows.report.data import (ASSETS_SHEET, FLOWS_SHEET, RATE_SHEET, ReportData,
-                                 read_report_data)
+from xlflows.report.data import (ASSETS_SHEET, FLOWS_SHEET, FLOWS_SOURCE, RATE_SHEET,
+                                 SAMPLE_SOURCE, SERIES_SOURCES, ReportData, read_report_data)
 from xlflows.report.plan import (AS_OF_NAME, ASSET_QUARTERS, CYCLES_NAME, FMT_DATE, FMT_GENERAL,
                                  FMT_LEVEL_BN,
                                  FMT_MONTH, FMT_MONTHS, FMT_PCT, RECENT_WEEKS, REPORT_SHEET,
                                  TEMPLATE_SHEET, WEEKS_NAME, Block, RefreshPlan)
-from xlflows.report.fields import (CATEGORY_FIELDS, REPORT_FIELDS, RESERVED_PREFIXES,
+from xlflows.report.fields import (BREADTH_EXCEPTIONS, BREADTH_MIN_WEEKS, CATEGORY_FIELDS,
+                                   REPORT_FIELDS, RESERVED_PREFIXES, YEAR_TO_DATE_MIN_WEEKS,
                                    CategoryFacts, ReportFacts, bn, long_date, pct, when)
 from xlflows.report.template import cell_value, fill, read_template, slug, store_writes
 
@@ -68,7 +64,7 @@ class Settings:
 
 
 def _setting_cell(source, name: str) -> tuple[str | None, object]:
-    """(``"Report!B6"``, value) of a defined-name settings cell; (None, None) when absent."""
+    """(``"Report!K5"``, value) of a defined-name settings cell; (None, None) when absent."""
     where = source.named_cell(name)
     if where is None:
         return None, None
@@ -84,7 +80,7 @@ def _blank(value: object) -> bool:
 
 def _whole(value: object, where: str, label: str, maximum: int) -> int:
     """A settings cell (or override) as a whole number from 1 to ``maximum``: the core's check,
-    its message naming the cell (``Report!B7 (previous cycles): text 'abc', expected a whole
+    its message naming the cell (``Report!K6 (previous cycles): text 'abc', expected a whole
     number from 1 to 20``)."""
     try:
         return whole_number(value, f"{where} ({label})", minimum=1, maximum=maximum)
@@ -149,8 +145,52 @@ def category_facts(name: str, flows: pd.Series, weeks: int, as_of: pd.Timestamp,
         sign = {K.INFLOW: 1, K.OUTFLOW: -1}.get(prev["Direction"], 0)
         facts.previous_run = (sign, int(abs(prev["Weeks"])))
     for w in dict.fromkeys((weeks, 1)):
-        facts.looks[w] = largest_since(flows, weeks=w) if len(flows) >= w else None
+        enough = len(flows) >= w
+        facts.looks[w] = largest_since(flows, weeks=w) if enough else None
+        facts.ranks[w] = ((flow_rank(flows, w), flow_rank(flows, w, K.YEAR)) if enough
+                          else None)
+        facts.zscores[w] = flow_zscore(flows, w) if enough else None
+    facts.longest = streak_longest_since(flows)
+    facts.breadth = breadth(flows)
+    facts.year = flow_period(flows, K.YEAR)
+    if facts.year.weeks < YEAR_TO_DATE_MIN_WEEKS:
+        facts.previous_year = previous_year(flows)
     return facts
+
+
+def breadth(flows: pd.Series) -> tuple[int, int, int] | None:
+    """(weeks in the latest week's direction, weeks looked at, direction) by the breadth rule of
+    :data:`~xlflows.report.fields.BREADTH_MIN_WEEKS`, or None when it says nothing.
+
+    The stretch looked at is the longest trailing one with at most
+    :data:`~xlflows.report.fields.BREADTH_EXCEPTIONS` weeks not in the latest week's direction,
+    cut back so that its oldest week is in that direction; the count is ``FLOW_COUNT``'s.
+    """
+    values = flows.to_numpy(dtype=float)
+    direction = int(np.sign(values[-1]))
+    if direction == 0:
+        return None
+    back = np.sign(values[::-1]) != direction                # True for the other way (or flat)
+    exceptions = np.flatnonzero(back)
+    limit = int(exceptions[BREADTH_EXCEPTIONS]) if exceptions.size > BREADTH_EXCEPTIONS \
+        else values.size
+    ours = np.flatnonzero(~back[:limit])
+    weeks = int(ours[-1]) + 1                                # ends on a week of the direction
+    count = flow_count(flows, weeks, K.INFLOW if direction > 0 else K.OUTFLOW)
+    if count < BREADTH_MIN_WEEKS or count == weeks:
+        return None
+    return count, weeks, direction
+
+
+def previous_year(flows: pd.Series) -> tuple[float, int] | None:
+    """(total, year) of the calendar year before the latest week's (``FLOW_PERIOD`` at its last
+    week), or None when the data do not cover that year from its start."""
+    year = flows.index[-1].year - 1
+    before = flows.index[flows.index.year == year]
+    if len(before) == 0:
+        return None
+    total = flow_period(flows, K.YEAR, as_of=before[-1]).to_date
+    return (total, year) if math.isfinite(total) else None
 
 
 def category_context(name: str, flows: pd.Series, weeks: int, as_of: pd.Timestamp,
@@ -209,6 +249,49 @@ def _quarter_or_month(index: pd.DatetimeIndex, date: pd.Timestamp) -> str:
 
 
 # --------------------------------------------------------------------------- cycles and MMF
+def quarter_dating(index: pd.DatetimeIndex) -> str | None:
+    """``"end"`` when a quarterly series is dated at its quarters' last days, ``"start"`` at
+    their first days, None otherwise (not quarterly, or dated either way)."""
+    if len(index) < 2 or _spacing(index) < pd.Timedelta(days=80):
+        return None
+    quarters = index.to_period("Q")
+    if (index == quarters.end_time.normalize()).all():
+        return "end"
+    if (index == quarters.start_time).all():
+        return "start"
+    return None
+
+
+def redated(assets: pd.Series, dated_at: str) -> pd.Series:
+    """The quarterly ``assets`` dated the other way: at each quarter's first day when they are
+    dated at its end (as FRED labels them), at its last day when dated at its start."""
+    quarters = assets.index.to_period("Q")
+    other = quarters.start_time if dated_at == "end" else quarters.end_time.normalize()
+    return pd.Series(assets.to_numpy(), index=pd.DatetimeIndex(other))
+
+
+def previous_cycles(all_cycles: pd.DataFrame, assets: pd.Series, k: int) -> pd.DataFrame:
+    """``CYCLE_INFLOWS`` of the last ``k`` cycles with asset data before the latest cycle.
+
+    All cycles go in, so the last previous cycle's window stops at the latest cycle's first
+    hike; the latest cycle's own row (if it is closed and has asset data) is then left out."""
+    if not len(all_cycles):
+        return pd.DataFrame(columns=[*K.CYCLE_INFLOW_COLUMNS, K.PEAK_YOY])
+    try:
+        table = cycle_inflows(all_cycles, assets)
+    except InputError as exc:
+        raise WorkbookError(f"{ASSETS_SHEET}: {exc}") from None
+    table = table[table["First hike"] != all_cycles.iloc[-1]["First hike"]]
+    return table.tail(k).reset_index(drop=True)
+
+
+def _average_months(table: pd.DataFrame) -> int | None:
+    """ROUND(AVERAGE(months after the last hike), 0); None for no cycle."""
+    if not len(table):
+        return None
+    return int(excel_round(float(table["Months after last hike"].astype(float).mean()), 0))
+
+
 def cycle_facts(data: ReportData, settings: Settings, as_of: pd.Timestamp
                 ) -> tuple[ReportFacts, pd.DataFrame]:
     """The money-market and cycle part of the report, and the hiking cycles found."""
@@ -226,28 +309,21 @@ def cycle_facts(data: ReportData, settings: Settings, as_of: pd.Timestamp
     stale = stale_by(ASSETS_SHEET, assets.index, as_of)
     r.stale = f"latest data {latest_label}, {stale} before the as-of date" if stale else ""
 
-    current = all_cycles.iloc[-1] if len(all_cycles) else None
-    try:
-        # All cycles go in, so the last previous cycle's window stops at the current cycle's
-        # first hike; the current cycle's own row (if it is closed) is then left out.
-        table = cycle_inflows(all_cycles, assets) if len(all_cycles) else pd.DataFrame(
-            columns=[*K.CYCLE_INFLOW_COLUMNS, K.PEAK_YOY])
-    except InputError as exc:
-        raise WorkbookError(f"{ASSETS_SHEET}: {exc}") from None
-    if current is not None:
-        table = table[table["First hike"] != current["First hike"]]
-    table = table.tail(settings.cycles).reset_index(drop=True)
+    latest = all_cycles.iloc[-1] if len(all_cycles) else None
+    table = previous_cycles(all_cycles, assets, settings.cycles)
     n = r.count = len(table)
     months = table["Months after last hike"].astype(float) if n else pd.Series(dtype=float)
     peaks = table[K.PEAK_YOY].astype(float) if n else pd.Series(dtype=float)
-    r.average_months = int(excel_round(float(months.mean()), 0)) if n else None
+    r.average_months = _average_months(table)
     r.average_peak = float(peaks.mean()) if n else float("nan")
-    if current is not None:
-        r.first_hike, r.last_hike = current["First hike"], current["Last hike"]
+    if latest is not None:
+        r.first_hike, r.last_hike = latest["First hike"], latest["Last hike"]
+        r.first_cut = None if pd.isna(latest["First cut"]) else latest["First cut"]
         if n:
-            r.projected = peak_projection(current["Last hike"], months.tolist())
+            r.projected = peak_projection(latest["Last hike"], months.tolist())
     if n and math.isfinite(r.yoy):
         r.verdict = abnormality(r.yoy, peaks.tolist(), method="mean").verdict
+        r.verdict_as_of = latest_label if stale else None
 
     rows: list[list[object]] = [[*K.CYCLE_INFLOW_COLUMNS, K.PEAK_YOY]]
     for _, row in table.iterrows():
@@ -256,32 +332,55 @@ def cycle_facts(data: ReportData, settings: Settings, as_of: pd.Timestamp
     rows.append([f"Average of {S.plural(n, 'cycle')}", None, None, r.average_months,
                  pct(r.average_peak)])
     r.table = Block(rows, [FMT_DATE, FMT_DATE, FMT_DATE, FMT_MONTHS, FMT_PCT])
-    r.mmf_sentence = S.mmf_growth_sentence(r.yoy, r.verdict or "n/a", r.average_peak, n,
-                                           latest_label=latest_label, stale=r.stale)
-    r.projection_sentence = _projection_sentence(r, current, assets, yoy, data, as_of)
+    r.mmf_sentence = S.mmf_growth_sentence(
+        r.yoy, r.verdict or "n/a", r.average_peak, n, latest_label=latest_label,
+        stale=stale or "", as_of_month=S.month(as_of))
+    r.projection_sentence = _projection_sentence(r, latest, all_cycles, assets, yoy, data,
+                                                 settings, as_of)
     r.asset_chart = asset_block(assets, all_cycles)
     return r, all_cycles
 
 
-def _projection_sentence(r: ReportFacts, current, assets: pd.Series, yoy: pd.Series,
-                         data: ReportData, as_of: pd.Timestamp) -> str:
-    """The projection with its footing: the assumed last hike, an open cycle, a past peak."""
+def _dating(all_cycles: pd.DataFrame, assets: pd.Series, settings: Settings, latest,
+            mine: int | None) -> str | None:
+    """The dating clause when the assets are quarterly and the other dating changes the
+    average lag ``mine`` (quarter-end vs quarter-start labels move every peak by a quarter)."""
+    dated_at = quarter_dating(assets.index)
+    if dated_at is None or latest is None:
+        return None
+    other = previous_cycles(all_cycles, redated(assets, dated_at), settings.cycles)
+    months = _average_months(other)
+    if months is None or months == mine:
+        return None
+    projected = peak_projection(latest["Last hike"],
+                                other["Months after last hike"].astype(float).tolist())
+    return S.dating_clause(dated_at, months, projected)
+
+
+def _projection_sentence(r: ReportFacts, latest, all_cycles: pd.DataFrame, assets: pd.Series,
+                         yoy: pd.Series, data: ReportData, settings: Settings,
+                         as_of: pd.Timestamp) -> str:
+    """The projection with its footing: the latest cycle open (the last hike an assumption) or
+    over (the projection against what happened), a past peak, the dating of the assets."""
     if r.projected is None:
         return S.projection_sentence(r.average_months or 0, None)
-    open_cycle = pd.isna(current["First cut"])
     past = r.projected.to_period("M") < pd.Timestamp(as_of).to_period("M")
     realised = None
-    if past and assets.index[-1] >= r.projected:
+    if assets.index[-1] >= r.projected:
         window = yoy[(yoy.index >= r.first_hike) & (yoy.index <= assets.index[-1])].dropna()
         if len(window):
             at = window.idxmax()
             realised = (at, float(window.loc[at]))
+    closed = r.first_cut is not None
     rate_stale = stale_by(RATE_SHEET, data.rate.index, as_of)
+    assets_end = None
+    if realised is None and (past or closed):
+        assets_end = _quarter_or_month(assets.index, assets.index[-1])
     return S.projection_sentence(
-        r.average_months or 0, r.projected, last_hike=r.last_hike, open_cycle=open_cycle,
-        past=past, realised=realised,
-        assets_end=None if realised or not past else _quarter_or_month(assets.index,
-                                                                       assets.index[-1]),
+        r.average_months or 0, r.projected, last_hike=r.last_hike, open_cycle=not closed,
+        first_hike=r.first_hike, first_cut=r.first_cut, past=past, realised=realised,
+        assets_end=assets_end,
+        dating=_dating(all_cycles, assets, settings, latest, r.average_months),
         rate_stale=None if rate_stale is None else (S.day(data.rate.index[-1]) + " "
                                                     + str(data.rate.index[-1].year), rate_stale))
 
@@ -383,13 +482,25 @@ def _used(settings: Settings, as_of: pd.Timestamp) -> dict[str, str]:
 
 
 def _sources(data: ReportData, as_of: pd.Timestamp) -> str:
-    """``Sources: Flows (sample data) to 12 Nov 2025; Policy rate to …; MMF assets to … .``"""
+    """The sources line: each series, its publisher, its span and its staleness::
+
+        Sources: Flows — sample data, not real fund flows, Jan 2004 to 12 Nov 2025; Policy rate —
+        FRED DFEDTAR, then DFEDTARU (…) from 16 Dec 2008, Board of Governors of the Federal Reserve
+        System, Sep 1982 to 12 Nov 2025; MMF assets — FRED MMMFFAQ027S, Board of Governors …, Z.1
+        Financial Accounts, quarterly, dated at the quarter's end, Mar 1974 to 31 Dec 2020 (latest
+        data, five years before the as-of date).
+    """
     last = data.last_dates
     parts = []
     for sheet, series_index in ((FLOWS_SHEET, data.weeks), (RATE_SHEET, data.rate.index),
                                 (ASSETS_SHEET, data.assets.index)):
-        label = f"{sheet} (sample data)" if sheet == FLOWS_SHEET and data.sample else sheet
-        part = f"{label} to {long_date(last[sheet])}"
+        what = (SAMPLE_SOURCE if data.sample else FLOWS_SOURCE) if sheet == FLOWS_SHEET \
+            else SERIES_SOURCES.get(sheet)
+        dated_at = quarter_dating(series_index) if sheet == ASSETS_SHEET else None
+        if dated_at:
+            what = (what + ", " if what else "") + f"quarterly, dated at the quarter's {dated_at}"
+        part = f"{sheet} \u2014 {what}, " if what else f"{sheet} "
+        part += f"{S.month(series_index[0])} to {long_date(last[sheet])}"
         stale = stale_by(sheet, series_index, as_of)
         if stale:
             part += f" (latest data, {stale} before the as-of date)"

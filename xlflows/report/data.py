@@ -31,6 +31,21 @@ FLOWS_SHEET = "Flows"
 RATE_SHEET = "Policy rate"
 ASSETS_SHEET = "MMF assets"
 WEEK_HEADER = "Week ending"
+#: Publisher of the FRED series below (data/SOURCES.md gives the citation).
+FED_BOARD = "Board of Governors of the Federal Reserve System"
+#: What each level sheet holds in the documented layout, as ``xlflows update`` fills it (the
+#: series ids must agree with ``xlflows.update.TARGETS``; a test checks): named on the Report's
+#: sources line with its publisher.
+SERIES_SOURCES = {
+    RATE_SHEET: ("FRED DFEDTAR, then DFEDTARU (upper limit of the target range) from "
+                 f"16 Dec 2008, {FED_BOARD}"),
+    ASSETS_SHEET: f"FRED MMMFFAQ027S, {FED_BOARD}, Z.1 Financial Accounts",
+}
+#: How the sources line describes sample flows.
+SAMPLE_SOURCE = "sample data, not real fund flows"
+#: How it describes flows that are not marked as sample data.
+FLOWS_SOURCE = "weekly net flows ($bn)"
+
 #: A cell holding exactly this text (any case) anywhere on ``Flows`` marks its flows as sample data:
 #: every flow sentence and the flows table then say so. Delete it when you paste real flows.
 SAMPLE_MARK = "SAMPLE DATA"

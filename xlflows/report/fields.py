@@ -27,9 +27,12 @@ import pandas as pd
 from xlflows.core import constants as K
 from xlflows.core.calendar import excel_round
 from xlflows.core.flows import LookBack
+from xlflows.core.periods import PeriodTotals
+from xlflows.core.ranks import Rank, ZScore
+from xlflows.core.runs import LongestSince
 from xlflows.report import sentences as S
 from xlflows.report.plan import (FMT_BN, FMT_COUNT, FMT_DATE, FMT_GENERAL, FMT_INT, FMT_LEVEL_BN,
-                                 FMT_MONTH, FMT_MONTHS, FMT_PCT, Block, Value)
+                                 FMT_MONTH, FMT_MONTHS, FMT_PCT, FMT_Z, Block, Value)
 
 #: A "since" date at most this many weeks before the as-of week is shown as its week
 #: (``5 Nov 2025``), not its month: "since Nov 2025" in a note dated 12 Nov 2025 would mean
@@ -37,6 +40,39 @@ from xlflows.report.plan import (FMT_BN, FMT_COUNT, FMT_DATE, FMT_GENERAL, FMT_I
 RECENT_WEEKS_PRECISION = 13
 #: The label every flow sentence and the flows table carry when Flows holds sample data.
 SAMPLE_LABEL = "sample data"
+
+# The rules that decide when a grammar sentence says something (issue 18). A clause that would
+# say nothing notable is left out, and a category with none of them has an empty ``more``.
+#: A rank on record is said from the 2nd to this place (the 1st is the record the look-back
+#: clause already says: "since the data began").
+RANK_TOP = 10
+#: A rank this year is said up to this place, when the year holds at least
+#: :data:`YEAR_RANK_MIN_WINDOWS` windows of that direction ("the biggest of 3" is no news), and
+#: only when the rank on record is not said (it is the stronger claim).
+YEAR_RANK_TOP = 3
+YEAR_RANK_MIN_WINDOWS = 10
+#: A streak is compared with history from this many weeks, and said when it is the longest on
+#: record or the longest since a run that ended at least :data:`STREAK_SINCE_WEEKS` weeks ago.
+STREAK_MIN_WEEKS = 3
+STREAK_SINCE_WEEKS = 52
+#: Breadth ("inflows in 25 of the past 27 weeks"): the longest trailing stretch of weeks with
+#: at most :data:`BREADTH_EXCEPTIONS` weeks the other way (or flat), starting and ending with a
+#: week in the latest week's direction; said when it holds at least :data:`BREADTH_MIN_WEEKS`
+#: weeks in that direction and at least one exception (else it is the streak).
+BREADTH_EXCEPTIONS = 2
+BREADTH_MIN_WEEKS = 10
+#: Fewer weeks than this into a calendar year, "this year" would be a week or two: the sentence
+#: gives the previous calendar year's total instead.
+YEAR_TO_DATE_MIN_WEEKS = 4
+#: The annualised pace's rank is said up to this place, from :data:`PACE_MIN_WEEKS` weeks into
+#: the year and with at least :data:`PACE_MIN_YEARS` complete earlier years to rank among.
+PACE_TOP = 3
+PACE_MIN_WEEKS = 13
+PACE_MIN_YEARS = 5
+#: A z-score is said when its size reaches this (two standard deviations), against at least
+#: :data:`Z_MIN_WINDOWS` earlier windows.
+Z_EXTREME = 2.0
+Z_MIN_WINDOWS = 52
 
 
 @dataclass(frozen=True)
@@ -108,6 +144,16 @@ class CategoryFacts:
     first_in: int | None = None
     previous_run: tuple[int, int] | None = None
     looks: dict[int, LookBack | None] = field(default_factory=dict)
+    #: window length → (rank on record, rank this year); None when too few weeks
+    ranks: dict[int, tuple[Rank, Rank] | None] = field(default_factory=dict)
+    #: window length → z-score of the latest window against every earlier one
+    zscores: dict[int, ZScore | None] = field(default_factory=dict)
+    longest: LongestSince | None = None
+    #: (weeks in the direction, weeks looked at, direction) of the breadth rule, or None
+    breadth: tuple[int, int, int] | None = None
+    year: PeriodTotals | None = None
+    #: (total, calendar year) of the previous year, when the current one has just begun
+    previous_year: tuple[float, int] | None = None
 
     @property
     def label(self) -> str:
@@ -154,14 +200,110 @@ class CategoryFacts:
         subject = f"{self.label} ({SAMPLE_LABEL})" if self.sample else self.label
         return S.join(subject, *clauses)
 
+    def in_headline(self, weeks: int) -> bool:
+        """Whether the look-back over ``weeks`` is in the headline: the N-week one when it is
+        news, the weekly one only as a record."""
+        return self.newsworthy(weeks) and (weeks == self.weeks or self.looks[weeks].since is None)
+
+    def rank_clause(self, weeks: int, after_look: bool) -> str:
+        """The window's rank when it says something (:data:`RANK_TOP`, :data:`YEAR_RANK_TOP`),
+        else ``""``. ``after_look``: it follows the look-back clause, which named the window and
+        which already implies a 1st place this year."""
+        ranks = self.ranks.get(weeks)
+        if ranks is None or ranks[0].direction == 0:
+            return ""
+        record, year = ranks
+        if 2 <= record.rank <= RANK_TOP:
+            return S.rank_clause(record.rank, record.direction, weeks, "on record",
+                                 window=not after_look)
+        if (record.rank > RANK_TOP and year.rank <= YEAR_RANK_TOP
+                and year.of >= YEAR_RANK_MIN_WINDOWS and not (after_look and year.rank == 1)):
+            return S.rank_clause(year.rank, year.direction, weeks, "this year",
+                                 window=not after_look)
+        return ""
+
     def headline(self) -> str:
         parts = [self.week_clause()]
         if self.first_in is None or self.first_in >= 2:   # a change of direction is the news
             parts.append(self.first_in_clause())
         for weeks in dict.fromkeys((self.weeks, 1)):
-            if self.newsworthy(weeks) and (weeks == self.weeks or self.looks[weeks].since is None):
+            if self.in_headline(weeks):
                 parts.append(self.look_clause(weeks))      # the 1-week clause only as a record
+                parts.append(self.rank_clause(weeks, after_look=True))
+            elif weeks == 1:
+                parts.append(self.rank_clause(1, after_look=False))
         return self.sentence(*parts)
+
+    # the grammar's clauses (issue 18), each only when it says something ----------------
+    def streak_record(self) -> str:
+        """``an 11th straight week of inflows, the longest inflow streak on record``."""
+        run = self.longest
+        if run is None or run.direction == 0 or run.weeks < STREAK_MIN_WEEKS:
+            return ""
+        if run.since is not None and (
+                pd.Timestamp(run.since) > self.week - pd.Timedelta(weeks=STREAK_SINCE_WEEKS)):
+            return ""
+        since = None if run.since is None else S.month(run.since)
+        return f"{self.streak_clause()}, {S.streak_record_clause(run.direction, since)}"
+
+    def breadth_clause(self) -> str:
+        if self.breadth is None:
+            return ""
+        return S.breadth_clause(*self.breadth)
+
+    def window_rank(self) -> str:
+        """The N-week total and its rank, when the headline has no N-week clause to carry it."""
+        if self.weeks == 1 or self.in_headline(self.weeks):
+            return ""
+        rank = self.rank_clause(self.weeks, after_look=False)
+        if not rank:
+            return ""
+        return f"{S.window_total_clause(self.looks[self.weeks].total, self.weeks)}, {rank}"
+
+    def year_clause(self) -> str:
+        """``+$57.4bn this year (+$30.5bn at this point last year)``, with the pace's rank when
+        it is notable; the previous year's total early in a year; ``""`` when not covered."""
+        y = self.year
+        if y is None:
+            return ""
+        if y.weeks < YEAR_TO_DATE_MIN_WEEKS:                 # a year just begun (or not covered)
+            if self.previous_year is None:
+                return ""
+            total, year = self.previous_year
+            return S.last_year_clause(total, year)
+        if not math.isfinite(y.to_date):
+            return ""
+        text = S.year_to_date_clause(y.to_date, y.last_year)
+        if (y.pace_rank is not None and y.pace_rank <= PACE_TOP and y.weeks >= PACE_MIN_WEEKS
+                and y.years >= PACE_MIN_YEARS):
+            text += ", " + S.pace_clause(y.pace_rank, y.pace_direction)
+        return text
+
+    def zscore_clause(self) -> str:
+        """The most extreme of the weekly and N-week z-scores, when it reaches
+        :data:`Z_EXTREME` against at least :data:`Z_MIN_WINDOWS` earlier windows; else ``""``."""
+        best = None
+        for weeks in dict.fromkeys((1, self.weeks)):
+            z = self.zscores.get(weeks)
+            if (z is not None and z.windows >= Z_MIN_WINDOWS and math.isfinite(z.z)
+                    and abs(z.z) >= Z_EXTREME and (best is None or abs(z.z) > abs(best[1].z))):
+                best = (weeks, z)
+        if best is None:
+            return ""
+        return S.zscore_clause(best[1].z, best[1].percentile, best[0])
+
+    def more_clauses(self) -> list[str]:
+        parts = [self.streak_record(), self.breadth_clause(), self.window_rank(),
+                 self.year_clause(), self.zscore_clause()]
+        return [p for p in parts if p]
+
+    def more(self) -> str:
+        """The category's second sentence, ``""`` when none of its clauses says something."""
+        clauses = self.more_clauses()
+        if not clauses:
+            return ""
+        subject = f"{self.label} ({SAMPLE_LABEL})" if self.sample else self.label
+        return f"{subject}: " + "; ".join(clauses)
 
 
 def _category(build: Callable[[CategoryFacts], Value], empty: Callable[[CategoryFacts], Value]
@@ -237,6 +379,56 @@ def _first_in_value(c: CategoryFacts) -> Value:
     return Value(int(c.first_in), str(c.first_in), FMT_COUNT)
 
 
+def _rank(weeks_of: Callable[[CategoryFacts], int], which: int
+          ) -> Callable[[CategoryFacts], Value]:
+    """The rank on record (``which`` 0) or this year (1) of the window, ``flat``, or n/a."""
+    def build(c: CategoryFacts) -> Value:
+        ranks = c.ranks.get(weeks_of(c))
+        if ranks is None:
+            return text("n/a")
+        rank = ranks[which]
+        if rank.direction == 0:
+            return text(K.FLAT)
+        return Value(int(rank.rank), S.ordinal(rank.rank), FMT_COUNT)
+    return build
+
+
+def _zscore(weeks_of: Callable[[CategoryFacts], int]) -> Callable[[CategoryFacts], Value]:
+    def build(c: CategoryFacts) -> Value:
+        z = c.zscores.get(weeks_of(c))
+        if z is None or not math.isfinite(z.z):
+            return text("n/a")
+        r = excel_round(float(z.z), 1)
+        return Value(0.0 if r == 0 else r, S.signed(f"{abs(r):.1f}", (r > 0) - (r < 0)), FMT_Z)
+    return build
+
+
+def _amount(get: Callable[[CategoryFacts], float]) -> Callable[[CategoryFacts], Value]:
+    def build(c: CategoryFacts) -> Value:
+        x = get(c)
+        if x is None or not math.isfinite(x):
+            return text("n/a")
+        return Value(bn(x), S.money(x), FMT_BN)
+    return build
+
+
+def _longest_since(c: CategoryFacts) -> Value:
+    run = c.longest
+    if run is None or run.direction == 0:
+        return text(K.FLAT)
+    if run.since is None:
+        return text(K.RECORD)
+    return Value(when(run.since), S.month(run.since), FMT_MONTH)
+
+
+def _year_to_date(c: CategoryFacts) -> float:
+    return math.nan if c.year is None else c.year.to_date
+
+
+def _same_point_last_year(c: CategoryFacts) -> float:
+    return math.nan if c.year is None else c.year.last_year
+
+
 def _look_sentence(weeks_of: Callable[[CategoryFacts], int]) -> Callable[[CategoryFacts], Value]:
     return lambda c: text(c.sentence(c.week_clause(), c.look_clause(weeks_of(c))))
 
@@ -281,6 +473,11 @@ CATEGORY_FIELDS: tuple[Field, ...] = (
           _category(_look_sentence(_n), _no_data_sentence)),
     Field("largest_since_1w_sentence", FMT_GENERAL, "the same over 1 week",
           _category(_look_sentence(_one), _no_data_sentence)),
+    Field("paragraph", FMT_GENERAL,
+          "the headline and, after `; `, the clauses of `more_sentence` (the built-in layout's "
+          "text per category)",
+          _category(lambda c: text("; ".join([c.headline(), *c.more_clauses()])),
+                    _no_data_sentence)),
     Field("sentence", FMT_GENERAL,
           "the headline: the week, the first-in clause when the direction changed, the N-week "
           "clause when it is news (a record, or a window that does not overlap the latest), and "
@@ -294,6 +491,61 @@ CATEGORY_FIELDS: tuple[Field, ...] = (
           _category(lambda c: text(c.look_clause(c.weeks)), _na_text)),
     Field("largest_since_1w_clause", FMT_GENERAL, "`the biggest weekly outflow since Jun 2024`",
           _category(lambda c: text(c.look_clause(1)), _na_text)),
+    Field("rank", FMT_COUNT,
+          "`FLOW_RANK` of the N-week total on record: 1 + the earlier windows of its direction "
+          "that were larger (`flat` when it is 0)", _category(_rank(_n, 0), _na_text)),
+    Field("rank_year", FMT_COUNT, "the same among the windows ending this calendar year",
+          _category(_rank(_n, 1), _na_text)),
+    Field("rank_1w", FMT_COUNT, "`FLOW_RANK` of the latest week on record",
+          _category(_rank(_one, 0), _na_text)),
+    Field("rank_year_1w", FMT_COUNT, "the same among this calendar year's weeks",
+          _category(_rank(_one, 1), _na_text)),
+    Field("rank_clause", FMT_GENERAL,
+          f"`the 4th largest 8-week inflow on record` (places 2 to {RANK_TOP}), or `the 3rd "
+          f"largest … this year` (places 1 to {YEAR_RANK_TOP} among at least "
+          f"{YEAR_RANK_MIN_WINDOWS} windows of its direction this year); else empty",
+          _category(lambda c: text(c.rank_clause(c.weeks, after_look=False)), _na_text)),
+    Field("rank_1w_clause", FMT_GENERAL, "the same for the latest week",
+          _category(lambda c: text(c.rank_clause(1, after_look=False)), _na_text)),
+    Field("streak_longest_since", FMT_MONTH,
+          "`STREAK_LONGEST_SINCE` of the current run: the end of the last run of its direction "
+          "at least as long (its month), `record` or `flat`", _category(_longest_since, _na)),
+    Field("streak_record_clause", FMT_GENERAL,
+          f"`an 11th straight week of inflows, the longest inflow streak on record`: runs of "
+          f"{STREAK_MIN_WEEKS} weeks or more that are a record or the longest in at least "
+          f"{STREAK_SINCE_WEEKS} weeks; else empty",
+          _category(lambda c: text(c.streak_record()), _na_text)),
+    Field("breadth_clause", FMT_GENERAL,
+          f"`inflows in 25 of the past 27 weeks` (`FLOW_COUNT`): the longest recent stretch with "
+          f"at most {BREADTH_EXCEPTIONS} weeks the other way, when it holds at least "
+          f"{BREADTH_MIN_WEEKS} weeks of the latest direction and reaches past the streak; "
+          "else empty", _category(lambda c: text(c.breadth_clause()), _na_text)),
+    Field("year_to_date", FMT_BN, "`FLOW_PERIOD`: this calendar year's flows to date",
+          _category(_amount(_year_to_date), _na_text)),
+    Field("same_point_last_year", FMT_BN, "last year's flows to the same date",
+          _category(_amount(_same_point_last_year), _na_text)),
+    Field("year_clause", FMT_GENERAL,
+          "`+$57.4bn this year (+$30.5bn at this point last year)`, with `on pace for the 2nd "
+          f"largest annual inflow on record` (places 1 to {PACE_TOP}, from {PACE_MIN_WEEKS} "
+          f"weeks into the year, {PACE_MIN_YEARS} complete years or more); in the first "
+          f"{YEAR_TO_DATE_MIN_WEEKS - 1} weeks of a year the previous year's total "
+          "(`+$612.0bn in 2024`)", _category(lambda c: text(c.year_clause()), _na_text)),
+    Field("zscore", FMT_Z, "`FLOW_ZSCORE` of the N-week total against every earlier window",
+          _category(_zscore(_n), _na_text)),
+    Field("zscore_1w", FMT_Z, "the same for the latest week", _category(_zscore(_one), _na_text)),
+    Field("zscore_clause", FMT_GENERAL,
+          "`weekly flows 4.0 standard deviations above average (99th percentile)`: the larger of "
+          f"the weekly and N-week z-scores when its size is {Z_EXTREME:g} or more against at "
+          f"least {Z_MIN_WINDOWS} earlier windows; else empty",
+          _category(lambda c: text(c.zscore_clause()), _na_text)),
+    Field("more_clauses", FMT_GENERAL,
+          "the clauses above that say something, and the N-week total with its rank when the "
+          "headline does not carry it, joined by `; `",
+          _category(lambda c: text("; ".join(c.more_clauses())), _na_text)),
+    Field("more_sentence", FMT_GENERAL,
+          "`Equity funds: an 11th straight week of inflows, the longest inflow streak on record; "
+          "…`, empty when none of them says something",
+          _category(lambda c: text(c.more()), lambda c: text(""))),
 )
 
 
@@ -315,6 +567,8 @@ class ReportFacts:
     level_date: pd.Timestamp | None = None
     yoy: float = math.nan
     verdict: str | None = None
+    #: the period of the observation the verdict is on, when the assets are stale (``Q4 2020``)
+    verdict_as_of: str | None = None
     mmf_sentence: str = ""
     stale: str = ""
     asset_chart: Block | None = None
@@ -324,6 +578,7 @@ class ReportFacts:
     average_peak: float = math.nan
     first_hike: pd.Timestamp | None = None
     last_hike: pd.Timestamp | None = None
+    first_cut: pd.Timestamp | None = None
     projected: pd.Timestamp | None = None
     projection_sentence: str = ""
 
@@ -348,8 +603,11 @@ REPORT_FIELDS: tuple[Field, ...] = (
     Field("settings.as_of_used", FMT_GENERAL, "the same for the as-of setting",
           lambda r: text(r.used.get("as_of", ""))),
     Field("sources", FMT_GENERAL,
-          "`Sources: Flows (sample data) to 12 Nov 2025; Policy rate to …; MMF assets to … "
-          "(latest data, …).`", lambda r: text(r.sources)),
+          "`Sources: Flows — sample data, not real fund flows, Jan 2004 to 12 Nov 2025; Policy "
+          "rate — FRED DFEDTAR, then DFEDTARU …, Board of Governors of the Federal Reserve System, "
+          "Sep 1982 to 12 Nov 2025; MMF assets — FRED MMMFFAQ027S, …, Z.1 Financial Accounts, "
+          "quarterly, dated at the quarter's end, Mar 1974 to 31 Dec 2020 (latest data, five "
+          "years before the as-of date).`", lambda r: text(r.sources)),
     Field("flows.label", FMT_GENERAL,
           "` — SAMPLE DATA, not real fund flows` when `Flows` is marked as sample data, else empty",
           lambda r: text(f" \u2014 {SAMPLE_LABEL.upper()}, not real fund flows" if r.sample
@@ -364,11 +622,15 @@ REPORT_FIELDS: tuple[Field, ...] = (
     Field("mmf.yoy", FMT_PCT, "its year-over-year growth (a fraction, shown as %)",
           lambda r: Value(pct(r.yoy), S.percent(r.yoy), FMT_PCT)),
     Field("mmf.verdict", FMT_GENERAL,
-          "`ABNORMALITY` (method mean) of `mmf.yoy` against the previous cycles' peak YoY",
-          lambda r: text(r.verdict or "n/a")),
+          "`ABNORMALITY` (method mean) of `mmf.yoy` against the previous cycles' peak YoY; dated "
+          "when the assets are stale (`not abnormally high (Q4 2020)`)",
+          lambda r: text(r.verdict + (f" ({r.verdict_as_of})" if r.verdict_as_of else "")
+                         if r.verdict else "n/a")),
     Field("mmf.sentence", FMT_GENERAL,
-          "`MMF assets +19% in the year to Q4 2020: latest data Q4 2020, five years before the "
-          "as-of date; not abnormally high vs the 35% average peak rise of the previous 4 cycles`",
+          "`MMF assets +19% in the year to Q4 2020 (latest data, five years before the as-of "
+          "date): as of Q4 2020, not abnormally high vs the 35% average peak rise of the previous 4 "
+          "cycles; no reading for Nov 2025` (with current data: `… over the past year: not "
+          "abnormally high vs …`)",
           lambda r: text(r.mmf_sentence)),
     Field("mmf.stale", FMT_GENERAL,
           "`latest data Q4 2020, five years before the as-of date` when the assets end well before "
@@ -388,16 +650,25 @@ REPORT_FIELDS: tuple[Field, ...] = (
     Field("cycles.average_peak_yoy", FMT_PCT, "their average peak YoY growth",
           lambda r: Value(pct(r.average_peak), S.percent(r.average_peak, plus=False), FMT_PCT)),
     Field("cycles.first_hike", FMT_DATE,
-          "the current cycle's first hike (the most recent cycle up to the as-of date)",
+          "the latest cycle's first hike (the most recent cycle up to the as-of date, open or "
+          "over)",
           lambda r: _date_value(r.first_hike)),
-    Field("cycles.last_hike", FMT_DATE, "the current cycle's last hike",
+    Field("cycles.last_hike", FMT_DATE, "the latest cycle's last hike",
           lambda r: _date_value(r.last_hike)),
+    Field("cycles.first_cut", FMT_DATE,
+          "the latest cycle's first cut (the end of the cycle), or `none yet` while it is open",
+          lambda r: (text("none yet") if r.first_cut is None and r.last_hike is not None
+                     else _date_value(r.first_cut))),
     Field("cycles.projected_peak", FMT_MONTH, "`PEAK_PROJECTION(last hike, months)`",
           lambda r: NA if r.projected is None else Value(when(r.projected), S.month(r.projected),
                                                          FMT_MONTH)),
     Field("cycles.projection_sentence", FMT_GENERAL,
-          "`inflows peaked 17 months after the last hike on average → peak projected Dec 2024, "
-          "assuming the last hike was 27 Jul 2023; that month is past …`",
+          "`the 2022–23 hiking cycle ended with a cut on 19 Sep 2024 (last hike 27 Jul 2023); "
+          "inflows peaked 17 months after the last hike on average → peak projected Dec 2024 "
+          "(quarterly assets dated at the quarter's end; at its start, as FRED labels them: 14 "
+          "months → Sep 2024); no asset data yet to compare: MMF assets end Q4 2020`; for an open "
+          "cycle `…, assuming the last hike was …`; with asset data past the projected month, the "
+          "observed peak",
           lambda r: text(r.projection_sentence)),
 )
 

@@ -30,13 +30,17 @@ AS_OF_NAME = "XLFLOWS_AS_OF"
 RECENT_WEEKS = 26
 ASSET_QUARTERS = 120
 
-# Number formats (U+2212 as the minus sign, quoted so every spreadsheet reads it as a literal).
-FMT_BN = '+#,##0.0;"\u2212"#,##0.0;0.0'
+# Number formats. A negative number's sign is the format's own ASCII minus, never U+2212 as a
+# quoted literal: a spreadsheet exporting "as shown" in a legacy code page (LibreOffice's CSV
+# export in Windows-1252) turns U+2212 into "?", and "?1.8" reads back as text, not -1.8. The
+# sentences, which are text, keep U+2212.
+FMT_BN = '+#,##0.0;-#,##0.0;0.0'
 FMT_LEVEL_BN = '#,##0.0'
-FMT_PCT = '+0.0%;"\u2212"0.0%;0.0%'
-FMT_INT = '+0;"\u2212"0;0'
+FMT_PCT = '+0.0%;-0.0%;0.0%'
+FMT_INT = '+0;-0;0'
 FMT_COUNT = '0'
-FMT_MONTHS = '0;"\u2212"0;0'      # signed whole months without a plus sign
+FMT_MONTHS = '0;-0;0'             # signed whole months without a plus sign
+FMT_Z = '+0.0;-0.0;0.0'           # a z-score
 FMT_DATE = 'd mmm yyyy'
 FMT_MONTH = 'mmm yyyy'
 FMT_TEXT = '@'

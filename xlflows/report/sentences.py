@@ -236,7 +236,8 @@ def duration(start: pd.Timestamp, end: pd.Timestamp) -> str:
 
 
 def mmf_growth_sentence(growth: float, verdict: str, mean_peak: float, cycles: int,
-                        latest_label: str | None = None, stale: str = "") -> str:
+                        latest_label: str | None = None, stale: str = "",
+                        as_of_month: str | None = None) -> str:
     """``MMF assets +25% over the past year: not abnormally high vs the 33% average peak rise of
     the previous 4 cycles``.
 
@@ -252,38 +253,83 @@ def mmf_growth_sentence(growth: float, verdict: str, mean_peak: float, cycles: i
         How many previous cycles the average covers.
     latest_label : str, optional
         When the assets end before the as-of date, the period of the latest observation
-        (``Q4 2020``): the sentence then reads ``in the year to Q4 2020``.
+        (``Q4 2020``): the sentence then reads ``in the year to Q4 2020 (latest data)``.
     stale : str, optional
-        When they end well before it, the flag (``latest data Q4 2020, five years before the
-        as-of date``), said in the sentence; otherwise a latest label reads ``(latest data)``.
+        When they end well before it, how long before (``five years``). The verdict is then one
+        on that old observation, and the sentence dates it and says there is none for the as-of
+        month: ``MMF assets +19% in the year to Q4 2020 (latest data, five years before the as-of
+        date): as of Q4 2020, not abnormally high vs …; no reading for Nov 2025``.
+    as_of_month : str, optional
+        The as-of month (``Nov 2025``), named when ``stale``.
     """
     if latest_label:
-        period = f"in the year to {latest_label}" + (f": {stale};" if stale else
-                                                      " (latest data):")
+        lag = f", {stale} before the as-of date" if stale else ""
+        period = f"in the year to {latest_label} (latest data{lag}):"
     else:
         period = "over the past year:"
     if cycles == 0 or not math.isfinite(mean_peak):
         return f"MMF assets {percent(growth)} {period} no previous cycle with asset data to compare"
     rise = "rise" if mean_peak >= 0 else "change"
-    return (f"MMF assets {percent(growth)} {period} {verdict} vs the "
+    dated = f"as of {latest_label}, " if stale and latest_label else ""
+    text = (f"MMF assets {percent(growth)} {period} {dated}{verdict} vs the "
             f"{percent(mean_peak, plus=False)} average peak {rise} of the previous "
             f"{plural(cycles, 'cycle')}")
+    if stale and as_of_month:
+        text += f"; no reading for {as_of_month}"
+    return text
+
+
+def dating_clause(dated_at: str, other_months: int, other_projected: pd.Timestamp) -> str:
+    """Why the lag depends on how a quarterly series is dated: ``quarterly assets dated at the
+    quarter's end; at its start, as FRED labels them: 14 months → Sep 2024``.
+
+    ``dated_at`` is ``end`` or ``start`` (how the sheet dates them); the other months and
+    projection are those the other dating gives.
+    """
+    other = "start, as FRED labels them" if dated_at == "end" else "end, which the level measures"
+    return (f"quarterly assets dated at the quarter's {dated_at}; at its {other}: "
+            f"{plural(other_months, 'month')} {ARROW} {month(other_projected)}")
+
+
+def cycle_label(first_hike: pd.Timestamp, last_hike: pd.Timestamp) -> str:
+    """``2022–23`` (en dash, the later year's last two digits), ``2015–18``, ``1994–95``;
+    ``1983`` for a cycle within one year."""
+    a, b = pd.Timestamp(first_hike).year, pd.Timestamp(last_hike).year
+    if a == b:
+        return str(a)
+    tail = f"{b % 100:02d}" if a // 100 == b // 100 else str(b)
+    return f"{a}\u2013{tail}"
 
 
 def projection_sentence(average_months: int, projected: pd.Timestamp | None, *,
                         last_hike: pd.Timestamp | None = None, open_cycle: bool = False,
+                        first_hike: pd.Timestamp | None = None,
+                        first_cut: pd.Timestamp | None = None,
                         past: bool = False, realised: tuple[pd.Timestamp, float] | None = None,
                         assets_end: str | None = None,
-                        rate_stale: tuple[str, str] | None = None) -> str:
+                        rate_stale: tuple[str, str] | None = None,
+                        dating: str | None = None) -> str:
     """``inflows peaked 14 months after the last hike on average → peak projected Sep 2024``,
     with the projection's footing.
 
     ``average_months`` is ``ROUND(AVERAGE(months), 0)``; a negative average reads ``before``.
-    ``last_hike`` is stated as the assumption (``assuming the last hike was 27 Jul 2023``); an
-    ``open_cycle`` (no cut by the as-of date) is said to be open; a ``past`` projected month is
-    said to be past, with the ``realised`` peak (date, YoY growth) when the data cover it, or the
-    end of the asset data (``assets_end``) when they do not; ``rate_stale`` = (last date, how long
-    before the as-of date) when the policy rate itself ends early.
+    ``dating`` (a :func:`dating_clause`) follows the projection in brackets.
+
+    The latest cycle is either open or over:
+
+    * ``open_cycle`` (no cut by the as-of date): the ``last_hike`` is an assumption, said so
+      (``assuming the last hike was 27 Jul 2023 (the cycle is still open: …)``); a ``past``
+      projected month is said to be past, with the ``realised`` peak (date, YoY growth) when the
+      data cover it, or the end of the asset data (``assets_end``) when they do not;
+    * ``first_cut`` given (the easing has begun): the sentence opens with the cycle
+      (``the 2022–23 hiking cycle ended with a cut on 19 Sep 2024 (last hike 27 Jul 2023);``)
+      and compares the projection with what happened: the observed peak
+      (``realised``) when the asset data reach the projected month, else ``no asset data yet to
+      compare: MMF assets end Q4 2020`` (``assets_end``);
+    * neither (a caller that knows no more): ``assuming the last hike was …`` alone.
+
+    ``rate_stale`` = (last date, how long before the as-of date) when the policy rate itself
+    ends early.
     """
     if projected is None or pd.isna(projected):
         return "no previous cycle with asset data: no peak projection"
@@ -291,16 +337,30 @@ def projection_sentence(average_months: int, projected: pd.Timestamp | None, *,
         when = f"{plural(average_months, 'month')} after"
     else:
         when = f"{plural(-average_months, 'month')} before"
-    text = (f"inflows peaked {when} the last hike on average {ARROW} peak projected "
+    head = ""
+    if first_cut is not None and last_hike is not None:
+        cut, hike = pd.Timestamp(first_cut), pd.Timestamp(last_hike)
+        label = cycle_label(first_hike if first_hike is not None else hike, hike)
+        head = (f"the {label} hiking cycle ended with a cut on {cut.day} {cut:%b %Y} "
+                f"(last hike {hike.day} {hike:%b %Y}); ")
+    text = (f"{head}inflows peaked {when} the last hike on average {ARROW} peak projected "
             f"{month(projected)}")
-    if last_hike is not None:
+    if dating:
+        text += f" ({dating})"
+    if last_hike is not None and first_cut is None:
         d = pd.Timestamp(last_hike)
         text += f", assuming the last hike was {d.day} {d:%b %Y}"
         if open_cycle:
             text += " (the cycle is still open: no cut yet, so a later hike would move the peak)"
     if rate_stale is not None:
         text += f"; policy rate: latest data {rate_stale[0]}, {rate_stale[1]} before the as-of date"
-    if past:
+    if first_cut is not None:
+        if realised is not None:
+            at, growth = realised
+            text += f"; observed: asset growth peaked in {month(at)} ({percent(growth)} YoY)"
+        elif assets_end:
+            text += f"; no asset data yet to compare: MMF assets end {assets_end}"
+    elif past:
         text += "; that month is already past"
         if realised is not None:
             at, growth = realised
@@ -308,3 +368,77 @@ def projection_sentence(average_months: int, projected: pd.Timestamp | None, *,
         elif assets_end:
             text += f" and the asset data (to {assets_end}) do not cover it"
     return text
+
+
+# --------------------------------------------------------------------------- the grammar's clauses
+def rank_clause(rank: int, direction: int, weeks: int, scope: str, *,
+                window: bool = True) -> str:
+    """Where a window stands in a ranking (``FLOW_RANK``).
+
+    Parameters
+    ----------
+    rank : int
+        1 = the biggest; 2 and on read ``2nd largest``.
+    direction : int
+        +1 inflow, −1 outflow.
+    weeks : int
+        Window length (``weekly`` for 1, else ``8-week``).
+    scope : str
+        ``on record`` or ``this year``.
+    window : bool
+        Name the window and direction (``the 4th largest 8-week inflow on record``); False when
+        the clause follows a look-back clause that already named them (``the 4th largest on
+        record``).
+    """
+    size = "biggest" if rank == 1 else f"{ordinal(rank)} largest"
+    what = f" {window_label(weeks)} {direction_word(direction)}" if window else ""
+    return f"the {size}{what} {scope}"
+
+
+def streak_record_clause(direction: int, since: str | None) -> str:
+    """``the longest inflow streak on record``, ``the longest outflow streak since Q4 2008``."""
+    tail = "on record" if since is None else f"since {since}"
+    return f"the longest {direction_word(direction)} streak {tail}"
+
+
+def breadth_clause(count: int, weeks: int, direction: int) -> str:
+    """``inflows in 25 of the past 27 weeks`` (``FLOW_COUNT``)."""
+    return f"{direction_word(direction)}s in {count} of the past {weeks} weeks"
+
+
+def window_total_clause(total: float, weeks: int) -> str:
+    """``+$86.9bn over 8 weeks``."""
+    return f"{money(total)} over {plural(weeks, 'week')}"
+
+
+def year_to_date_clause(to_date: float, last_year: float) -> str:
+    """``+$57.4bn this year (+$30.5bn at this point last year)``; the comparison is left out when
+    last year is not known (NaN)."""
+    text = f"{money(to_date)} this year"
+    if math.isfinite(last_year):
+        text += f" ({money(last_year)} at this point last year)"
+    return text
+
+
+def last_year_clause(total: float, year: int) -> str:
+    """``+$612.0bn in 2024``: a whole calendar year's flows."""
+    return f"{money(total)} in {year}"
+
+
+def pace_clause(rank: int, direction: int) -> str:
+    """``on pace for the largest annual inflow on record``, ``… for the 3rd largest …``."""
+    size = "largest" if rank == 1 else f"{ordinal(rank)} largest"
+    return f"on pace for the {size} annual {direction_word(direction)} on record"
+
+
+def zscore_clause(z: float, percentile: float, weeks: int) -> str:
+    """``weekly flows 4.0 standard deviations above average (99th percentile)``.
+
+    The percentile is ``floor(100 × share of earlier windows ≤ the latest)`` kept within 1st–99th
+    (the 99th percentile is the top hundredth, the 1st the bottom one); the z-score's size is
+    rounded to 0.1 (half away from zero).
+    """
+    place = min(99, max(1, int(math.floor(percentile * 100.0 + 1e-9))))
+    side = "above" if z > 0 else "below"
+    return (f"{window_label(weeks)} flows {excel_round(abs(z), 1):.1f} standard deviations "
+            f"{side} average ({ordinal(place)} percentile)")
