@@ -13,12 +13,13 @@ from xlflows.ooxml.escape import excel_decode, excel_encode, xml_attr, xml_text
 
 #: XML 1.0 ``Char``: TAB, LF, CR, U+0020-U+D7FF, U+E000-U+FFFD, U+10000-U+10FFFF.
 XML_CHAR = re.compile("[\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]*")
-#: Any code point, surrogates included (a Python str may hold them); the characters that
-#: matter here drawn more often.
-ANY_TEXT = st.text(st.one_of(
+#: Any code point, surrogates included (a Python str may hold them), mixed with the pieces
+#: escapes are made of, so that near-escapes meet escaped characters often.
+ANY_TEXT = st.lists(st.one_of(
     st.characters(codec=None, exclude_categories=()),
-    st.sampled_from(["_", "x", "X", "0", "4", "1", "5", "F", "f", "a", "\x00", "\x01", "\x1f",
-                     "\t", "\n", "\r", "\ud800", "\udfff", "\ufffe", "\uffff", "&", "<"])))
+    st.sampled_from(["_", "_x", "x", "X", "0041", "005F", "005f", "004", "F", "a", "_x0041",
+                     "_x0041_", "\x00", "\x01", "\x1f", "\t", "\n", "\r", "\ud800",
+                     "\udfff", "\ufffe", "\uffff", "&", "<"]))).map("".join)
 LEGAL_TEXT = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)).filter(
     lambda c: XML_CHAR.fullmatch(c) is not None))
 
