@@ -562,3 +562,25 @@ def test_shared_strings_refuse_damaged_parts():
     with pytest.raises(WorkbookError, match="declares an XML DOCTYPE"):
         read_shared_strings(opener(b'<!DOCTYPE sst [<!ENTITY a "b">]>' + SST[21:]),
                             np.array([0]))
+
+
+def test_the_benchmark_runs_and_reports_every_figure():
+    """README's ``python benchmarks/bench_sheetread.py`` on a small sheet: its output, not its
+    speed, is checked here."""
+    import re
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    assert "python benchmarks/bench_sheetread.py" in (root / "README.md").read_text()
+    done = subprocess.run([sys.executable, "benchmarks/bench_sheetread.py", "--rows", "3000",
+                           "--repeats", "1"], cwd=root, capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode in (0, 1), done.stderr
+    out = done.stdout
+    assert "cells read: 15005 (both paths agree)" in out
+    for label in ("fast path / unzip + bytes scan", "fast path + full expat pass / floor",
+                  "unzip + expat pass alone / floor", "exact path / fast path",
+                  "peak traced memory / (output + 3 chunks + 4 MiB)"):
+        assert re.search(rf"^{re.escape(label)} +\d+\.\d+ ", out, re.M), label

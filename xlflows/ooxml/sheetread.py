@@ -222,6 +222,21 @@ class _Columns:
         self.styles = array.array("i")
         self.texts: dict[int, str] = {}
 
+    def block(self, start: int = 0) -> dict:
+        """The cells from position ``start`` on as a block of numpy arrays (copied)."""
+        return {"rows": np.array(self.rows[start:], np.int32),
+                "cols": np.array(self.cols[start:], np.int32),
+                "kinds": np.array(self.kinds[start:], np.int8),
+                "numbers": np.array(self.numbers[start:], np.float64),
+                "styles": np.array(self.styles[start:], np.int32),
+                "texts": {i - start: text for i, text in self.texts.items() if i >= start}}
+
+    def drop(self, start: int) -> None:
+        """Forget the cells from position ``start`` on."""
+        for column in (self.rows, self.cols, self.kinds, self.numbers, self.styles):
+            del column[start:]
+        self.texts = {i: text for i, text in self.texts.items() if i < start}
+
     def add(self, row: int, col: int, kind: int, number: float, style: int,
             text: str | None = None) -> None:
         if text is not None:
@@ -428,47 +443,54 @@ class _SheetHandler:
             out.add(row, col, kind, number, style)
 
 
-def _cells(parts: list[_Columns | dict], sheet: str) -> Cells:
-    """Join the columns read (exact-handler columns and fast-path array blocks), sort them by
-    (row, column) and refuse the same cell twice."""
-    blocks = []
-    for part in parts:
-        if isinstance(part, _Columns):
-            part = {"rows": np.frombuffer(part.rows, np.int32),
-                    "cols": np.frombuffer(part.cols, np.int32),
-                    "kinds": np.frombuffer(part.kinds, np.int8),
-                    "numbers": np.frombuffer(part.numbers, np.float64),
-                    "styles": np.frombuffer(part.styles, np.int32), "texts": part.texts}
-        blocks.append(part)
+_FIELDS = (("rows", np.int32), ("cols", np.int32), ("kinds", np.int8), ("numbers", np.float64),
+           ("styles", np.int32))
+
+
+def _join(blocks: list[dict]) -> dict:
+    """One block of the cells of ``blocks`` in their order (each block's arrays are released as
+    soon as its column is joined)."""
     texts: dict[int, str] = {}
     offset = 0
     for block in blocks:
         texts.update({offset + i: text for i, text in block["texts"].items()})
         offset += len(block["rows"])
-    columns = {}
-    for name, dtype in (("rows", np.int32), ("cols", np.int32), ("kinds", np.int8),
-                        ("numbers", np.float64), ("styles", np.int32)):
-        columns[name] = np.concatenate([block[name] for block in blocks]).astype(dtype,
-                                                                                 copy=False)
+    joined = {"texts": texts}
+    for name, dtype in _FIELDS:
+        joined[name] = np.concatenate([block[name] for block in blocks] or
+                                      [np.zeros(0, dtype)]).astype(dtype, copy=False)
         for block in blocks:
-            block[name] = None       # each column's pieces go as soon as it is joined
-    key = columns["rows"].astype(np.int64) * (MAX_COL + 1) + columns["cols"]
-    step = np.diff(key)
-    if (step <= 0).any():
-        order = np.argsort(key, kind="stable")
-        key = key[order]
-        for name in columns:
-            columns[name] = columns[name][order]
-        if texts:
-            position = np.empty(len(order), np.int64)
-            position[order] = np.arange(len(order))
-            texts = {int(position[i]): text for i, text in texts.items()}
-        step = np.diff(key)
-        twice = np.flatnonzero(step == 0)
-        if len(twice):
-            row, col = divmod(int(key[twice[0]]), MAX_COL + 1)
-            raise _damaged(f"{sheet}!{column_letters(col)}{row} appears twice")
-    return Cells(texts=texts, **columns)
+            block[name] = None
+    return joined
+
+
+def _sorted(block: dict, sheet: str) -> dict:
+    """The block sorted by (row, column); the same cell twice is refused."""
+    rows, cols = block["rows"], block["cols"]
+    ordered = (rows[1:] > rows[:-1]) | ((rows[1:] == rows[:-1]) & (cols[1:] > cols[:-1]))
+    if ordered.all():
+        return block
+    key = rows.astype(np.int64)
+    key *= MAX_COL + 1
+    key += cols
+    order = np.argsort(key, kind="stable")
+    key = key[order]
+    twice = np.flatnonzero(key[1:] == key[:-1])
+    if len(twice):
+        row, col = divmod(int(key[twice[0]]), MAX_COL + 1)
+        raise _damaged(f"{sheet}!{column_letters(col)}{row} appears twice")
+    for name, _ in _FIELDS:
+        block[name] = block[name][order]
+    if block["texts"]:
+        position = np.empty(len(order), np.int64)
+        position[order] = np.arange(len(order))
+        block["texts"] = {int(position[i]): text for i, text in block["texts"].items()}
+    return block
+
+
+def _cells(blocks: list[dict], sheet: str) -> Cells:
+    """The cells of ``blocks`` (in file order) as :class:`Cells`, sorted by (row, column)."""
+    return Cells(**_sorted(_join(blocks), sheet))
 
 
 def _read_stream(stream: BinaryIO, what: str, size: int) -> bytes:
@@ -506,7 +528,7 @@ def _read_exact(stream: BinaryIO, sheet: str, columns: tuple[int, int] | None) -
         data = _read_stream(stream, what, _CHUNK)
         _feed(parser, what, data, final=not data)
         if not data:
-            return _cells([handler.out], sheet)
+            return _cells([handler.out.block()], sheet)
 
 
 def read_cells(open_stream: Callable[[], BinaryIO], *, sheet: str,
@@ -656,9 +678,9 @@ class _Unsure(Exception):
 #: ``<sheetData>`` and its prefix (the fast path accepts only this start tag, no attributes).
 _SHEET_DATA_START = re.compile(rb"<((?:[A-Za-z_][A-Za-z0-9_.\-]*:)?)sheetData(/?)>")
 #: How far into a part ``<sheetData>`` must start, and how long one row may be, for the fast
-#: path, in chunks.
-_HEAD_CHUNKS = 4
-_ROW_CHUNKS = 2
+#: path (bytes; the exact path reads the others).
+_HEAD_LIMIT = 4 << 20
+_ROW_LIMIT = 2 << 20
 #: Bytes around a piece, so that fixed-width gathers near its ends stay inside the array.
 _MARGIN = 64
 _PAD = bytes(_MARGIN)
@@ -818,6 +840,8 @@ def _floats(data: np.ndarray, start: np.ndarray, end: np.ndarray):
     source = np.arange(len(owner)) + np.repeat(start - np.cumsum(length) + length, length)
     chars = data[source]
     good[owner[~np.take(_NUMERIC, chars)]] = False
+    if not good.any():
+        return numbers, good            # (fromstring reads white space alone as [-1.0])
     keep = good[owner]
     packed = np.full(len(owner) + len(start), 32, np.uint8)
     packed[(np.arange(len(owner)) + owner)[keep]] = chars[keep]
@@ -902,7 +926,7 @@ class _FastReader:
             match = _SHEET_DATA_START.search(head)
             if match is not None:
                 break
-            if not data or len(head) > _HEAD_CHUNKS * _CHUNK:
+            if not data or len(head) > _HEAD_LIMIT:
                 raise _Unsure
         if not (head.startswith(b"<") or head.startswith(b"\xef\xbb\xbf<")):
             raise _Unsure                       # UTF-16, or junk: the exact path tells
@@ -918,7 +942,7 @@ class _FastReader:
         while data:
             data = _read_stream(stream, self.what, _CHUNK)
             _feed(self.parser, self.what, data, final=not data)
-        return _cells(self.blocks + [handler.out], self.sheet)
+        return _cells(self.blocks + [handler.out.block()], self.sheet)
 
     def _sheet_data(self, prefix: bytes, data: bytes, stream: BinaryIO) -> bytes:
         """Decode the rows of ``<sheetData>``; the bytes from ``</sheetData>`` on are returned."""
@@ -939,7 +963,7 @@ class _FastReader:
             if at >= 0:
                 self._rows(data[:at])
                 return data[at:]
-            if len(data) > _ROW_CHUNKS * _CHUNK:
+            if len(data) > _ROW_LIMIT:
                 raise _Unsure
             more = _read_stream(stream, self.what, _CHUNK)
             if not more:
@@ -1017,14 +1041,18 @@ class _FastReader:
         cell = self._cells(data, words, lt, nxt, kinds, name, cs, plain)
         sequence, kept, span_end = self._structure(data, words, nxt, kinds, name, cs, cell)
         read = cell["read"] & kept[cs]
-        if read.any():
-            self.blocks.append({"rows": cell["row"][read].astype(np.int32),
-                                "cols": cell["col"][read].astype(np.int32),
-                                "kinds": cell["kind"][read].astype(np.int8),
-                                "numbers": cell["numbers"][read],
-                                "styles": cell["style"][read].astype(np.int32), "texts": {}})
-        if span_end is not None:
+        block = {"rows": cell["row"][read].astype(np.int32),
+                 "cols": cell["col"][read].astype(np.int32),
+                 "kinds": cell["kind"][read].astype(np.int8), "numbers": cell["numbers"][read],
+                 "styles": cell["style"][read].astype(np.int32), "texts": {}}
+        if span_end is not None:        # cells read by the handler join this piece's block
+            out = self.handler.out
+            start = len(out.rows)
             self._complex(data, lt, sequence, kept, span_end, cs, cell)
+            block = _sorted(_join([block, out.block(start)]), self.sheet)
+            out.drop(start)
+        if len(block["rows"]):
+            self.blocks.append(block)
 
     def _tokens(self, data, lt, nxt):
         """Each tag's token kind, where its name starts, and whether each ``_CS`` token starts
