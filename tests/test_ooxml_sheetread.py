@@ -164,6 +164,10 @@ def test_an_inline_string_without_is_reads_its_v():
     ("45000.999988425923", 45000.999988425923), ("0.000000000000000000001", 1e-21),
     ("1234567.1234567", 1234567.1234567),
     ("12345678901234567890123", 1.2345678901234568e22),
+    # 19 to 24 bytes: three words on the fast path
+    ("18.04418886026514820", 18.044188860265148), ("-.7605485191623041067", -0.7605485191623041),
+    ("1234567890123456789.0", 1.2345678901234568e18), ("9223372036854775808.5", 2.0**63),
+    ("0.00012345678901234567", 0.00012345678901234567), ("000000000000000000000001", 1.0),
     (" 12 ", 12.0), ("\n1.5\t", 1.5), ("\r\n-2\r\n", -2.0),     # white space around
 ])
 def test_numbers_read_exactly_as_float_does(text, value):
@@ -185,6 +189,19 @@ def test_a_value_no_spreadsheet_writes_is_refused(t, text):
     refused(sheet(row(7, f'<c r="B7" t="{t}"><v>{text}</v></c>')),
             rf"^Flows!B7 holds '{text}' with type '{t}', which no spreadsheet writes; the "
             "file is damaged$".replace(".", r"\.").replace("+", r"\+"))
+
+
+def test_bytes_before_a_value_are_not_part_of_it():
+    """A point, digits or a sign in the attributes just before ``<v>`` (the fast path reads
+    numbers as words ending at the text's end)."""
+    cells = [f'<c r="{c}1" x14ac:q="{q}"><v>{v}</v></c>'
+             for c, q, v in zip("ABCDEFG", ("1.", "-9", "1.2.", "99999999", ".", "+", "0.1"),
+                                ("7", "12", "56", "1.5", "34", "123456789012345", "-1"))]
+    assert read(sheet(row(1, *cells)), fast=True) == [
+        (1, 1, NUMBER, 7.0, 0, None), (1, 2, NUMBER, 12.0, 0, None),
+        (1, 3, NUMBER, 56.0, 0, None), (1, 4, NUMBER, 1.5, 0, None),
+        (1, 5, NUMBER, 34.0, 0, None), (1, 6, NUMBER, 123456789012345.0, 0, None),
+        (1, 7, NUMBER, -1.0, 0, None)]
 
 
 def test_shared_and_boolean_values_may_be_written_as_any_number_of_that_value():

@@ -8,6 +8,7 @@ import contextlib
 import datetime as dt
 import io
 import math
+import re
 import zipfile
 
 import numpy as np
@@ -299,6 +300,38 @@ def test_a_damaged_part_gets_the_exact_answer(data, columns, chunk):
         assert fast in ("gave way", exact)
         assert outcome(lambda: read_cells(lambda: io.BytesIO(data), sheet="Flows",
                                           columns=columns)) == exact
+
+
+#: Number texts of up to 24 bytes, mostly well-formed, some not.
+NUMBER_TEXTS = st.one_of(
+    st.tuples(st.sampled_from(["", "", "-", "+"]), st.text("0123456789", max_size=22),
+              st.sampled_from(["", ".", "."]), st.text("0123456789", max_size=22))
+    .map(lambda p: (p[0] + p[1] + p[2] + p[3])[:24]),
+    st.text("0123456789.+-eE", min_size=1, max_size=24))
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.lists(st.tuples(st.text("0123456789.-+\"=<>vx ", max_size=24), NUMBER_TEXTS),
+                min_size=1, max_size=20))
+def test_decimal_texts_read_as_float_reads_them(texts):
+    """The fast path's number parser against ``float``, whatever bytes come before each text:
+    every text it accepts is a plain decimal, read to the same double (and sign of zero)."""
+    data, starts, ends = bytearray(bytes(32)), [], []
+    for before, text in texts:
+        data += before.encode()
+        starts.append(len(data))
+        data += text.encode()
+        ends.append(len(data))
+        data += b"<"
+    data += bytes(32)
+    array = np.frombuffer(bytes(data), np.uint8)
+    numbers, ok = sheetread._decimals(array, sheetread._words(array), np.array(starts),
+                                      np.array(ends))
+    for (_, text), number, good in zip(texts, numbers, ok):
+        if good:
+            assert re.fullmatch(r"[+-]?(\d+\.?\d*|\.\d+)", text)
+            assert number == float(text)
+            assert math.copysign(1, number) == math.copysign(1, float(text))
 
 
 # --------------------------------------------------------------------------- an oracle

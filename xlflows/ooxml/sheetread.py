@@ -687,12 +687,8 @@ _PAD = bytes(_MARGIN)
 #: The longest attribute run after ``r="…"`` compared as words (longer: read exactly).
 _TAIL_WIDTH = 160
 
-# tokens: what a tag is, from the bytes after "<" (and the prefix); _X is anything else
+# tokens: what a tag is; _X is anything else (a tag of a cell read by the handler, an unknown)
 _X, _RS, _RE, _CS, _CE, _VS, _VE, _RSC, _CSC, _CX = range(10)
-_TOKENS = np.zeros(1 << 17, np.int8)
-for _end, _name, _kind in ((0, b"v>", _VS), (1, b"v>", _VE), (1, b"c>", _CE), (0, b"c ", _CS),
-                           (0, b"c>", _CS), (0, b"c/", _CS), (0, b"ro", _RS), (1, b"ro", _RE)):
-    _TOKENS[(_end << 16) | (_name[0] << 8) | _name[1]] = _kind
 #: Which token may follow which in the rows the fast path decodes:
 #: (RS (CS VS VE CE | CS CE | CSC | CX)* RE | RSC)*, checked pair by pair.
 _FOLLOWS = np.zeros((10, 10), bool)        # np.take: [token * 10 + next token]
@@ -703,10 +699,6 @@ for _a, _bs in ((_RS, (_CS, _CSC, _CX, _RE)), (_CS, (_VS, _CE)), (_VS, (_VE,)), 
 #: Bytes a number's <v> may hold when ``numpy.fromstring`` reads it.
 _NUMERIC = np.zeros(256, bool)
 _NUMERIC[list(b"0123456789.eE+-")] = True
-#: The token after which a tag must end exactly: ``</v>``, ``</c>``: 2 bytes after the name
-#: starts (then the next tag); ``</row>``: 4.
-_TAG_LENGTH = np.zeros(10, np.int64)
-_TAG_LENGTH[[_VE, _CE, _RE]] = (2, 2, 4)
 
 # SWAR ("SIMD within a register") on little-endian 64-bit words of 8 bytes
 _U = np.uint64
@@ -715,15 +707,39 @@ _DOTS = _U(0x2E2E2E2E2E2E2E2E)            # "........"
 _LOW7 = _U(0x7F7F7F7F7F7F7F7F)
 _HIGH = _U(0x8080808080808080)
 _ABOVE_NINE = _U(0x4646464646464646)      # byte + 0x46 has bit 7 set iff byte > "9"
+_NINE_UP = _U(0x7676767676767676)         # (byte & 0x7F) + 0x76 has bit 7 set iff > 9
+_POINTS = _U(0x1E1E1E1E1E1E1E1E)          # "." ^ "0"
 #: _LOW_BYTES[k]: the low k bytes of a word set.
 _LOW_BYTES = np.array([(1 << (8 * k)) - 1 for k in range(8)] + [(1 << 64) - 1], np.uint64)
-_POWERS = 10.0 ** np.arange(20)               # exact doubles (up to 1e22 are)
-_INT_POWERS = np.array([10**k for k in range(20)], np.uint64)
+_POWERS = 10.0 ** np.arange(19)               # exact doubles (up to 1e22 are)
+_INT_POWERS = 10 ** np.arange(19, dtype=np.int64)
 
 
 def _words(data: np.ndarray) -> np.ndarray:
     """The little-endian 64-bit word starting at every byte of ``data`` (a view, no copy)."""
     return np.ndarray((len(data) - 7,), dtype="<u8", buffer=data, strides=(1,))
+
+
+def _pattern(text: bytes) -> tuple[bytes, list[tuple[int, np.uint64, np.uint64]]]:
+    """``text`` and its (offset, word, mask) per 8 bytes, for :func:`_matches`."""
+    parts = []
+    for offset in range(0, len(text), 8):
+        piece = text[offset:offset + 8]
+        mask = (1 << (8 * len(piece))) - 1
+        parts.append((offset, _U(int.from_bytes(piece, "little")), _U(mask)))
+    return text, parts
+
+
+def _matches(words: np.ndarray, at: np.ndarray, pattern) -> np.ndarray:
+    """Whether the bytes at each of ``at`` are the pattern's text (see :func:`_pattern`)."""
+    found = None
+    for offset, word, mask in pattern[1]:
+        here = words[at + offset]
+        if mask != _U(0xFFFFFFFFFFFFFFFF):
+            here &= mask
+        here = here == word
+        found = here if found is None else found & here
+    return found
 
 
 def _eight_digits(x: np.ndarray) -> np.ndarray:
@@ -772,60 +788,76 @@ def _cell_refs(data: np.ndarray, words: np.ndarray, at: np.ndarray):
     return row, col, at + count + digits, ok
 
 
+def _word_digits(word: np.ndarray, before: np.ndarray, offset: int):
+    """One word of number texts, ``offset`` bytes before their end: (its eight digits' value,
+    bit 7 set in its bytes that are neither a digit, a point, nor one of the ``before``
+    leading bytes (read as 0), how many points it holds (0 or 1; 2 when more), the digits
+    after its point counted from the text's end, 0 without one)."""
+    digit = word ^ _ZEROS                                   # "0"-"9" -> 0-9, "." -> 0x1E
+    outside = np.take(_LOW_BYTES, before)
+    point = digit ^ _POINTS
+    point = ~(((point & _LOW7) + _LOW7) | point | outside) & _HIGH   # bit 7 of each "."
+    digit &= ~(outside | ((point >> _U(7)) * _U(255)))
+    bad = (((digit & _LOW7) + _NINE_UP) | digit) & _HIGH
+    has = (point != 0).view(np.int8)
+    points = has + ((point & (point - _U(1))) != 0)
+    # the point's flag bit is 2**(8b + 7): b from the double's exponent
+    after = (offset - 1 - (((point.view(np.int64).astype(np.float64).view(np.int64) >> 52)
+                            - 1030) >> 3)) * has
+    return _eight_digits(digit), bad, points, after
+
+
 def _decimals(data: np.ndarray, words: np.ndarray, start: np.ndarray, end: np.ndarray):
     """The numbers written ``[+-]digits[.digits]`` in ``data[start:end]`` (1 to 24 bytes),
     exactly as ``float`` reads them, and which texts were of that form.
 
-    The digits are read eight at a time (SWAR), right to left, into an integer (the point read
-    as a 0, then taken out). When that mantissa is below 2**53, it and ``10**f`` (``f`` digits
-    after the point, at most 19) are exact doubles, and their IEEE quotient is the correctly
-    rounded value (Clinger's fast path). The other texts (an exponent, 17 significant digits, ...) are
-    left to :func:`_floats`.
+    The text is read as up to three 64-bit words ending at ``end``, eight digits a word
+    (SWAR: "SIMD within a register"), into an integer (the point read as a 0, then taken
+    out). When that mantissa is below 2**53, it and ``10**f`` (``f`` digits after the point,
+    at most 18) are exact doubles, and their IEEE quotient is the correctly rounded value
+    (Clinger's fast path). The other texts (an exponent, 17 significant digits, ...) are left
+    to :func:`_floats`.
     """
     length = end - start
     first = data[start]
     negative = first == 45
-    digits = length - (negative | (first == 43))        # the bytes after a sign
-    ok = (digits >= 1) & (length <= 24)
-    point = np.full(len(start), -1, np.int64)           # bytes after the point; -1: none
-    total = None
-    for k in range(3):
-        rows = None if k == 0 else np.flatnonzero(digits > 8 * k)
-        if rows is not None and not len(rows):
+    digits = length - (negative | (first == 43))            # the bytes after a sign
+    mantissa, bad, points, places = _word_digits(words[end - 8], np.clip(8 - digits, 0, 8), 8)
+    for offset in (16, 24):
+        longer = digits > offset - 8
+        count = int(np.count_nonzero(longer))
+        if not count:
             break
-        at = end - 8 * (k + 1) if rows is None else end[rows] - 8 * (k + 1)
-        word = words[at]
-        room = digits if rows is None else digits[rows]
-        low = np.take(_LOW_BYTES, np.clip(8 * (k + 1) - room, 0, 8))
-        word = word ^ ((word ^ _ZEROS) & low)            # bytes before the digits: "0"
-        dots = word ^ _DOTS
-        dots = ~(((dots & _LOW7) + _LOW7) | dots) & _HIGH   # bit 7 of each "." byte
-        valid = _not_digits(word + (dots >> _U(6))) == 0    # "." read as "0"
-        if dots.any():
-            here = np.flatnonzero(dots)
-            which = here if rows is None else rows[here]
-            ok[which] &= ((dots[here] & (dots[here] - _U(1))) == 0) & (point[which] < 0)
-            point[which] = 8 * k + 7 - _lowest_byte(dots[here])
-            word = word + (dots >> _U(6))
-        value = _eight_digits(word - _ZEROS)
+        rows = None if 4 * count > len(start) and offset == 16 else np.flatnonzero(longer)
+        at = end - offset if rows is None else end[rows] - offset
+        room = np.clip(offset - (digits if rows is None else digits[rows]), 0, 8)
+        value, flags, more, after = _word_digits(words[at], room, offset)
+        if offset == 24:
+            flags |= (value >= _U(1844)) * _HIGH             # else the mantissa passes 2**64
+        value *= _U(10 ** (offset - 8))
         if rows is None:
-            ok &= valid
-            total = value
+            mantissa += value
+            bad |= flags
+            points += more
+            places += after
         else:
-            ok[rows] &= valid
-            if k == 2:
-                ok[rows] &= value < _U(1844)             # else 2**64 is passed
-            total[rows] += value * _U(10 ** (8 * k))
+            mantissa[rows] += value
+            bad[rows] |= flags
+            points[rows] += more
+            places[rows] += after
+    dotted = points == 1
+    ok = ((digits >= 1) & (length <= 24) & (bad == 0) & (points <= 1) & (digits > dotted)
+          & (places <= 18) & (mantissa < _U(1 << 62)))         # (int64 below)
     # M = A * 10**(f + 1) + R with R < 10**f; the mantissa is A * 10**f + R
-    dotted = np.flatnonzero(point >= 0)
-    ok[dotted] &= point[dotted] <= 19
-    scale = np.take(_INT_POWERS, np.minimum(point[dotted], 19))
-    rest = total[dotted] % scale
-    total[dotted] = (total[dotted] - rest) // _U(10) + rest
-    ok &= (digits - (point >= 0) >= 1) & (total < _U(1 << 53))
-    number = total.astype(np.float64)
-    number[dotted] /= np.take(_POWERS, np.minimum(point[dotted], 19))
-    return np.where(negative, -number, number), ok
+    places = np.minimum(places, 18)
+    signed = mantissa.view(np.int64)
+    rest = signed % np.take(_INT_POWERS, places)
+    signed += ((signed - rest) // 10 + rest - signed) * dotted
+    ok &= mantissa < _U(1 << 53)
+    number = signed.astype(np.float64)
+    number /= np.take(_POWERS, places)
+    number *= 1.0 - 2.0 * negative
+    return number, ok
 
 
 def _floats(data: np.ndarray, start: np.ndarray, end: np.ndarray):
@@ -908,6 +940,7 @@ class _FastReader:
         self.prefix = b""
         self.declarations = b""
         self.blocks: list[dict] = []
+        self.patterns: dict[str, tuple[bytes, list]] = {}
         self.cell_tails: dict[bytes, tuple[int, int, bool] | None] = {}
         self.row_tails: dict[bytes, tuple[bool] | None] = {}
 
@@ -951,6 +984,11 @@ class _FastReader:
             b" xmlns" + (b":" + name.encode() if name else b"") + b'="'
             + xml_attr(uris[-1] or "").encode() + b'"'
             for name, uris in self.handler.namespaces.items() if uris)
+        if len(prefix) > 24:
+            raise _Unsure                       # (the tag patterns must fit the margin)
+        self.patterns = {name: _pattern(text.replace(b"P:", prefix)) for name, text in (
+            ("c", b'<P:c r="'), ("v", b"<P:v>"), ("/v/c", b"</P:v></P:c>"), ("/c", b"</P:c>"),
+            ("row", b'<P:row r="'), ("/row", b"</P:row>"))}
         end_tag = b"</" + prefix + b"sheetData>"
         row_end = b"</" + prefix + b"row>"
         while True:
@@ -974,7 +1012,7 @@ class _FastReader:
     def _tail_attributes(self, name: bytes, tail: bytes) -> tuple[int, dict] | None:
         """(element code, attributes) of ``<P:name r="1`` + tail, parsed with the namespaces
         in scope at ``<sheetData>``; None when it is not plain attributes."""
-        if tail.count(b">") != 1 or b"xmlns" in tail:
+        if tail.count(b">") != 1 or not tail.endswith(b">") or b"xmlns" in tail:
             return None
         closing = b"" if tail.endswith(b"/>") else b"</" + self.prefix + name + b">"
         document = (b"<x" + self.declarations + b"><" + self.prefix + name + b' r="1' + tail
@@ -1033,13 +1071,23 @@ class _FastReader:
         lt = np.flatnonzero(data == 60)
         if not len(lt) or lt[0] != _MARGIN:
             raise _Unsure
-        nxt = np.empty_like(lt)
-        nxt[:-1] = lt[1:]
-        nxt[-1] = _MARGIN + len(piece)
-        kinds, name, plain = self._tokens(data, lt, nxt)
-        cs = np.flatnonzero(kinds == _CS)
-        cell = self._cells(data, words, lt, nxt, kinds, name, cs, plain)
-        sequence, kept, span_end = self._structure(data, words, nxt, kinds, name, cs, cell)
+        nxt = np.empty(len(lt) + 3, np.int64)    # the next tag's start (3 more: past the end)
+        nxt[:len(lt) - 1] = lt[1:]
+        nxt[len(lt) - 1:] = _MARGIN + len(piece)
+        lt = np.append(lt, nxt[-3:])
+        first = data[lt[:-3] + 1]
+        k = len(self.prefix)
+        if k:
+            name = data[lt[:-3] + 1 + k]
+            opening = first != 47
+            cs = np.flatnonzero((name == 99) & opening)
+            rs = np.flatnonzero((name == 114) & opening)
+        else:
+            cs = np.flatnonzero(first == 99)
+            rs = np.flatnonzero(first == 114)
+        cell = self._cells(data, words, lt, nxt, cs)
+        sequence, kept, span_end, rows = self._structure(data, words, lt, nxt, first, cs, rs,
+                                                         cell)
         read = cell["read"] & kept[cs]
         block = {"rows": cell["row"][read].astype(np.int32),
                  "cols": cell["col"][read].astype(np.int32),
@@ -1048,61 +1096,45 @@ class _FastReader:
         if span_end is not None:        # cells read by the handler join this piece's block
             out = self.handler.out
             start = len(out.rows)
-            self._complex(data, lt, sequence, kept, span_end, cs, cell)
+            self._complex(data, lt, sequence, kept, span_end, cs, cell, rows)
             block = _sorted(_join([block, out.block(start)]), self.sheet)
             out.drop(start)
         if len(block["rows"]):
             self.blocks.append(block)
 
-    def _tokens(self, data, lt, nxt):
-        """Each tag's token kind, where its name starts, and whether each ``_CS`` token starts
-        ``<c r="``."""
-        end = data[lt + 1] == 47
-        name = lt + (1 + len(self.prefix)) + end
-        kinds = np.take(_TOKENS, (end.astype(np.int32) << 16)
-                        | (data[name].astype(np.int32) << 8) | data[name + 1])
-        for j, byte in enumerate(self.prefix):
-            kinds[data[lt + 1 + end + j] != byte] = _X
-        length = np.take(_TAG_LENGTH, kinds)
-        kinds[(length != 0) & (nxt - name != length)] = _X
-        rows = np.flatnonzero(kinds == _RE)
-        kinds[rows[(data[name[rows] + 2] != 119) | (data[name[rows] + 3] != 62)]] = _X
-        rows = np.flatnonzero(kinds == _RS)
-        at = name[rows]
-        bad = data[at + 2] != 119
-        for j, byte in enumerate(b' r="', 3):
-            bad |= data[at + j] != byte
-        kinds[rows[bad]] = _X
-        at = name[kinds == _CS]
-        plain = ((data[at + 1] == 32) & (data[at + 2] == 114) & (data[at + 3] == 61)
-                 & (data[at + 4] == 34))
-        return kinds, name, plain
-
-    def _cells(self, data, words, lt, nxt, kinds, name, cs, plain):
-        """What numpy decodes of each ``<c`` token (``plain`` if it starts ``<c r="``): place,
-        attributes, structure, value; ``ok`` is False for the cells the exact handler reads."""
-        row, col, quote, ok = _cell_refs(data, words, name[cs] + 5)
-        ok &= plain
+    def _cells(self, data, words, lt, nxt, cs):
+        """What numpy decodes of each cell start tag ``cs`` (token indexes): place, attributes,
+        the tags inside (``<v>…</v></c>`` or ``</c>``), value; ``ok`` is False for the cells
+        the exact handler reads."""
+        patterns = self.patterns
+        at = lt[cs]
+        row, col, quote, ok = _cell_refs(data, words, at + len(patterns["c"][0]))
+        ok &= _matches(words, at, patterns["c"])
         kind, style, closed, ok_tail = self._tails(
             data, words, np.where(ok, quote, 0), np.where(ok, nxt[cs], 0), self._cell_tail,
             (0, 0, False, False))
         ok &= ok_tail
-        following = np.append(kinds, [_X, _X, _X])
-        valued = ((following[cs + 1] == _VS) & (following[cs + 2] == _VE)
-                  & (following[cs + 3] == _CE))
-        ok &= closed | valued | (following[cs + 1] == _CE)
+        inside = lt[cs + 1]
+        valued = (_matches(words, inside, patterns["v"]) & _matches(words, lt[cs + 2],
+                                                                    patterns["/v/c"])
+                  & (nxt[cs + 3] == lt[cs + 2] + len(patterns["/v/c"][0])))
+        empty = (_matches(words, inside, patterns["/c"])
+                 & (nxt[cs + 1] == inside + len(patterns["/c"][0])))
+        ok &= closed | valued | empty
         read = ok & valued & ~closed
         if self.first > 1 or self.last < MAX_COL:
             read &= (col >= self.first) & (col <= self.last)
         which = np.flatnonzero(read)
         numbers = np.full(len(cs), np.nan)
         if len(which):
-            numbers[which], good = self._values(data, words, name[cs[which] + 1] + 2,
+            numbers[which], good = self._values(data, words,
+                                                inside[which] + len(patterns["v"][0]),
                                                 lt[cs[which] + 2], kind[which])
             ok[which[~good]] = False
             read[which[~good]] = False
         return {"row": row, "col": col, "kind": kind, "style": style, "numbers": numbers,
-                "ok": ok, "closed": closed & ok, "read": read}
+                "ok": ok, "closed": closed & ok, "valued": valued & ok & ~closed,
+                "empty": empty & ok & ~closed & ~valued, "read": read}
 
     @staticmethod
     def _values(data, words, start, end, kind):
@@ -1128,56 +1160,74 @@ class _FastReader:
             numbers = np.where(counted, numbers + 0.0, numbers)
         return numbers, good
 
-    def _structure(self, data, words, nxt, kinds, name, cs, cell):
-        """The token sequence with each cell the fast path does not read folded into one
-        ``_CX`` token (its content left out), checked against the row grammar.
+    def _structure(self, data, words, lt, nxt, first, cs, rs, cell):
+        """The token sequence, each cell the fast path does not read folded into one ``_CX``
+        token (its content left out), checked against the row grammar.
 
-        Returns (sequence, which tokens it keeps, the end of each ``_CX`` cell's bytes or
-        None when there is none).
+        Returns (sequence, which tokens it keeps, the end of each ``_CX`` cell's bytes or None
+        when there is none, (the kept row start tokens, their numbers)).
         """
-        kinds = kinds.copy()
+        patterns = self.patterns
+        count = len(first)
+        kinds = np.zeros(count, np.int8)                  # _X until known
+        ok = cell["ok"]
+        kinds[cs[ok]] = _CS
         kinds[cs[cell["closed"]]] = _CSC
-        odd = cs[~cell["ok"]]
+        valued = cs[cell["valued"]]
+        kinds[valued + 1] = _VS
+        kinds[valued + 2] = _VE
+        kinds[valued + 3] = _CE
+        kinds[cs[cell["empty"]] + 1] = _CE
+        odd = cs[~ok]
         kinds[odd] = _CX
+        at = lt[rs]
+        start = at + len(patterns["row"][0])
+        number, digits, good = _digit_run(words, start)
+        closed, good_tail = self._tails(data, words, start + digits, nxt[rs], self._row_tail,
+                                        (False, False))
+        if not (_matches(words, at, patterns["row"]) & good & good_tail & (number >= 1)
+                & (number <= MAX_ROW)).all():
+            raise _Unsure
+        kinds[rs] = np.where(closed, _RSC, _RS)
+        ends = np.append(rs[1:] - 1, count - 1)           # the token before a row: its end
+        ends = ends[kinds[ends] == _X]
+        ends = ends[_matches(words, lt[ends], patterns["/row"])
+                    & (nxt[ends] == lt[ends] + len(patterns["/row"][0]))]
+        kinds[ends] = _RE
         span_end = None
-        kept = np.ones(len(kinds), bool)
+        kept = np.ones(count, bool)
         if len(odd):
-            span_end = np.zeros(len(kinds), np.int64)
+            span_end = np.zeros(count, np.int64)
             span_end[odd] = nxt[odd]                      # "<c …/>": the tag alone
             opened = odd[data[nxt[odd] - 2] != 47]          # else up to the next </c>
             if len(opened):
-                ends = np.flatnonzero(kinds == _CE)
-                last = np.searchsorted(ends, opened)
-                if (last >= len(ends)).any():
+                after = lt[opened[0]:count]
+                close = opened[0] + np.flatnonzero(
+                    (first[opened[0]:] == 47) & (data[after + 2 + len(self.prefix)] == 99)
+                    & (data[after + 3 + len(self.prefix)] == 62))
+                last = np.searchsorted(close, opened)
+                if (last >= len(close)).any():
                     raise _Unsure
-                span_end[opened] = nxt[ends[last]]
-                inside = np.zeros(len(kinds) + 1, np.int32)
+                span_end[opened] = nxt[close[last]]
+                inside = np.zeros(count + 1, np.int32)
                 np.add.at(inside, opened + 1, 1)
-                np.add.at(inside, ends[last] + 1, -1)
+                np.add.at(inside, close[last] + 1, -1)
                 kept = np.cumsum(inside[:-1]) == 0
-        rows = np.flatnonzero((kinds == _RS) & kept)
-        number, digits, ok = _digit_run(words, name[rows] + 7)
-        closed, ok_tail = self._tails(data, words, name[rows] + 7 + digits, nxt[rows],
-                                      self._row_tail, (False, False))
-        if not (ok & ok_tail & (number >= 1) & (number <= MAX_ROW)).all():
-            raise _Unsure
-        kinds[rows[closed]] = _RSC
         sequence = kinds[kept] if len(odd) else kinds
         pairs = sequence[:-1] * np.int8(10) + sequence[1:]
         if (sequence[0] not in (_RS, _RSC) or sequence[-1] not in (_RE, _RSC)
                 or not np.take(_FOLLOWS, pairs).all()):
             raise _Unsure
-        self.row_numbers = (rows, number)
-        return sequence, kept, span_end
+        return sequence, kept, span_end, (rs[kept[rs]], number[kept[rs]])
 
-    def _complex(self, data, lt, sequence, kept, span_end, cs, cell):
+    def _complex(self, data, lt, sequence, kept, span_end, cs, cell, rows):
         """Read the cells numpy did not through the exact handler, each with the row and the
         previous cell's column it would have had there."""
         places = np.flatnonzero(kept)
         at = np.flatnonzero(sequence == _CX)         # places in the sequence
-        rows, number = self.row_numbers
+        starts, number = rows
         odd = places[at]
-        row_of = number[np.searchsorted(rows, odd) - 1]
+        row_of = number[np.searchsorted(starts, odd) - 1]
         # the previous cell in the row: "RS" (none), "CE" (a cell "CS CE" or "CS VS VE CE"),
         # "CSC", or "CX" (read just before by the handler, which knows its column)
         before = sequence[at - 1]
