@@ -426,6 +426,17 @@ def test_a_truncated_part_is_refused():
                 r"(no element found|unclosed token)\)")
 
 
+@pytest.mark.parametrize("encoding", ["TF-8", "utf-32", "shift_jis", "rot13"])
+def test_an_encoding_xml_parsers_cannot_read_is_refused(encoding):
+    refused(sheet(row(1, '<c r="A1"><v>1</v></c>'),
+                  declaration=f'<?xml version="1.0" encoding="{encoding}"?>'),
+            r"^sheet 'Flows' is not readable XML \(its declared encoding is unknown or takes "
+            r"several bytes a character\); the file is damaged$")
+    with pytest.raises(WorkbookError, match="declared encoding is unknown"):
+        read_shared_strings(opener(f'<?xml version="1.0" encoding="{encoding}"?><sst/>'.encode()),
+                            np.array([0]))
+
+
 @pytest.mark.parametrize("junk", [b"", b"PK\x03\x04\x00\x00", b"\x00\x01\x02", b"not xml",
                                   b"\xff\xfe\x00", "<?xml?>\u00e9".encode("latin-1")])
 def test_bytes_that_are_not_xml_are_refused(junk):

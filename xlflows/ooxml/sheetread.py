@@ -511,12 +511,15 @@ def _read_stream(stream: BinaryIO, what: str, size: int) -> bytes:
 _CHUNK = 1 << 20      # bytes of the decompressed part handled at a time
 
 
-def _feed(parser, handler_what: str, data: bytes, final: bool = False) -> None:
+def _feed(parser, what: str, data: bytes, final: bool = False) -> None:
     """Parse more bytes; a well-formedness error becomes the damaged-file message."""
     try:
         parser.Parse(data, final)
     except expat.ExpatError as exc:
-        raise _xml_error(handler_what, exc) from None
+        raise _xml_error(what, exc) from None
+    except (LookupError, ValueError):      # pyexpat on an encoding it cannot read
+        raise _damaged(f"{what} is not readable XML (its declared encoding is unknown or "
+                       "takes several bytes a character)") from None
 
 
 def _read_exact(stream: BinaryIO, sheet: str, columns: tuple[int, int] | None) -> Cells:
@@ -1180,6 +1183,27 @@ class _FastReader:
         kinds[cs[cell["empty"]] + 1] = _CE
         odd = cs[~ok]
         kinds[odd] = _CX
+        span_end = None
+        kept = np.ones(count, bool)
+        if len(odd):
+            span_end = np.zeros(count, np.int64)
+            span_end[odd] = nxt[odd]                      # "<c …/>": the tag alone
+            opened = odd[data[nxt[odd] - 2] != 47]          # else up to the next </c>
+            if len(opened):
+                after = lt[opened[0]:count]          # "</P:c>" and a tag right after
+                close = opened[0] + np.flatnonzero(
+                    (first[opened[0]:] == 47) & (data[after + 2 + len(self.prefix)] == 99)
+                    & (data[after + 3 + len(self.prefix)] == 62)
+                    & (nxt[opened[0]:count] == after + 4 + len(self.prefix)))
+                last = np.searchsorted(close, opened)
+                if (last >= len(close)).any():
+                    raise _Unsure
+                span_end[opened] = nxt[close[last]]
+                inside = np.zeros(count + 1, np.int32)
+                np.add.at(inside, opened + 1, 1)
+                np.add.at(inside, close[last] + 1, -1)
+                kept = np.cumsum(inside[:-1]) == 0
+            rs = rs[kept[rs]]                     # (a rich-text run "<r>" is no row)
         at = lt[rs]
         start = at + len(patterns["row"][0])
         number, digits, good = _digit_run(words, start)
@@ -1194,31 +1218,12 @@ class _FastReader:
         ends = ends[_matches(words, lt[ends], patterns["/row"])
                     & (nxt[ends] == lt[ends] + len(patterns["/row"][0]))]
         kinds[ends] = _RE
-        span_end = None
-        kept = np.ones(count, bool)
-        if len(odd):
-            span_end = np.zeros(count, np.int64)
-            span_end[odd] = nxt[odd]                      # "<c …/>": the tag alone
-            opened = odd[data[nxt[odd] - 2] != 47]          # else up to the next </c>
-            if len(opened):
-                after = lt[opened[0]:count]
-                close = opened[0] + np.flatnonzero(
-                    (first[opened[0]:] == 47) & (data[after + 2 + len(self.prefix)] == 99)
-                    & (data[after + 3 + len(self.prefix)] == 62))
-                last = np.searchsorted(close, opened)
-                if (last >= len(close)).any():
-                    raise _Unsure
-                span_end[opened] = nxt[close[last]]
-                inside = np.zeros(count + 1, np.int32)
-                np.add.at(inside, opened + 1, 1)
-                np.add.at(inside, close[last] + 1, -1)
-                kept = np.cumsum(inside[:-1]) == 0
         sequence = kinds[kept] if len(odd) else kinds
         pairs = sequence[:-1] * np.int8(10) + sequence[1:]
         if (sequence[0] not in (_RS, _RSC) or sequence[-1] not in (_RE, _RSC)
                 or not np.take(_FOLLOWS, pairs).all()):
             raise _Unsure
-        return sequence, kept, span_end, (rs[kept[rs]], number[kept[rs]])
+        return sequence, kept, span_end, (rs, number)
 
     def _complex(self, data, lt, sequence, kept, span_end, cs, cell, rows):
         """Read the cells numpy did not through the exact handler, each with the row and the
