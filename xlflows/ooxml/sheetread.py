@@ -508,7 +508,7 @@ def _read_stream(stream: BinaryIO, what: str, size: int) -> bytes:
     raise _damaged(f"{what} cannot be read ({problem})")
 
 
-_CHUNK = 1 << 20      # bytes of the decompressed part handled at a time
+_CHUNK = 384 << 10     # bytes of the decompressed part handled at a time (see the benchmark)
 
 
 def _feed(parser, what: str, data: bytes, final: bool = False) -> None:
@@ -779,13 +779,18 @@ def _digit_run(words: np.ndarray, at: np.ndarray) -> tuple[np.ndarray, np.ndarra
 def _cell_refs(data: np.ndarray, words: np.ndarray, at: np.ndarray):
     """The ``r`` values starting at ``at``: (row, column, position of the closing quote,
     whether the value is [A-Z]{1,3}[0-9]{1,7} inside Excel's grid)."""
-    first, second, third = ((data[at + j] - np.uint8(65)) for j in range(3))
+    first = data[at] - np.uint8(65)                      # "A" -> 0 ... "Z" -> 25
+    second = data[1:][at] - np.uint8(65)
+    col = first.astype(np.int64) + 1
+    count = np.ones(len(at), np.int64)
     two = second < 26
-    three = two & (third < 26)
-    col = np.where(three, (first.astype(np.int64) * 26 + second) * 26 + third,
-                   np.where(two, first.astype(np.int64) * 26 + second, first.astype(np.int64)))
-    col += 1 + np.where(three, 26 * 26 + 26, np.where(two, 26, 0))
-    count = 1 + two.astype(np.int64) + three
+    if two.any():                                         # columns AA to XFD
+        third = data[2:][at] - np.uint8(65)
+        three = two & (third < 26)
+        col = np.where(two, col * 26 + second + 1, col)
+        col = np.where(three, col * 26 + third + 1, col)
+        count += two
+        count += three
     row, digits, ok = _digit_run(words, at + count)
     ok &= (first < 26) & (col <= MAX_COL) & (row >= 1) & (row <= MAX_ROW)
     return row, col, at + count + digits, ok
@@ -793,21 +798,23 @@ def _cell_refs(data: np.ndarray, words: np.ndarray, at: np.ndarray):
 
 def _word_digits(word: np.ndarray, before: np.ndarray, offset: int):
     """One word of number texts, ``offset`` bytes before their end: (its eight digits' value,
-    bit 7 set in its bytes that are neither a digit, a point, nor one of the ``before``
-    leading bytes (read as 0), how many points it holds (0 or 1; 2 when more), the digits
-    after its point counted from the text's end, 0 without one)."""
+    bit 7 set where a byte is neither a digit, nor a point, nor one of the ``before`` leading
+    bytes (read as 0), or where a second point is, whether it holds a point (int8, or None if
+    no word does), the digits after that point to the text's end)."""
     digit = word ^ _ZEROS                                   # "0"-"9" -> 0-9, "." -> 0x1E
     outside = np.take(_LOW_BYTES, before)
     point = digit ^ _POINTS
     point = ~(((point & _LOW7) + _LOW7) | point | outside) & _HIGH   # bit 7 of each "."
-    digit &= ~(outside | ((point >> _U(7)) * _U(255)))
-    bad = (((digit & _LOW7) + _NINE_UP) | digit) & _HIGH
-    has = (point != 0).view(np.int8)
-    points = has + ((point & (point - _U(1))) != 0)
-    # the point's flag bit is 2**(8b + 7): b from the double's exponent
-    after = (offset - 1 - (((point.view(np.int64).astype(np.float64).view(np.int64) >> 52)
-                            - 1030) >> 3)) * has
-    return _eight_digits(digit), bad, points, after
+    has = after = None
+    if point.any():
+        flag = point >> _U(7)                               # 1 in the point's byte
+        outside |= flag * _U(255)
+        has = (point != 0).view(np.int8)
+        # byte index of a lone flag 2**(8b): the top byte of flag * 0x0001020304050607
+        after = (offset - 1 - ((flag * _U(0x0001020304050607)) >> _U(56)).view(np.int64)) * has
+    digit &= ~outside
+    bad = ((((digit & _LOW7) + _NINE_UP) | digit) & _HIGH) | (point & (point - _U(1)))
+    return _eight_digits(digit), bad, has, after
 
 
 def _decimals(data: np.ndarray, words: np.ndarray, start: np.ndarray, end: np.ndarray):
@@ -825,29 +832,41 @@ def _decimals(data: np.ndarray, words: np.ndarray, start: np.ndarray, end: np.nd
     first = data[start]
     negative = first == 45
     digits = length - (negative | (first == 43))            # the bytes after a sign
-    mantissa, bad, points, places = _word_digits(words[end - 8], np.clip(8 - digits, 0, 8), 8)
+    second = int(np.count_nonzero(digits > 8))
+    if 4 * second > len(start):                              # most need two words: one gather
+        pair = np.ndarray((len(data) - 15,), "V16", data, strides=(1,))[end - 16]
+        pair = pair.view("<u8").reshape(-1, 2)
+        last, before_last = pair[:, 1].copy(), pair[:, 0].copy()
+    else:
+        last, before_last = words[end - 8], None
+    mantissa, bad, points, places = _word_digits(last, np.clip(8 - digits, 0, 8), 8)
+    if points is None:
+        points = np.zeros(len(start), np.int8)
+        places = np.zeros(len(start), np.int64)
     for offset in (16, 24):
         longer = digits > offset - 8
-        count = int(np.count_nonzero(longer))
+        count = second if offset == 16 else int(np.count_nonzero(longer))
         if not count:
             break
-        rows = None if 4 * count > len(start) and offset == 16 else np.flatnonzero(longer)
-        at = end - offset if rows is None else end[rows] - offset
+        rows = None if before_last is not None and offset == 16 else np.flatnonzero(longer)
         room = np.clip(offset - (digits if rows is None else digits[rows]), 0, 8)
-        value, flags, more, after = _word_digits(words[at], room, offset)
+        word = before_last if rows is None else words[end[rows] - offset]
+        value, flags, more, after = _word_digits(word, room, offset)
         if offset == 24:
             flags |= (value >= _U(1844)) * _HIGH             # else the mantissa passes 2**64
         value *= _U(10 ** (offset - 8))
         if rows is None:
             mantissa += value
             bad |= flags
-            points += more
-            places += after
+            if more is not None:
+                points += more
+                places += after
         else:
             mantissa[rows] += value
             bad[rows] |= flags
-            points[rows] += more
-            places[rows] += after
+            if more is not None:
+                points[rows] += more
+                places[rows] += after
     dotted = points == 1
     ok = ((digits >= 1) & (length <= 24) & (bad == 0) & (points <= 1) & (digits > dotted)
           & (places <= 18) & (mantissa < _U(1 << 62)))         # (int64 below)
@@ -905,8 +924,8 @@ def _distinct(words: np.ndarray, start: np.ndarray, end: np.ndarray):
             & ~np.take(_LOW_BYTES, np.clip(width - length - offset, 0, 8))
             for offset in range(0, width, 8)]
     members: list[int] = []
-    todo = np.arange(len(fits))
-    while len(todo):
+    todo = None                             # all of them
+    while todo is None or len(todo):
         if len(members) == 16:          # many different strings: sort the rest instead
             table = np.stack([key[todo] for key in keys], axis=1)
             _, first, inverse = np.unique(table, axis=0, return_index=True,
@@ -914,12 +933,14 @@ def _distinct(words: np.ndarray, start: np.ndarray, end: np.ndarray):
             group[fits[todo]] = len(members) + inverse.ravel()
             members += fits[todo[first]].tolist()
             break
-        same = keys[0][todo] == keys[0][todo[0]]
-        for key in keys[1:]:
-            same &= key[todo] == key[todo[0]]
-        group[fits[todo[same]]] = len(members)
-        members.append(int(fits[todo[0]]))
-        todo = todo[~same]
+        here = [key if todo is None else key[todo] for key in keys]
+        same = here[0] == here[0][0]
+        for key in here[1:]:
+            same &= key == key[0]
+        chosen = np.flatnonzero(same) if todo is None else todo[same]
+        group[fits[chosen]] = len(members)
+        members.append(int(fits[0 if todo is None else todo[0]]))
+        todo = np.flatnonzero(~same) if todo is None else todo[~same]
     return group, members
 
 
@@ -974,11 +995,12 @@ class _FastReader:
         rest = head[match.end():]
         if not match.group(2):
             rest = self._sheet_data(match.group(1), rest, stream)
-        _feed(self.parser, self.what, rest)
-        while data:
+        _feed(self.parser, self.what, rest)            # the rest through the handler
+        while True:
             data = _read_stream(stream, self.what, _CHUNK)
             _feed(self.parser, self.what, data, final=not data)
-        return _cells(self.blocks + [handler.out.block()], self.sheet)
+            if not data:
+                return _cells(self.blocks + [handler.out.block()], self.sheet)
 
     def _sheet_data(self, prefix: bytes, data: bytes, stream: BinaryIO) -> bytes:
         """Decode the rows of ``<sheetData>``; the bytes from ``</sheetData>`` on are returned."""
@@ -998,11 +1020,11 @@ class _FastReader:
             cut = data.rfind(row_end)
             if cut >= 0:                       # decode up to the last whole row
                 cut += len(row_end)
-                self._rows(data[:cut])
+                self._rows(memoryview(data)[:cut])
                 data = data[cut:]
             at = data.find(end_tag)            # in what is left, less than a row
             if at >= 0:
-                self._rows(data[:at])
+                self._rows(memoryview(data)[:at])
                 return data[at:]
             if len(data) > _ROW_LIMIT:
                 raise _Unsure
@@ -1062,26 +1084,26 @@ class _FastReader:
             value = info(data[start[member]:end[member]].tobytes())
             table.append(default if value is None else value + (True,))
         table.append(default)                       # group -1
-        return [np.array([entry[f] for entry in table])[group] for f in range(len(default))]
+        return [np.array([entry[f] for entry in table], dtype=type(default[f]))[group]
+                for f in range(len(default))]
 
     # -- the rows
-    def _rows(self, piece: bytes) -> None:
+    def _rows(self, piece: memoryview) -> None:
         """Decode whole rows (``piece`` starts with a row and ends after one)."""
-        if not piece:
+        if not len(piece):
             return
-        data = np.frombuffer(_PAD + piece + _PAD, np.uint8)
+        data = np.frombuffer(b"".join((_PAD, piece, _PAD)), np.uint8)
         words = _words(data)
         lt = np.flatnonzero(data == 60)
         if not len(lt) or lt[0] != _MARGIN:
             raise _Unsure
-        nxt = np.empty(len(lt) + 3, np.int64)    # the next tag's start (3 more: past the end)
-        nxt[:len(lt) - 1] = lt[1:]
-        nxt[len(lt) - 1:] = _MARGIN + len(piece)
-        lt = np.append(lt, nxt[-3:])
-        first = data[lt[:-3] + 1]
+        count = len(lt)
+        lt = np.append(lt, [_MARGIN + len(piece)] * 4)   # (past the end, for cs + 3)
+        nxt = lt[1:]                                      # where the next tag starts
+        first = data[1:][lt[:count]]
         k = len(self.prefix)
         if k:
-            name = data[lt[:-3] + 1 + k]
+            name = data[1 + k:][lt[:count]]
             opening = first != 47
             cs = np.flatnonzero((name == 99) & opening)
             rs = np.flatnonzero((name == 114) & opening)
@@ -1115,14 +1137,17 @@ class _FastReader:
         ok &= _matches(words, at, patterns["c"])
         kind, style, closed, ok_tail = self._tails(
             data, words, np.where(ok, quote, 0), np.where(ok, nxt[cs], 0), self._cell_tail,
-            (0, 0, False, False))
+            (np.int8(0), np.int32(0), False, False))
         ok &= ok_tail
         inside = lt[cs + 1]
         valued = (_matches(words, inside, patterns["v"]) & _matches(words, lt[cs + 2],
                                                                     patterns["/v/c"])
                   & (nxt[cs + 3] == lt[cs + 2] + len(patterns["/v/c"][0])))
-        empty = (_matches(words, inside, patterns["/c"])
-                 & (nxt[cs + 1] == inside + len(patterns["/c"][0])))
+        empty = np.zeros(len(cs), bool)                     # "<c r=…></c>"
+        other = np.flatnonzero(~(closed | valued))
+        if len(other):
+            empty[other] = (_matches(words, inside[other], patterns["/c"])
+                            & (nxt[cs[other] + 1] == inside[other] + len(patterns["/c"][0])))
         ok &= closed | valued | empty
         read = ok & valued & ~closed
         if self.first > 1 or self.last < MAX_COL:
