@@ -7,8 +7,9 @@ temporary folder. Every figure is timed alternately with its baseline in the sam
 of the pair ratios, best times shown):
 
 1. the fast path (unzip included) against the floor "unzip + bytes scan": the part
-   decompressed in chunks (the reader's size) and ``chunk.count(b"<c ")`` (target <= 3, issue 16); its
-   absolute time is shown against the 0.2 s aimed at on the reference machine (information);
+   decompressed in chunks of the reader's size and ``chunk.count(b"<c ")`` (target <= 3,
+   issue 16); its absolute time is shown against the 0.2 s aimed at on the reference machine
+   (information);
 2. the fast path with a full expat pass over the same bytes (every chunk also parsed by a
    pyexpat parser with no handlers: what checking well-formedness with expat would add), and
    that pass alone with the unzip (information);

@@ -13,7 +13,6 @@ import zipfile
 
 import numpy as np
 import openpyxl
-import pytest
 import xlsxwriter
 from hypothesis import HealthCheck, assume, event, given, settings
 from hypothesis import strategies as st
@@ -125,7 +124,8 @@ class _Maker:
             text = draw(st.sampled_from(_number_texts(draw(NUMBERS))))
             t = self.attr("t", "n") if draw(st.booleans()) else ""
             formula = f"<{f}>A1*2</{f}>" if kind == "fml" else ""
-            return f"<{c}{attrs}{t}>{junk()}{formula}<{v}>{self.value_text(text)}</{v}>{junk()}</{c}>"
+            return (f"<{c}{attrs}{t}>{junk()}{formula}<{v}>{self.value_text(text)}</{v}>"
+                    f"{junk()}</{c}>")
         if kind == "s":
             index = str(draw(st.integers(0, 2**31 - 1)))
             return f"<{c}{attrs}{self.attr('t', 's')}><{v}>{self.value_text(index)}</{v}></{c}>"
@@ -148,17 +148,17 @@ class _Maker:
         if kind == "nofml":
             return f"<{c}{attrs}><{f}>A1</{f}></{c}>"
         if kind == "empty":
-            return f"<{c}{attrs}><{v}></{v}></{c}>" if draw(st.booleans()) else f"<{c}{attrs}></{c}>"
+            inner = f"<{v}></{v}>" if draw(st.booleans()) else ""
+            return f"<{c}{attrs}>{inner}</{c}>"
         return f"<{c}{attrs}/>"
 
     def row(self, number: int, explicit: bool, columns: list[int]) -> str:
         r = self.tag("row")
         attrs = self.attr("r", str(number), between=True) if explicit else ""
-        attrs += self.draw(st.sampled_from(["", ' spans="1:5"', ' spans="1:5" x14ac:dyDescent="0.25"',
-                                            ' ht="20" customHeight="1"',
-                                            ' customFormat="false" ht="12.8" hidden="false" '
-                                            'customHeight="false" outlineLevel="0" '
-                                            'collapsed="false"']))
+        attrs += self.draw(st.sampled_from([
+            "", ' spans="1:5"', ' spans="1:5" x14ac:dyDescent="0.25"', ' ht="20" customHeight="1"',
+            ' customFormat="false" ht="12.8" hidden="false" customHeight="false" outlineLevel="0" '
+            'collapsed="false"']))
         if not columns and self.draw(st.booleans()):
             return f"<{r}{attrs}/>"
         cells = []
@@ -192,7 +192,8 @@ def sheets(draw, weird: int | None = None, rare: int | None = None) -> bytes:
         explicit = not make.odd_between()
         rows.append(make.between() + make.row(number, explicit, columns))
     binding = f'xmlns:{prefix}="{ns}"' if prefix else f'xmlns="{ns}"'
-    head = f'<{p}dimension ref="A1"/><{p}sheetViews><{p}sheetView workbookViewId="0"/></{p}sheetViews>'
+    head = (f'<{p}dimension ref="A1"/><{p}sheetViews><{p}sheetView workbookViewId="0"/>'
+            f'</{p}sheetViews>')
     tail = (f'<{p}mergeCells count="1"><{p}mergeCell ref="A1:B1"/></{p}mergeCells>'
             f'<{p}extLst><{p}ext uri="{{x}}" xmlns:e="urn:e"><e:q/></{p}ext></{p}extLst>')
     return (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<{p}worksheet {binding} '

@@ -1,1 +1,1 @@
-"""The OOXML toolkit of the file engine: parts, sheets, styles and escaping, below report and update."""
+"""The OOXML toolkit of the file engine: parts, sheets, styles and escaping."""

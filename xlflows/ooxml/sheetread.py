@@ -951,8 +951,27 @@ class _FastReader:
     The exact handler reads the part up to ``<sheetData>`` and after ``</sheetData>``, checks
     each distinct run of attributes after ``r`` once (as XML, with the namespaces in scope),
     and reads the cells numpy does not decode, with its row and column set as they would be.
-    :class:`_Unsure` is raised when a part, or a stretch of it, is outside the grammar, and on
-    any error (the exact path then gives the message, with the right line and column).
+    The rows are cut at a ``</row>`` into pieces of about one chunk; in a piece every ``<``
+    starts a tag, and the tags must follow ``(RS (CS VS VE CE | CS CE | CSC | CX)* RE | RSC)*``
+    (checked pair by pair), with P the prefix of ``<sheetData>``:
+
+    * RS/RSC: ``<P:row r="N"`` + an attribute run (``>`` or ``/>``, plain XML attributes,
+      no namespace declaration); RE: ``</P:row>`` and then the next tag;
+    * CS/CSC: ``<P:c r="REF"`` + an attribute run whose ``t`` is absent, ``n``, ``s`` or ``b``
+      and whose ``s`` is an index; VS VE CE: ``<P:v>`` text ``</P:v></P:c>`` and then the next
+      tag, the text a number (``[+-]digits[.digits]`` read by SWAR, or one ``fromstring`` reads;
+      an index for ``s``, 0 or 1 for ``b``); CS CE: ``</P:c>``;
+    * CX: any other cell, from ``<P:c`` to the next ``</P:c>`` (formulas, inline strings, text,
+      error and date types, cells without ``r`` or with ``r`` not first, comments, CDATA,
+      references or white space in a value, an empty ``<v/>``, odd attributes): read by the
+      exact handler, whose nesting must come back to the row.
+
+    :class:`_Unsure` (the whole part through the exact path, from the start) is raised for
+    anything else: no UTF-8, ``<sheetData>`` not found in the first 4 MiB or not the root's
+    main-namespace child, a row without ``r`` or with ``r`` not first, anything between rows
+    or cells (white space, comments, other elements), a row over 2 MiB, a number ``fromstring``
+    would not read as exactly one, and any error (the exact path then gives the message, with
+    the right line and column).
     """
 
     def __init__(self, sheet: str, columns: tuple[int, int] | None):
