@@ -543,6 +543,17 @@ def test_other_shapes_give_way_to_the_exact_path(rows):
     read(sheet(rows), fast=False)
 
 
+def test_a_row_longer_than_the_limit_goes_to_the_exact_path(monkeypatch):
+    wide = "".join(f'<c r="{sheetread.column_letters(c)}2"><v>{c}</v></c>' for c in range(1, 400))
+    data = sheet(row(1, '<c r="A1"><v>1</v></c>') + f'<row r="2">{wide}</row>')
+    monkeypatch.setattr(sheetread, "_ROW_LIMIT", 1000)
+    monkeypatch.setattr(sheetread, "_CHUNK", 500)
+    cells = read(data, fast=False)
+    assert len(cells) == 400 and cells[-1] == (2, 399, NUMBER, 399.0, 0, None)
+    monkeypatch.setattr(sheetread, "_ROW_LIMIT", 20_000)
+    assert read(data, fast=True) == cells
+
+
 @pytest.mark.parametrize("chunk", [1, 7, 64, 333, 4096])
 def test_any_chunk_size_reads_the_same(monkeypatch, chunk):
     rows = "".join(row(i, f'<c r="A{i}" s="1"><v>{i * 1.5}</v></c>',

@@ -683,7 +683,7 @@ _SHEET_DATA_START = re.compile(rb"<((?:[A-Za-z_][A-Za-z0-9_.\-]*:)?)sheetData(/?
 #: How far into a part ``<sheetData>`` must start, and how long one row may be, for the fast
 #: path (bytes; the exact path reads the others).
 _HEAD_LIMIT = 4 << 20
-_ROW_LIMIT = 2 << 20
+_ROW_LIMIT = 1 << 20
 #: Bytes around a piece, so that fixed-width gathers near its ends stay inside the array.
 _MARGIN = 64
 _PAD = bytes(_MARGIN)
@@ -1036,8 +1036,12 @@ class _FastReader:
         end_tag = b"</" + prefix + b"sheetData>"
         row_end = b"</" + prefix + b"row>"
         while True:
-            cut = data.rfind(row_end)
-            if cut >= 0:                       # decode up to the last whole row
+            while True:                        # pieces of whole rows, about a chunk each
+                cut = data.rfind(row_end, 0, _CHUNK)
+                if cut < 0:
+                    cut = data.find(row_end)   # (one row longer than a chunk)
+                if cut < 0:
+                    break
                 cut += len(row_end)
                 self._rows(memoryview(data)[:cut])
                 data = data[cut:]
