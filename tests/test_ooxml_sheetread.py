@@ -241,6 +241,17 @@ def test_names_are_matched_by_namespace_not_by_prefix():
     assert read(data) == [(1, 1, NUMBER, 1.0, 0, None), (1, 3, NUMBER, 3.0, 0, None)]
 
 
+@pytest.mark.parametrize("data", [
+    f'<worksheet xmlns="{MAIN}"><sheetData/></worksheet>'.encode(),
+    f'<worksheet xmlns="{MAIN}"><sheetData></sheetData><sheetCalcPr/></worksheet>'.encode(),
+    f'<worksheet xmlns="{MAIN}"><sheetData><row r="3"/><row r="4" ht="20"/></sheetData>'
+    '</worksheet>'.encode(),
+    f'<chartsheet xmlns="{MAIN}"><sheetPr/></chartsheet>'.encode(),
+])
+def test_a_sheet_without_values_has_no_cells(data):
+    assert read(data) == []
+
+
 def test_a_sheetdata_of_another_namespace_is_not_read():
     data = (f'<worksheet xmlns="{MAIN}"><o:sheetData xmlns:o="urn:other"><o:row r="1">'
             '<o:c r="A1"><o:v>1</o:v></o:c></o:row></o:sheetData></worksheet>').encode()
