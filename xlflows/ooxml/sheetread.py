@@ -1036,15 +1036,16 @@ class _FastReader:
         end_tag = b"</" + prefix + b"sheetData>"
         row_end = b"</" + prefix + b"row>"
         while True:
-            while True:                        # pieces of whole rows, about a chunk each
-                cut = data.rfind(row_end, 0, _CHUNK)
+            last = data.rfind(row_end)
+            start = 0
+            while 0 <= start <= last:          # whole rows, in pieces of up to two chunks
+                cut = data.rfind(row_end, start, start + 2 * _CHUNK)
                 if cut < 0:
-                    cut = data.find(row_end)   # (one row longer than a chunk)
-                if cut < 0:
-                    break
+                    cut = data.find(row_end, start)    # (one row longer than that)
                 cut += len(row_end)
-                self._rows(memoryview(data)[:cut])
-                data = data[cut:]
+                self._rows(memoryview(data)[start:cut])
+                start = cut
+            data = data[start:]
             at = data.find(end_tag)            # in what is left, less than a row
             if at >= 0:
                 self._rows(memoryview(data)[:at])
