@@ -565,6 +565,34 @@ def test_a_row_longer_than_the_limit_goes_to_the_exact_path(monkeypatch):
     assert read(data, fast=True) == cells
 
 
+@pytest.mark.parametrize("rows, problem", [
+    ('<row r="1"><c r="A1"><v>1</v></c>&bogus;</row>', "undefined entity"),
+    ('<row r="1"><c r="A1"><v>1</v></c>\x01<c r="B1"><v>2</v></c></row>', "not well-formed"),
+    ('<row r="1"><c r="A1"></c>&bogus;</row>', "undefined entity"),
+    ('<row r="1"><c r="A1"><v>1</v></c></row>&bogus;<row r="2"><c r="A2"><v>1</v></c></row>',
+     "undefined entity"),
+    ('<row r="1">&bogus;<c r="A1"><v>1</v></c></row>', "undefined entity"),
+    ('<row r="1"><c r="A1">&bogus;<v>1</v></c></row>', "undefined entity"),
+    ('<row r="1"><c r="A1"/>&bogus;</row>', "undefined entity"),
+])
+def test_text_between_tags_is_never_skipped_unread(rows, problem):
+    """Bytes the fast path would not decode (text after a tag) go to the parser, which
+    refuses them when they are not XML."""
+    refused(sheet(rows), rf"^sheet 'Flows' is not readable XML \(line 2, column \d+: {problem}")
+
+
+@pytest.mark.parametrize("cell, expected", [
+    ('<c t="A1"><v>1</v></c>', None),                      # a type, not a place: refused
+    ('<c x="B7"><v>1</v></c>', (1, 1, NUMBER, 1.0, 0, None)),   # another attribute, no r
+    ('<c s="1" r="C1"><v>1</v></c>', (1, 3, NUMBER, 1.0, 1, None)),
+])
+def test_only_r_places_a_cell(cell, expected):
+    if expected is None:
+        refused(sheet(row(1, cell)), r"^Flows!A1 has the type 'A1'")
+    else:
+        assert read(sheet(row(1, cell)), fast=True) == [expected]
+
+
 @pytest.mark.parametrize("chunk", [1, 7, 64, 333, 4096])
 def test_any_chunk_size_reads_the_same(monkeypatch, chunk):
     rows = "".join(row(i, f'<c r="A{i}" s="1"><v>{i * 1.5}</v></c>',
