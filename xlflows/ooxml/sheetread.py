@@ -1159,6 +1159,7 @@ class _FastReader:
         at = lt[cs]
         row, col, quote, ok = _cell_refs(data, words, at + len(patterns["c"][0]))
         ok &= _matches(words, at, patterns["c"])
+        placed = ok.copy()                                  # "<c r=…" inside the grid
         kind, style, closed, ok_tail = self._tails(
             data, words, np.where(ok, quote, 0), np.where(ok, nxt[cs], 0), self._cell_tail,
             (np.int8(0), np.int32(0), False, False))
@@ -1186,7 +1187,7 @@ class _FastReader:
             read[which[~good]] = False
         return {"row": row, "col": col, "kind": kind, "style": style, "numbers": numbers,
                 "ok": ok, "closed": closed & ok, "valued": valued & ok & ~closed,
-                "empty": empty & ok & ~closed & ~valued, "read": read}
+                "empty": empty & ok & ~closed & ~valued, "read": read, "placed": placed}
 
     @staticmethod
     def _values(data, words, start, end, kind):
@@ -1275,28 +1276,46 @@ class _FastReader:
         return sequence, kept, span_end, (rs, number)
 
     def _complex(self, data, lt, sequence, kept, span_end, cs, cell, rows):
-        """Read the cells numpy did not through the exact handler, each with the row and the
-        previous cell's column it would have had there."""
+        """Read the cells numpy did not through the exact handler: those placed by their own
+        ``r`` together, in one parse; the others each with the row and the previous cell's
+        column they would have had there."""
         places = np.flatnonzero(kept)
         at = np.flatnonzero(sequence == _CX)         # places in the sequence
-        starts, number = rows
         odd = places[at]
+        placed = cell["placed"][np.searchsorted(cs, odd)]
+        self._feed_cells(data, lt[odd[placed]], span_end[odd[placed]])
+        at, odd = at[~placed], odd[~placed]
+        if not len(odd):
+            return
+        starts, number = rows
         row_of = number[np.searchsorted(starts, odd) - 1]
         # the previous cell in the row: "RS" (none), "CE" (a cell "CS CE" or "CS VS VE CE"),
-        # "CSC", or "CX" (read just before by the handler, which knows its column)
+        # "CSC", or "CX" (read by the handler, which knows its column)
         before = sequence[at - 1]
         start = np.where(before == _CE, np.where(sequence[at - 2] == _CS, at - 2, at - 4),
                          at - 1)
         previous = cell["col"][np.minimum(np.searchsorted(cs, places[start]), len(cs) - 1)]
-        handler = self.handler
         for j, token in enumerate(odd.tolist()):
-            handler.row = int(row_of[j])
+            self.handler.row = int(row_of[j])
             if before[j] == _RS:
-                handler.col = 0
+                self.handler.col = 0
             elif before[j] != _CX:
-                handler.col = int(previous[j])
-            handler.state = _IN_ROW
-            _feed(self.parser, self.what, data[lt[token]:span_end[token]].tobytes())
-            if handler.state != _IN_ROW or handler.skip:
-                raise _Unsure
-            handler.state = _IN_SHEET_DATA
+                self.handler.col = int(previous[j])
+            self._feed_cells(data, lt[token:token + 1], span_end[token:token + 1])
+
+    def _feed_cells(self, data, starts, ends) -> None:
+        """Parse the bytes of whole cells ``[starts, ends)`` as the content of a row."""
+        if not len(starts):
+            return
+        length = ends - starts
+        if len(starts) == 1:
+            text = data[starts[0]:ends[0]].tobytes()
+        else:
+            text = data[np.repeat(starts - np.cumsum(length) + length, length)
+                        + np.arange(int(length.sum()))].tobytes()
+        handler = self.handler
+        handler.state = _IN_ROW
+        _feed(self.parser, self.what, text)
+        if handler.state != _IN_ROW or handler.skip:
+            raise _Unsure
+        handler.state = _IN_SHEET_DATA
