@@ -323,6 +323,18 @@ def test_cells_and_rows_without_r_are_numbered_from_their_neighbours():
         (10, 2, NUMBER, 5.0, 0, None)]
 
 
+def test_a_cell_without_r_follows_the_cell_before_it_whoever_reads_that():
+    """Cells the fast path hands to the parser (formulas, comments, odd attributes), with and
+    without r, in any order: each cell without r takes the previous cell's column + 1."""
+    rows = ('<row r="1"><c cm="1" r="A1"></c><c r = "C1"><f>A1</f></c>'
+            '<c r="E1"><!-- x --><v>0</v></c><c t="s"><v>0</v></c>'
+            '<c r="H1"><f>1</f><v>1</v></c><c><f>2</f><v>2</v></c><c><v>3</v></c></row>')
+    assert read(sheet(rows), fast=True) == [
+        (1, 3, NO_VALUE, None, 0, None), (1, 5, NUMBER, 0.0, 0, None),
+        (1, 6, SHARED, 0.0, 0, None), (1, 8, NUMBER, 1.0, 0, None),
+        (1, 9, NUMBER, 2.0, 0, None), (1, 10, NUMBER, 3.0, 0, None)]
+
+
 def test_a_cell_r_does_not_renumber_its_row():
     """openpyxl's rule: a cell's r places that cell only; the next row without r follows its
     row element."""

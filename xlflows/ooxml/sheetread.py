@@ -1290,16 +1290,19 @@ class _FastReader:
         starts, number = rows
         row_of = number[np.searchsorted(starts, odd) - 1]
         # the previous cell in the row: "RS" (none), "CE" (a cell "CS CE" or "CS VS VE CE"),
-        # "CSC", or "CX" (read by the handler, which knows its column)
+        # "CSC", "CX" with its own r, or "CX" without (read just before by the handler,
+        # which knows its column)
         before = sequence[at - 1]
         start = np.where(before == _CE, np.where(sequence[at - 2] == _CS, at - 2, at - 4),
                          at - 1)
-        previous = cell["col"][np.minimum(np.searchsorted(cs, places[start]), len(cs) - 1)]
+        previous = np.minimum(np.searchsorted(cs, places[start]), len(cs) - 1)
+        known = (before != _CX) | cell["placed"][previous]
+        previous = cell["col"][previous]
         for j, token in enumerate(odd.tolist()):
             self.handler.row = int(row_of[j])
             if before[j] == _RS:
                 self.handler.col = 0
-            elif before[j] != _CX:
+            elif known[j]:
                 self.handler.col = int(previous[j])
             self._feed_cells(data, lt[token:token + 1], span_end[token:token + 1])
 
