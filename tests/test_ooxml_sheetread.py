@@ -328,11 +328,15 @@ def test_a_cell_without_r_follows_the_cell_before_it_whoever_reads_that():
     without r, in any order: each cell without r takes the previous cell's column + 1."""
     rows = ('<row r="1"><c cm="1" r="A1"></c><c r = "C1"><f>A1</f></c>'
             '<c r="E1"><!-- x --><v>0</v></c><c t="s"><v>0</v></c>'
-            '<c r="H1"><f>1</f><v>1</v></c><c><f>2</f><v>2</v></c><c><v>3</v></c></row>')
+            '<c r="H1"><f>1</f><v>1</v></c><c><f>2</f><v>2</v></c><c><v>3</v></c>'
+            '<c r="M1"><!-- x --><v>4</v></c> <c r="P1" t="b"><v>1</v></c><c><f>1</f></c>'
+            '</row>')                    # (the space: the parser reads M1 and P1 at once)
     assert read(sheet(rows), fast=True) == [
         (1, 3, NO_VALUE, None, 0, None), (1, 5, NUMBER, 0.0, 0, None),
         (1, 6, SHARED, 0.0, 0, None), (1, 8, NUMBER, 1.0, 0, None),
-        (1, 9, NUMBER, 2.0, 0, None), (1, 10, NUMBER, 3.0, 0, None)]
+        (1, 9, NUMBER, 2.0, 0, None), (1, 10, NUMBER, 3.0, 0, None),
+        (1, 13, NUMBER, 4.0, 0, None), (1, 16, BOOL, 1.0, 0, None),
+        (1, 17, NO_VALUE, None, 0, None)]
 
 
 def test_a_cell_r_does_not_renumber_its_row():

@@ -1282,22 +1282,25 @@ class _FastReader:
         places = np.flatnonzero(kept)
         at = np.flatnonzero(sequence == _CX)         # places in the sequence
         odd = places[at]
-        placed = cell["placed"][np.searchsorted(cs, odd)]
+        starts = lt[cs]                              # one cell in the bytes, placed by its r
+        alone = (np.searchsorted(starts, span_end[odd]) - np.searchsorted(starts, lt[odd])) == 1
+        placed = cell["placed"][np.searchsorted(cs, odd)] & alone
         self._feed_cells(data, lt[odd[placed]], span_end[odd[placed]])
+        batched = np.zeros(len(kept), bool)
+        batched[odd[placed]] = True
         at, odd = at[~placed], odd[~placed]
         if not len(odd):
             return
-        starts, number = rows
-        row_of = number[np.searchsorted(starts, odd) - 1]
+        row_starts, number = rows
+        row_of = number[np.searchsorted(row_starts, odd) - 1]
         # the previous cell in the row: "RS" (none), "CE" (a cell "CS CE" or "CS VS VE CE"),
         # "CSC", "CX" with its own r, or "CX" without (read just before by the handler,
         # which knows its column)
         before = sequence[at - 1]
         start = np.where(before == _CE, np.where(sequence[at - 2] == _CS, at - 2, at - 4),
                          at - 1)
-        previous = np.minimum(np.searchsorted(cs, places[start]), len(cs) - 1)
-        known = (before != _CX) | cell["placed"][previous]
-        previous = cell["col"][previous]
+        known = (before != _CX) | batched[places[start]]
+        previous = cell["col"][np.minimum(np.searchsorted(cs, places[start]), len(cs) - 1)]
         for j, token in enumerate(odd.tolist()):
             self.handler.row = int(row_of[j])
             if before[j] == _RS:
