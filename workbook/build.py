@@ -67,14 +67,13 @@ def main(argv: list[str] | None = None) -> int:
     sys.path.insert(0, str(ROOT))
     sys.path.insert(0, str(HERE))
     from xlflows.errors import XlflowsError
-    from lay_template import lay_template
     from xlflows.report.xlsx import refresh_file
 
     with tempfile.TemporaryDirectory() as folder:
         draft = Path(folder) / "draft.xlsm"
         laid = Path(folder) / "xlflows.xlsm"
         write_draft(draft)
-        lay_template(draft, laid)
+        lay_report(draft, laid)
         try:
             result = refresh_file(laid, output=output)
         except XlflowsError as exc:
@@ -86,6 +85,26 @@ def main(argv: list[str] | None = None) -> int:
     if output.resolve() == OUTPUT:  # the Lite workbook is made from this .xlsm by workbook/build_lite.py
         return __import__("runpy").run_path(str(HERE / "build_lite.py"))["main"]([])
     return 0
+
+
+def lay_report(draft: Path, output: Path) -> None:
+    """Lay the built-in Report on the draft's Report sheet: the template (made with openpyxl in
+    memory) is grafted by the file engine onto that sheet, keeping its Refresh button and VBA
+    code name; every other part of the draft stays as XlsxWriter wrote it."""
+    from xlflows.ooxml import Transaction, open_book
+    from xlflows.ooxml.graft import graft_sheet
+    from xlflows.report.graft import categories, fresh_template
+    from xlflows.report.layout import install_template
+    from xlflows.report.plan import REPORT_SHEET
+
+    book = open_book(draft)
+    try:
+        graft_sheet(book, fresh_template(categories(book), install_template), REPORT_SHEET,
+                    replace=book.entry(REPORT_SHEET), keep_legacy=True)
+        with Transaction(draft, output) as transaction:
+            book.package.save(transaction, before_replace=book.close)
+    finally:
+        book.close()
 
 
 # ------------------------------------------------------------------------------- data

@@ -9,7 +9,8 @@ use, plus the xlwings Lite add-in part:
   button (a Form Control drawn in ``vmlDrawing1.vml`` that runs a VBA macro), its relationship and
   the sheet's ``legacyDrawing``; the workbook's content type becomes the plain ``.xlsx`` one;
 * reworded: the Dashboard's note on its live formulas (classic: "imported in Excel … Import
-  Functions; Windows only"), which would mislead in Lite;
+  Functions; Windows only"), which would mislead in Lite (written by the file engine's cell
+  writer);
 * added: ``xl/webextensions/webextension1.xml`` (``main.py`` = ``from xlflows.lite import *``,
   ``requirements.txt`` = the add-in's required lines with ``xlwings==0.37.8``, then
   ``xlflows==<version>``), ``taskpanes.xml`` and its relationships, their content types and the
@@ -65,19 +66,18 @@ def main(argv: list[str] | None = None) -> int:
 
 def build(source: Path, output: Path) -> None:
     """Write the Lite workbook made from the package ``source`` to ``output``."""
-    from xlflows.ooxml.files import Transaction
-    from xlflows.ooxml.opc import open_package
+    from xlflows.ooxml import Transaction, open_book
+    from xlflows.report.plan import CellWrite
     from xlflows.webextension import add_lite
 
-    package = open_package(source)
+    book = open_book(source)
     try:
-        without_vba(package)
-        with_lite_note(package)
-        add_lite(package)
+        without_vba(book.package)
+        add_lite(book.package)
         with Transaction(output, output) as transaction:
-            package.save(transaction)
+            book.write(transaction, [CellWrite("Dashboard", note_cell(source), LITE_NOTE)])
     finally:
-        package.zip.close()
+        book.close()
 
 
 def without_vba(package) -> None:
@@ -123,21 +123,21 @@ def _only_buttons(vml: bytes) -> bool:
     return b"FmlaMacro" in vml and b'ObjectType="Note"' not in vml
 
 
-def with_lite_note(package) -> None:
-    """The Dashboard's note on its formulas worded for xlwings Lite (an inline-string cell)."""
-    from xlflows.errors import WorkbookError
-    from xlflows.ooxml import ns
-    from xlflows.ooxml.xml import Edits
+def note_cell(source: Path) -> str:
+    """The Dashboard cell holding the note on its live formulas (the classic wording), found
+    with openpyxl (the Dashboard's formulas have no saved values, which the engine refuses to
+    read as data)."""
+    import openpyxl
 
-    part = next(e.part for e in package.sheets() if e.name == "Dashboard")
-    doc = package.doc(part)
-    notes = [t for t in doc.root.iter(ns.MAIN, "t") if t.text.startswith("Live formulas:")]
-    if len(notes) != 1:
-        raise WorkbookError(f"{part}: found {len(notes)} notes starting 'Live formulas:'; "
-                            "expected the Dashboard's one")
-    edits = Edits(doc)
-    edits.set_text(notes[0], LITE_NOTE)
-    package.write(part, edits.apply())
+    from xlflows.errors import WorkbookError
+
+    sheet = openpyxl.load_workbook(source, read_only=True)["Dashboard"]
+    found = [cell.coordinate for row in sheet.iter_rows() for cell in row
+             if isinstance(cell.value, str) and cell.value.startswith("Live formulas:")]
+    if len(found) != 1:
+        raise WorkbookError(f"Dashboard: found {len(found)} notes starting 'Live formulas:'; "
+                            "expected one")
+    return found[0]
 
 
 if __name__ == "__main__":

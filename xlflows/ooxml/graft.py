@@ -43,8 +43,13 @@ def is_empty_sheet(book: BookFile, entry: SheetEntry) -> bool:
             and not any(len(c.rows) for c in book.columns(entry.name).columns.values()))
 
 
+#: Children of ``<worksheet>`` that come after ``<legacyDrawing>`` (schema order).
+_AFTER_LEGACY = ("legacyDrawingHF", "drawingHF", "picture", "oleObjects", "controls",
+                 "webPublishItems", "tableParts", "extLst")
+
+
 def graft_sheet(book: BookFile, source: bytes, title: str, *,
-                replace: SheetEntry | None = None) -> str:
+                replace: SheetEntry | None = None, keep_legacy: bool = False) -> str:
     """Graft the first worksheet of the package ``source`` into ``book`` as sheet ``title``.
 
     Parameters
@@ -58,6 +63,10 @@ def graft_sheet(book: BookFile, source: bytes, title: str, *,
     replace : SheetEntry, optional
         An empty sheet (see :func:`is_empty_sheet`) whose part the grafted sheet takes, keeping
         its place and name; otherwise the sheet is added first.
+    keep_legacy : bool
+        With ``replace``: keep what the replaced sheet has besides cells — its legacy (VML)
+        drawings (Form Control buttons) and its VBA code name — instead of requiring a sheet
+        with no relationships (the build lays the Report on its own draft this way).
 
     Returns
     -------
@@ -68,6 +77,7 @@ def graft_sheet(book: BookFile, source: bytes, title: str, *,
     fresh = Package(ZipPackage(Path("template.xlsx"), data=source))
     try:
         sheet = fresh.sheets()[0]
+        kept = _kept(target, replace, keep_legacy)
         renamed = _new_names(target, fresh, sheet.part, replace)
         styles = book.styles
         theirs = Styles(fresh.read(fresh.related(fresh.workbook_part, ns.STYLES)[0]),
@@ -84,6 +94,10 @@ def graft_sheet(book: BookFile, source: bytes, title: str, *,
             target.set_content_type(new, fresh.content_type(old))
             if fresh.has(rels_part(old)):
                 target.write(rels_part(new), _retargeted(fresh, old, new, renamed, strict))
+            elif old == sheet.part and replace is not None:
+                target.remove(rels_part(new))
+        if kept is not None:
+            _carry_over(target, renamed[sheet.part], *kept)
         if styles.changed:
             part = book.styles_part()
             if part is None:
@@ -115,9 +129,6 @@ def _new_names(target: Package, fresh: Package, sheet_part: str,
         if part in renamed:
             continue
         if part == sheet_part and replace is not None:
-            if target.relationships(replace.part):
-                raise WorkbookError(f"the workbook's sheet '{replace.name}' relates to other "
-                                    "parts; expected an empty sheet to lay the report on")
             renamed[part] = replace.part
         else:
             renamed[part] = target.free_name(_pattern(part), set(renamed.values()))
@@ -161,3 +172,42 @@ def _restyle(data: bytes, part: str, styles: Styles, theirs: Styles) -> bytes:
         elif element.name == "sheetView" and element.get("tabSelected") is not None:
             edits.remove_attr(element, "tabSelected")
     return edits.apply()
+
+
+def _kept(target: Package, replace: SheetEntry | None, keep_legacy: bool):
+    """What the replaced sheet passes on: (its VML drawing relationships, its code name), or
+    None; a sheet relating to anything else is refused."""
+    if replace is None:
+        return None
+    rels = target.relationships(replace.part)
+    legacy = [r for r in rels if r.word == "vmlDrawing" and not r.external]
+    if rels and (not keep_legacy or len(legacy) != len(rels)):
+        raise WorkbookError(f"the workbook's sheet '{replace.name}' relates to other parts; "
+                            "expected an empty sheet to lay the report on")
+    pr = target.doc(replace.part).root.find(ns.MAIN, "sheetPr")
+    code_name = pr.get("codeName") if pr is not None and keep_legacy else None
+    return legacy, code_name
+
+
+def _carry_over(target: Package, part: str, legacy, code_name: str | None) -> None:
+    """The grafted sheet gets the replaced one's legacy drawings and code name."""
+    ids = [target.add_relationship(part, rel.type, rel.part) for rel in legacy]
+    doc = target.doc(part)
+    edits = Edits(doc)
+    root = doc.root
+    if ids:
+        anchor = root.find(ns.MAIN, "drawing")
+        following = next((c for c in root.children if c.uri == ns.MAIN
+                          and c.name in _AFTER_LEGACY), None)
+        at = anchor.end if anchor is not None else (following.start if following is not None
+                                                    else root.close)
+        edits.insert(at, b"".join(doc.element(root, ns.MAIN, "legacyDrawing",
+                                              [(ns.REL, "id", rel_id)]) for rel_id in ids))
+    if code_name is not None:
+        pr = root.find(ns.MAIN, "sheetPr")
+        if pr is not None:
+            edits.set_attr(pr, "codeName", code_name)
+        else:
+            edits.insert(root.children[0].start if root.children else root.close,
+                         doc.element(root, ns.MAIN, "sheetPr", [("", "codeName", code_name)]))
+    target.write(part, edits.apply())

@@ -22,7 +22,8 @@ from xlflows.report.data import FLOWS_SHEET
 from xlflows.report.plan import REPORT_SHEET, TEMPLATE_SHEET
 
 
-def _categories(book: BookFile) -> list[str]:
+def categories(book: BookFile) -> list[str]:
+    """The category headers of ``Flows`` (what the built-in Report lays a block out for)."""
     if FLOWS_SHEET not in book.sheet_names():
         raise WorkbookError(f"the workbook has no '{FLOWS_SHEET}' sheet; expected weekly flows "
                             "with 'Week ending' in A1 and one column per category")
@@ -73,6 +74,6 @@ def ensure_report(book: BookFile, install_template=None) -> bool:
         book.check_new_sheet_name(REPORT_SHEET)
     if install_template is None:
         from xlflows.report.layout import install_template
-    graft_sheet(book, fresh_template(_categories(book), install_template), REPORT_SHEET,
+    graft_sheet(book, fresh_template(categories(book), install_template), REPORT_SHEET,
                 replace=entry)
     return True
