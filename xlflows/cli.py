@@ -133,20 +133,18 @@ def _add_update(commands) -> None:
 
 def _run_update(args) -> int:
     """``xlflows update``: one summary line per sheet on stdout, progress on a terminal's stderr."""
-    import os
-
-    from xlflows import update
+    from xlflows import fred, update
 
     progress = _Progress(sys.stderr)
     try:
         _check_paths(args)
         if args.from_dir is not None:
-            fetch = update.folder_reader(args.from_dir)
+            fetch = fred.folder_reader(args.from_dir)
             where = lambda series: os.path.join(args.from_dir, f"{series}.csv")  # noqa: E731
         else:
-            base = args.fred_url or os.environ.get(update.URL_ENV) or update.FRED_URL
-            fetch = update.fred_downloader(base, timeout=update.env_timeout(), progress=progress)
-            where = lambda series: f"{series} from {update.series_url(base, series)}"  # noqa: E731
+            base = args.fred_url or os.environ.get(fred.URL_ENV) or fred.FRED_URL
+            fetch = fred.fred_downloader(base, timeout=fred.env_timeout(), progress=progress)
+            where = lambda series: f"{series} from {fred.series_url(base, series)}"  # noqa: E731
         result = update.update_file(args.workbook, fetch, where, output=args.output)
     except XlflowsError as exc:
         progress.clear()

@@ -2,7 +2,8 @@
 
 Steps (each failure names its sheet and cell):
 
-1. ``sheet``   — the sheet exists (``Flows``, ``Policy rate``, ``MMF assets``);
+1. ``sheet``   — the sheet exists (``Flows``, ``Policy rate``, ``MMF assets``: their names and
+   headers are declared in :mod:`xlflows.datasheets`);
 2. ``header``  — row 1 holds the expected headers (``Week ending`` + categories; ``Date``,
    ``Rate``; ``Date``, ``Assets``), compared case- and space-insensitively;
 3. ``dates``   — the date column through :func:`xlflows.excel.convert.level_series` with
@@ -23,14 +24,17 @@ import numpy as np
 import pandas as pd
 
 from xlflows.a1 import column_letters
+from xlflows.datasheets import FLOWS, MMF_ASSETS, POLICY_RATE, DataSheet, same_header
 from xlflows.errors import InputError, WorkbookError
 from xlflows.excel.convert import (flow_series, level_series, typed_flow_series,
                                     typed_level_series)
 
-FLOWS_SHEET = "Flows"
-RATE_SHEET = "Policy rate"
-ASSETS_SHEET = "MMF assets"
-WEEK_HEADER = "Week ending"
+FLOWS_SHEET = FLOWS.name
+RATE_SHEET = POLICY_RATE.name
+ASSETS_SHEET = MMF_ASSETS.name
+WEEK_HEADER = FLOWS.date_header
+#: The sheets the report reads, by name.
+REPORT_SHEETS = {sheet.name: sheet for sheet in (FLOWS, POLICY_RATE, MMF_ASSETS)}
 #: A cell holding exactly this text (any case) anywhere on ``Flows`` marks its flows as sample data:
 #: every flow sentence and the flows table then say so. Delete it when you paste real flows.
 SAMPLE_MARK = "SAMPLE DATA"
@@ -95,10 +99,6 @@ class ReportData:
         last = {FLOWS_SHEET: weeks[-1], RATE_SHEET: rate.index[-1],
                 ASSETS_SHEET: assets.index[-1]}
         return replace(self, flows=flows, weeks=weeks, rate=rate, assets=assets, last_dates=last)
-
-
-def _norm(text: object) -> str:
-    return " ".join(str(text).split()).lower() if text is not None else ""
 
 
 class _RowsTable:
@@ -194,15 +194,14 @@ def _sheet_table(source, sheet: str):
 
 
 def _expected(sheet: str) -> str:
-    return {FLOWS_SHEET: "'Week ending' and one column per category",
-            RATE_SHEET: "'Date' and 'Rate'", ASSETS_SHEET: "'Date' and 'Assets'"}[sheet]
+    return REPORT_SHEETS[sheet].expected_headers
 
 
 def _check_header(sheet: str, header: list[object], wanted: tuple[str, ...]) -> None:
     """Step ``header``: row 1 starts with ``wanted``."""
     for j, name in enumerate(wanted):
         found = header[j] if j < len(header) else None
-        if _norm(found) != _norm(name):
+        if not same_header(found, name):
             shown = "blank" if found is None else f"'{found}'"
             raise WorkbookError(f"{sheet}!{column_letters(j + 1)}1 is {shown}, expected "
                                 f"'{name}' ({_expected(sheet)} in row 1)")
@@ -247,7 +246,7 @@ def read_flows(source) -> tuple[dict[str, pd.Series], dict[str, str], pd.Datetim
     """``Flows``: week endings in column A, one category per non-empty header after it."""
     table = _sheet_table(source, FLOWS_SHEET)
     header = table.header
-    _check_header(FLOWS_SHEET, header, (WEEK_HEADER,))
+    _check_header(FLOWS_SHEET, header, FLOWS.headers)
     categories = [(j, str(h).strip()) for j, h in enumerate(header) if j > 0
                   and h is not None and str(h).strip()]
     for j, name in categories:
@@ -303,10 +302,11 @@ def read_flows(source) -> tuple[dict[str, pd.Series], dict[str, str], pd.Datetim
     return flows, columns, pd.DatetimeIndex(weeks)
 
 
-def read_levels(source, sheet: str, value_header: str) -> pd.Series:
+def read_levels(source, declared: DataSheet) -> pd.Series:
     """``Policy rate`` / ``MMF assets``: ``Date`` in column A, the level in column B."""
+    sheet = declared.name
     table = _sheet_table(source, sheet)
-    _check_header(sheet, table.header, ("Date", value_header))
+    _check_header(sheet, table.header, declared.headers)
     if len(table) < 2:
         raise WorkbookError(f"{sheet}!A2 is blank; expected dated values under the header")
     names = dict(dates_name=f"{sheet} dates", values_name=f"{sheet} values")
@@ -328,8 +328,8 @@ def read_levels(source, sheet: str, value_header: str) -> pd.Series:
 def read_report_data(source) -> ReportData:
     """Steps 1–4 for the three data sheets → :class:`ReportData` (not yet cut)."""
     flows, columns, weeks = read_flows(source)
-    rate = read_levels(source, RATE_SHEET, "Rate")
-    assets = read_levels(source, ASSETS_SHEET, "Assets")
+    rate = read_levels(source, POLICY_RATE)
+    assets = read_levels(source, MMF_ASSETS)
     last = {FLOWS_SHEET: weeks[-1], RATE_SHEET: rate.index[-1], ASSETS_SHEET: assets.index[-1]}
     return ReportData(flows, columns, weeks, rate, assets, last,
                       sample=_sheet_table(source, FLOWS_SHEET).marked())
