@@ -88,6 +88,24 @@ def test_update_and_refresh_from_excel_updates_then_refreshes(caller, monkeypatc
                                      "MMF assets: 12 new quarters to 2023-12-31, 3 revised")
 
 
+def test_update_from_excel_fills_an_empty_retail_mmf_sheet(caller, monkeypatch):
+    """The open Book gets a Retail MMF sheet with its headers only (as `xlflows new` makes it):
+    the update fills it with the 14 weeks of the fixture, 2025-12-29 .. 2026-03-30, from row 2."""
+    from conftest import FakeSheet
+    import xlflows
+    from xlflows.report import live
+
+    caller.sheets.append(FakeSheet(caller, "Retail MMF", [["Date", "Assets", None, "a note"]]))
+    monkeypatch.setattr(live, "refresh_book", lambda book: None)
+    xlflows.update_and_refresh()
+    [retail] = [entry for entry in caller.log if entry[0] == "Retail MMF" and entry[2] == "value"]
+    assert retail[1] == "A2:B15"
+    assert retail[3][0] == [dt.datetime(2025, 12, 29), 2269.7]
+    assert retail[3][-1] == [dt.datetime(2026, 3, 30), 2310.8]
+    assert caller.app.status_bar.endswith(
+        "; Retail MMF: filled from empty, 14 weeks from 2025-12-29 to 2026-03-30")
+
+
 def test_update_from_excel_shows_a_failure_and_writes_nothing(caller, fred):
     fred.answer("MMMFFAQ027S", "<!DOCTYPE html><html><body>Sign in</body></html>")
     import xlflows

@@ -11,14 +11,14 @@ import openpyxl
 import pandas as pd
 import pytest
 import xlsxwriter
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from xlflows import datasheets, update
 from xlflows.errors import WorkbookError
 from xlflows.report.plan import CellWrite
-from update_support import (ASSET_ROWS, DATA, FIXTURES, RATE_ROWS, SHIPPED, T, cells,
-                            folder_files, make_workbook, run)
+from update_support import (ASSET_ROWS, DATA, FIXTURES, RATE_ROWS, RETAIL_ROWS, SHIPPED, T,
+                            cells, folder_files, make_workbook, run)
 from update_support import fred  # noqa: F401 - fixtures
 
 
@@ -53,18 +53,20 @@ def test_update_appends_new_observations_and_applies_revisions(tmp_path, fred, c
     assert set(before) == set(after)
 
 
-def test_shipped_workbook_changes_only_its_two_data_sheets(tmp_path, fred, capsys):
+def test_shipped_workbook_changes_only_its_three_fred_sheets(tmp_path, fred, capsys):
     book = tmp_path / "xlflows.xlsm"
     book.write_bytes(SHIPPED.read_bytes())
     status, out, err = run(["update", str(book), "--fred-url", fred.url], capsys)
     assert (status, err) == (0, "")
     assert out.splitlines()[1:] == ["  Policy rate: 49 new days to 2025-12-31, 0 revised",
-                                    "  MMF assets: 12 new quarters to 2023-12-31, 3 revised"]
+                                    "  MMF assets: 12 new quarters to 2023-12-31, 3 revised",
+                                    "  Retail MMF: 4 new weeks to 2026-03-30, 1 revised"]
     with zipfile.ZipFile(SHIPPED) as a, zipfile.ZipFile(book) as b:
         assert a.namelist() == b.namelist()
         differ = [n for n in a.namelist() if a.read(n) != b.read(n)]
-    # the two data sheets, and the styles their new rows need (appended: the old ones stay)
-    assert differ == ["xl/styles.xml", "xl/worksheets/sheet4.xml", "xl/worksheets/sheet5.xml"]
+    # the three FRED sheets, and the styles their new rows need (appended: the old ones stay)
+    assert differ == ["xl/styles.xml", "xl/worksheets/sheet4.xml", "xl/worksheets/sheet5.xml",
+                      "xl/worksheets/sheet6.xml"]
     with zipfile.ZipFile(SHIPPED) as a, zipfile.ZipFile(book) as b:
         old, new = a.read("xl/styles.xml"), b.read("xl/styles.xml")
     old_xfs = old[old.index(b"<cellXfs"):old.index(b"</cellXfs>")]
@@ -75,6 +77,11 @@ def test_shipped_workbook_changes_only_its_two_data_sheets(tmp_path, fred, capsy
     assert mmf[:4] == [(dt.datetime(2020, 3, 31), 4338.008), (dt.datetime(2020, 6, 30), 4640.112),
                        (dt.datetime(2020, 9, 30), 4412.8), (dt.datetime(2020, 12, 31), 4339.5)]
     assert mmf[-1] == (dt.datetime(2023, 12, 31), 6000)
+    # Retail MMF: 2,148 weeks in rows 2..2149; 2026-02-23 (row 2148) revised, four weeks below
+    retail = [row for row in wb["Retail MMF"].iter_rows(min_row=2148, max_col=2, values_only=True)]
+    assert retail == [(dt.datetime(2026, 2, 23), 2285.0), (dt.datetime(2026, 3, 2), 2273.9),
+                      (dt.datetime(2026, 3, 9), 2290.0), (dt.datetime(2026, 3, 16), 2301.2),
+                      (dt.datetime(2026, 3, 23), 2296.4), (dt.datetime(2026, 3, 30), 2310.8)]
     wb.close()
     # the same update again: nothing new, nothing written
     data = book.read_bytes()
@@ -154,7 +161,8 @@ def test_from_dir_on_the_data_folder_finds_the_shipped_workbook_current(tmp_path
     status, out, err = run(["update", str(book), "--from-dir", str(DATA)], capsys)
     assert (status, err) == (0, "")
     assert out.splitlines()[1:] == ["  Policy rate: no new days (latest 2025-11-12), 0 revised",
-                                    "  MMF assets: no new quarters (latest 2020-12-31), 0 revised"]
+                                    "  MMF assets: no new quarters (latest 2020-12-31), 0 revised",
+                                    "  Retail MMF: no new weeks (latest 2026-03-02), 0 revised"]
     assert book.read_bytes() == SHIPPED.read_bytes()
 
 
@@ -269,16 +277,22 @@ def _apply(grid, writes, sheet):
     return grid
 
 
-@settings(max_examples=60, deadline=None)
-@given(n_sheet=st.integers(1, 12), n_new=st.integers(0, 6), start=st.integers(0, 4),
-       revised=st.sets(st.integers(0, 17), max_size=5), seed=st.integers(0, 10**6))
+@settings(max_examples=80, deadline=None)
+@given(n_sheet=st.integers(0, 12), n_new=st.integers(0, 6), start=st.integers(0, 4),
+       revised=st.sets(st.integers(0, 17), max_size=5), zeros=st.integers(0, 3),
+       seed=st.integers(0, 10**6))
 def test_an_update_makes_the_sheet_equal_fred_from_its_first_date(n_sheet, n_new, start, revised,
-                                                                  seed):
+                                                                  zeros, seed):
+    """A filled sheet equals FRED from its first date on; an empty one (n_sheet = 0) equals FRED
+    from its first non-zero observation (``zeros`` leading zeros, as MMMFFAQ027S starts)."""
     import numpy as np
 
     rng = np.random.default_rng(seed)
-    starts = pd.date_range("2000-01-01", periods=start + n_sheet + n_new, freq="QS")
-    fred = pd.Series(rng.integers(1, 10**7, len(starts)).astype(float), index=starts)
+    zeros = zeros if n_sheet == 0 else 0
+    starts = pd.date_range("2000-01-01", periods=zeros + start + n_sheet + n_new, freq="QS")
+    fred = pd.Series(np.r_[np.zeros(zeros), rng.integers(1, 10**7, len(starts) - zeros)],
+                     index=starts)
+    assume(len(fred) > zeros)                          # FRED's CSV holds an observation
     held = fred.iloc[start:start + n_sheet].copy() / 1000
     for i in revised:
         if i < n_sheet:
@@ -291,12 +305,123 @@ def test_an_update_makes_the_sheet_equal_fred_from_its_first_date(n_sheet, n_new
                     "DFEDTARU": pd.Series([4.0], index=[T("2025-01-01")]), "MMMFFAQ027S": fred}
     plan = update.plan_update(source, observations)
     after = _apply(grid, plan.writes, "MMF assets")
-    want = fred.iloc[start:] / 1000
+    want = (fred.iloc[start:] if n_sheet else fred.iloc[zeros:]) / 1000
     assert [row[0] for row in after[1:]] == [(d + pd.offsets.QuarterEnd(0)).to_pydatetime()
                                             for d in want.index]
     assert [row[1] for row in after[1:]] == want.tolist()
-    assert plan.summary[1].endswith(f", {len([i for i in revised if i < n_sheet])} revised")
+    if n_sheet:
+        assert plan.summary[1].endswith(f", {len([i for i in revised if i < n_sheet])} revised")
+    else:
+        assert plan.summary[1].startswith(f"MMF assets: filled from empty, {len(want)} quarter")
     # a second update finds nothing to do
     again = update.plan_update(FakeSource({"Policy rate": rates, "MMF assets": after}),
                                observations)
     assert again.writes == []
+
+
+# ============================================================================ empty sheets, Retail MMF
+def test_empty_sheets_are_filled_from_the_start_of_each_series(tmp_path, fred, capsys):
+    # Headers only, as `xlflows new` makes them. The fixtures: DFEDTAR 2008-12-01..15 (15 days)
+    # then DFEDTARU 2025-10-01..12-31 (92 days) = 107 days in rows 2..108; MMMFFAQ027S from
+    # 1973-07-01, whose '.' and leading 0 (1973-10-01) are left out: 1974Q1..2023Q4 = 50 years
+    # x 4 = 200 quarters in rows 2..201; WRMFNS 2025-12-29..2026-03-30 = 14 weeks in rows 2..15.
+    book = make_workbook(tmp_path / "empty.xlsx", rate_rows=[], asset_rows=[], retail_rows=[])
+    status, out, err = run(["update", str(book), "--fred-url", fred.url], capsys)
+    assert (status, err) == (0, "")
+    assert out.splitlines()[1:] == [
+        "  Policy rate: filled from empty, 107 days from 2008-12-01 to 2025-12-31",
+        "  MMF assets: filled from empty, 200 quarters from 1974-03-31 to 2023-12-31",
+        "  Retail MMF: filled from empty, 14 weeks from 2025-12-29 to 2026-03-30"]
+    after = cells(book)
+    rate = after["Policy rate"]
+    assert rate["A2"] == (dt.datetime(2008, 12, 1), "yyyy-mm-dd") and rate["B2"] == (1.0, "0.00")
+    assert rate["A17"] == (dt.datetime(2025, 10, 1), "yyyy-mm-dd") and rate["B17"][0] == 4.25
+    assert rate["A108"][0] == dt.datetime(2025, 12, 31) and "A109" not in rate
+    assert rate["D1"][0] == "Source: FRED DFEDTAR, then DFEDTARU"          # the note stays
+    assets = after["MMF assets"]
+    # 1974-01-01: 263 millions -> $0.263bn, dated at the quarter's end
+    assert assets["A2"] == (dt.datetime(1974, 3, 31), "yyyy-mm-dd")
+    assert assets["B2"] == (0.263, "#,##0.0")
+    assert assets["A201"][0] == dt.datetime(2023, 12, 31) and assets["B201"][0] == 6000.0
+    assert "A202" not in assets
+    retail = after["Retail MMF"]
+    assert retail["A2"] == (dt.datetime(2025, 12, 29), "yyyy-mm-dd")
+    assert retail["B2"] == (2269.7, "#,##0.0")
+    assert retail["A15"][0] == dt.datetime(2026, 3, 30) and retail["B15"][0] == 2310.8
+    # filled: the next update has nothing to do
+    data = book.read_bytes()
+    status, out, _ = run(["update", str(book), "--fred-url", fred.url], capsys)
+    assert status == 0 and "is up to date" in out and book.read_bytes() == data
+
+
+def test_retail_mmf_is_appended_and_revised_like_the_others(tmp_path, fred, capsys):
+    book = make_workbook(tmp_path / "retail.xlsx", retail_rows=RETAIL_ROWS)
+    before = cells(book)
+    status, out, err = run(["update", str(book), "--fred-url", fred.url], capsys)
+    assert (status, err) == (0, "")
+    assert out.splitlines()[3] == "  Retail MMF: 4 new weeks to 2026-03-30, 1 revised"
+    retail = cells(book)["Retail MMF"]
+    # 14 rows 2..15 (2025-12-01 .. 2026-03-02): 2026-02-23 is row 14, revised 2284.1 -> 2285.0
+    assert retail["B14"] == (2285.0, "#,##0.0")
+    assert [retail[f"A{r}"][0] for r in range(16, 20)] == [
+        dt.datetime(2026, 3, 9), dt.datetime(2026, 3, 16), dt.datetime(2026, 3, 23),
+        dt.datetime(2026, 3, 30)]
+    assert [retail[f"B{r}"] for r in range(16, 20)] == [
+        (2290.0, "#,##0.0"), (2301.2, "#,##0.0"), (2296.4, "#,##0.0"), (2310.8, "#,##0.0")]
+    changed = {ref for ref in retail if before["Retail MMF"].get(ref) != retail[ref]}
+    assert changed == {"B14"} | {f"{c}{r}" for c in "AB" for r in range(16, 20)}
+    assert "/graph/fredgraph.csv?id=WRMFNS" in fred.requests
+
+
+def test_a_workbook_without_retail_mmf_is_left_without_it(tmp_path, fred, capsys):
+    book = make_workbook(tmp_path / "mine.xlsx")
+    status, out, _ = run(["update", str(book), "--fred-url", fred.url], capsys)
+    assert status == 0 and "Retail MMF" not in out
+    assert "Retail MMF" not in openpyxl.load_workbook(book).sheetnames
+    assert not [r for r in fred.requests if "WRMFNS" in r]          # not even downloaded
+
+
+def test_a_retail_mmf_sheet_laid_out_otherwise_is_refused(tmp_path, fred, capsys):
+    book = make_workbook(tmp_path / "mine.xlsx", retail_rows=RETAIL_ROWS, retail_header="Level")
+    data = book.read_bytes()
+    status, out, err = run(["update", str(book), "--fred-url", fred.url], capsys)
+    assert (status, out) == (2, "")
+    assert err == ("xlflows: Retail MMF!B1 is 'Level', expected 'Assets' ('Date' in A1 and "
+                   "'Assets' in B1)\n")
+    assert book.read_bytes() == data and fred.requests == []
+
+
+def test_an_empty_sheet_plans_every_observation_on_any_source():
+    # Hand-made: an empty quarterly sheet takes FRED's quarters at their quarter's end (as the
+    # workbook dates them), leading zeros left out; an empty daily sheet takes the spliced rates.
+    source = FakeSource({
+        "Policy rate": [["Date", "Rate"], [None, None, None, "a note"]],
+        "MMF assets": [["Date", "Assets"]],
+    })
+    observations = {
+        "DFEDTAR": pd.Series([5.0, 1.0], index=[T("2008-12-15"), T("2008-12-16")]),
+        "DFEDTARU": pd.Series([9.0, 0.25], index=[T("2008-12-15"), T("2008-12-16")]),
+        "MMMFFAQ027S": pd.Series([0.0, 0.0, 1500.0, 0.0, 2500.0],
+                                 index=pd.date_range("1973-04-01", periods=5, freq="QS")),
+    }
+    plan = update.plan_update(source, observations)
+    assert plan.writes == [
+        # DFEDTAR to 2008-12-15, DFEDTARU from 2008-12-16
+        CellWrite("Policy rate", "A2", dt.datetime(2008, 12, 15), "yyyy-mm-dd"),
+        CellWrite("Policy rate", "B2", 5.0, "0.00"),
+        CellWrite("Policy rate", "A3", dt.datetime(2008, 12, 16), "yyyy-mm-dd"),
+        CellWrite("Policy rate", "B3", 0.25, "0.00"),
+        # 1973Q2, 1973Q3 zero: left out; 1973Q4 1500 -> 1.5 at 1973-12-31; the zero of 1974Q1
+        # after it is kept (a level that fell to zero says something)
+        CellWrite("MMF assets", "A2", dt.datetime(1973, 12, 31), "yyyy-mm-dd"),
+        CellWrite("MMF assets", "B2", 1.5, "#,##0.0"),
+        CellWrite("MMF assets", "A3", dt.datetime(1974, 3, 31), "yyyy-mm-dd"),
+        CellWrite("MMF assets", "B3", 0.0, "#,##0.0"),
+        CellWrite("MMF assets", "A4", dt.datetime(1974, 6, 30), "yyyy-mm-dd"),
+        CellWrite("MMF assets", "B4", 2.5, "#,##0.0"),
+    ]
+    assert plan.summary == [
+        "Policy rate: filled from empty, 2 days from 2008-12-15 to 2008-12-16",
+        "MMF assets: filled from empty, 3 quarters from 1973-12-31 to 1974-06-30"]
+    empty = update.read_sheet(source, datasheets.MMF_ASSETS)
+    assert empty.empty and empty.next_row == 2 and empty.quarter_end

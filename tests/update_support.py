@@ -158,12 +158,22 @@ ASSET_ROWS = [(T("2019-03-31"), 3079.366), (T("2019-06-30"), 3205.889),
               (T("2019-09-30"), 3442.541), (T("2019-12-31"), 3634.335),
               (T("2020-03-31"), 4338.008), (T("2020-06-30"), 4635.927),
               (T("2020-09-30"), 4410.117), (T("2020-12-31"), 4336.003)]
+#: The last 14 weeks of data/WRMFNS.csv ($bn, weeks ending Monday).
+RETAIL_ROWS = [(T(d), v) for d, v in (
+    ("2025-12-01", 2236.0), ("2025-12-08", 2253.0), ("2025-12-15", 2251.5),
+    ("2025-12-22", 2252.5), ("2025-12-29", 2269.7), ("2026-01-05", 2279.3),
+    ("2026-01-12", 2301.5), ("2026-01-19", 2282.9), ("2026-01-26", 2277.0),
+    ("2026-02-02", 2267.7), ("2026-02-09", 2279.1), ("2026-02-16", 2281.5),
+    ("2026-02-23", 2284.1), ("2026-03-02", 2273.9))]
 
 
 def make_workbook(path: Path, *, rate_rows=RATE_ROWS, asset_rows=ASSET_ROWS,
-                  asset_header: str = "Assets", quarter_start: bool = False) -> Path:
+                  asset_header: str = "Assets", quarter_start: bool = False,
+                  retail_rows=None, retail_header: str = "Assets") -> Path:
     """An analyst's workbook written with XlsxWriter: the two FRED sheets (with a source note in
-    column D and a formula with its saved value in C2), and a sheet of the analyst's own."""
+    column D and, when it has rows, a formula with its saved value in C2 of MMF assets), a sheet
+    of the analyst's own, and a ``Retail MMF`` sheet when ``retail_rows`` is given (empty: the
+    headers only)."""
     wb = xlsxwriter.Workbook(str(path))
     date = wb.add_format({"num_format": "yyyy-mm-dd"})
     bn = wb.add_format({"num_format": "#,##0.0"})
@@ -180,7 +190,8 @@ def make_workbook(path: Path, *, rate_rows=RATE_ROWS, asset_rows=ASSET_ROWS,
     assets = wb.add_worksheet("MMF assets")
     assets.write_row(0, 0, ["Date", asset_header])
     assets.write(1, 3, "Source: FRED MMMFFAQ027S / 1000")
-    assets.write_formula(1, 2, "=B2*2", None, asset_rows[0][1] * 2)
+    if asset_rows:
+        assets.write_formula(1, 2, "=B2*2", None, asset_rows[0][1] * 2)
     for i, (day, value) in enumerate(asset_rows, start=1):
         if quarter_start:
             day = day - pd.offsets.QuarterBegin(1, startingMonth=1)
@@ -189,6 +200,13 @@ def make_workbook(path: Path, *, rate_rows=RATE_ROWS, asset_rows=ASSET_ROWS,
             assets.write_string(i, 1, value)
         else:
             assets.write_number(i, 1, value, bn)
+    if retail_rows is not None:
+        retail = wb.add_worksheet("Retail MMF")
+        retail.write_row(0, 0, ["Date", retail_header])
+        retail.write(0, 3, "Source: FRED WRMFNS")
+        for i, (day, value) in enumerate(retail_rows, start=1):
+            retail.write_datetime(i, 0, day.to_pydatetime(), date)
+            retail.write_number(i, 1, value, bn)
     wb.close()
     return path
 
