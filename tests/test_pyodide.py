@@ -80,6 +80,8 @@ NOT_IN_PYODIDE = {
         "updates no file)",
     "tests/test_update_sheets.py": "xlflows update: the command line and the file engine (Lite "
         "updates no file)",
+    "tests/test_new.py": "xlflows new (a desktop command) and README's commands in "
+        "subprocesses",
     "tests/test_update_excel.py": "xlflows update from classic Excel (a fake Book) and README's "
         "commands in subprocesses",
     "tests/test_dashboard.py": "drives LibreOffice (a native program, a subprocess)",

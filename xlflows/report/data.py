@@ -207,6 +207,15 @@ def _check_header(sheet: str, header: list[object], wanted: tuple[str, ...]) -> 
                                 f"'{name}' ({_expected(sheet)} in row 1)")
 
 
+def _blank_column(table, j: int) -> bool:
+    """Whether column ``j`` (0-based) holds nothing under the header (blank text counts as
+    nothing): a sheet whose only cells below row 1 are notes beside the data."""
+    typed = table.typed(j)
+    if typed is not None:
+        return bool(np.isnan(typed[0]).all() and np.isnat(typed[1]).all())
+    return all(v is None or (isinstance(v, str) and not v.strip()) for v in table.values(j))
+
+
 def _column(rows: list[list[object]], j: int) -> list[object]:
     return [row[j] if j < len(row) else None for row in rows[1:]]
 
@@ -265,7 +274,8 @@ def read_flows(source) -> tuple[dict[str, pd.Series], dict[str, str], pd.Datetim
             raise WorkbookError(f"{FLOWS_SHEET}!{column_letters(j + 1)}1 repeats the category "
                                 f"'{name}' ({FLOWS_SHEET}!{seen[key]}1); expected unique headers")
         seen[key] = column_letters(j + 1)
-    if len(table) < 2:
+    if len(table) < 2 or _blank_column(table, 0):
+        # nothing under the header but, perhaps, a note beside the data (as `xlflows new` puts)
         raise WorkbookError(f"{FLOWS_SHEET}!A2 is blank; expected weekly flows under the header")
     typed_dates = table.typed(0)
     days = None
@@ -307,7 +317,7 @@ def read_levels(source, declared: DataSheet) -> pd.Series:
     sheet = declared.name
     table = _sheet_table(source, sheet)
     _check_header(sheet, table.header, declared.headers)
-    if len(table) < 2:
+    if len(table) < 2 or (_blank_column(table, 0) and _blank_column(table, 1)):
         raise WorkbookError(f"{sheet}!A2 is blank; expected dated values under the header")
     names = dict(dates_name=f"{sheet} dates", values_name=f"{sheet} values")
     typed_dates, typed_values = table.typed(0), table.typed(1)
