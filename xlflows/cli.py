@@ -155,12 +155,15 @@ def _new(args) -> int:
 
 
 def _add_update(commands) -> None:
-    """The ``update`` subcommand (FRED series of the Policy rate and MMF assets sheets)."""
+    """The ``update`` subcommand (the FRED sheets of :mod:`xlflows.datasheets`)."""
     update = commands.add_parser(
-        "update", help="bring the Policy rate and MMF assets sheets up to date from FRED",
-        description="Append new FRED observations to the Policy rate (DFEDTAR, then DFEDTARU) "
-                    "and MMF assets (MMMFFAQ027S) sheets and apply revisions; every other cell "
-                    "is left alone. Refresh the Report afterwards.")
+        "update", help="bring the Policy rate, MMF assets and Retail MMF sheets up to date from "
+                       "FRED",
+        description="Append new FRED observations to the Policy rate (DFEDTAR, then DFEDTARU), "
+                    "MMF assets (MMMFFAQ027S) and, where the workbook has it, Retail MMF "
+                    "(WRMFNS) sheets and apply revisions; a sheet with its headers only is "
+                    "filled from the start of its series; every other cell is left alone. "
+                    "Refresh the Report afterwards.")
     _workbook_and_output(update, "updated")
     where = update.add_mutually_exclusive_group()
     where.add_argument("--from-dir", dest="from_dir", metavar="DIR",

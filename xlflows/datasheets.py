@@ -158,6 +158,11 @@ def fred_series(sheets=FRED_SHEETS) -> list[str]:
     return [series for sheet in sheets for series in sheet.series]
 
 
+def blank(value: object) -> bool:
+    """Whether a data-sheet cell holds nothing: empty, or text of spaces only."""
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
 def normal_header(text: object) -> str:
     """A header as compared: spaces collapsed, lower case; "" for a blank cell."""
     return " ".join(str(text).split()).lower() if text is not None else ""

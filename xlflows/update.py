@@ -35,7 +35,8 @@ from typing import Callable, Mapping, Sequence
 import pandas as pd
 
 from xlflows import fred
-from xlflows.datasheets import DATE_FORMAT, FRED_SHEETS, DataSheet, fred_series, same_header
+from xlflows.datasheets import (DATE_FORMAT, FRED_SHEETS, DataSheet, blank, fred_series,
+                                same_header)
 from xlflows.errors import WorkbookError, XlflowsError
 from xlflows.excel.convert import level_series
 from xlflows.fred import Fetch, Progress, SourceError
@@ -72,10 +73,6 @@ class SheetData:
         return len(self.rows) == 0
 
 
-def _blank(value: object) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip())
-
-
 def sheets_to_update(source) -> list[DataSheet]:
     """The FRED sheets an update brings up to date: every required one (a missing one is then
     named by :func:`read_sheet`), and each optional one the workbook has."""
@@ -101,12 +98,12 @@ def read_sheet(source, target: DataSheet) -> SheetData:
     for col, wanted in zip("AB", target.headers):
         found = header[0 if col == "A" else 1]
         if not same_header(found, wanted):
-            shown = "blank" if _blank(found) else f"'{found}'"
+            shown = "blank" if blank(found) else f"'{found}'"
             raise WorkbookError(f"{sheet}!{col}1 is {shown}, expected '{wanted}' "
                                 f"({target.expected_cells})")
     dates = [row[0] if row else None for row in grid[1:]]
     values = [row[1] if len(row) > 1 else None for row in grid[1:]]
-    used = [i for i in range(len(dates)) if not (_blank(dates[i]) and _blank(values[i]))]
+    used = [i for i in range(len(dates)) if not (blank(dates[i]) and blank(values[i]))]
     if not used:
         return SheetData(pd.Series([], index=pd.DatetimeIndex([]), dtype=float),
                          pd.Series([], index=pd.DatetimeIndex([]), dtype=int), 2)
@@ -115,7 +112,7 @@ def read_sheet(source, target: DataSheet) -> SheetData:
     names = dict(dates_name=f"{sheet} dates", values_name=f"{sheet} values")
     try:
         # Dates first (with their row numbers as values), so a bad date is named in column A ...
-        row_of = level_series(dates, [i + 2 if not _blank(d) else None for i, d in enumerate(dates)],
+        row_of = level_series(dates, [i + 2 if not blank(d) else None for i, d in enumerate(dates)],
                               locate=lambda i: f"{sheet}!A{i + 2}", **names)
         # ... then the values, named in column B.
         series = level_series(dates, values, locate=lambda i: f"{sheet}!B{i + 2}", **names)

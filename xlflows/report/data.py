@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from xlflows.a1 import column_letters
-from xlflows.datasheets import FLOWS, MMF_ASSETS, POLICY_RATE, DataSheet, same_header
+from xlflows.datasheets import FLOWS, MMF_ASSETS, POLICY_RATE, DataSheet, blank, same_header
 from xlflows.errors import InputError, WorkbookError
 from xlflows.excel.convert import (flow_series, level_series, typed_flow_series,
                                     typed_level_series)
@@ -135,7 +135,7 @@ class _ColumnsTable:
         for column in table.columns.values():
             filled = ~np.isnan(column.numbers) | ~np.isnat(column.dates)
             for i, value in column.others.items():
-                filled[i] = not (isinstance(value, str) and not value.strip())
+                filled[i] = not blank(value)
             if filled.any():
                 last = max(last, int(column.rows[np.flatnonzero(filled)[-1]]) + 1)
         self.n = last
@@ -213,7 +213,7 @@ def _blank_column(table, j: int) -> bool:
     typed = table.typed(j)
     if typed is not None:
         return bool(np.isnan(typed[0]).all() and np.isnat(typed[1]).all())
-    return all(v is None or (isinstance(v, str) and not v.strip()) for v in table.values(j))
+    return all(blank(v) for v in table.values(j))
 
 
 def _column(rows: list[list[object]], j: int) -> list[object]:
@@ -223,7 +223,7 @@ def _column(rows: list[list[object]], j: int) -> list[object]:
 def _trim(rows: list[list[object]]) -> list[list[object]]:
     """Drop trailing rows that are blank everywhere (an oversized used range)."""
     end = len(rows)
-    while end > 1 and all(v is None or (isinstance(v, str) and not v.strip()) for v in rows[end - 1]):
+    while end > 1 and all(blank(v) for v in rows[end - 1]):
         end -= 1
     return rows[:end]
 
@@ -328,7 +328,7 @@ def read_levels(source, declared: DataSheet) -> pd.Series:
             return series
     dates, values = table.values(0), table.values(1)
     # Dates first with placeholders for the values, so a bad date is named in column A ...
-    present = [None if v is None or (isinstance(v, str) and not v.strip()) else 1.0 for v in values]
+    present = [None if blank(v) else 1.0 for v in values]
     _converted(level_series, dates, present, locate=lambda i: f"{sheet}!A{i + 2}", **names)
     # ... then the values, named in column B.
     series = _converted(level_series, dates, values, locate=lambda i: f"{sheet}!B{i + 2}", **names)
