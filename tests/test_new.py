@@ -28,7 +28,7 @@ from xlflows import datasheets, ooxml
 from xlflows.errors import WorkbookError
 from xlflows.newbook import DEFAULT_CATEGORIES, check_categories, new_workbook, parse_categories
 from xlflows.report.plan import CellWrite
-from update_support import DATA, ROOT, folder_files, run
+from update_support import DATA, ROOT, folder_files, run, venv_in
 from update_support import fred  # noqa: F401 - fixtures
 
 SAMPLE = ROOT / "workbook" / "sample_flows.csv"
@@ -293,19 +293,6 @@ def _cli(argv: list[str], cwd: Path | None = None, env: dict | None = None):
     return done.returncode, done.stdout, done.stderr
 
 
-def _venv_in(folder: Path) -> None:
-    """``folder/.venv`` as README's set-up makes it: the repository's own ``.venv`` where it
-    exists (so ``.venv/bin/xlflows`` is the installed console script), else a stand-in script
-    running this interpreter's xlflows."""
-    if (ROOT / ".venv" / "bin" / "xlflows").is_file():
-        (folder / ".venv").symlink_to(ROOT / ".venv")
-        return
-    script = folder / ".venv" / "bin" / "xlflows"
-    script.parent.mkdir(parents=True)
-    script.write_text(f'#!/bin/sh\nexec "{sys.executable}" -m xlflows "$@"\n')
-    script.chmod(0o755)
-
-
 def test_readme_your_own_workbook_lines_run_as_written(tmp_path, fred, monkeypatch):
     lines = readme_new_block()
     commands = [line for line in lines if not line.lstrip().startswith("#")]
@@ -313,7 +300,7 @@ def test_readme_your_own_workbook_lines_run_as_written(tmp_path, fred, monkeypat
     words = [shlex.split(c, comments=True) for c in commands]
     assert [w[1] for w in words] == ["new", "update", "refresh", "lite"]
     serve_data_folder(fred)
-    _venv_in(tmp_path)
+    venv_in(tmp_path)
     env = {k: v for k, v in os.environ.items() if not k.lower().endswith("_proxy")}
     env.update({"XLFLOWS_FRED_URL": fred.url, "XLFLOWS_FRED_TIMEOUT": "30"})
     outputs = []

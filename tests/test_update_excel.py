@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
-import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -14,7 +13,8 @@ from pathlib import Path
 import pytest
 
 from xlflows import fred as fred_module
-from update_support import ASSET_ROWS, FIXTURES, PROXY_VARIABLES, RATE_ROWS, ROOT, SHIPPED
+from update_support import (ASSET_ROWS, FIXTURES, PROXY_VARIABLES, RATE_ROWS, ROOT, SHIPPED,
+                            venv_in)
 from update_support import fred  # noqa: F401 - fixtures
 
 
@@ -22,13 +22,15 @@ def readme_update_block() -> list[str]:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     section = readme.split("## The command line: `xlflows update`", 1)[1]
     block = section.split("```sh\n", 1)[1].split("```", 1)[0]
-    return [line.split("  #")[0].strip() for line in block.splitlines() if line.strip()]
+    return [line.strip() for line in block.splitlines() if line.strip()]
 
 
 def test_readme_update_examples_run(tmp_path, fred, monkeypatch):
     """README's example commands, run as written from a copy of the repository's layout."""
     lines = readme_update_block()
-    assert lines[0].startswith("xlflows update workbook/xlflows.xlsm")
+    assert lines[0].startswith(".venv/bin/xlflows update workbook/xlflows.xlsm")
+    assert all(line.startswith(".venv/bin/xlflows ") for line in lines)
+    venv_in(tmp_path)
     (tmp_path / "workbook").mkdir()
     (tmp_path / "workbook" / "xlflows.xlsm").write_bytes(SHIPPED.read_bytes())
     (tmp_path / "fred-csv").mkdir()
@@ -37,11 +39,9 @@ def test_readme_update_examples_run(tmp_path, fred, monkeypatch):
     env = {k: v for k, v in os.environ.items() if k not in PROXY_VARIABLES}
     env.update({fred_module.URL_ENV: fred.url, fred_module.TIMEOUT_ENV: "20"})
     outputs = []
-    for line in lines:
-        argv = shlex.split(line)
-        assert argv[0] == "xlflows"
-        done = subprocess.run([sys.executable, "-m", "xlflows", *argv[1:]], cwd=tmp_path, env=env,
-                              capture_output=True, text=True, timeout=300)
+    for line in lines:                                  # as written, by the shell
+        done = subprocess.run(line, shell=True, cwd=tmp_path, env=env, capture_output=True,
+                              text=True, timeout=300)
         assert (done.returncode, done.stderr) == (0, ""), line
         outputs.append(done.stdout)
     assert "MMF assets: 12 new quarters to 2023-12-31, 3 revised" in outputs[0]

@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import http.server
 import ssl
+import sys
 import threading
 import time
 import urllib.parse
@@ -209,6 +210,19 @@ def make_workbook(path: Path, *, rate_rows=RATE_ROWS, asset_rows=ASSET_ROWS,
             retail.write_number(i, 1, value, bn)
     wb.close()
     return path
+
+
+def venv_in(folder: Path) -> None:
+    """``folder/.venv`` as README's set-up makes it, so that README's ``.venv/bin/xlflows`` lines
+    run as written from ``folder``: the repository's own ``.venv`` where it exists (the installed
+    console script), else a stand-in script running this interpreter's xlflows."""
+    if (ROOT / ".venv" / "bin" / "xlflows").is_file():
+        (folder / ".venv").symlink_to(ROOT / ".venv")
+        return
+    script = folder / ".venv" / "bin" / "xlflows"
+    script.parent.mkdir(parents=True)
+    script.write_text(f'#!/bin/sh\nexec "{sys.executable}" -m xlflows "$@"\n')
+    script.chmod(0o755)
 
 
 def cells(path: Path) -> dict[str, dict[str, tuple[object, str]]]:
