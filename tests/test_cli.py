@@ -81,7 +81,7 @@ def test_unexpected_problems_exit_1_on_one_line(tmp_path, standin, capsys):
 
 
 @pytest.mark.parametrize("argv, expected", [
-    ([], "no command given; expected: xlflows refresh WORKBOOK"),
+    ([], "no command given; expected: xlflows new WORKBOOK, xlflows refresh WORKBOOK"),
     (["refresh"], "the following arguments are required: WORKBOOK"),
     (["refresh", "x.xlsx", "--weeks", "0"], "argument --weeks: 0 is outside 1..520; expected a whole number from 1 to 520"),
     (["refresh", "x.xlsx", "--cycles", "four"], "argument --cycles: 'four' is not a whole number"),

@@ -74,8 +74,16 @@ NOT_IN_PYODIDE = {
     "tests/test_pyodide.py": "this file: it starts Node",
     "tests/test_setup_script.py": "runs scripts/setup.sh (a desktop checkout's set-up) with sh "
         "and bash in subprocesses",
-    "tests/test_update.py": "xlflows update: a local HTTP server in a thread, the command line in "
-        "subprocesses and the file engine (Lite updates no file)",
+    "tests/test_fred_csv.py": "FRED's CSV parsed for xlflows update, a desktop command (Lite "
+        "updates no file)",
+    "tests/test_update_download.py": "xlflows update: a local HTTP server in a thread (Lite "
+        "updates no file)",
+    "tests/test_update_sheets.py": "xlflows update: the command line and the file engine (Lite "
+        "updates no file)",
+    "tests/test_new.py": "xlflows new (a desktop command) and README's commands in "
+        "subprocesses",
+    "tests/test_update_excel.py": "xlflows update from classic Excel (a fake Book) and README's "
+        "commands in subprocesses",
     "tests/test_dashboard.py": "drives LibreOffice (a native program, a subprocess)",
     "tests/test_report_footing.py": "the command line on a copy of the shipped workbook (update "
         "then refresh of a file, which Lite does not do)",

@@ -41,7 +41,7 @@ UDF_NAMES = ("flow_streak", "flow_first_in", "flow_largest_since", "flow_rolling
 TABLE_UDFS = {"flow_rolling", "flow_streaks", "hike_cycles", "cycle_inflows", "abnormality"}
 #: Excel built-ins the Dashboard may call.
 BUILTINS = {"EDATE", "MAX", "MIN", "DATE", "INDEX", "AVERAGE", "ROUND", "IF", "ISNUMBER", "COUNT"}
-DATA_SHEETS = ("Flows", "Policy rate", "MMF assets")
+DATA_SHEETS = ("Flows", "Policy rate", "MMF assets", "Retail MMF")
 
 
 @pytest.fixture(scope="module")
@@ -63,8 +63,8 @@ def sheet_part_name(wb, title: str) -> str:
 
 def test_sheets_in_order(shipped):
     visible = [ws.title for ws in shipped.worksheets if ws.sheet_state == "visible"]
-    assert visible[:6] == ["Report", "Dashboard", "Flows", "Policy rate", "MMF assets",
-                           "xlwings.conf"]
+    assert visible[:7] == ["Report", "Dashboard", "Flows", "Policy rate", "MMF assets",
+                           "Retail MMF", "xlwings.conf"]
     assert shipped.active.title == "Report"
 
 
@@ -262,6 +262,7 @@ def test_dashboard_says_functions_must_be_imported_and_names_sources(shipped):
     assert "SAMPLE DATA" in text
     assert "DFEDTAR" in text and "DFEDTARU" in text and "ends 2025-11-12" in text
     assert "MMMFFAQ027S" in text and "quarter's END" in text and "ends 2020-12-31" in text
+    assert "WRMFNS" in text and "1985-01-07 to 2026-03-02" in text
 
 
 def _fred(name):
@@ -294,6 +295,15 @@ def test_data_sheets_hold_the_sources(shipped):
     assert assets[0] == (dt.datetime(1974, 3, 31), 0.263)
     assert assets[-1] == (dt.datetime(2020, 12, 31), 4336.003)
     assert [a[1] for a in assets] == [v / 1000 for _, v in fred]
+    # Retail MMF: WRMFNS as it is, $bn, weekly (Mondays), 1985-01-07 (161.6) to 2026-03-02 (2273.9)
+    retail = [tuple(r) for r in shipped["Retail MMF"].iter_rows(min_row=2, max_col=2,
+                                                                values_only=True)]
+    assert retail == _fred("WRMFNS.csv") and len(retail) == 2148
+    assert retail[0] == (dt.datetime(1985, 1, 7), 161.6)
+    assert retail[-1] == (dt.datetime(2026, 3, 2), 2273.9)
+    assert [c.value for c in shipped["Retail MMF"][1][:2]] == ["Date", "Assets"]
+    assert shipped["Retail MMF"]["A2"].number_format == "yyyy-mm-dd"
+    assert shipped["Retail MMF"]["B2"].number_format == "#,##0.0"
 
 
 def test_data_sheet_cells_unchanged_by_the_refresh(tmp_path, shipped):

@@ -11,9 +11,12 @@
    * ``Flows``       — ``workbook/sample_flows.csv``: SAMPLE weekly flows, not real data (said
      in a note to the right of the data, row 2);
    * ``Policy rate`` — FRED DFEDTAR (to 2008-12-15) then DFEDTARU (from 2008-12-16), percent;
-   * ``MMF assets``  — FRED MMMFFAQ027S / 1000 in $bn, each row dated at its quarter's end
-     (both level sheets state their source and end date in column D);
+   * ``MMF assets``  — FRED MMMFFAQ027S / 1000 in $bn, each row dated at its quarter's end;
+   * ``Retail MMF``  — FRED WRMFNS in $bn, weekly (each level sheet states its source and end date
+     in column D);
    * ``xlwings.conf`` — xlwings settings (key in A, value in B, notes in C, from A1).
+
+   The data sheets' names, headers and number formats are those of :mod:`xlflows.datasheets`.
 
 2. openpyxl lays the Report template on the empty Report sheet of that draft (a whole-workbook
    load and save, harmless on a draft of ours; what it drops is restored from the draft).
@@ -40,6 +43,9 @@ import xlsxwriter
 import xlsxwriter.utility
 import xlwings
 
+from xlflows.datasheets import (DATE_FORMAT, FLOWS, MMF_ASSETS, POLICY_RATE, RETAIL_MMF,
+                                DataSheet)
+
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 DATA = ROOT / "data"
@@ -50,7 +56,6 @@ CREATED = dt.datetime(2025, 11, 12)
 #: The macro the Refresh button runs (xlwings' quickstart VBA).
 BUTTON_MACRO = "SampleCall"
 
-DATE_FORMAT = "yyyy-mm-dd"
 UDF_NOTE = ("Live formulas: they need the xlflows functions imported in Excel (xlwings ribbon → "
             "Import Functions; Windows only). Excel shows them in lower case (=flow_streak(…)); "
             "tables spill in Excel 365/2021. Until imported, and in LibreOffice, they show #NAME?. "
@@ -150,7 +155,8 @@ def write_draft(path: Path) -> None:
     """Write the XlsxWriter draft (every sheet but the Report template and its values)."""
     categories, flows = read_flows()
     rates = read_fred("DFEDTAR.csv") + read_fred("DFEDTARU.csv")
-    assets = [(quarter_end(d), v / 1000.0) for d, v in read_fred("MMMFFAQ027S.csv")]
+    assets = [(quarter_end(d), v / MMF_ASSETS.divisor) for d, v in read_fred("MMMFFAQ027S.csv")]
+    retail = read_fred("WRMFNS.csv")
 
     wb = xlsxwriter.Workbook(str(path), {"strings_to_numbers": False, "strings_to_formulas": False})
     wb.set_properties({
@@ -168,9 +174,9 @@ def write_draft(path: Path) -> None:
                                "valign": "top"}),
         "wrap": wb.add_format({"text_wrap": True, "valign": "top"}),
         "alarm": wb.add_format({"bold": True, "font_size": 14, "font_color": "#9C0006"}),
-        "flow": wb.add_format({"num_format": "0.0"}),
-        "rate": wb.add_format({"num_format": "0.00"}),
-        "bn": wb.add_format({"num_format": "#,##0.0"}),
+        "flow": wb.add_format({"num_format": FLOWS.value_format}),
+        "rate": wb.add_format({"num_format": POLICY_RATE.value_format}),
+        "bn": wb.add_format({"num_format": MMF_ASSETS.value_format}),
         "pct": wb.add_format({"num_format": "0.0%"}),
         "num": wb.add_format({"num_format": "0.00"}),
     }
@@ -183,30 +189,32 @@ def write_draft(path: Path) -> None:
 
     dashboard = wb.add_worksheet("Dashboard")
     dashboard.set_vba_name("Sheet2")
-    flows_ws = wb.add_worksheet("Flows")
+    flows_ws = wb.add_worksheet(FLOWS.name)
     flows_ws.set_vba_name("Sheet3")
-    rate_ws = wb.add_worksheet("Policy rate")
-    rate_ws.set_vba_name("Sheet4")
-    assets_ws = wb.add_worksheet("MMF assets")
-    assets_ws.set_vba_name("Sheet5")
+    level_sheets = {}
+    for sheet, code_name in ((POLICY_RATE, "Sheet4"), (MMF_ASSETS, "Sheet5"),
+                             (RETAIL_MMF, "Sheet7")):      # Sheet6 was xlwings.conf before it
+        level_sheets[sheet.name] = wb.add_worksheet(sheet.name)
+        level_sheets[sheet.name].set_vba_name(code_name)
     conf_ws = wb.add_worksheet("xlwings.conf")
     conf_ws.set_vba_name("Sheet6")
 
     write_flows(flows_ws, categories, flows, fmt)
-    source_rows = dict(sources(flows, rates, assets))
-    write_levels(rate_ws, "Rate", rates, fmt["date"], fmt["rate"],
-                 ["Source", source_rows["Policy rate"], source_rows["Citation"]], fmt)
-    write_levels(assets_ws, "Assets", assets, fmt["date"], fmt["bn"],
-                 ["Source", source_rows["MMF assets"], source_rows["Citation"]], fmt)
+    source_rows = dict(sources(flows, rates, assets, retail))
+    for sheet, rows, number_format in ((POLICY_RATE, rates, fmt["rate"]),
+                                       (MMF_ASSETS, assets, fmt["bn"]),
+                                       (RETAIL_MMF, retail, fmt["bn"])):
+        write_levels(level_sheets[sheet.name], sheet, rows, fmt["date"], number_format,
+                     ["Source", source_rows[sheet.name], source_rows["Citation"]], fmt)
     write_dashboard(dashboard, categories, len(flows), len(rates), len(assets), fmt,
-                    sources(flows, rates, assets))
+                    sources(flows, rates, assets, retail))
     write_conf(conf_ws, fmt)
     wb.close()
 
 
 def write_flows(ws, categories: list[str], rows, fmt) -> None:
     """``Week ending`` + one column per category; a note to the right says it is sample data."""
-    ws.write_row(0, 0, ["Week ending", *categories], fmt["bold"])
+    ws.write_row(0, 0, [FLOWS.date_header, *categories], fmt["bold"])
     for r, (week, values) in enumerate(rows, start=1):
         ws.write_datetime(r, 0, week, fmt["date"])
         for c, value in enumerate(values, start=1):
@@ -230,9 +238,11 @@ def write_flows(ws, categories: list[str], rows, fmt) -> None:
 NOTE_CHARS_PER_LINE = 80
 
 
-def write_levels(ws, label: str, rows, date_format, number_format, notes: list[str], fmt) -> None:
-    """``Date`` + ``label`` columns; the source notes in column D (data.py reads A:B only)."""
-    ws.write_row(0, 0, ["Date", label])
+def write_levels(ws, sheet: DataSheet, rows, date_format, number_format, notes: list[str],
+                 fmt) -> None:
+    """The sheet's two headers (``Date``, ``Rate``) and rows; the source notes in column D
+    (data.py and the update read A:B only)."""
+    ws.write_row(0, 0, list(sheet.headers))
     for r, (day, value) in enumerate(rows, start=1):
         ws.write_datetime(r, 0, day, date_format)
         ws.write_number(r, 1, value, number_format)
@@ -246,9 +256,10 @@ def write_levels(ws, label: str, rows, date_format, number_format, notes: list[s
     ws.freeze_panes(1, 0)
 
 
-def sources(flows, rates, assets) -> list[tuple[str, str]]:
+def sources(flows, rates, assets, retail) -> list[tuple[str, str]]:
     """The Sources block: sheet -> what it holds, where from and its last date."""
-    last = {"flows": flows[-1][0], "rate": rates[-1][0], "assets": assets[-1][0]}
+    last = {"flows": flows[-1][0], "rate": rates[-1][0], "assets": assets[-1][0],
+            "retail": retail[-1][0]}
     return [
         ("Flows", f"SAMPLE DATA, not real fund flows: invented weekly net flows in $bn "
                   f"(positive = inflow), {flows[0][0]:%Y-%m-%d} to {last['flows']:%Y-%m-%d}."),
@@ -259,6 +270,10 @@ def sources(flows, rates, assets) -> list[tuple[str, str]]:
                        "(millions) / 1000, quarterly. Each row is dated at its quarter's END (FRED "
                        "dates the quarter-end level at the quarter's first day); "
                        f"ends {last['assets']:%Y-%m-%d} (Q4 2020)."),
+        ("Retail MMF", "Retail money market funds' assets, $bn = FRED WRMFNS (the Fed's H.6), "
+                       "weekly, not seasonally adjusted, dated at each week's end (a Monday); "
+                       f"{retail[0][0]:%Y-%m-%d} to {last['retail']:%Y-%m-%d} (data/SOURCES.md "
+                       "says where this copy comes from)."),
         ("Citation", "Board of Governors of the Federal Reserve System (US), retrieved from FRED, "
                      "Federal Reserve Bank of St. Louis."),
     ]

@@ -17,7 +17,8 @@ def main() -> None:
 
 
 def update_and_refresh() -> None:
-    """Update the calling workbook's Policy rate and MMF assets from FRED, then refresh its Report."""
+    """Update the calling workbook's FRED sheets (Policy rate, MMF assets, Retail MMF), then refresh
+    its Report."""
     from xlflows.update import update_and_refresh_caller
 
     update_and_refresh_caller()

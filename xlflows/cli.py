@@ -1,9 +1,12 @@
-"""Command line: ``xlflows refresh``, ``xlflows update`` and ``xlflows lite`` (``--help`` on each).
+"""Command line: ``xlflows new``, ``refresh``, ``update`` and ``lite`` (``--help`` on each).
 
+* ``new WORKBOOK [--categories "A,B,C"]``: an empty data workbook in the documented layout, with
+  the built-in Report laid out for the categories (never over an existing file);
 * ``refresh WORKBOOK [--output OUT] [--weeks N] [--cycles K] [--as-of DATE]``: the same
   computation as the workbook's Refresh button, written into the file;
-* ``update WORKBOOK [--output OUT] [--from-dir DIR] [--fred-url URL]``: bring the FRED series of the
-  Policy rate and MMF assets sheets up to date;
+* ``update WORKBOOK [--output OUT] [--from-dir DIR] [--fred-url URL]``: bring the FRED sheets
+  (Policy rate, MMF assets and, where the workbook has it, Retail MMF) up to date; an empty one is
+  filled from the start of its series;
 * ``lite WORKBOOK [--output OUT] [--requirement URL]``: add or update the xlwings Lite add-in's
   code in a workbook (``main.py`` carries xlflows itself; ``requirements.txt`` names xlwings,
   pandas and numpy), for Excel for Mac and the web.
@@ -56,10 +59,12 @@ def _whole(maximum: int):
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (exposed for the docs and tests)."""
-    parser = _Parser(prog="xlflows", description="Refresh the Report sheet of an xlflows workbook, "
-                     "bring its FRED data up to date, or make it an xlwings Lite workbook.")
+    parser = _Parser(prog="xlflows", description="Make an xlflows workbook of your own, refresh its "
+                     "Report sheet, bring its FRED data up to date, or make it an xlwings Lite "
+                     "workbook.")
     parser.add_argument("--version", action="version", version=f"xlflows {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    _add_new(commands)
     refresh = commands.add_parser(
         "refresh", help="recompute the Report sheet from the workbook's data sheets",
         description="Recompute the Report sheet from the Flows, Policy rate and MMF assets "
@@ -115,13 +120,50 @@ def _check_paths(args) -> None:
                             "writable")
 
 
+def _add_new(commands) -> None:
+    """The ``new`` subcommand (an empty data workbook with the built-in Report)."""
+    from xlflows.newbook import DEFAULT_CATEGORIES
+
+    new = commands.add_parser(
+        "new", help="make an empty data workbook (Flows, Policy rate, MMF assets, Retail MMF) "
+                    "with the built-in Report",
+        description="Make a new .xlsx workbook in the layout xlflows reads: Flows (Week ending "
+                    "and one column per category), Policy rate, MMF assets and Retail MMF (Date "
+                    "and the value), headers in row 1 and nothing under them, and the built-in "
+                    "Report laid out for the categories. Paste weekly flows into Flows, then "
+                    "run xlflows update and xlflows refresh on it. An existing file is never "
+                    "overwritten.")
+    new.add_argument("workbook", metavar="WORKBOOK", help="the new .xlsx file")
+    new.add_argument("--categories", metavar='"A,B,C"',
+                     help="the flow categories, separated by commas (default: "
+                          f"\"{','.join(DEFAULT_CATEGORIES)}\")")
+
+
+def _new(args) -> int:
+    """``xlflows new``: the file made, its sheets, and what to do next."""
+    from xlflows.newbook import DEFAULT_CATEGORIES, new_workbook, parse_categories
+
+    categories = (parse_categories(args.categories) if args.categories is not None
+                  else list(DEFAULT_CATEGORIES))
+    result = new_workbook(args.workbook, categories)
+    print(f"Made {result.output} with the sheets {', '.join(result.sheets)}")
+    print(f"  Flows: Week ending, {', '.join(result.categories)} (weekly net flows in $bn, "
+          "from row 2)")
+    print(f"  next: paste your weekly flows into Flows, then run xlflows update {result.output} "
+          f"and xlflows refresh {result.output}")
+    return EXIT_OK
+
+
 def _add_update(commands) -> None:
-    """The ``update`` subcommand (FRED series of the Policy rate and MMF assets sheets)."""
+    """The ``update`` subcommand (the FRED sheets of :mod:`xlflows.datasheets`)."""
     update = commands.add_parser(
-        "update", help="bring the Policy rate and MMF assets sheets up to date from FRED",
-        description="Append new FRED observations to the Policy rate (DFEDTAR, then DFEDTARU) "
-                    "and MMF assets (MMMFFAQ027S) sheets and apply revisions; every other cell "
-                    "is left alone. Refresh the Report afterwards.")
+        "update", help="bring the Policy rate, MMF assets and Retail MMF sheets up to date from "
+                       "FRED",
+        description="Append new FRED observations to the Policy rate (DFEDTAR, then DFEDTARU), "
+                    "MMF assets (MMMFFAQ027S) and, where the workbook has it, Retail MMF "
+                    "(WRMFNS) sheets and apply revisions; a sheet with its headers only is "
+                    "filled from the start of its series; every other cell is left alone. "
+                    "Refresh the Report afterwards.")
     _workbook_and_output(update, "updated")
     where = update.add_mutually_exclusive_group()
     where.add_argument("--from-dir", dest="from_dir", metavar="DIR",
@@ -133,20 +175,18 @@ def _add_update(commands) -> None:
 
 def _run_update(args) -> int:
     """``xlflows update``: one summary line per sheet on stdout, progress on a terminal's stderr."""
-    import os
-
-    from xlflows import update
+    from xlflows import fred, update
 
     progress = _Progress(sys.stderr)
     try:
         _check_paths(args)
         if args.from_dir is not None:
-            fetch = update.folder_reader(args.from_dir)
+            fetch = fred.folder_reader(args.from_dir)
             where = lambda series: os.path.join(args.from_dir, f"{series}.csv")  # noqa: E731
         else:
-            base = args.fred_url or os.environ.get(update.URL_ENV) or update.FRED_URL
-            fetch = update.fred_downloader(base, timeout=update.env_timeout(), progress=progress)
-            where = lambda series: f"{series} from {update.series_url(base, series)}"  # noqa: E731
+            base = args.fred_url or os.environ.get(fred.URL_ENV) or fred.FRED_URL
+            fetch = fred.fred_downloader(base, timeout=fred.env_timeout(), progress=progress)
+            where = lambda series: f"{series} from {fred.series_url(base, series)}"  # noqa: E731
         result = update.update_file(args.workbook, fetch, where, output=args.output)
     except XlflowsError as exc:
         progress.clear()
@@ -200,15 +240,17 @@ def main(argv: list[str] | None = None) -> int:
         args = build_parser().parse_args(argv)
     except _UsageError as exc:
         command = argv_command(argv)
-        command = command if command in ("refresh", "update", "lite") else "refresh"
+        command = command if command in ("new", "refresh", "update", "lite") else "refresh"
         return _fail(f"{exc} (see xlflows {command} --help)", EXIT_BAD_INPUT)
     if args.command == "update":
         return _run_update(args)
     if args.command == "lite":
         return _run(_lite, args)
+    if args.command == "new":
+        return _run(_new, args, check_paths=False)
     if args.command != "refresh":
-        return _fail("no command given; expected: xlflows refresh WORKBOOK, xlflows update "
-                     "WORKBOOK or xlflows lite WORKBOOK", EXIT_BAD_INPUT)
+        return _fail("no command given; expected: xlflows new WORKBOOK, xlflows refresh "
+                     "WORKBOOK, xlflows update WORKBOOK or xlflows lite WORKBOOK", EXIT_BAD_INPUT)
     return _run(_refresh, args)
 
 
@@ -218,10 +260,13 @@ def argv_command(argv: list[str] | None) -> str | None:
     return next((word for word in words if not word.startswith("-")), None)
 
 
-def _run(command, args) -> int:
-    """Run one command; turn every failure into one line on stderr and an exit status."""
+def _run(command, args, *, check_paths: bool = True) -> int:
+    """Run one command; turn every failure into one line on stderr and an exit status.
+    ``check_paths``: the workbook must be a file and ``--output`` writable (not for ``new``,
+    which checks its own path)."""
     try:
-        _check_paths(args)
+        if check_paths:
+            _check_paths(args)
         return command(args)
     except XlflowsError as exc:
         return _fail(str(exc), EXIT_BAD_INPUT)

@@ -28,9 +28,8 @@ from pathlib import Path
 
 from xlflows.errors import WorkbookError
 from xlflows.litecode import block, clashes, split_main, syntax_problem, wheel_block
-from xlflows.ooxml.files import Transaction
+from xlflows.ooxml import Transaction, target_paths
 from xlflows.ooxml.opc import Package, open_package
-from xlflows.ooxml.workbook import target_paths
 from xlflows.ooxml.xml import Edits, parse
 
 #: The xlwings Lite add-in's id in Microsoft's store (AppSource), as Excel records it.

@@ -2,7 +2,8 @@
 
 Steps (each failure names its sheet and cell):
 
-1. ``sheet``   — the sheet exists (``Flows``, ``Policy rate``, ``MMF assets``);
+1. ``sheet``   — the sheet exists (``Flows``, ``Policy rate``, ``MMF assets``: their names and
+   headers are declared in :mod:`xlflows.datasheets`);
 2. ``header``  — row 1 holds the expected headers (``Week ending`` + categories; ``Date``,
    ``Rate``; ``Date``, ``Assets``), compared case- and space-insensitively;
 3. ``dates``   — the date column through :func:`xlflows.excel.convert.level_series` with
@@ -23,14 +24,17 @@ import numpy as np
 import pandas as pd
 
 from xlflows.a1 import column_letters
+from xlflows.datasheets import FLOWS, MMF_ASSETS, POLICY_RATE, DataSheet, blank, same_header
 from xlflows.errors import InputError, WorkbookError
 from xlflows.excel.convert import (flow_series, level_series, typed_flow_series,
                                     typed_level_series)
 
-FLOWS_SHEET = "Flows"
-RATE_SHEET = "Policy rate"
-ASSETS_SHEET = "MMF assets"
-WEEK_HEADER = "Week ending"
+FLOWS_SHEET = FLOWS.name
+RATE_SHEET = POLICY_RATE.name
+ASSETS_SHEET = MMF_ASSETS.name
+WEEK_HEADER = FLOWS.date_header
+#: The sheets the report reads, by name.
+REPORT_SHEETS = {sheet.name: sheet for sheet in (FLOWS, POLICY_RATE, MMF_ASSETS)}
 #: Publisher of the FRED series below (data/SOURCES.md gives the citation).
 FED_BOARD = "Board of Governors of the Federal Reserve System"
 #: What each level sheet holds in the documented layout, as ``xlflows update`` fills it (the
@@ -112,10 +116,6 @@ class ReportData:
         return replace(self, flows=flows, weeks=weeks, rate=rate, assets=assets, last_dates=last)
 
 
-def _norm(text: object) -> str:
-    return " ".join(str(text).split()).lower() if text is not None else ""
-
-
 class _RowsTable:
     """A data sheet read as rows of Python values (the live engines' ``rows``)."""
 
@@ -150,7 +150,7 @@ class _ColumnsTable:
         for column in table.columns.values():
             filled = ~np.isnan(column.numbers) | ~np.isnat(column.dates)
             for i, value in column.others.items():
-                filled[i] = not (isinstance(value, str) and not value.strip())
+                filled[i] = not blank(value)
             if filled.any():
                 last = max(last, int(column.rows[np.flatnonzero(filled)[-1]]) + 1)
         self.n = last
@@ -209,18 +209,26 @@ def _sheet_table(source, sheet: str):
 
 
 def _expected(sheet: str) -> str:
-    return {FLOWS_SHEET: "'Week ending' and one column per category",
-            RATE_SHEET: "'Date' and 'Rate'", ASSETS_SHEET: "'Date' and 'Assets'"}[sheet]
+    return REPORT_SHEETS[sheet].expected_headers
 
 
 def _check_header(sheet: str, header: list[object], wanted: tuple[str, ...]) -> None:
     """Step ``header``: row 1 starts with ``wanted``."""
     for j, name in enumerate(wanted):
         found = header[j] if j < len(header) else None
-        if _norm(found) != _norm(name):
+        if not same_header(found, name):
             shown = "blank" if found is None else f"'{found}'"
             raise WorkbookError(f"{sheet}!{column_letters(j + 1)}1 is {shown}, expected "
                                 f"'{name}' ({_expected(sheet)} in row 1)")
+
+
+def _blank_column(table, j: int) -> bool:
+    """Whether column ``j`` (0-based) holds nothing under the header (blank text counts as
+    nothing): a sheet whose only cells below row 1 are notes beside the data."""
+    typed = table.typed(j)
+    if typed is not None:
+        return bool(np.isnan(typed[0]).all() and np.isnat(typed[1]).all())
+    return all(blank(v) for v in table.values(j))
 
 
 def _column(rows: list[list[object]], j: int) -> list[object]:
@@ -230,7 +238,7 @@ def _column(rows: list[list[object]], j: int) -> list[object]:
 def _trim(rows: list[list[object]]) -> list[list[object]]:
     """Drop trailing rows that are blank everywhere (an oversized used range)."""
     end = len(rows)
-    while end > 1 and all(v is None or (isinstance(v, str) and not v.strip()) for v in rows[end - 1]):
+    while end > 1 and all(blank(v) for v in rows[end - 1]):
         end -= 1
     return rows[:end]
 
@@ -262,7 +270,7 @@ def read_flows(source) -> tuple[dict[str, pd.Series], dict[str, str], pd.Datetim
     """``Flows``: week endings in column A, one category per non-empty header after it."""
     table = _sheet_table(source, FLOWS_SHEET)
     header = table.header
-    _check_header(FLOWS_SHEET, header, (WEEK_HEADER,))
+    _check_header(FLOWS_SHEET, header, FLOWS.headers)
     categories = [(j, str(h).strip()) for j, h in enumerate(header) if j > 0
                   and h is not None and str(h).strip()]
     for j, name in categories:
@@ -281,7 +289,8 @@ def read_flows(source) -> tuple[dict[str, pd.Series], dict[str, str], pd.Datetim
             raise WorkbookError(f"{FLOWS_SHEET}!{column_letters(j + 1)}1 repeats the category "
                                 f"'{name}' ({FLOWS_SHEET}!{seen[key]}1); expected unique headers")
         seen[key] = column_letters(j + 1)
-    if len(table) < 2:
+    if len(table) < 2 or _blank_column(table, 0):
+        # nothing under the header but, perhaps, a note beside the data (as `xlflows new` puts)
         raise WorkbookError(f"{FLOWS_SHEET}!A2 is blank; expected weekly flows under the header")
     typed_dates = table.typed(0)
     days = None
@@ -318,11 +327,12 @@ def read_flows(source) -> tuple[dict[str, pd.Series], dict[str, str], pd.Datetim
     return flows, columns, pd.DatetimeIndex(weeks)
 
 
-def read_levels(source, sheet: str, value_header: str) -> pd.Series:
+def read_levels(source, declared: DataSheet) -> pd.Series:
     """``Policy rate`` / ``MMF assets``: ``Date`` in column A, the level in column B."""
+    sheet = declared.name
     table = _sheet_table(source, sheet)
-    _check_header(sheet, table.header, ("Date", value_header))
-    if len(table) < 2:
+    _check_header(sheet, table.header, declared.headers)
+    if len(table) < 2 or (_blank_column(table, 0) and _blank_column(table, 1)):
         raise WorkbookError(f"{sheet}!A2 is blank; expected dated values under the header")
     names = dict(dates_name=f"{sheet} dates", values_name=f"{sheet} values")
     typed_dates, typed_values = table.typed(0), table.typed(1)
@@ -333,7 +343,7 @@ def read_levels(source, sheet: str, value_header: str) -> pd.Series:
             return series
     dates, values = table.values(0), table.values(1)
     # Dates first with placeholders for the values, so a bad date is named in column A ...
-    present = [None if v is None or (isinstance(v, str) and not v.strip()) else 1.0 for v in values]
+    present = [None if blank(v) else 1.0 for v in values]
     _converted(level_series, dates, present, locate=lambda i: f"{sheet}!A{i + 2}", **names)
     # ... then the values, named in column B.
     series = _converted(level_series, dates, values, locate=lambda i: f"{sheet}!B{i + 2}", **names)
@@ -343,8 +353,8 @@ def read_levels(source, sheet: str, value_header: str) -> pd.Series:
 def read_report_data(source) -> ReportData:
     """Steps 1–4 for the three data sheets → :class:`ReportData` (not yet cut)."""
     flows, columns, weeks = read_flows(source)
-    rate = read_levels(source, RATE_SHEET, "Rate")
-    assets = read_levels(source, ASSETS_SHEET, "Assets")
+    rate = read_levels(source, POLICY_RATE)
+    assets = read_levels(source, MMF_ASSETS)
     last = {FLOWS_SHEET: weeks[-1], RATE_SHEET: rate.index[-1], ASSETS_SHEET: assets.index[-1]}
     return ReportData(flows, columns, weeks, rate, assets, last,
                       sample=_sheet_table(source, FLOWS_SHEET).marked())

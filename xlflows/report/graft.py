@@ -14,8 +14,7 @@ import io
 import zipfile
 
 from xlflows.errors import WorkbookError
-from xlflows.ooxml import ns
-from xlflows.ooxml.book import BookFile
+from xlflows.ooxml import BookFile, ns
 from xlflows.ooxml.graft import graft_sheet, is_empty_sheet
 from xlflows.ooxml.xml import canonical_xml
 from xlflows.report.data import FLOWS_SHEET
