@@ -708,11 +708,11 @@ def test_breadth_rule(values, expected):
 def test_the_sources_line_names_the_series_update_fills():
     """Issue 19: the sources line names each series and its publisher; the ids it names are
     those `xlflows update` fills the sheets with."""
+    from xlflows.datasheets import MMF_ASSETS, POLICY_RATE
     from xlflows.report.data import ASSETS_SHEET, FED_BOARD, RATE_SHEET, SERIES_SOURCES
-    from xlflows.update import MMF_ASSETS, POLICY_RATE
 
     for target, sheet in ((POLICY_RATE, RATE_SHEET), (MMF_ASSETS, ASSETS_SHEET)):
-        assert target.sheet == sheet
+        assert target.name == sheet
         named = re.findall(r"\b[A-Z][A-Z0-9]{5,}\b", SERIES_SOURCES[sheet])
         assert named == [part.series for part in target.parts]
         assert FED_BOARD in SERIES_SOURCES[sheet]
