@@ -8,6 +8,8 @@ by fixed numbers, once with every figure on target and once with one off.
 
 from __future__ import annotations
 
+import re
+import subprocess
 import sys
 from pathlib import Path
 
@@ -82,3 +84,20 @@ def test_bench_core_exits_1_when_a_figure_misses_its_target(quick_bench, capsys)
     assert "rolling 8 weeks, 1,000,000 weeks" in out and "FAIL" in out
     assert "figures miss their target" in out.splitlines()[-1]
     assert status == 1
+
+
+def test_the_benchmark_runs_and_reports_every_figure():
+    """README's ``python benchmarks/bench_sheetread.py`` on a small sheet: its output, not its
+    speed, is checked here."""
+    root = Path(__file__).resolve().parents[1]
+    assert "python benchmarks/bench_sheetread.py" in (root / "README.md").read_text()
+    done = subprocess.run([sys.executable, "benchmarks/bench_sheetread.py", "--rows", "3000",
+                           "--repeats", "1"], cwd=root, capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode in (0, 1), done.stderr
+    out = done.stdout
+    assert "cells read: 15005 (both paths agree)" in out
+    for label in ("fast path / unzip + bytes scan", "fast path + full expat pass / floor",
+                  "unzip + expat pass alone / floor", "exact path / fast path",
+                  "peak traced memory / (output + 3 chunks + 4 MiB)"):
+        assert re.search(rf"^{re.escape(label)} +\d+\.\d+ ", out, re.M), label

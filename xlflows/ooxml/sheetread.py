@@ -30,6 +30,7 @@ from __future__ import annotations
 import array
 import math
 import re
+import warnings
 import zipfile
 import zlib
 from dataclasses import dataclass
@@ -703,6 +704,18 @@ for _a, _bs in ((_RS, (_CS, _CSC, _CX, _RE)), (_CS, (_VS, _CE)), (_VS, (_VE,)), 
 _NUMERIC = np.zeros(256, bool)
 _NUMERIC[list(b"0123456789.eE+-")] = True
 
+
+def _intp(index: np.ndarray) -> np.ndarray:
+    """Indices or counts as ``intp``, which ``np.take`` and ``np.repeat`` cast to by the "safe"
+    rule: that refuses int64 where ``intp`` is int32 (wasm32, Pyodide). No copy on 64-bit."""
+    return np.asarray(index).astype(np.intp, copy=False)
+
+
+def _lookup(table: np.ndarray, index: np.ndarray) -> np.ndarray:
+    """``table[index]`` through ``np.take`` (faster than fancy indexing for small tables)."""
+    return np.take(table, _intp(index))
+
+
 # SWAR ("SIMD within a register") on little-endian 64-bit words of 8 bytes
 _U = np.uint64
 _ZEROS = _U(0x3030303030303030)           # "00000000"
@@ -802,7 +815,7 @@ def _word_digits(word: np.ndarray, before: np.ndarray, offset: int):
     bytes (read as 0), or where a second point is, whether it holds a point (int8, or None if
     no word does), the digits after that point to the text's end)."""
     digit = word ^ _ZEROS                                   # "0"-"9" -> 0-9, "." -> 0x1E
-    outside = np.take(_LOW_BYTES, before)
+    outside = _lookup(_LOW_BYTES, before)
     point = digit ^ _POINTS
     point = ~(((point & _LOW7) + _LOW7) | point | outside) & _HIGH   # bit 7 of each "."
     has = after = None
@@ -873,13 +886,29 @@ def _decimals(data: np.ndarray, words: np.ndarray, start: np.ndarray, end: np.nd
     # M = A * 10**(f + 1) + R with R < 10**f; the mantissa is A * 10**f + R
     places = np.minimum(places, 18)
     signed = mantissa.view(np.int64)
-    rest = signed % np.take(_INT_POWERS, places)
+    rest = signed % _lookup(_INT_POWERS, places)
     signed += ((signed - rest) // 10 + rest - signed) * dotted
     ok &= mantissa < _U(1 << 53)
     number = signed.astype(np.float64)
-    number /= np.take(_POWERS, places)
+    number /= _lookup(_POWERS, places)
     number *= 1.0 - 2.0 * negative
     return number, ok
+
+
+def _spans(data: np.ndarray, start: np.ndarray, end: np.ndarray):
+    """The bytes of the strings ``data[start:end]`` end to end, and the string each is of."""
+    length = end - start
+    owner = np.repeat(np.arange(len(start)), _intp(length))
+    source = np.arange(len(owner)) + np.repeat(start - np.cumsum(length) + length, _intp(length))
+    return owner, data[source]
+
+
+def _numeric_only(data: np.ndarray, start: np.ndarray, end: np.ndarray) -> np.ndarray:
+    """Per string ``data[start:end]``: every byte one a number may hold (an empty one too)."""
+    owner, chars = _spans(data, start, end)
+    good = np.ones(len(start), bool)
+    good[owner[~_lookup(_NUMERIC, chars)]] = False
+    return good
 
 
 def _floats(data: np.ndarray, start: np.ndarray, end: np.ndarray):
@@ -889,19 +918,21 @@ def _floats(data: np.ndarray, start: np.ndarray, end: np.ndarray):
     exactly one number."""
     length = end - start
     numbers = np.full(len(start), np.nan)
+    owner, chars = _spans(data, start, end)
     good = length >= 1
-    owner = np.repeat(np.arange(len(start)), length)
-    source = np.arange(len(owner)) + np.repeat(start - np.cumsum(length) + length, length)
-    chars = data[source]
-    good[owner[~np.take(_NUMERIC, chars)]] = False
+    good[owner[~_lookup(_NUMERIC, chars)]] = False
     if not good.any():
         return numbers, good            # (fromstring reads white space alone as [-1.0])
     keep = good[owner]
     packed = np.full(len(owner) + len(start), 32, np.uint8)
     packed[(np.arange(len(owner)) + owner)[keep]] = chars[keep]
     try:
-        read = np.fromstring(packed.tobytes(), sep=" ")
-    except ValueError:
+        with warnings.catch_warnings():
+            # numpy 2.0 (Pyodide 0.27) stops at unreadable text with a DeprecationWarning;
+            # numpy 2.4 raises ValueError: either way the exact path decides
+            warnings.simplefilter("error", DeprecationWarning)
+            read = np.fromstring(packed.tobytes(), sep=" ")
+    except (ValueError, DeprecationWarning):
         raise _Unsure from None
     if len(read) != good.sum():
         raise _Unsure                   # a text that is not one number
@@ -921,7 +952,7 @@ def _distinct(words: np.ndarray, start: np.ndarray, end: np.ndarray):
     length = length[fits]
     width = 8 * int((length.max() + 7) // 8)
     keys = [words[end[fits] - width + offset]
-            & ~np.take(_LOW_BYTES, np.clip(width - length - offset, 0, 8))
+            & ~_lookup(_LOW_BYTES, np.clip(width - length - offset, 0, 8))
             for offset in range(0, width, 8)]
     members: list[int] = []
     todo = None                             # all of them
@@ -1177,6 +1208,12 @@ class _FastReader:
         read = ok & valued & ~closed
         if self.first > 1 or self.last < MAX_COL:
             read &= (col >= self.first) & (col <= self.last)
+            # a value left unread must still be well-formed XML (no reference, no control
+            # character, valid UTF-8): one of a number's bytes only, else the handler checks it
+            skipped = np.flatnonzero(ok & valued & ~closed & ~read)
+            if len(skipped):
+                ok[skipped[~_numeric_only(data, inside[skipped] + len(patterns["v"][0]),
+                                          lt[cs[skipped] + 2])]] = False
         which = np.flatnonzero(read)
         numbers = np.full(len(cs), np.nan)
         if len(which):
@@ -1271,7 +1308,7 @@ class _FastReader:
         sequence = kinds[kept] if len(odd) else kinds
         pairs = sequence[:-1] * np.int8(10) + sequence[1:]
         if (sequence[0] not in (_RS, _RSC) or sequence[-1] not in (_RE, _RSC)
-                or not np.take(_FOLLOWS, pairs).all()):
+                or not _lookup(_FOLLOWS, pairs).all()):
             raise _Unsure
         return sequence, kept, span_end, (rs, number)
 
@@ -1317,7 +1354,7 @@ class _FastReader:
         if len(starts) == 1:
             text = data[starts[0]:ends[0]].tobytes()
         else:
-            text = data[np.repeat(starts - np.cumsum(length) + length, length)
+            text = data[np.repeat(starts - np.cumsum(length) + length, _intp(length))
                         + np.arange(int(length.sum()))].tobytes()
         handler = self.handler
         handler.state = _IN_ROW
