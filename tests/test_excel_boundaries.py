@@ -16,7 +16,8 @@ import pandas as pd
 import pytest
 
 from xlflows.errors import InputError
-from xlflows.excel import convert, dates, shape
+from xlflows.excel import arguments, convert, dates, shape
+from xlflows.excel import cells as xcells
 
 # --------------------------------------------------------------------------------------------
 # shape: what a result column becomes in Excel
@@ -91,7 +92,7 @@ def test_check_serials_names_the_first_bad_serial_not_the_first_cell():
 def test_an_infinite_serial_is_named_infinite():
     with pytest.raises(InputError, match=r"^dates: row 1 is the number infinite, expected a date "
                                          r"between 1900-03-01 and 9999-12-31$"):
-        convert.read_dates(np.array([math.inf], dtype=object), "dates")
+        xcells.read_dates(np.array([math.inf], dtype=object), "dates")
 
 
 # --------------------------------------------------------------------------------------------
@@ -110,10 +111,10 @@ def test_cell_types_not_in_the_table_take_their_base_kind_every_time():
         pass
 
     cells = np.array([ComDate(2024, 3, 1), Label("x"), Amount(1.5), object()], dtype=object)
-    expected = [convert.DATETIME, convert.TEXT, convert.NUMBER, convert.OTHER]
-    assert convert.classify(cells).tolist() == expected
-    assert convert.classify(cells).tolist() == expected          # remembered, same kinds
-    assert convert.classify(np.array([Label("y")], dtype=object)).tolist() == [convert.TEXT]
+    expected = [xcells.DATETIME, xcells.TEXT, xcells.NUMBER, xcells.OTHER]
+    assert xcells.classify(cells).tolist() == expected
+    assert xcells.classify(cells).tolist() == expected          # remembered, same kinds
+    assert xcells.classify(np.array([Label("y")], dtype=object)).tolist() == [xcells.TEXT]
 
 
 def test_a_com_date_subclass_is_read_as_its_day():
@@ -146,4 +147,4 @@ def test_ten_digits_as_a_date_are_refused_by_name():
 ])
 def test_to_bool_refusals_name_the_argument(value, message):
     with pytest.raises(InputError, match=message):
-        convert.to_bool(value, "annualize")
+        arguments.to_bool(value, "annualize")

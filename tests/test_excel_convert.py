@@ -17,7 +17,8 @@ from hypothesis import strategies as st
 
 from conftest import DATE_FORMS, SHAPES, serial
 from xlflows.errors import InputError
-from xlflows.excel import convert, dates, shape
+from xlflows.excel import arguments, convert, dates, fastpath, shape
+from xlflows.excel import cells as xcells
 
 D = dt.datetime
 MAR1 = D(2024, 3, 1)
@@ -45,7 +46,7 @@ def days(*isos: str) -> list[pd.Timestamp]:
 ], ids=["scalar", "flat list", "vertical 2-D", "horizontal 2-D", "COM column tuples",
         "COM row tuple", "one cell 2-D", "numpy column", "pandas Series", "empty"])
 def test_as_cells_flattens_every_one_dimensional_shape(value, expected):
-    assert convert.as_cells(value, "flows").tolist() == expected
+    assert xcells.as_cells(value, "flows").tolist() == expected
 
 
 @pytest.mark.parametrize("value, message", [
@@ -57,7 +58,7 @@ def test_as_cells_flattens_every_one_dimensional_shape(value, expected):
 ], ids=["genuinely 2-D", "ragged", "cells and rows mixed", "3-D array"])
 def test_as_cells_refuses_what_is_not_one_row_or_column(value, message):
     with pytest.raises(InputError, match=message):
-        convert.as_cells(value, "flows")
+        xcells.as_cells(value, "flows")
 
 
 # ------------------------------------------------------------------------------ numbers
@@ -68,14 +69,14 @@ def test_as_cells_refuses_what_is_not_one_row_or_column(value, message):
     ([np.float64(1.5), np.int64(2), np.float32(0.5)], [1.5, 2.0, 0.5]),
 ], ids=["numbers", "numbers as text (incl. U+2212 minus)", "numpy scalars"])
 def test_read_numbers_accepts_numbers_and_number_text(cells, expected):
-    got = convert.read_numbers(convert.as_cells(cells, "flows"), "flows")
+    got = xcells.read_numbers(xcells.as_cells(cells, "flows"), "flows")
     assert got.values.tolist() == pytest.approx(expected)
     assert not got.blank.any()
 
 
 def test_read_numbers_flags_blanks_without_refusing_them():
     # None, "" and whitespace are blanks; NaT too (a pandas caller's missing date in a value column)
-    got = convert.read_numbers(convert.as_cells([None, "", "   ", 4.0, pd.NaT], "x"), "x")
+    got = xcells.read_numbers(xcells.as_cells([None, "", "   ", 4.0, pd.NaT], "x"), "x")
     assert got.blank.tolist() == [True, True, True, False, True]
     assert got.values[3] == 4.0
 
@@ -245,12 +246,12 @@ def test_time_of_day_is_dropped_so_same_day_times_are_duplicates():
         "ISO text", "ISO with T and spaces", "ISO with seconds", "serial 61 = 1900-03-01",
         "serial 61.5", "last serial 9999-12-31", "aware datetime keeps its wall date"])
 def test_read_dates_accepts_every_runtime_form(cell, expected):
-    got = convert.read_dates(convert.as_cells([cell], "dates"), "dates")
+    got = xcells.read_dates(xcells.as_cells([cell], "dates"), "dates")
     assert pd.Timestamp(got[0]) == pd.Timestamp(expected)
 
 
 def test_read_dates_returns_microsecond_datetime64_on_pandas_2_and_3():
-    got = convert.read_dates(convert.as_cells([45352, MAR1], "dates"), "dates")
+    got = xcells.read_dates(xcells.as_cells([45352, MAR1], "dates"), "dates")
     assert got.dtype == np.dtype("datetime64[us]")
     index = convert.flow_series([1.0, 2.0], [45352, 45359]).series.index
     # compare by calendar value, never via asi8 / ns integers
@@ -359,7 +360,7 @@ def test_level_series_refuses_duplicates_and_mismatched_lengths():
                          ids=["int", "whole float", "text", "1×1 range", "blank -> default",
                               "boundary 1 accepted"])
 def test_to_int(value, expected):
-    assert convert.to_int(value, "weeks", default=1, minimum=1) == expected
+    assert arguments.to_int(value, "weeks", default=1, minimum=1) == expected
 
 
 @pytest.mark.parametrize("value, message", [
@@ -375,36 +376,36 @@ def test_to_int(value, expected):
 ])
 def test_to_int_refusals(value, message):
     with pytest.raises(InputError, match=message):
-        convert.to_int(value, "weeks", minimum=1)
+        arguments.to_int(value, "weeks", minimum=1)
 
 
 @pytest.mark.parametrize("value, expected", [
     (True, True), (False, False), (1, True), (0.0, False), ("true", True), (" FALSE ", False),
     (None, False)])
 def test_to_bool(value, expected):
-    assert convert.to_bool(value, "annualize", default=False) is expected
+    assert arguments.to_bool(value, "annualize", default=False) is expected
 
 
 @pytest.mark.parametrize("value", [2, "yes", "#VALUE!", -2146826273])
 def test_to_bool_refusals(value):
     with pytest.raises(InputError, match=r"^annualize: .*, expected TRUE or FALSE$"):
-        convert.to_bool(value, "annualize", default=False)
+        arguments.to_bool(value, "annualize", default=False)
 
 
 def test_to_choice_ignores_case_and_spaces_and_lists_the_choices():
-    assert convert.to_choice(" Z ", "method", ("mean", "z")) == "z"
-    assert convert.to_choice("", "method", ("mean", "z"), default="mean") == "mean"
+    assert arguments.to_choice(" Z ", "method", ("mean", "z")) == "z"
+    assert arguments.to_choice("", "method", ("mean", "z"), default="mean") == "mean"
     with pytest.raises(InputError, match=r'^method: text \'avg\', expected "mean" or "z"$'):
-        convert.to_choice("avg", "method", ("mean", "z"))
+        arguments.to_choice("avg", "method", ("mean", "z"))
     with pytest.raises(InputError, match=r'^kind: the number 1, expected "level" or "change"$'):
-        convert.to_choice(1, "kind", ("level", "change"))
+        arguments.to_choice(1, "kind", ("level", "change"))
 
 
 @pytest.mark.parametrize("value", [D(2023, 7, 26), 45133, "2023-07-26", dt.date(2023, 7, 26),
                                    [[D(2023, 7, 26, 15)]]])
 def test_to_date(value):
     # serial 45133 = 2023-07-26
-    assert convert.to_date(value, "last_hike") == pd.Timestamp("2023-07-26")
+    assert arguments.to_date(value, "last_hike") == pd.Timestamp("2023-07-26")
 
 
 @pytest.mark.parametrize("value, message", [
@@ -415,7 +416,7 @@ def test_to_date(value):
 ])
 def test_to_date_refusals(value, message):
     with pytest.raises(InputError, match=message):
-        convert.to_date(value, "start_date")
+        arguments.to_date(value, "start_date")
 
 
 def test_number_list_takes_a_number_or_a_range_and_skips_blanks():
@@ -487,7 +488,7 @@ def test_flow_series_either_returns_clean_floats_or_raises_input_error(cells):
     # every value came from a cell that was a number or number text, never an error code
     for pos, v in zip(got.positions, values):
         cell = cells[pos]
-        assert convert.error_name(cell) is None
+        assert xcells.error_name(cell) is None
         assert not isinstance(cell, (bool, dt.date))
         assert float(str(cell).replace("\u2212", "-")) == v
 
@@ -522,9 +523,9 @@ def test_duplicates_and_blanks_name_cells_when_the_report_passes_locate():
 
 
 def test_to_number_minimum_is_inclusive():
-    assert convert.to_number(0, "min_rise_bp", minimum=0) == 0.0
+    assert arguments.to_number(0, "min_rise_bp", minimum=0) == 0.0
     with pytest.raises(InputError, match=r"^min_rise_bp: -0.5, expected a number of at least 0$"):
-        convert.to_number(-0.5, "min_rise_bp", minimum=0)
+        arguments.to_number(-0.5, "min_rise_bp", minimum=0)
 
 
 # ------------------------------------------------------------------------------ fast path
@@ -577,11 +578,11 @@ def _same(fast, general):
 
 def _both_paths(call):
     fast = _results(call)
-    convert.FAST_PATH = False
+    fastpath.ENABLED = False
     try:
         general = _results(call)
     finally:
-        convert.FAST_PATH = True
+        fastpath.ENABLED = True
     _same(fast, general)
     return fast
 
@@ -604,7 +605,7 @@ def test_fast_path_agrees_with_the_general_path(data):
     _both_paths(lambda: convert.flow_series(put(values)))
     _both_paths(lambda: convert.level_series(put(dates), put(values)))
     _both_paths(lambda: convert.number_list(put(values), "history"))
-    _both_paths(lambda: convert.to_date(dates[0], "start_date"))
+    _both_paths(lambda: arguments.to_date(dates[0], "start_date"))
 
 
 @pytest.mark.parametrize("form", sorted(_FAST_DATE_FORMS))
@@ -627,9 +628,9 @@ def test_the_common_shape_takes_the_fast_path(monkeypatch, form):
 def test_classify_gives_a_subclass_the_kind_of_its_base_class():
     cells = np.array([_ComDate(2024, 3, 1), pd.Timestamp("2024-03-08"), np.float32(1.5),
                       np.int16(3), np.bool_(True), "x", None], dtype=object)
-    assert convert.classify(cells).tolist() == [
-        convert.DATETIME, convert.DATETIME, convert.NUMBER, convert.NUMBER, convert.BOOL,
-        convert.TEXT, convert.BLANK]
+    assert xcells.classify(cells).tolist() == [
+        xcells.DATETIME, xcells.DATETIME, xcells.NUMBER, xcells.NUMBER, xcells.BOOL,
+        xcells.TEXT, xcells.BLANK]
 
 
 @settings(max_examples=60, deadline=None)
@@ -643,7 +644,7 @@ def test_fast_path_answers_the_common_shape_as_the_general_path(data):
     steps = data.draw(st.lists(st.integers(1, 400), min_size=n, max_size=n), label="steps")
     days = [start + dt.timedelta(days=int(s) - steps[0]) for s in np.cumsum(steps)]
     number = st.one_of(st.floats(-1e300, 1e300), st.integers(-10 ** 15, 10 ** 15)).filter(
-        lambda v: not convert.COM_ERROR_MIN <= v <= convert.COM_ERROR_MAX)
+        lambda v: not xcells.COM_ERROR_MIN <= v <= xcells.COM_ERROR_MAX)
     values = data.draw(st.lists(number, min_size=n, max_size=n), label="values")
     put = SHAPES[layout]
     cells, dates = put(values), put([_FAST_DATE_FORMS[form](d) for d in days])

@@ -286,9 +286,9 @@ _cells = st.one_of(st.floats(allow_nan=False), st.integers(-10, 10), st.booleans
 @settings(max_examples=300, deadline=None)
 @given(st.lists(_cells, max_size=8))
 def test_types_is_the_set_of_the_cells_types(cells):
-    from xlflows.excel import convert
+    from xlflows.excel import fastpath
 
-    assert convert._types(cells) == set(map(type, cells))
+    assert fastpath.cell_types(cells) == set(map(type, cells))
 
 
 def _outcome(call):
@@ -305,17 +305,17 @@ def _outcome(call):
 @settings(max_examples=200, deadline=None)
 @given(st.lists(st.floats(-1e6, 1e6), min_size=2, max_size=8), st.data())
 def test_a_row_of_another_list_type_is_answered_as_the_general_path_does(values, data):
-    from xlflows.excel import convert
+    from xlflows.excel import convert, fastpath
 
     rows = [[v] for v in values]
     odd = data.draw(st.integers(0, len(rows) - 1), label="odd row")
     rows[odd] = _Row(rows[odd])
     fast = _outcome(lambda: convert.flow_series(rows))
-    convert.FAST_PATH = False
+    fastpath.ENABLED = False
     try:
         general = _outcome(lambda: convert.flow_series(rows))
     finally:
-        convert.FAST_PATH = True
+        fastpath.ENABLED = True
     assert fast == general
     assert fast == ("refused", "flows: mixes single cells and rows, expected a single row or "
                                "column")

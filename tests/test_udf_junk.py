@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 from xlflows import udfs
 from xlflows.core import constants as C
 from xlflows.errors import CELL_PREFIX
-from xlflows.excel.convert import COM_ERROR_MAX, COM_ERROR_MIN, error_name
+from xlflows.excel.cells import COM_ERROR_MAX, COM_ERROR_MIN, error_name
 
 ERROR_LITERALS = ["#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A",
                   "#GETTING_DATA", "#SPILL!", "#CALC!", "#FIELD!", "#BLOCKED!", "#CONNECT!",

@@ -98,16 +98,17 @@ ARG_DOCS = {
 def _lib():
     """The modules that do the work, imported on the first call of any UDF.
 
-    Returns a namespace with ``convert``, ``shape`` and the core modules ``flows``, ``cycles``,
-    ``growth``, ``ranks``, ``runs``, ``periods`` and ``assets``.
+    Returns a namespace with the Excel layer's ``convert`` (ranges), ``args`` (single values) and
+    ``shape``, and the core modules ``flows``, ``cycles``, ``growth``, ``ranks``, ``runs``,
+    ``periods`` and ``assets``.
     """
     import types
 
     from xlflows.core import assets, cycles, flows, growth, periods, ranks, runs
-    from xlflows.excel import convert, shape
-    return types.SimpleNamespace(convert=convert, shape=shape, flows=flows, cycles=cycles,
-                                 growth=growth, ranks=ranks, runs=runs, periods=periods,
-                                 assets=assets)
+    from xlflows.excel import arguments, convert, shape
+    return types.SimpleNamespace(convert=convert, args=arguments, shape=shape, flows=flows,
+                                 cycles=cycles, growth=growth, ranks=ranks, runs=runs,
+                                 periods=periods, assets=assets)
 
 
 def _arg(name: str, doc_key: str | None = None) -> Callable:
@@ -186,7 +187,7 @@ def flow_first_in(flows, dates=None):
 def flow_largest_since(dates, flows, weeks=1):
     """End date of the latest earlier window of this many weeks at least as large in the same direction, or "record" when none, "flat" when the latest sum is 0."""
     lib = _lib()
-    weeks = lib.convert.to_int(weeks, "weeks", default=1, minimum=1)
+    weeks = lib.args.to_int(weeks, "weeks", default=1, minimum=1)
     look = lib.flows.largest_since(_dated_flows(flows, dates).series, weeks)
     if look.direction == 0:
         return C.FLAT
@@ -203,7 +204,7 @@ def flow_largest_since(dates, flows, weeks=1):
 def flow_rolling(flows, weeks, dates=None):
     """Trailing sums over this many weeks, one per input row (in input order), blank for the first weeks − 1 weeks."""
     lib = _lib()
-    weeks = lib.convert.to_int(weeks, "weeks", minimum=1)
+    weeks = lib.args.to_int(weeks, "weeks", minimum=1)
     data = lib.convert.flow_series(flows, dates)
     sums = lib.flows.rolling(data.series, weeks)
     return lib.shape.in_input_order(sums.to_numpy(dtype=float), data.positions, data.cells)
@@ -218,7 +219,7 @@ def flow_rolling(flows, weeks, dates=None):
 def flow_streaks(dates, flows, min_weeks=1):
     """Table of runs of same-direction weeks, oldest first: Start, End, Weeks, Direction (inflow, outflow or flat), Total."""
     lib = _lib()
-    min_weeks = lib.convert.to_int(min_weeks, "min_weeks", default=1, minimum=1)
+    min_weeks = lib.args.to_int(min_weeks, "min_weeks", default=1, minimum=1)
     runs = lib.flows.streak_columns(_dated_flows(flows, dates).series, min_weeks)
     return lib.shape.table(runs, C.STREAK_COLUMNS)
 
@@ -227,14 +228,15 @@ def flow_streaks(dates, flows, min_weeks=1):
 
 
 def _cycles(rate_dates, rates, min_hikes, min_rise_bp, kind, dates_name: str):
-    convert = _lib().convert
-    levels = convert.level_series(rate_dates, rates, dates_name=dates_name, values_name="rates")
-    return _lib().cycles.cycle_columns(
+    lib = _lib()
+    levels = lib.convert.level_series(rate_dates, rates, dates_name=dates_name,
+                                      values_name="rates")
+    return lib.cycles.cycle_columns(
         levels,
-        min_hikes=convert.to_int(min_hikes, "min_hikes", default=C.DEFAULT_MIN_HIKES, minimum=1),
-        min_rise_bp=convert.to_number(min_rise_bp, "min_rise_bp", default=C.DEFAULT_MIN_RISE_BP,
-                                      minimum=0),
-        kind=convert.to_choice(kind, "kind", _lib().cycles.RATE_KINDS, default="level"),
+        min_hikes=lib.args.to_int(min_hikes, "min_hikes", default=C.DEFAULT_MIN_HIKES, minimum=1),
+        min_rise_bp=lib.args.to_number(min_rise_bp, "min_rise_bp",
+                                       default=C.DEFAULT_MIN_RISE_BP, minimum=0),
+        kind=lib.args.to_choice(kind, "kind", lib.cycles.RATE_KINDS, default="level"),
     )
 
 
@@ -273,9 +275,9 @@ def cycle_inflows(rate_dates, rates, asset_dates, assets, min_hikes=C.DEFAULT_MI
     found = _cycles(rate_dates, rates, min_hikes, min_rise_bp, "level", "rate_dates")
     levels = lib.convert.level_series(asset_dates, assets, dates_name="asset_dates",
                                       values_name="assets")
-    horizon = lib.convert.to_int(horizon_months, "horizon_months",
+    horizon = lib.args.to_int(horizon_months, "horizon_months",
                                  default=C.DEFAULT_HORIZON_MONTHS, minimum=0)
-    measure = lib.convert.to_choice(measure, "measure", lib.cycles.INFLOW_MEASURES,
+    measure = lib.args.to_choice(measure, "measure", lib.cycles.INFLOW_MEASURES,
                                     default="yoy")
     return lib.shape.table(lib.cycles.cycle_inflow_columns(found, levels, horizon, measure))
 
@@ -288,7 +290,7 @@ def cycle_inflows(rate_dates, rates, asset_dates, assets, min_hikes=C.DEFAULT_MI
 def peak_projection(last_hike, months):
     """Projected peak: EDATE(last_hike, ROUND(AVERAGE(months), 0)); 2023-07-26 with 9, 13, 15, 19 gives 2024-09-26."""
     lib = _lib()
-    start = lib.convert.to_date(last_hike, "last_hike")
+    start = lib.args.to_date(last_hike, "last_hike")
     months = lib.convert.number_list(months, "months")
     outside = InputError("months: the average moves the peak outside Excel's dates "
                          "(1900-03-01 to 9999-12-31), expected a number of months")
@@ -317,9 +319,9 @@ def asset_growth(dates, values, start_date, end_date=None, annualize=False):
                                       values_name="values")
     result = lib.growth.asset_growth(
         levels,
-        lib.convert.to_date(start_date, "start_date"),
-        lib.convert.to_date(end_date, "end_date", default=None),
-        annualize=lib.convert.to_bool(annualize, "annualize", default=False),
+        lib.args.to_date(start_date, "start_date"),
+        lib.args.to_date(end_date, "end_date", default=None),
+        annualize=lib.args.to_bool(annualize, "annualize", default=False),
     )
     return lib.shape.scalar(result)
 
@@ -334,11 +336,11 @@ def abnormality(current, history, method="mean", threshold=None):
     """Is current abnormal against history? A 7 × 2 block: Verdict, Current, Historical mean, Ratio, Z-score, Percentile, Cycles."""
     lib = _lib()
     verdict = lib.growth.abnormality(
-        lib.convert.to_number(current, "current"),
+        lib.args.to_number(current, "current"),
         lib.convert.number_list(history, "history"),
-        method=lib.convert.to_choice(method, "method", lib.growth.ABNORMALITY_METHODS,
+        method=lib.args.to_choice(method, "method", lib.growth.ABNORMALITY_METHODS,
                                      default="mean"),
-        threshold=lib.convert.to_number(threshold, "threshold", default=None),
+        threshold=lib.args.to_number(threshold, "threshold", default=None),
     )
     return lib.shape.label_block(verdict.rows())
 
@@ -360,8 +362,8 @@ def _flat_or(direction: int, value: object) -> object:
 def flow_rank(dates, flows, weeks=1, period=C.ALL):
     """Rank of the latest weeks-week sum among earlier windows of its direction (1 = largest on record) and how many there are: a 2 × 2 block Rank, Of; Rank is "flat" when the sum is 0."""
     lib = _lib()
-    weeks = lib.convert.to_int(weeks, "weeks", default=1, minimum=1)
-    period = lib.convert.to_choice(period, "period", lib.ranks.RANK_PERIODS, default=C.ALL)
+    weeks = lib.args.to_int(weeks, "weeks", default=1, minimum=1)
+    period = lib.args.to_choice(period, "period", lib.ranks.RANK_PERIODS, default=C.ALL)
     found = lib.ranks.flow_rank(_dated_flows(flows, dates).series, weeks, period)
     return lib.shape.label_block(zip(C.RANK_LABELS, (_flat_or(found.direction, found.rank),
                                                      found.of)))
@@ -376,8 +378,8 @@ def flow_rank(dates, flows, weeks=1, period=C.ALL):
 def flow_count(flows, n, direction=C.INFLOW, dates=None):
     """How many of the last n weeks had inflows (or outflows, or were flat): 25 with n = 27 reads "inflows in 25 of the past 27 weeks"."""
     lib = _lib()
-    n = lib.convert.to_int(n, "n", minimum=1)
-    direction = lib.convert.to_choice(direction, "direction", lib.runs.DIRECTIONS,
+    n = lib.args.to_int(n, "n", minimum=1)
+    direction = lib.args.to_choice(direction, "direction", lib.runs.DIRECTIONS,
                                       default=C.INFLOW)
     return lib.runs.flow_count(lib.convert.flow_series(flows, dates).series, n, direction)
 
@@ -391,7 +393,7 @@ def flow_count(flows, n, direction=C.INFLOW, dates=None):
 def streak_longest_since(dates, flows, which=C.CURRENT):
     """End date of the latest earlier run in the same direction at least as long as the current (or previous) run, or "record" when none, "flat" for a run of flat weeks."""
     lib = _lib()
-    which = lib.convert.to_choice(which, "which", lib.runs.WHICH_RUNS, default=C.CURRENT)
+    which = lib.args.to_choice(which, "which", lib.runs.WHICH_RUNS, default=C.CURRENT)
     found = lib.runs.streak_longest_since(_dated_flows(flows, dates).series, which)
     if found.direction == 0:
         return C.FLAT
@@ -407,8 +409,8 @@ def streak_longest_since(dates, flows, which=C.CURRENT):
 def flow_period(dates, flows, period=C.YEAR, as_of=None):
     """Flows this year (quarter, month) to date, at the same point last year, the annualised pace and its rank among complete years: a 4 × 2 block."""
     lib = _lib()
-    period = lib.convert.to_choice(period, "period", lib.periods.PERIODS, default=C.YEAR)
-    as_of = lib.convert.to_date(as_of, "as_of", default=None)
+    period = lib.args.to_choice(period, "period", lib.periods.PERIODS, default=C.YEAR)
+    as_of = lib.args.to_date(as_of, "as_of", default=None)
     found = lib.periods.flow_period(_dated_flows(flows, dates).series, period, as_of)
     flat = found.years > 0 and found.pace_direction == 0 and found.weeks > 0   # a pace of 0
     rank = C.FLAT if flat else found.pace_rank
@@ -425,7 +427,7 @@ def flow_period(dates, flows, period=C.YEAR, as_of=None):
 def flow_pct(flows, assets, weeks=1, dates=None):
     """Each week's flow as a share of the previous row's (start-of-week) assets, one per input row, blank for the first; with weeks = N the last N weeks compounded."""
     lib = _lib()
-    weeks = lib.convert.to_int(weeks, "weeks", default=1, minimum=1)
+    weeks = lib.args.to_int(weeks, "weeks", default=1, minimum=1)
     data = lib.convert.flow_series(flows, dates)
     by_row = lib.convert.numbers_by_row(assets, "assets", data.cells, "flows")
     shares = lib.assets.flow_pct(data.series, by_row[data.positions], weeks)
@@ -440,7 +442,7 @@ def flow_pct(flows, assets, weeks=1, dates=None):
 def flow_since(dates, flows, start):
     """Sum of the flows of the weeks dated after start (a date), or, with start "trough", since the lowest point of the cumulative flows."""
     lib = _lib()
-    start = lib.convert.to_date_or_choice(start, "start", (C.TROUGH,))
+    start = lib.args.to_date_or_choice(start, "start", (C.TROUGH,))
     return lib.shape.scalar(lib.periods.flow_since(_dated_flows(flows, dates).series,
                                                    start).total)
 
@@ -468,8 +470,8 @@ def level_record(dates, levels):
 def flow_zscore(flows, weeks=1, lookback=None, dates=None):
     """z-score and percentile of the latest weeks-week sum against all (or the last lookback) earlier windows: a 2 × 2 block Z-score, Percentile."""
     lib = _lib()
-    weeks = lib.convert.to_int(weeks, "weeks", default=1, minimum=1)
-    lookback = lib.convert.to_int(lookback, "lookback", default=None, minimum=1)
+    weeks = lib.args.to_int(weeks, "weeks", default=1, minimum=1)
+    lookback = lib.args.to_int(lookback, "lookback", default=None, minimum=1)
     found = lib.ranks.flow_zscore(lib.convert.flow_series(flows, dates).series, weeks, lookback)
     return lib.shape.label_block(zip(C.ZSCORE_LABELS, (found.z, found.percentile)))
 

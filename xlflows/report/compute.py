@@ -29,14 +29,14 @@ from xlflows.core.runs import flow_count, streak_longest_since
 from xlflows.core.growth import abnormality, median_spacing, yoy_growth
 from xlflows.core.validate import whole_number
 from xlflows.errors import InputError, WorkbookError
-from xlflows.excel.convert import to_date
+from xlflows.excel.arguments import to_date
 from xlflows.report import sentences as S
 from xlflows.report.data import (ASSETS_SHEET, FLOWS_SHEET, FLOWS_SOURCE, RATE_SHEET,
                                  SAMPLE_SOURCE, SERIES_SOURCES, ReportData, read_report_data)
 from xlflows.report.plan import (AS_OF_NAME, ASSET_QUARTERS, CYCLES_NAME, FMT_DATE, FMT_GENERAL,
-                                 FMT_LEVEL_BN,
-                                 FMT_MONTH, FMT_MONTHS, FMT_PCT, RECENT_WEEKS, REPORT_SHEET,
-                                 TEMPLATE_SHEET, WEEKS_NAME, Block, RefreshPlan)
+                                 FMT_LEVEL_BN, FMT_MONTH, FMT_MONTHS, FMT_PCT, RECENT_WEEKS,
+                                 REPORT_SHEET, TEMPLATE_SHEET, WEEKS_NAME, Block, RefreshPlan,
+                                 SheetSource)
 from xlflows.report.fields import (BREADTH_EXCEPTIONS, BREADTH_MIN_WEEKS, CATEGORY_FIELDS,
                                    REPORT_FIELDS, RESERVED_PREFIXES, YEAR_TO_DATE_MIN_WEEKS,
                                    CategoryFacts, ReportFacts, bn, long_date, pct, when)
@@ -63,7 +63,7 @@ class Settings:
     as_of_origin: str = "the default"
 
 
-def _setting_cell(source, name: str) -> tuple[str | None, object]:
+def _setting_cell(source: SheetSource, name: str) -> tuple[str | None, object]:
     """(``"Report!K5"``, value) of a defined-name settings cell; (None, None) when absent."""
     where = source.named_cell(name)
     if where is None:
@@ -88,7 +88,7 @@ def _whole(value: object, where: str, label: str, maximum: int) -> int:
         raise WorkbookError(str(exc)) from None
 
 
-def read_settings(source, *, weeks=None, cycles=None, as_of=None) -> Settings:
+def read_settings(source: SheetSource, *, weeks=None, cycles=None, as_of=None) -> Settings:
     """Settings from the marked cells, with keyword overrides taking precedence.
 
     Raises
@@ -508,7 +508,7 @@ def _sources(data: ReportData, as_of: pd.Timestamp) -> str:
     return "Sources: " + "; ".join(parts) + "."
 
 
-def plan_refresh(source, *, weeks=None, cycles=None, as_of=None) -> RefreshPlan:
+def plan_refresh(source: SheetSource, *, weeks=None, cycles=None, as_of=None) -> RefreshPlan:
     """Compute the whole report from a SheetSource and plan its writes (nothing is written).
 
     Parameters

@@ -19,6 +19,7 @@ Units: flows in $bn, the policy rate in percent, MMF assets in $bn, as they stan
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -28,6 +29,10 @@ from xlflows.datasheets import FLOWS, MMF_ASSETS, POLICY_RATE, DataSheet, blank,
 from xlflows.errors import InputError, WorkbookError
 from xlflows.excel.convert import (flow_series, level_series, typed_flow_series,
                                     typed_level_series)
+from xlflows.report.plan import ColumnSource, SheetSource
+
+if TYPE_CHECKING:
+    from xlflows.ooxml.book import SheetColumns
 
 FLOWS_SHEET = FLOWS.name
 RATE_SHEET = POLICY_RATE.name
@@ -144,7 +149,7 @@ class _ColumnsTable:
     """A data sheet read column by column into numpy (the file engine's ``columns``): no Python
     object per number or date; cells are made only for a column the typed path cannot take."""
 
-    def __init__(self, table):
+    def __init__(self, table: SheetColumns):
         self.table = table
         last = 0
         for column in table.columns.values():
@@ -196,13 +201,14 @@ class _ColumnsTable:
                    for column in self.table.columns.values() for v in column.others.values())
 
 
-def _sheet_table(source, sheet: str):
+def _sheet_table(source: SheetSource, sheet: str) -> _ColumnsTable | _RowsTable:
     """Step ``sheet``: the sheet as a table, or a WorkbookError naming the missing sheet."""
     if sheet not in source.sheet_names():
         raise WorkbookError(f"the workbook has no '{sheet}' sheet; expected one with "
                             f"{_expected(sheet)} in row 1")
-    columns = getattr(source, "columns", None)
-    table = _ColumnsTable(columns(sheet)) if columns else _RowsTable(source.rows(sheet))
+    table: _ColumnsTable | _RowsTable = (
+        _ColumnsTable(source.columns(sheet)) if isinstance(source, ColumnSource)
+        else _RowsTable(source.rows(sheet)))
     if not len(table) or not any(v is not None for v in table.header):
         raise WorkbookError(f"{sheet}!A1 is blank; expected {_expected(sheet)} in row 1")
     return table
@@ -266,7 +272,7 @@ def is_sample(rows: list[list[object]]) -> bool:
     return any(isinstance(v, str) and v.strip().lower() == mark for row in rows for v in row)
 
 
-def read_flows(source) -> tuple[dict[str, pd.Series], dict[str, str], pd.DatetimeIndex]:
+def read_flows(source: SheetSource) -> tuple[dict[str, pd.Series], dict[str, str], pd.DatetimeIndex]:
     """``Flows``: week endings in column A, one category per non-empty header after it."""
     table = _sheet_table(source, FLOWS_SHEET)
     header = table.header
@@ -327,7 +333,7 @@ def read_flows(source) -> tuple[dict[str, pd.Series], dict[str, str], pd.Datetim
     return flows, columns, pd.DatetimeIndex(weeks)
 
 
-def read_levels(source, declared: DataSheet) -> pd.Series:
+def read_levels(source: SheetSource, declared: DataSheet) -> pd.Series:
     """``Policy rate`` / ``MMF assets``: ``Date`` in column A, the level in column B."""
     sheet = declared.name
     table = _sheet_table(source, sheet)
@@ -350,7 +356,7 @@ def read_levels(source, declared: DataSheet) -> pd.Series:
     return series.astype(float)
 
 
-def read_report_data(source) -> ReportData:
+def read_report_data(source: SheetSource) -> ReportData:
     """Steps 1–4 for the three data sheets → :class:`ReportData` (not yet cut)."""
     flows, columns, weeks = read_flows(source)
     rate = read_levels(source, POLICY_RATE)

@@ -23,7 +23,7 @@ from collections import defaultdict
 
 
 from xlflows.errors import WorkbookError, XlflowsError
-from xlflows.excel.convert import COM_ERROR_MAX, COM_ERROR_MIN, COM_ERRORS
+from xlflows.excel.cells import COM_ERROR_MAX, COM_ERROR_MIN, COM_ERRORS
 from xlflows.report.compute import plan_refresh
 from xlflows.report.plan import FMT_DATE, REPORT_SHEET, split_cell
 

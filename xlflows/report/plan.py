@@ -12,8 +12,12 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from xlflows.a1 import MAX_COL, MAX_ROW, cell_ref, split_cell
+
+if TYPE_CHECKING:
+    from xlflows.ooxml.book import SheetColumns
 
 REPORT_SHEET = "Report"
 TEMPLATE_SHEET = "xlflows.template"
@@ -49,6 +53,31 @@ FMT_GENERAL = 'General'
 
 
 # --------------------------------------------------------------------------- the contract
+class SheetSource(Protocol):
+    """What the report reads a workbook through: the file engine's book (``report/xlsx.py``),
+    the open xlwings Book (``report/live.py``) and xlwings Lite's (``xlflows/lite.py``)."""
+
+    def sheet_names(self) -> list[str]:
+        """Sheet names in workbook order."""
+
+    def rows(self, sheet: str) -> list[list[object]]:
+        """Cell values from A1 to the end of the used range: formulas by their saved value
+        (a WorkbookError naming the cell when there is none), error cells as their literal
+        (``"#N/A"``), dates as ``datetime.datetime``, blanks None."""
+
+    def named_cell(self, name: str) -> tuple[str, str] | None:
+        """The ``(sheet, "B4")`` a workbook-level defined name points at, or None."""
+
+
+@runtime_checkable
+class ColumnSource(SheetSource, Protocol):
+    """A source that also reads a sheet column by column into numpy (the file engine): the
+    report's reader then makes no Python object per number or date."""
+
+    def columns(self, sheet: str) -> SheetColumns:
+        """The sheet's cells column by column (:class:`xlflows.ooxml.book.SheetColumns`)."""
+
+
 @dataclass(frozen=True)
 class CellWrite:
     """One cell to write: ``value`` None clears; ``number_format`` applied only when not None."""

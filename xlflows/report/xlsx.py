@@ -27,7 +27,7 @@ from typing import Callable, Iterator
 
 from xlflows import ooxml
 from xlflows.errors import WorkbookError
-from xlflows.excel.convert import to_date
+from xlflows.excel.arguments import to_date
 from xlflows.a1 import MAX_COL, MAX_ROW, split_ref
 from xlflows.report import graft
 from xlflows.report.compute import plan_refresh
