@@ -14,6 +14,7 @@ import zlib
 import numpy as np
 import pytest
 
+from xlflows.a1 import column_letters
 from xlflows.errors import WorkbookError
 from xlflows.ooxml import sheetread
 from xlflows.ooxml.sheetread import (BOOL, ERROR, ISO_DATE, NO_VALUE, NUMBER, SHARED, TEXT,
@@ -535,7 +536,7 @@ def test_a_text_value_outside_the_columns_read_is_read_by_the_handler():
 
 def test_a_wide_row_elsewhere_costs_little(monkeypatch):
     """100,000 cells right of D in one row: read on the fast path, none kept."""
-    wide = "".join(f'<c r="{sheetread.column_letters(c)}2" s="1"><v>{c}</v></c>'
+    wide = "".join(f'<c r="{column_letters(c)}2" s="1"><v>{c}</v></c>'
                    for c in range(5, 16384))
     data = sheet(row(1, '<c r="A1"><v>1</v></c>') + f'<row r="2">{wide}</row>')
     assert read(data, columns=(1, 4), fast=True) == [(1, 1, NUMBER, 1.0, 0, None)]
@@ -587,7 +588,7 @@ def test_other_shapes_give_way_to_the_exact_path(rows):
 
 
 def test_a_row_longer_than_the_limit_goes_to_the_exact_path(monkeypatch):
-    wide = "".join(f'<c r="{sheetread.column_letters(c)}2"><v>{c}</v></c>' for c in range(1, 400))
+    wide = "".join(f'<c r="{column_letters(c)}2"><v>{c}</v></c>' for c in range(1, 400))
     data = sheet(row(1, '<c r="A1"><v>1</v></c>') + f'<row r="2">{wide}</row>')
     monkeypatch.setattr(sheetread, "_ROW_LIMIT", 1000)
     monkeypatch.setattr(sheetread, "_CHUNK", 500)

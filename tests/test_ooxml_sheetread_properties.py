@@ -17,6 +17,7 @@ import xlsxwriter
 from hypothesis import HealthCheck, assume, event, given, settings
 from hypothesis import strategies as st
 
+from xlflows.a1 import column_letters
 from xlflows.errors import WorkbookError
 from xlflows.ooxml import sheetread
 from xlflows.ooxml.escape import excel_encode, xml_attr, xml_text
@@ -165,7 +166,7 @@ class _Maker:
         previous = 0
         for col in columns:
             keep_r = not (col == previous + 1 and self.odd())
-            ref = f"{sheetread.column_letters(col)}{number}" if keep_r else None
+            ref = f"{column_letters(col)}{number}" if keep_r else None
             cells.append(self.between() + self.cell(ref))
             previous = col
         return f"<{r}{attrs}>{''.join(cells)}{self.between()}</{r}>"

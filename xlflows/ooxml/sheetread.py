@@ -39,6 +39,8 @@ from xml.parsers import expat
 
 import numpy as np
 
+from xlflows import a1
+from xlflows.a1 import MAX_COL, MAX_ROW, column_letters
 from xlflows.errors import WorkbookError
 from xlflows.ooxml.escape import excel_decode, xml_attr
 
@@ -52,9 +54,6 @@ ERROR = 5       # t="e": texts[i] is the error literal ("#N/A")
 ISO_DATE = 6    # t="d": texts[i] is the ISO 8601 text as stored
 NO_VALUE = 7    # a formula with no cached value: the caller refuses it, naming the cell
 
-#: Excel's grid: the last row and the last column (XFD).
-MAX_ROW = 1_048_576
-MAX_COL = 16_384
 #: The SpreadsheetML main namespace: Transitional and Strict.
 MAIN_NAMESPACES = ("http://schemas.openxmlformats.org/spreadsheetml/2006/main",
                    "http://purl.oclc.org/ooxml/spreadsheetml/main")
@@ -82,7 +81,6 @@ class Cells:
 
 
 # --------------------------------------------------------------------------- shared rules
-_REF = re.compile(r"([A-Z]{1,3})([0-9]{1,7})")
 _ROW_NUMBER = re.compile(r"[0-9]{1,7}")
 _DIGITS = re.compile(r"[0-9]+")
 _NUMBER_TEXT = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
@@ -96,30 +94,10 @@ _TYPES = {None: _T_NUMBER, "n": _T_NUMBER, "s": _T_SHARED, "str": _T_STR,
           "inlineStr": _T_INLINE, "b": _T_BOOL, "e": _T_ERROR, "d": _T_DATE}
 
 
-def column_letters(index: int) -> str:
-    """1 -> ``"A"``, 28 -> ``"AB"``, 16384 -> ``"XFD"`` (any positive index)."""
-    letters = ""
-    while index > 0:
-        index, rest = divmod(index - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters
-
-
 def parse_ref(ref: str) -> tuple[int, int] | None:
-    """``"B7"`` -> ``(7, 2)``; None for anything that is not one cell inside Excel's grid.
-
-    Letters are upper case, digits ASCII, nothing else (no ``$``, no spaces); ``"A01"`` is A1.
-    """
-    match = _REF.fullmatch(ref)
-    if match is None:
-        return None
-    letters, row = match.group(1), int(match.group(2))
-    col = 0
-    for ch in letters:
-        col = col * 26 + ord(ch) - 64
-    if 1 <= row <= MAX_ROW and col <= MAX_COL:
-        return row, col
-    return None
+    """A cell's ``r``: ``"B7"`` -> ``(7, 2)``; None for anything that is not one cell inside
+    Excel's grid, ``$`` included (a cell's own reference is never absolute)."""
+    return None if "$" in ref else a1.parse_ref(ref)
 
 
 def _damaged(message: str) -> WorkbookError:
