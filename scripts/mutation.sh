@@ -9,8 +9,9 @@
 # `mutmut results` lists the survivors, `mutmut show NAME` prints one as a diff.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-PY="${PYTHON:-python}"
-"$PY" -m mutmut --help >/dev/null 2>&1 || { echo "mutation.sh: mutmut is not installed; pip install -e '.[mutation]'" >&2; exit 2; }
+# The checkout's .venv (README's set-up) unless PYTHON names another interpreter.
+if [ -n "${PYTHON:-}" ]; then PY="$PYTHON"; elif [ -x .venv/bin/python ]; then PY=.venv/bin/python; else PY=python3; fi
+"$PY" -m mutmut --help >/dev/null 2>&1 || { echo "mutation.sh: mutmut is not installed; run: $PY -m pip install -e '.[test,mutation]'" >&2; exit 2; }
 patterns=()
 for module in "$@"; do
     patterns+=("xlflows.${module}.*")

@@ -73,6 +73,7 @@ NOT_IN_PYODIDE = {
         "<mergeCell> in hash order and hashes differ on 32-bit wasm",
     "tests/test_libreoffice.py": "drives LibreOffice and poppler (native programs, subprocesses)",
     "tests/test_readme.py": "checks README against files; nothing Lite runs (passed in Pyodide)",
+    "tests/test_readme_commands.py": "checks README's shell commands (text); nothing Lite runs",
     "tests/test_xlwings_fidelity.py": "the classic xlwings path (VBA wrappers, COM conversion); "
         "Lite's Office.js path is checked by this file instead (passed in Pyodide)",
     "tests/test_pyodide.py": "this file: it starts Node",
