@@ -18,8 +18,9 @@
 
    The data sheets' names, headers and number formats are those of :mod:`xlflows.datasheets`.
 
-2. openpyxl lays the Report template on the empty Report sheet of that draft (a whole-workbook
-   load and save, harmless on a draft of ours; what it drops is restored from the draft).
+2. The Report template (laid with openpyxl in memory by :mod:`xlflows.report.layout`) is grafted
+   by the file engine onto the draft's Report sheet, keeping its Refresh button and VBA code
+   name; no part XlsxWriter wrote goes through an openpyxl round trip.
 
 3. The file is refreshed once by the file engine, exactly as ``xlflows refresh`` does (only the
    Report, the template store and the styles they need are written), so the committed workbook is
