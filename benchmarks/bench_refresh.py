@@ -45,7 +45,7 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from benchmarks.common import Verdicts, paired_ratio, slope  # noqa: E402
+from benchmarks.common import Verdicts, paired_ratio, slope, traced_peak  # noqa: E402
 
 SHIPPED = ROOT / "workbook" / "xlflows.xlsm"
 CATEGORIES = ["Equity", "Bond", "Money market", "Multi-asset"]
@@ -151,18 +151,6 @@ def processes(ours: tuple[str, ...], theirs: tuple[str, ...], repeat: int
     ratio = statistics.median(a[0] / b[0] for a, b in pairs)
     return (ratio, min(a[0] for a, _ in pairs), min(b[0] for _, b in pairs),
             [a for a, _ in pairs], [b for _, b in pairs])
-
-
-def traced_peak(func) -> int:
-    """Peak bytes allocated (tracemalloc, which numpy reports to) during one call of ``func``."""
-    import tracemalloc
-
-    tracemalloc.start()
-    try:
-        func()
-        return tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
 
 
 def line(verdicts: Verdicts, label: str, value: float, target: float | None, detail: str) -> None:

@@ -32,7 +32,6 @@ import io
 import os
 import sys
 import tempfile
-import tracemalloc
 import zipfile
 from pathlib import Path
 from xml.parsers import expat
@@ -42,7 +41,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.common import best_of, paired_ratio, show_seconds, verdict  # noqa: E402
+from benchmarks.common import best_of, paired_ratio, show_seconds, traced_peak, verdict  # noqa: E402
 from xlflows.ooxml import sheetread  # noqa: E402
 
 PART = "xl/worksheets/sheet1.xml"
@@ -102,15 +101,6 @@ def expat_pass(archive: zipfile.ZipFile) -> None:
 def output_bytes(cells: sheetread.Cells) -> int:
     return sum(getattr(cells, name).nbytes for name in ("rows", "cols", "kinds", "numbers",
                                                         "styles"))
-
-
-def traced_peak(func) -> int:
-    tracemalloc.start()
-    try:
-        func()
-        return tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
 
 
 def main(argv: list[str] | None = None) -> int:

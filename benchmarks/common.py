@@ -67,6 +67,18 @@ def paired_ratio(func: Callable[[], object], baseline: Callable[[], object],
     return min(times), min(base_times), ratio
 
 
+def traced_peak(func: Callable[[], object]) -> int:
+    """Peak bytes allocated (tracemalloc, which numpy reports to) during one call of ``func``."""
+    import tracemalloc
+
+    tracemalloc.start()
+    try:
+        func()
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
 def show_seconds(seconds: float) -> str:
     """``0.00123`` -> ``'1.23 ms'``; ``2.5`` -> ``'2.50 s'``; ``4e-5`` -> ``'40.0 us'``."""
     if seconds >= 1:

@@ -31,7 +31,7 @@ from xlflows.errors import WorkbookError
 from xlflows.ooxml import ns
 from xlflows.a1 import MAX_COL, cell_ref, column_letters, parse_area, parse_ref
 from xlflows.ooxml.escape import excel_encode, xml_text
-from xlflows.ooxml.xml import refuse_declaration, transcode
+from xlflows.ooxml.xml import refuse_declarations, transcode
 
 _TAG_REST = re.compile(rb"""[^>"']*(?:(?:"[^"]*"|'[^']*')[^>"']*)*>""")
 _ATTRIBUTE = re.compile(rb"""\s+([^\s=/>]+)\s*=\s*("[^"]*"|'[^']*')""")
@@ -207,14 +207,7 @@ class _Scanner:
         self.parser = parser
         parser.StartElementHandler = self.start
         parser.EndElementHandler = self.end
-        parser.StartDoctypeDeclHandler = self.refuse_doctype
-        parser.EntityDeclHandler = self.refuse_entity
-
-    def refuse_doctype(self, *args) -> None:
-        raise refuse_declaration("DOCTYPE", self.part, self.label)
-
-    def refuse_entity(self, *args) -> None:
-        raise refuse_declaration("ENTITY", self.part, self.label)
+        refuse_declarations(parser, self.part, self.label)
 
     def _tag_end(self, offset: int) -> int:
         return _TAG_REST.match(self.data, offset + 1).end()

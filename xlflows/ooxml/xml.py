@@ -228,6 +228,19 @@ def refuse_declaration(kind: str, part: str, label: str) -> WorkbookError:
                          "do (refused as a possible entity bomb)")
 
 
+def refuse_declarations(parser: pyexpat.XMLParserType, part: str, label: str) -> None:
+    """Make ``parser`` raise :func:`refuse_declaration` at a DOCTYPE or an ENTITY declaration."""
+
+    def doctype(*_args) -> None:
+        raise refuse_declaration("DOCTYPE", part, label)
+
+    def entity(*_args) -> None:
+        raise refuse_declaration("ENTITY", part, label)
+
+    parser.StartDoctypeDeclHandler = doctype
+    parser.EntityDeclHandler = entity
+
+
 def transcode(data: bytes, part: str, label: str) -> tuple[bytes, bool]:
     """The part in UTF-8 (a UTF-16/other declared encoding is transcoded, its declaration
     rewritten), and whether it was transcoded."""
@@ -280,14 +293,7 @@ class _Builder:
         parser.CharacterDataHandler = self.characters
         parser.EndElementHandler = self.end
         parser.StartNamespaceDeclHandler = self.namespace
-        parser.StartDoctypeDeclHandler = self.doctype
-        parser.EntityDeclHandler = self.entity
-
-    def doctype(self, *args) -> None:
-        raise refuse_declaration("DOCTYPE", self.part, self.label)
-
-    def entity(self, *args) -> None:
-        raise refuse_declaration("ENTITY", self.part, self.label)
+        refuse_declarations(parser, self.part, self.label)
 
     def namespace(self, prefix: str | None, uri: str | None) -> None:
         if self.pending is None:

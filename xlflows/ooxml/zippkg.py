@@ -27,7 +27,7 @@ from typing import BinaryIO, Iterable
 
 from xlflows.errors import WorkbookError
 from xlflows.ooxml import ns
-from xlflows.ooxml.xml import parse, refuse_declaration
+from xlflows.ooxml.xml import parse, refuse_declarations
 
 #: At most this many parts in one workbook (read or written).
 MAX_PARTS = 10_000
@@ -178,17 +178,10 @@ class ZipPackage:
         parser = pyexpat.ParserCreate(None, " ")
         parser.SetParamEntityParsing(pyexpat.XML_PARAM_ENTITY_PARSING_NEVER)
 
-        def doctype(*args):
-            raise refuse_declaration("DOCTYPE", name, self.label)
-
-        def entity(*args):
-            raise refuse_declaration("ENTITY", name, self.label)
-
         def root(*args):
             raise _RootFound
 
-        parser.StartDoctypeDeclHandler = doctype
-        parser.EntityDeclHandler = entity
+        refuse_declarations(parser, name, self.label)
         parser.StartElementHandler = root
         read = 0
         try:
