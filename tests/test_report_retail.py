@@ -408,3 +408,11 @@ def test_a_new_workbook_lays_out_the_retail_row(tmp_path):
     text = [c.value for row in openpyxl.load_workbook(path)["Report"].iter_rows() for c in row
             if isinstance(c.value, str)]
     assert "{{ retail_mmf.paragraph }}" in text and RETAIL_LABEL in text
+
+
+def test_readme_quotes_the_shipped_retail_sentence(shipped):
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    quoted = re.search(r"With the shipped data: `(Retail MMF.*?), …`", readme, re.S).group(1)
+    quoted = " ".join(quoted.split())
+    text = [c.value for c in shipped["Report"]["A"] if isinstance(c.value, str)]
+    assert next(t for t in text if t.startswith(TITLE)).startswith(quoted)

@@ -58,8 +58,9 @@ SOURCES_ROWS = 4
 WIDTHS = {"A": 18, "B": 10, "C": 10, "D": 11, "E": 11, "F": 10, "G": 19, "H": 19, "I": 2,
           "J": 8, "K": 9, "L": 10, "M": 13, "N": 13}
 LAST_COL = "N"
-#: Page margins in inches (narrow, no header or footer): with the widths above the page prints
-#: at about 82% on Letter and 85% on A4 landscape: its 10-point text prints at 8.2 points or more.
+#: Page margins in inches (narrow, no header or footer): with the widths above, four categories
+#: and the retail row, the page prints at about 82% on Letter and on A4 landscape: its 10-point
+#: text prints at 8.2 points.
 MARGIN_IN = 0.3
 
 
@@ -134,11 +135,12 @@ def install_template(wb, ws, categories: list[str], retail: bool = False) -> Non
     Notes
     -----
     One landscape page (A4 or Letter) in two columns on one grid of rows: on the left the
-    headlines (a paragraph per category, then money-market cash and the cycles), the flows
-    table, the previous cycles and, across the page, the sources; on the right the settings,
-    the two charts and the money-market key figures. Every text is 10 points or more and the
+    headlines (a paragraph per category and the retail money funds', then money-market cash and
+    the cycles), the flows table, the previous cycles and the sources; on the right the
+    settings, the two charts (grown to end with the left-hand column) and the money-market key
+    figures. Every text is 10 points or more and the
     page is scaled to fit, which keeps the body at 8 points or more in print for up to four
-    categories (``tests/test_libreoffice.py`` measures it).
+    categories and the retail row (``tests/test_libreoffice.py`` measures it).
 
     Made once: refresh writes values only. The charts read two fixed-size blocks
     (``{{ flows.recent }}``: the last 26 weeks; ``{{ mmf.chart }}``: 120 quarters of MMF assets
