@@ -416,3 +416,13 @@ def test_readme_quotes_the_shipped_retail_sentence(shipped):
     quoted = " ".join(quoted.split())
     text = [c.value for c in shipped["Report"]["A"] if isinstance(c.value, str)]
     assert next(t for t in text if t.startswith(TITLE)).startswith(quoted)
+
+
+def test_a_category_cannot_take_the_retail_prefix():
+    flows = [list(row) for row in make_source().sheets["Flows"]]
+    flows[0][4] = "Retail MMF"                                   # was Multi-asset, column E
+    src = make_source(flows_rows=flows, retail_rows=SIX)
+    with pytest.raises(WorkbookError, match=r"^Flows!E1 is 'Retail MMF', whose placeholder prefix "
+                                            r"'retail_mmf' is reserved or empty; rename the "
+                                            r"category$"):
+        plan_refresh(src)
