@@ -114,7 +114,7 @@ class StandIn:
         ]
         return RefreshPlan(writes, ["_calc"], [f"Flows to {flows[-1][0]:%Y-%m-%d}"])
 
-    def install_template(self, wb, ws, categories):
+    def install_template(self, wb, ws, categories, retail=False):
         self.templates.append((ws.title, list(categories)))
         ws["A1"] = "Report"
 

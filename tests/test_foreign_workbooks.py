@@ -395,6 +395,8 @@ def test_refresh_writes_the_report(name, refreshed, tmp_path):
     texts = [v for v in cells.values() if isinstance(v, str)]
     assert any(t.startswith(MONEY_MARKET_HEADLINE) for t in texts), texts
     assert AS_OF_LINE in texts              # the as-of date shown is the last Flows date
+    # no Retail MMF sheet: the Report it gets has no retail row, and no text names one
+    assert not [t for t in texts if "Retail" in t or "retail" in t]
     # the category table: each category's "week to" is the last week (a date, in any epoch)
     week_to = {cells[c]: cells.get("B" + c[1:]) for c in cells
                if c.startswith("A") and cells[c] in ("Equity", "Bond", "Money market")}

@@ -101,6 +101,10 @@ def test_printed_report_is_one_page_with_the_headlines_and_no_errors(printed_pdf
     # the headlines of the shipped data (hand-checked in test_workbook.py) and the chart titles
     assert "the biggest 8-week inflow since Mar 2022" in text
     assert "the first outflow in 8 weeks" in text
+    # the real retail money-fund flows beside the sample categories, labelled as such
+    assert "Retail MMF (weekly change in assets, FRED WRMFNS): +$13.7bn in the week to Nov 10" in text
+    assert "Real data: the weekly change in retail money-market funds' assets ($bn), FRED WRMFNS" \
+        in text
     assert "Weekly net flows" in text and "hiking cycles shaded" in text
     assert "Chart data" not in text          # the print area stops before the chart data blocks
     found = [mark for mark in ERROR_MARKS if mark in text]
@@ -166,6 +170,12 @@ def test_printed_report_is_legible_on_one_landscape_page(refreshed, tmp_path, pa
     assert min(sizes) >= MIN_PRINTED_PT, f"{paper}: smallest text {min(sizes):.2f} pt"
     text = page_text(pdf, 1)
     assert "Sources: Flows" in text and "hiking cycles shaded" in text   # top to bottom
+    # and inside the printable area: text beyond it is in the PDF but clipped from the page
+    boxes = subprocess.run(["pdftotext", "-bbox", "-f", "1", "-l", "1", str(pdf), "-"],
+                           capture_output=True, text=True, check=True).stdout
+    bottom = max(float(y) for y in re.findall(r'yMax="([\d.]+)"', boxes))
+    assert bottom <= height - 0.3 * 72 + 1, f"{paper}: text down to {bottom:.1f} of {height:.1f} pt"
+    assert "Projected peak of inflows" in text and "10 Nov 2025." in text
 
 
 #: The Save As dialog's CSV defaults (comma, double quotes, Western Europe Windows-1252, cell

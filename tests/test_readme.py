@@ -113,7 +113,8 @@ def test_every_declared_placeholder_is_built_and_nothing_else():
                        "MMF assets": assets.index[-1]}).cut(weeks[-1])
     ctx = build_context(data, Settings(), weeks[-1])
     assert set(ctx) == ({f.name for f in REPORT_FIELDS}
-                        | {f"money_market.{f.name}" for f in CATEGORY_FIELDS})
+                        | {f"money_market.{f.name}" for f in CATEGORY_FIELDS}
+                        | {f"retail_mmf.{f.name}" for f in CATEGORY_FIELDS})
 
 
 def test_the_udf_benchmark_command_runs_and_reports_every_figure():

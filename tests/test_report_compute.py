@@ -87,17 +87,22 @@ class FakeSource:
         return plan
 
 
-def make_source(flows_rows=None) -> FakeSource:
+def make_source(flows_rows=None, retail_rows=None) -> FakeSource:
+    """The shipped data and a built-in Report; ``retail_rows`` (header first) add a ``Retail MMF``
+    sheet, and the Report its retail row."""
     global _SHEETS
     if _SHEETS is None:
         _SHEETS = _data_sheets()
     sheets = dict(_SHEETS)
     if flows_rows is not None:
         sheets["Flows"] = flows_rows
+    if retail_rows is not None:
+        sheets["Retail MMF"] = retail_rows
     wb = Workbook()
     ws = wb.active
     ws.title = "Report"
-    install_template(wb, ws, [h for h in sheets["Flows"][0][1:] if h])
+    install_template(wb, ws, [h for h in sheets["Flows"][0][1:] if h],
+                     retail=retail_rows is not None)
     report = [list(r) for r in ws.iter_rows(min_row=1, max_row=ws.max_row, max_col=ws.max_column,
                                             values_only=True)]
     names = {}

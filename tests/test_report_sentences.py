@@ -159,6 +159,13 @@ def test_duration_reads_as_the_note_does(start, end, text):
     assert S.duration(pd.Timestamp(start), pd.Timestamp(end)) == text
 
 
+def test_a_stale_week_is_dated_in_full():
+    week = pd.Timestamp("2024-03-04")
+    assert S.week_clause(4.2, week) == "+$4.2bn in the week to Mar 4"
+    assert S.week_clause(4.2, week, stale="one year") == (
+        "+$4.2bn in the week to 4 Mar 2024 (latest data, one year before the as-of date)")
+
+
 def test_streak_clause():
     assert S.streak_clause(-3, (-1, 3)) == "a 3rd straight week of outflows"
     assert S.streak_clause(1, (-1, 4)) == "an inflow after 4 weeks of outflows"
@@ -204,6 +211,9 @@ def test_the_grammar_clauses():
     assert S.year_to_date_clause(-6.9, float("nan")) == f"{M}$6.9bn this year"
     assert S.year_to_date_clause(1234.5, -2.0) == (f"+$1.23tn this year ({M}$2.0bn at this point "
                                                    "last year)")
+    # a year that is not the as-of date's (data that end early) is named
+    assert S.year_to_date_clause(57.4, 30.5, 2024) == ("+$57.4bn in 2024 (+$30.5bn at this point "
+                                                       "in 2023)")
     assert S.last_year_clause(612.0, 2024) == "+$612.0bn in 2024"
     assert S.pace_clause(1, 1) == "on pace for the largest annual inflow on record"
     assert S.pace_clause(3, -1) == "on pace for the 3rd largest annual outflow on record"

@@ -99,14 +99,14 @@ def lay_report(draft: Path, output: Path) -> None:
     code name; every other part of the draft stays as XlsxWriter wrote it."""
     from xlflows.ooxml import Transaction, open_book
     from xlflows.ooxml.graft import graft_sheet
-    from xlflows.report.graft import categories, fresh_template
+    from xlflows.report.graft import categories, fresh_template, has_retail
     from xlflows.report.layout import install_template
     from xlflows.report.plan import REPORT_SHEET
 
     book = open_book(draft)
     try:
-        graft_sheet(book, fresh_template(categories(book), install_template), REPORT_SHEET,
-                    replace=book.entry(REPORT_SHEET), keep_legacy=True)
+        graft_sheet(book, fresh_template(categories(book), install_template, has_retail(book)),
+                    REPORT_SHEET, replace=book.entry(REPORT_SHEET), keep_legacy=True)
         with Transaction(draft, output) as transaction:
             book.package.save(transaction, before_replace=book.close)
     finally:

@@ -91,7 +91,8 @@ __all__ = [
 
 @xw.script(name="Refresh report")
 def refresh_report(book: xw.Book):
-    """Refresh the Report sheet from the Flows, Policy rate and MMF assets sheets (the Refresh button)."""
+    """Refresh the Report sheet from the data sheets: Flows, Policy rate, MMF assets and Retail
+    MMF (the Refresh button)."""
     from xlflows.report.live import refresh_lite
 
     refresh_lite(book)

@@ -7,8 +7,9 @@ then plan the writes. Nothing is written until everything has been computed.
 The placeholders are declared, with their formats and help, in :mod:`xlflows.report.fields`
 (README's tables are made from it); this module computes the facts they are built from: per
 category the look-backs, streaks, ranks, z-scores, breadth and calendar-year totals (the core's
-flow functions), and report-wide the hiking cycles, the MMF growth and verdict, the projection
-and the sources line.
+flow functions), the same for the retail money funds' weekly change in assets (``Retail MMF``,
+through the core's ``flows_from_levels``), and report-wide the hiking cycles, the MMF growth and
+verdict, the projection and the sources line.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from xlflows.core import constants as K
+from xlflows.core.assets import flows_from_levels
 from xlflows.core.calendar import excel_round
 from xlflows.core.cycles import cycle_inflows, hike_cycles, peak_projection
 from xlflows.core.flows import first_in, largest_since, streak, streaks
@@ -32,14 +34,16 @@ from xlflows.errors import InputError, WorkbookError
 from xlflows.excel.arguments import to_date
 from xlflows.report import sentences as S
 from xlflows.report.data import (ASSETS_SHEET, FLOWS_SHEET, FLOWS_SOURCE, RATE_SHEET,
-                                 SAMPLE_SOURCE, SERIES_SOURCES, ReportData, read_report_data)
+                                 RETAIL_SHEET, SAMPLE_SOURCE, SERIES_SOURCES, ReportData,
+                                 read_report_data)
 from xlflows.report.plan import (AS_OF_NAME, ASSET_QUARTERS, CYCLES_NAME, FMT_DATE, FMT_GENERAL,
                                  FMT_LEVEL_BN, FMT_MONTH, FMT_MONTHS, FMT_PCT, RECENT_WEEKS,
                                  REPORT_SHEET, TEMPLATE_SHEET, WEEKS_NAME, Block, RefreshPlan,
                                  SheetSource)
 from xlflows.report.fields import (BREADTH_EXCEPTIONS, BREADTH_MIN_WEEKS, CATEGORY_FIELDS,
-                                   REPORT_FIELDS, RESERVED_PREFIXES, YEAR_TO_DATE_MIN_WEEKS,
-                                   CategoryFacts, ReportFacts, bn, long_date, pct, when)
+                                   REPORT_FIELDS, RESERVED_PREFIXES, RETAIL_NAME, RETAIL_PREFIX,
+                                   RETAIL_TITLE, YEAR_TO_DATE_MIN_WEEKS, CategoryFacts,
+                                   ReportFacts, bn, long_date, pct, when)
 from xlflows.report.template import cell_value, fill, read_template, slug, store_writes
 
 MAX_WEEKS = 520
@@ -193,6 +197,42 @@ def previous_year(flows: pd.Series) -> tuple[float, int] | None:
     return (total, year) if math.isfinite(total) else None
 
 
+def retail_facts(data: ReportData, weeks: int, as_of: pd.Timestamp) -> CategoryFacts:
+    """The retail money funds at the as-of week, as a category: their flows are the weekly
+    changes of the ``Retail MMF`` assets ($bn; the core's ``flows_from_levels``) since the last
+    gap in the weeks (a change over a gap is no week's flow), their sentences titled
+    :data:`~xlflows.report.fields.RETAIL_TITLE` and dated when the levels end more than
+    :data:`PUBLICATION_LAG` after a week before the as-of date.
+
+    Empty, with the reason in its sentences, when the workbook has no ``Retail MMF`` sheet, when
+    the sheet has no level up to the as-of date, or when the latest level has no week before it.
+    """
+    def nothing(reason: str) -> CategoryFacts:
+        return CategoryFacts(RETAIL_NAME, pd.Timestamp(as_of), weeks, empty=True, no_data=reason,
+                             title=RETAIL_TITLE)
+
+    levels = data.retail
+    if levels is None:
+        return nothing(f"no {RETAIL_SHEET} sheet in this workbook")
+    if len(levels) == 0:
+        return nothing(f"the {RETAIL_SHEET} sheet has no data up to {long_date(as_of)} "
+                       "(xlflows update fills it from FRED)")
+    last = levels.index[-1]
+    if len(levels) == 1:
+        return nothing(f"one week of assets ({long_date(last)}), no weekly change yet")
+    flows = flows_from_levels(levels)
+    gaps = np.flatnonzero(np.isnan(flows.to_numpy()))          # the first row, and after gaps
+    since_gap = flows.iloc[gaps[-1] + 1:]
+    if len(since_gap) == 0:
+        apart = S.plural(round((last - levels.index[-2]).days / 7), "week")
+        return nothing(f"the latest assets ({long_date(last)}) come {apart} after the ones "
+                       "before, so there is no weekly change to report")
+    facts = category_facts(RETAIL_NAME, since_gap, weeks, as_of)
+    facts.title = RETAIL_TITLE
+    facts.stale = stale_by(RETAIL_SHEET, levels.index, as_of) or ""
+    return facts
+
+
 def category_context(name: str, flows: pd.Series, weeks: int, as_of: pd.Timestamp,
                      sample: bool = False) -> dict[str, object]:
     """Placeholders of one category (keys without the slug prefix), from :data:`CATEGORY_FIELDS`."""
@@ -220,8 +260,10 @@ def recent_block(data: ReportData) -> Block:
 # --------------------------------------------------------------------------- staleness
 #: How long after its last date a series' next value is normally published: Z.1 quarterly data
 #: (dated at the quarter's end here) about ten weeks later, a daily policy rate the next day.
+#: Retail money-fund assets (the H.6, weeks ending Monday) a week later: a latest week more than
+#: two weeks before the as-of date is stale.
 PUBLICATION_LAG = {ASSETS_SHEET: pd.Timedelta(days=75), RATE_SHEET: pd.Timedelta(days=7),
-                   FLOWS_SHEET: pd.Timedelta(days=7)}
+                   FLOWS_SHEET: pd.Timedelta(days=7), RETAIL_SHEET: pd.Timedelta(days=7)}
 
 
 def _spacing(index: pd.DatetimeIndex) -> pd.Timedelta:
@@ -427,7 +469,9 @@ def build_context(data: ReportData, settings: Settings, as_of: pd.Timestamp, *,
                   stamp: str = "", used: dict[str, str] | None = None, sources: str = ""
                   ) -> dict[str, object]:
     """Every placeholder name → :class:`Value` / :class:`Block`, for data already cut at
-    ``as_of``, built from the declarations in :mod:`xlflows.report.fields`."""
+    ``as_of``, built from the declarations in :mod:`xlflows.report.fields`: the report-wide
+    names, every category's, and the retail money funds' (``retail_mmf.*``, whether or not the
+    workbook has their sheet: without it, their sentences say so)."""
     seen: dict[str, str] = {}
     ctx: dict[str, object] = {}
     for name, series in data.flows.items():
@@ -443,6 +487,9 @@ def build_context(data: ReportData, settings: Settings, as_of: pd.Timestamp, *,
         facts = category_facts(name, series, settings.weeks, as_of, data.sample)
         for f in CATEGORY_FIELDS:
             ctx[f"{key}.{f.name}"] = f.build(facts)
+    retail = retail_facts(data, settings.weeks, as_of)
+    for f in CATEGORY_FIELDS:
+        ctx[f"{RETAIL_PREFIX}.{f.name}"] = f.build(retail)
     report, _ = cycle_facts(data, settings, as_of)
     report.stamp, report.used, report.sources = stamp, dict(used or {}), sources
     report.sample = data.sample
@@ -488,12 +535,18 @@ def _sources(data: ReportData, as_of: pd.Timestamp) -> str:
         FRED DFEDTAR, then DFEDTARU (…) from 16 Dec 2008, Board of Governors of the Federal Reserve
         System, Sep 1982 to 12 Nov 2025; MMF assets — FRED MMMFFAQ027S, Board of Governors …, Z.1
         Financial Accounts, quarterly, dated at the quarter's end, Mar 1974 to 31 Dec 2020 (latest
-        data, five years before the as-of date).
+        data, five years before the as-of date); Retail MMF — FRED WRMFNS, the Board's H.6, Jan
+        1985 to 10 Nov 2025.
+
+    ``Retail MMF`` is named when it has a level up to the as-of date.
     """
     last = data.last_dates
     parts = []
-    for sheet, series_index in ((FLOWS_SHEET, data.weeks), (RATE_SHEET, data.rate.index),
-                                (ASSETS_SHEET, data.assets.index)):
+    series = [(FLOWS_SHEET, data.weeks), (RATE_SHEET, data.rate.index),
+              (ASSETS_SHEET, data.assets.index)]
+    if data.retail is not None and len(data.retail):
+        series.append((RETAIL_SHEET, data.retail.index))
+    for sheet, series_index in series:
         what = (SAMPLE_SOURCE if data.sample else FLOWS_SOURCE) if sheet == FLOWS_SHEET \
             else SERIES_SOURCES.get(sheet)
         dated_at = quarter_dating(series_index) if sheet == ASSETS_SHEET else None
@@ -570,6 +623,10 @@ def plan_refresh(source: SheetSource, *, weeks=None, cycles=None, as_of=None) ->
         + (" (ends before the as-of date: the report uses its latest observation)"
            if stale else ""),
     ]
+    if data.retail is not None:
+        summary.append(f"{RETAIL_SHEET}: " + (
+            f"last date used {last[RETAIL_SHEET]:%Y-%m-%d} (weekly changes in assets, beside the "
+            "categories)" if RETAIL_SHEET in last else "no data up to the as-of date"))
     if settings.as_of is not None and pd.Timestamp(settings.as_of) > raw.weeks[-1]:
         summary.append(f"warning: as of {settings.as_of:%Y-%m-%d} ({settings.as_of_origin}) is "
                        f"after the latest week of {FLOWS_SHEET} ({raw.weeks[-1]:%Y-%m-%d}); "

@@ -3,9 +3,10 @@
 Steps (each failure names its sheet and cell):
 
 1. ``sheet``   — the sheet exists (``Flows``, ``Policy rate``, ``MMF assets``: their names and
-   headers are declared in :mod:`xlflows.datasheets`);
+   headers are declared in :mod:`xlflows.datasheets`; ``Retail MMF`` is optional: a workbook
+   without it, or with its headers only, has no retail levels);
 2. ``header``  — row 1 holds the expected headers (``Week ending`` + categories; ``Date``,
-   ``Rate``; ``Date``, ``Assets``), compared case- and space-insensitively;
+   ``Rate``; ``Date``, ``Assets`` twice), compared case- and space-insensitively;
 3. ``dates``   — the date column through :func:`xlflows.excel.convert.level_series` with
    ``locate`` naming cells (``Flows!A17``);
 4. ``values``  — each category through :func:`xlflows.excel.convert.flow_series` (leading blanks:
@@ -13,7 +14,8 @@ Steps (each failure names its sheet and cell):
 5. ``cut``     — :meth:`ReportData.cut`: every series is cut at the as-of date before anything is
    computed, and each source's last date used is recorded.
 
-Units: flows in $bn, the policy rate in percent, MMF assets in $bn, as they stand in the sheets.
+Units: flows in $bn, the policy rate in percent, MMF assets and retail MMF assets in $bn, as they
+stand in the sheets.
 """
 
 from __future__ import annotations
@@ -25,7 +27,8 @@ import numpy as np
 import pandas as pd
 
 from xlflows.a1 import column_letters
-from xlflows.datasheets import FLOWS, MMF_ASSETS, POLICY_RATE, DataSheet, blank, same_header
+from xlflows.datasheets import (FLOWS, MMF_ASSETS, POLICY_RATE, RETAIL_MMF, DataSheet, blank,
+                                same_header)
 from xlflows.errors import InputError, WorkbookError
 from xlflows.excel.convert import (flow_series, level_series, typed_flow_series,
                                     typed_level_series)
@@ -37,9 +40,10 @@ if TYPE_CHECKING:
 FLOWS_SHEET = FLOWS.name
 RATE_SHEET = POLICY_RATE.name
 ASSETS_SHEET = MMF_ASSETS.name
+RETAIL_SHEET = RETAIL_MMF.name
 WEEK_HEADER = FLOWS.date_header
-#: The sheets the report reads, by name.
-REPORT_SHEETS = {sheet.name: sheet for sheet in (FLOWS, POLICY_RATE, MMF_ASSETS)}
+#: The sheets the report reads, by name (``Retail MMF`` only when the workbook has it).
+REPORT_SHEETS = {sheet.name: sheet for sheet in (FLOWS, POLICY_RATE, MMF_ASSETS, RETAIL_MMF)}
 #: Publisher of the FRED series below (data/SOURCES.md gives the citation).
 FED_BOARD = "Board of Governors of the Federal Reserve System"
 #: What each level sheet holds in the documented layout, as ``xlflows update`` fills it (the
@@ -49,6 +53,8 @@ SERIES_SOURCES = {
     RATE_SHEET: ("FRED DFEDTAR, then DFEDTARU (upper limit of the target range) from "
                  f"16 Dec 2008, {FED_BOARD}"),
     ASSETS_SHEET: f"FRED MMMFFAQ027S, {FED_BOARD}, Z.1 Financial Accounts",
+    # after the two above on the sources line, so "the Board" is named there (a shorter line)
+    RETAIL_SHEET: "FRED WRMFNS, the Board's H.6",
 }
 #: How the sources line describes sample flows.
 SAMPLE_SOURCE = "sample data, not real fund flows"
@@ -82,9 +88,13 @@ class ReportData:
     assets : Series
         MMF assets in $bn, by date (as dated in the sheet).
     last_dates : dict of str -> Timestamp
-        Each source's last date (after :meth:`cut`: the last date used).
+        Each source's last date (after :meth:`cut`: the last date used); ``Retail MMF`` only when
+        it has a level.
     sample : bool
         Whether ``Flows`` is marked as sample data (a cell reading :data:`SAMPLE_MARK`).
+    retail : Series or None
+        Retail money-market funds' assets in $bn by week (``Retail MMF``); empty when the sheet
+        holds only its headers, None when the workbook has no such sheet.
     """
 
     flows: dict[str, pd.Series]
@@ -94,6 +104,7 @@ class ReportData:
     assets: pd.Series
     last_dates: dict[str, pd.Timestamp] = field(default_factory=dict)
     sample: bool = False
+    retail: pd.Series | None = None
 
     def cut(self, as_of: pd.Timestamp) -> "ReportData":
         """Every series up to and including ``as_of`` (a new object; nothing after it remains).
@@ -102,7 +113,8 @@ class ReportData:
         ------
         WorkbookError
             When ``as_of`` is before the first week of ``Flows``, or no policy rate or MMF asset
-            observation is on or before it.
+            observation is on or before it (retail levels may all be later: the report then says
+            it has none).
         """
         as_of = pd.Timestamp(as_of).normalize()
         weeks = self.weeks[self.weeks <= as_of]
@@ -116,9 +128,13 @@ class ReportData:
             if len(series) == 0:
                 raise WorkbookError(f"{label}: no observation on or before the as-of date "
                                     f"{as_of:%Y-%m-%d}; expected data that starts earlier")
+        retail = None if self.retail is None else self.retail[self.retail.index <= as_of]
         last = {FLOWS_SHEET: weeks[-1], RATE_SHEET: rate.index[-1],
                 ASSETS_SHEET: assets.index[-1]}
-        return replace(self, flows=flows, weeks=weeks, rate=rate, assets=assets, last_dates=last)
+        if retail is not None and len(retail):
+            last[RETAIL_SHEET] = retail.index[-1]
+        return replace(self, flows=flows, weeks=weeks, rate=rate, assets=assets, last_dates=last,
+                       retail=retail)
 
 
 class _RowsTable:
@@ -334,11 +350,15 @@ def read_flows(source: SheetSource) -> tuple[dict[str, pd.Series], dict[str, str
 
 
 def read_levels(source: SheetSource, declared: DataSheet) -> pd.Series:
-    """``Policy rate`` / ``MMF assets``: ``Date`` in column A, the level in column B."""
+    """``Policy rate`` / ``MMF assets`` / ``Retail MMF``: ``Date`` in column A, the level in
+    column B. A sheet with nothing under its headers (notes beside the data aside) is refused
+    when ``declared`` is required and read as an empty Series when it is optional."""
     sheet = declared.name
     table = _sheet_table(source, sheet)
     _check_header(sheet, table.header, declared.headers)
     if len(table) < 2 or (_blank_column(table, 0) and _blank_column(table, 1)):
+        if not declared.required:
+            return pd.Series([], index=pd.DatetimeIndex([]), dtype=float)
         raise WorkbookError(f"{sheet}!A2 is blank; expected dated values under the header")
     names = dict(dates_name=f"{sheet} dates", values_name=f"{sheet} values")
     typed_dates, typed_values = table.typed(0), table.typed(1)
@@ -357,10 +377,15 @@ def read_levels(source: SheetSource, declared: DataSheet) -> pd.Series:
 
 
 def read_report_data(source: SheetSource) -> ReportData:
-    """Steps 1–4 for the three data sheets → :class:`ReportData` (not yet cut)."""
+    """Steps 1–4 for the data sheets → :class:`ReportData` (not yet cut); ``Retail MMF`` only
+    when the workbook has that sheet."""
     flows, columns, weeks = read_flows(source)
     rate = read_levels(source, POLICY_RATE)
     assets = read_levels(source, MMF_ASSETS)
+    retail = (read_levels(source, RETAIL_MMF) if RETAIL_SHEET in source.sheet_names()
+              else None)
     last = {FLOWS_SHEET: weeks[-1], RATE_SHEET: rate.index[-1], ASSETS_SHEET: assets.index[-1]}
+    if retail is not None and len(retail):
+        last[RETAIL_SHEET] = retail.index[-1]
     return ReportData(flows, columns, weeks, rate, assets, last,
-                      sample=_sheet_table(source, FLOWS_SHEET).marked())
+                      sample=_sheet_table(source, FLOWS_SHEET).marked(), retail=retail)

@@ -30,9 +30,11 @@ from xlflows.core.flows import LookBack
 from xlflows.core.periods import PeriodTotals
 from xlflows.core.ranks import Rank, ZScore
 from xlflows.core.runs import LongestSince
+from xlflows.datasheets import RETAIL_MMF
 from xlflows.report import sentences as S
 from xlflows.report.plan import (FMT_BN, FMT_COUNT, FMT_DATE, FMT_GENERAL, FMT_INT, FMT_LEVEL_BN,
                                  FMT_MONTH, FMT_MONTHS, FMT_PCT, FMT_Z, Block, Value)
+from xlflows.report.template import slug
 
 #: A "since" date at most this many weeks before the as-of week is shown as its week
 #: (``5 Nov 2025``), not its month: "since Nov 2025" in a note dated 12 Nov 2025 would mean
@@ -40,6 +42,12 @@ from xlflows.report.plan import (FMT_BN, FMT_COUNT, FMT_DATE, FMT_GENERAL, FMT_I
 RECENT_WEEKS_PRECISION = 13
 #: The label every flow sentence and the flows table carry when Flows holds sample data.
 SAMPLE_LABEL = "sample data"
+#: Real weekly flows beside the categories of ``Flows``: the weekly change of the retail money
+#: funds' assets on the ``Retail MMF`` sheet. They take every per-category placeholder under
+#: :data:`RETAIL_PREFIX` (``retail_mmf.paragraph``), and their sentences say what they are.
+RETAIL_NAME = RETAIL_MMF.name
+RETAIL_PREFIX = slug(RETAIL_NAME)
+RETAIL_TITLE = f"{RETAIL_NAME} (weekly change in assets, FRED {RETAIL_MMF.series[0]})"
 
 # The rules that decide when a grammar sentence says something (issue 18). A clause that would
 # say nothing notable is left out, and a category with none of them has an empty ``more``.
@@ -129,7 +137,13 @@ class CategoryFacts:
 
     ``looks`` maps a window length (the N weeks setting, and 1) to its :class:`LookBack`, or None
     when the category has fewer weeks of data than the window. ``empty`` is True when the category
-    has no data up to the as-of date (it starts later).
+    has no data up to the as-of date (it starts later); ``no_data`` then says why, when the
+    default ("no data up to 12 Nov 2025") does not.
+
+    ``title`` replaces the subject of the sentences (the fund label, with "sample data" when
+    ``sample``): the retail money funds' flows say what they are and where they come from.
+    ``stale`` is how long before the as-of date the data end when they end well before it
+    (``three months``): the week clause then dates the week in full and says so.
     """
 
     name: str
@@ -137,6 +151,9 @@ class CategoryFacts:
     weeks: int
     sample: bool = False
     empty: bool = False
+    no_data: str = ""
+    title: str | None = None
+    stale: str = ""
     start: pd.Timestamp | None = None
     week: pd.Timestamp | None = None
     latest: float = math.nan
@@ -159,6 +176,21 @@ class CategoryFacts:
     def label(self) -> str:
         return S.fund_label(self.name)
 
+    @property
+    def subject(self) -> str:
+        """What the sentences are about: ``Equity funds (sample data)``, or the ``title``."""
+        if self.title is not None:
+            return self.title
+        return f"{self.label} ({SAMPLE_LABEL})" if self.sample else self.label
+
+    @property
+    def this_year(self) -> str:
+        """``this year``, or ``in 2024`` when the latest week is in an earlier year than the
+        as-of date (data that end early)."""
+        if self.week is None or self.week.year == self.as_of.year:
+            return "this year"
+        return f"in {self.week.year}"
+
     def recent(self, since) -> bool:
         """Whether a "since" date is recent enough to be named by its week."""
         return pd.Timestamp(since) > self.as_of - pd.Timedelta(weeks=RECENT_WEEKS_PRECISION)
@@ -169,7 +201,7 @@ class CategoryFacts:
 
     # clauses -----------------------------------------------------------------
     def week_clause(self) -> str:
-        return S.week_clause(self.latest, self.week)
+        return S.week_clause(self.latest, self.week, stale=self.stale)
 
     def first_in_clause(self) -> str:
         return S.first_in_clause(self.latest, self.first_in, self.streak, self.start)
@@ -196,9 +228,8 @@ class CategoryFacts:
 
     def sentence(self, *clauses: str) -> str:
         """``Equity funds: clause, clause``; ``Equity funds (sample data): …`` when Flows is
-        marked as sample data."""
-        subject = f"{self.label} ({SAMPLE_LABEL})" if self.sample else self.label
-        return S.join(subject, *clauses)
+        marked as sample data (see :attr:`subject`)."""
+        return S.join(self.subject, *clauses)
 
     def in_headline(self, weeks: int) -> bool:
         """Whether the look-back over ``weeks`` is in the headline: the N-week one when it is
@@ -218,7 +249,7 @@ class CategoryFacts:
                                  window=not after_look)
         if (record.rank > RANK_TOP and year.rank <= YEAR_RANK_TOP
                 and year.of >= YEAR_RANK_MIN_WINDOWS and not (after_look and year.rank == 1)):
-            return S.rank_clause(year.rank, year.direction, weeks, "this year",
+            return S.rank_clause(year.rank, year.direction, weeks, self.this_year,
                                  window=not after_look)
         return ""
 
@@ -273,7 +304,8 @@ class CategoryFacts:
             return S.last_year_clause(total, year)
         if not math.isfinite(y.to_date):
             return ""
-        text = S.year_to_date_clause(y.to_date, y.last_year)
+        text = S.year_to_date_clause(y.to_date, y.last_year,
+                                     None if self.this_year == "this year" else self.week.year)
         if (y.pace_rank is not None and y.pace_rank <= PACE_TOP and y.weeks >= PACE_MIN_WEEKS
                 and y.years >= PACE_MIN_YEARS):
             text += ", " + S.pace_clause(y.pace_rank, y.pace_direction)
@@ -302,8 +334,7 @@ class CategoryFacts:
         clauses = self.more_clauses()
         if not clauses:
             return ""
-        subject = f"{self.label} ({SAMPLE_LABEL})" if self.sample else self.label
-        return f"{subject}: " + "; ".join(clauses)
+        return f"{self.subject}: " + "; ".join(clauses)
 
 
 def _category(build: Callable[[CategoryFacts], Value], empty: Callable[[CategoryFacts], Value]
@@ -313,7 +344,7 @@ def _category(build: Callable[[CategoryFacts], Value], empty: Callable[[Category
 
 
 def _no_data_sentence(c: CategoryFacts) -> Value:
-    return text(c.sentence(f"no data up to {long_date(c.as_of)}"))
+    return text(c.sentence(c.no_data or f"no data up to {long_date(c.as_of)}"))
 
 
 def _na(c: CategoryFacts) -> Value:
@@ -672,8 +703,8 @@ REPORT_FIELDS: tuple[Field, ...] = (
           lambda r: text(r.projection_sentence)),
 )
 
-#: Every report-wide name (category prefixes may not take these first parts).
-RESERVED_PREFIXES = frozenset(f.name.split(".")[0] for f in REPORT_FIELDS)
+#: Every report-wide name and the retail flows' prefix (category prefixes may not take these).
+RESERVED_PREFIXES = frozenset(f.name.split(".")[0] for f in REPORT_FIELDS) | {RETAIL_PREFIX}
 
 
 def field_named(name: str) -> Field:
@@ -690,8 +721,6 @@ def field_named(name: str) -> Field:
 
 def placeholder(name: str, category: str | None = None) -> str:
     """``{{ name }}``, or ``{{ <slug>.name }}`` for a category field."""
-    from xlflows.report.template import slug
-
     return "{{ " + (f"{slug(category)}.{name}" if category is not None else name) + " }}"
 
 
@@ -704,8 +733,9 @@ def markdown_tables() -> str:
 
     lines = ["**Report-wide**", "", "| placeholder | value |", "|---|---|"]
     lines += [row(f.name, f) for f in REPORT_FIELDS]
-    lines += ["", "**Per category** (`c.` is the category's slug; `Equity` shown; $bn, positive = "
-              "inflow)", "", "| placeholder | value |", "|---|---|"]
+    lines += ["", f"**Per category** (`c.` is the category's slug; `Equity` shown; $bn, positive = "
+              f"inflow; the retail money funds' weekly change in assets takes every one of them as "
+              f"`{RETAIL_PREFIX}.`)", "", "| placeholder | value |", "|---|---|"]
     lines += [row(f"c.{f.name}", f) for f in CATEGORY_FIELDS]
     return "\n".join(lines) + "\n"
 

@@ -17,7 +17,7 @@ from xlflows.errors import WorkbookError
 from xlflows.ooxml import BookFile, ns
 from xlflows.ooxml.graft import graft_sheet, is_empty_sheet
 from xlflows.ooxml.xml import canonical_xml
-from xlflows.report.data import FLOWS_SHEET
+from xlflows.report.data import FLOWS_SHEET, RETAIL_SHEET
 from xlflows.report.plan import REPORT_SHEET, TEMPLATE_SHEET
 
 
@@ -31,15 +31,22 @@ def categories(book: BookFile) -> list[str]:
     return [str(v).strip() for v in header[1:] if v is not None and str(v).strip()]
 
 
-def fresh_template(categories: list[str], install_template) -> bytes:
-    """A new workbook file (in memory) holding only the built-in Report (made with openpyxl),
-    its XML parts in canonical form so the graft does not depend on whether lxml is installed."""
+def has_retail(book: BookFile) -> bool:
+    """Whether the workbook has a ``Retail MMF`` sheet (the built-in Report then lays out the
+    retail money funds' row; a workbook without one gets the Report it always had)."""
+    return RETAIL_SHEET in book.sheet_names()
+
+
+def fresh_template(categories: list[str], install_template, retail: bool = False) -> bytes:
+    """A new workbook file (in memory) holding only the built-in Report (made with openpyxl; the
+    retail row when ``retail``), its XML parts in canonical form so the graft does not depend on
+    whether lxml is installed."""
     import openpyxl
 
     wb = openpyxl.Workbook()
     ws = wb.active
     ws.title = REPORT_SHEET
-    install_template(wb, ws, categories)
+    install_template(wb, ws, categories, retail=retail)
     buffer = io.BytesIO()
     wb.save(buffer)
     out = io.BytesIO()
@@ -73,6 +80,6 @@ def ensure_report(book: BookFile, install_template=None) -> bool:
         book.check_new_sheet_name(REPORT_SHEET)
     if install_template is None:
         from xlflows.report.layout import install_template
-    graft_sheet(book, fresh_template(categories(book), install_template), REPORT_SHEET,
-                replace=entry)
+    graft_sheet(book, fresh_template(categories(book), install_template, has_retail(book)),
+                REPORT_SHEET, replace=entry)
     return True

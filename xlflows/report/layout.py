@@ -16,7 +16,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.workbook.defined_name import DefinedName
 
 from xlflows.errors import WorkbookError
-from xlflows.report.fields import field_named, placeholder
+from xlflows.report.fields import RETAIL_NAME, field_named, placeholder
 from xlflows.report.plan import (AS_OF_NAME, ASSET_QUARTERS, CYCLES_NAME, FMT_COUNT, FMT_DATE,
                                  FMT_GENERAL, RECENT_WEEKS, WEEKS_NAME, cell_ref, split_cell)
 
@@ -28,6 +28,7 @@ _BODY = Font(name="Calibri", size=10)
 _BOLD = Font(name="Calibri", size=10, bold=True)
 _SENTENCE = Font(name="Calibri", size=10)
 _NOTE = Font(name="Calibri", size=10, italic=True, color="595959")
+_SUBHEAD = Font(name="Calibri", size=10, bold=True, italic=True, color="1F3864")
 _INPUT_FILL = PatternFill("solid", fgColor="FFF2CC")
 _LABEL = Font(name="Calibri", size=10, color="404040")
 _RULE = Border(bottom=Side(style="thin", color="1F3864"))
@@ -40,22 +41,26 @@ CHART_DATA_COL = 20          # column T
 CHART_COL = "J"
 #: Every row of the page is this high (points) but the title and the wrapped table headers: a
 #: sentence spans as many rows as it needs lines, so the two columns of the page share one grid.
-ROW_PT = 13.5
+#: One line of 10-point Calibri, as Excel sizes a row for it (the old 13.5 left no room for the
+#: retail money funds' rows on one printed page).
+ROW_PT = 12.75
 TITLE_PT = 21.0
-HEADER_PT = 27.0
+HEADER_PT = 2 * ROW_PT
 #: Rows (lines of 10-point text) of each category's paragraph, the MMF sentence, the projection
 #: and the sources line.
 PARAGRAPH_ROWS = 4
+RETAIL_ROWS = 3
 MMF_ROWS = 2
 PROJECTION_ROWS = 3
-SOURCES_ROWS = 3
+SOURCES_ROWS = 4
 #: Column widths (characters): the report's text and tables in A:H, a gap in I, the right-hand
 #: column in J:N. The print area is A:N.
 WIDTHS = {"A": 18, "B": 10, "C": 10, "D": 11, "E": 11, "F": 10, "G": 19, "H": 19, "I": 2,
           "J": 8, "K": 9, "L": 10, "M": 13, "N": 13}
 LAST_COL = "N"
-#: Page margins in inches (narrow, no header or footer): with the widths above the page prints
-#: at about 82% on Letter and 85% on A4 landscape: its 10-point text prints at 8.2 points or more.
+#: Page margins in inches (narrow, no header or footer): with the widths above, four categories
+#: and the retail row, the page prints at about 82% on Letter and on A4 landscape: its 10-point
+#: text prints at 8.2 points.
 MARGIN_IN = 0.3
 
 
@@ -107,7 +112,7 @@ def _rows_pt(tall: dict[int, float], first: int, last: int) -> float:
     return sum(tall.get(r, ROW_PT) for r in range(first, last + 1))
 
 
-def install_template(wb, ws, categories: list[str]) -> None:
+def install_template(wb, ws, categories: list[str], retail: bool = False) -> None:
     """Lay the built-in Report template on ``ws``: placeholders, styles, settings, charts.
 
     Parameters
@@ -120,15 +125,22 @@ def install_template(wb, ws, categories: list[str]) -> None:
     categories : list of str
         Flow categories (the headers after ``Week ending``), one paragraph and one table row
         each, in this order.
+    retail : bool
+        Lay out the retail money funds' weekly change in assets (the workbook has a
+        ``Retail MMF`` sheet) after the categories: a paragraph, and a table row under a label
+        saying that they are real data derived from asset levels. Not in the weekly-flows chart:
+        five series of 26 weeks would not read at print size, and real data would stand among
+        sample bars.
 
     Notes
     -----
     One landscape page (A4 or Letter) in two columns on one grid of rows: on the left the
-    headlines (a paragraph per category, then money-market cash and the cycles), the flows
-    table, the previous cycles and, across the page, the sources; on the right the settings,
-    the two charts and the money-market key figures. Every text is 10 points or more and the
+    headlines (a paragraph per category and the retail money funds', then money-market cash and
+    the cycles), the flows table, the previous cycles and the sources; on the right the
+    settings, the two charts (grown to end with the left-hand column) and the money-market key
+    figures. Every text is 10 points or more and the
     page is scaled to fit, which keeps the body at 8 points or more in print for up to four
-    categories (``tests/test_libreoffice.py`` measures it).
+    categories and the retail row (``tests/test_libreoffice.py`` measures it).
 
     Made once: refresh writes values only. The charts read two fixed-size blocks
     (``{{ flows.recent }}``: the last 26 weeks; ``{{ mmf.chart }}``: 120 quarters of MMF assets
@@ -154,6 +166,8 @@ def install_template(wb, ws, categories: list[str]) -> None:
     row += 1
     for cat in cats:
         row = _wide(ws, row, placeholder("paragraph", cat), _SENTENCE, lines=PARAGRAPH_ROWS)
+    if retail:
+        row = _wide(ws, row, placeholder("paragraph", RETAIL_NAME), _SENTENCE, lines=RETAIL_ROWS)
     row = _wide(ws, row, placeholder("mmf.sentence"), _SENTENCE, lines=MMF_ROWS)
     row = _wide(ws, row, "Money-market cycles: " + placeholder("cycles.projection_sentence"),
                 _SENTENCE, lines=PROJECTION_ROWS)
@@ -175,16 +189,18 @@ def install_template(wb, ws, categories: list[str]) -> None:
              "largest_since_1w_text"]
     for cat in cats:
         row += 1
-        for c, name in enumerate(names, start=1):
-            _put(ws, cell_ref(row, c), placeholder(name, cat), font=_BODY,
-                 fmt=field_named("x." + name).number_format, border=_THIN,
-                 align=Alignment(horizontal="left" if c == 1 else "right"))
+        _table_row(ws, row, names, cat)
+    if retail:
+        # real data among samples: a line says what the row is before it
+        _put(ws, f"A{row + 1}", RETAIL_LABEL, font=_SUBHEAD)
+        row += 2
+        _table_row(ws, row, names, RETAIL_NAME)
     row += 1
     _put(ws, f"A{row}", "Streak: +k = k straight weeks of inflows, \u2212k of outflows. First in: "
          "weeks back to the previous week in the same direction.", font=_NOTE)
 
     # Previous hiking cycles: the table spills A:E over (cycles + 2) rows
-    row += 2
+    row += 1
     _section(ws, row, "Previous hiking cycles (peak of MMF asset growth after each)")
     row += 1
     _put(ws, f"A{row}", placeholder("cycles.table"), font=_BODY)
@@ -199,8 +215,7 @@ def install_template(wb, ws, categories: list[str]) -> None:
 
     sources_end = _wide(ws, cycles_end + 1, placeholder("sources"), _NOTE,
                         lines=SOURCES_ROWS) - 1
-    right_end = _right_column(wb, ws, cats, tall)
-    last_row = max(sources_end, right_end)
+    last_row = _right_column(wb, ws, cats, tall, sources_end)
     _heights(ws, last_row, tall)
 
     # Print (and PDF) the report and its charts on one landscape page, not the chart data.
@@ -215,13 +230,30 @@ def install_template(wb, ws, categories: list[str]) -> None:
     ws.page_margins.header = ws.page_margins.footer = 0.0
 
 
+def _table_row(ws, row: int, names: list[str], category: str) -> None:
+    """One row of the flows table: the category's placeholders ``names`` in A:H."""
+    for c, name in enumerate(names, start=1):
+        _put(ws, cell_ref(row, c), placeholder(name, category), font=_BODY,
+             fmt=field_named("x." + name).number_format, border=_THIN,
+             align=Alignment(horizontal="left" if c == 1 else "right"))
+
+
+#: The line above the retail row of the flows table (the section's title may say the categories
+#: are sample data; these are not).
+RETAIL_LABEL = ("Real data: the weekly change in retail money-market funds' assets ($bn), "
+                "FRED WRMFNS")
+
 #: Rows the previous-cycles table spills over below its header (four cycles and the average).
 K_CYCLES_ROWS = 5
 
 
-def _right_column(wb, ws, cats: list[str], tall: dict[int, float]) -> int:
+def _right_column(wb, ws, cats: list[str], tall: dict[int, float], bottom: int) -> int:
     """The settings, the two charts and the money-market key figures in J:N; returns the last
-    row used."""
+    row used: ``bottom`` (the left column's last row) when the charts, at least
+    :data:`CHART_ROWS` rows each, can grow to end the key figures there, else lower.
+
+    Both columns end on the same row, so the last row of the print area holds text: LibreOffice
+    leaves trailing rows without text (the rest of a merged block) out when it fits a page."""
     # Settings: the yellow input cells, and beside each what this refresh used (a command-line
     # override is not written into the cell, so the page must show it). Rows 1-3 of H:J are the
     # Refresh button's.
@@ -240,16 +272,6 @@ def _right_column(wb, ws, cats: list[str], tall: dict[int, float]) -> int:
         ws.merge_cells(f"L{row}:N{row}")
     _put(ws, f"J{row + 1}", "(as of: blank = the latest week)", font=_NOTE)
 
-    first_chart = row + 3
-    charts = _chart_blocks(ws, cats)
-    second_chart = first_chart + CHART_ROWS
-    for chart, top in zip(charts, (first_chart, second_chart)):
-        height = _rows_pt(tall, top, top + CHART_ROWS - 1) - 4.0
-        chart.height = height * 2.54 / 72            # cm
-        ws.add_chart(chart, f"{CHART_COL}{top}")
-
-    row = second_chart + CHART_ROWS
-    _section(ws, row, "Money-market cash and Fed hiking cycles", first=10, last=14)
     pairs = [("MMF assets ($bn)", "mmf.level"), ("Observation used", "mmf.date"),
              ("Year-over-year growth", "mmf.yoy"),
              ("Average peak YoY, previous cycles", "cycles.average_peak_yoy"),
@@ -257,6 +279,18 @@ def _right_column(wb, ws, cats: list[str], tall: dict[int, float]) -> int:
              ("Latest cycle: first cut", "cycles.first_cut"),
              ("Average months, last hike to peak", "cycles.average_months"),
              ("Projected peak of inflows", "cycles.projected_peak")]
+    first_chart = row + 3
+    span = max(2 * CHART_ROWS, bottom - len(pairs) - first_chart)    # rows of the two charts
+    charts = _chart_blocks(ws, cats)
+    top = first_chart
+    for chart, rows in zip(charts, (span // 2, span - span // 2)):
+        height = _rows_pt(tall, top, top + rows - 1) - 4.0
+        chart.height = height * 2.54 / 72            # cm
+        ws.add_chart(chart, f"{CHART_COL}{top}")
+        top += rows
+
+    row = top
+    _section(ws, row, "Money-market cash and Fed hiking cycles", first=10, last=14)
     for label, name in pairs:
         row += 1
         fmt = field_named(name).number_format
@@ -269,7 +303,8 @@ def _right_column(wb, ws, cats: list[str], tall: dict[int, float]) -> int:
     return row
 
 
-#: Rows each chart is high (on the page's grid).
+#: Rows each chart is at least high (on the page's grid); they grow to fill the right-hand column
+#: down to the left one's last row.
 CHART_ROWS = 13
 #: Chart width in cm: the right-hand column J:N.
 CHART_WIDTH_CM = 10.4

@@ -126,9 +126,15 @@ def window_label(weeks: int) -> str:
 
 
 # --------------------------------------------------------------------------- clauses
-def week_clause(latest: float, week: pd.Timestamp) -> str:
-    """``+$25.3bn in the week to Dec 13``."""
-    return f"{money(latest)} in the week to {day(week)}"
+def week_clause(latest: float, week: pd.Timestamp, stale: str = "") -> str:
+    """``+$25.3bn in the week to Dec 13``; for data that end ``stale`` (``three months``) before
+    the as-of date, the week with its year and how old it is: ``+$4.2bn in the week to 4 Mar
+    2024 (latest data, one year before the as-of date)``."""
+    if not stale:
+        return f"{money(latest)} in the week to {day(week)}"
+    d = pd.Timestamp(week)
+    return (f"{money(latest)} in the week to {d.day} {d:%b %Y} (latest data, {stale} before the "
+            "as-of date)")
 
 
 def first_in_clause(latest: float, first_in: int | None, streak: int,
@@ -411,12 +417,16 @@ def window_total_clause(total: float, weeks: int) -> str:
     return f"{money(total)} over {plural(weeks, 'week')}"
 
 
-def year_to_date_clause(to_date: float, last_year: float) -> str:
+def year_to_date_clause(to_date: float, last_year: float, year: int | None = None) -> str:
     """``+$57.4bn this year (+$30.5bn at this point last year)``; the comparison is left out when
-    last year is not known (NaN)."""
-    text = f"{money(to_date)} this year"
+    last year is not known (NaN). ``year`` names a year that is not the as-of date's (data that
+    end early): ``+$57.4bn in 2024 (+$30.5bn at this point in 2023)``."""
+    if year is None:
+        text, before = f"{money(to_date)} this year", "last year"
+    else:
+        text, before = f"{money(to_date)} in {year}", f"in {year - 1}"
     if math.isfinite(last_year):
-        text += f" ({money(last_year)} at this point last year)"
+        text += f" ({money(last_year)} at this point {before})"
     return text
 
 
