@@ -131,6 +131,29 @@ def test_a_workbook_without_report_gets_the_template(tmp_path, standin, capsys):
     assert wb.sheetnames[0] == "Report" and wb["Report"]["B2"].value == 2.5
 
 
+def test_a_refresh_never_reads_flows_cell_by_cell(tmp_path, capsys, monkeypatch):
+    """Flows is read as typed columns, the graft's headers included: a Flows sheet over the
+    cell-by-cell limit (a 1,000,000-row one) no longer stopped the first refresh of a workbook
+    without a Report ("sheet 'Flows' holds 5,000,005 cells, more than the 5,000,000 ...")."""
+    from xlflows.ooxml import BookFile
+
+    rows = BookFile.rows
+
+    def no_flows(self, sheet, *args, **kwargs):
+        assert sheet != "Flows", "Flows read cell by cell"
+        return rows(self, sheet, *args, **kwargs)
+
+    book = make_workbook(tmp_path / "mine.xlsx", report=False)
+    monkeypatch.setattr(BookFile, "rows", no_flows)
+    status, _, err = run(["refresh", book], capsys)
+    assert (status, err) == (0, "")
+    wb = openpyxl.load_workbook(book)
+    assert wb.sheetnames[0] == "Report"
+    texts = [c.value for row in wb["Report"].iter_rows() for c in row if isinstance(c.value, str)]
+    assert any(t.startswith("Equity") for t in texts)
+    assert run(["refresh", book], capsys)[0] == 0
+
+
 def test_file_permissions_are_kept(tmp_path, standin, capsys):
     book = make_workbook(tmp_path / "flows.xlsx")
     os.chmod(book, 0o640)

@@ -26,9 +26,9 @@ def categories(book: BookFile) -> list[str]:
     if FLOWS_SHEET not in book.sheet_names():
         raise WorkbookError(f"the workbook has no '{FLOWS_SHEET}' sheet; expected weekly flows "
                             "with 'Week ending' in A1 and one column per category")
-    header = book.rows(FLOWS_SHEET)[:1]
-    header = header[0] if header else []
-    return [str(v).strip() for v in header[1:] if v is not None and str(v).strip()]
+    table = book.columns(FLOWS_SHEET)         # (numpy; the report reads it next, cached)
+    header = [table.value(1, col) for col in sorted(table.columns) if col > 1]
+    return [str(v).strip() for v in header if v is not None and str(v).strip()]
 
 
 def has_retail(book: BookFile) -> bool:
