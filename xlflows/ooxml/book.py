@@ -272,7 +272,7 @@ class BookFile:
 
     def _to_columns(self, sheet: str, cells) -> SheetColumns:
         kinds = cells.kinds
-        numbers = cells.numbers.copy()
+        numbers = cells.numbers                 # (the reader's own array: changed in place)
         dates = np.full(len(kinds), np.datetime64("NaT"), dtype="datetime64[us]")
         others: dict[int, object] = {}
         missing = np.flatnonzero(kinds == sheetread.NO_VALUE)
@@ -313,18 +313,17 @@ class BookFile:
                 ok = ~np.isnat(converted)
                 dates[dated[ok]] = converted[ok]
                 numbers[dated[ok]] = np.nan
+            del number, styles, is_date, known      # (before the columns are made: peak memory)
         out: dict[int, Column] = {}
         if len(kinds):
             order = np.argsort(cells.cols, kind="stable")
             bounds = np.flatnonzero(np.diff(cells.cols[order])) + 1
             chunks = np.split(order, bounds)
-            position = np.empty(len(kinds), dtype=np.int64)
-            by_column: dict[int, dict[int, object]] = {}
-            for chunk in chunks:
-                position[chunk] = np.arange(len(chunk))
-                by_column[int(cells.cols[chunk[0]])] = {}
-            for i, value in others.items():
-                by_column[int(cells.cols[i])][int(position[i])] = value
+            of_column = {int(cells.cols[chunk[0]]): chunk for chunk in chunks}
+            by_column: dict[int, dict[int, object]] = {col: {} for col in of_column}
+            for i, value in others.items():      # its place in its column (chunks ascend)
+                col = int(cells.cols[i])
+                by_column[col][int(np.searchsorted(of_column[col], i))] = value
             for chunk in chunks:
                 col = int(cells.cols[chunk[0]])
                 out[col] = Column(cells.rows[chunk].astype(np.int64) - 1, numbers[chunk],
