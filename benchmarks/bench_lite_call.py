@@ -31,7 +31,7 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks.common import show_seconds  # noqa: E402
+from benchmarks.common import show_seconds
 
 ROWS = 1_565                     # 30 years of weeks
 REPEATS = 50

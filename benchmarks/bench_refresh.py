@@ -212,7 +212,7 @@ def big_workbook(verdicts: Verdicts, folder: Path, rows: int, label: str, repeat
          f"{ours / 2 ** 20:.0f} MiB vs {theirs / 2 ** 20:.0f} MiB (calamine's own buffers are "
          "not traced)")
     steps = refresh_file(path).timings
-    print(f"  steps of one refresh: " + ", ".join(f"{k} {v:.2f} s" for k, v in steps.steps.items())
+    print("  steps of one refresh: " + ", ".join(f"{k} {v:.2f} s" for k, v in steps.steps.items())
           + f"; reading is {steps.steps['read'] / steps.total:.0%} of it")
 
 

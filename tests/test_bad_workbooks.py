@@ -18,9 +18,8 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from conftest import StandIn, make_workbook, parts, run  # noqa: E402  (shared workbook maker)
-
-from xlflows.ooxml import files, zippkg  # noqa: E402
+from conftest import StandIn, make_workbook, parts, run
+from xlflows.ooxml import files, zippkg
 
 
 def rezip(source: Path, target: Path, *, replace: dict[str, bytes] | None = None,

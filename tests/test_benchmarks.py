@@ -100,4 +100,4 @@ def test_the_benchmark_runs_and_reports_every_figure():
     for label in ("fast path / unzip + bytes scan", "fast path + full expat pass / floor",
                   "unzip + expat pass alone / floor", "exact path / fast path",
                   "peak traced memory / (output + 3 chunks + 4 MiB)"):
-        assert re.search(rf"^{re.escape(label)} +\d+\.\d+ ", out, re.M), label
+        assert re.search(rf"^{re.escape(label)} +\d+\.\d+ ", out, re.MULTILINE), label

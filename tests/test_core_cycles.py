@@ -12,8 +12,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 
 from xlflows.core.constants import CYCLE_COLUMNS, CYCLE_INFLOW_COLUMNS, PEAK_ADDITION, PEAK_YOY
 from xlflows.core.cycles import cycle_inflows, hike_cycles, peak_projection

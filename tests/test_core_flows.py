@@ -12,8 +12,7 @@ from unittest import mock
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 
 from xlflows.core import flows as core_flows
 from xlflows.core.calendar import round_for_ties

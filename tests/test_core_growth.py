@@ -12,15 +12,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import assume, given, settings
-from hypothesis import strategies as st
+from hypothesis import assume, given, settings, strategies as st
 
 from xlflows.core.constants import ABNORMALITY_LABELS
 from xlflows.core.growth import (
-    one_year_earlier,
     Abnormality,
     abnormality,
     asset_growth,
+    one_year_earlier,
     year_earlier_positions,
     yoy_addition,
     yoy_growth,

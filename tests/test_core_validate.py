@@ -7,8 +7,7 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
+from hypothesis import given, strategies as st
 
 from xlflows.core import cycles, flows, growth, validate
 from xlflows.core.validate import choice, number, numbers, timestamp, whole_number

@@ -21,9 +21,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+import openpyxl
 import pandas as pd
 import pytest
-import openpyxl
 
 from xlflows import udfs
 from xlflows.core.constants import DEFAULT_REPORT_CYCLES

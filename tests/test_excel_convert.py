@@ -12,13 +12,11 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 
 from conftest import DATE_FORMS, SHAPES, serial
 from xlflows.errors import InputError
-from xlflows.excel import arguments, convert, dates, fastpath, shape
-from xlflows.excel import cells as xcells
+from xlflows.excel import arguments, cells as xcells, convert, dates, fastpath, shape
 
 D = dt.datetime
 MAR1 = D(2024, 3, 1)
@@ -498,7 +496,7 @@ def test_flow_series_either_returns_clean_floats_or_raises_input_error(cells):
                 max_size=15, unique_by=lambda t: t[0]),
        st.sampled_from(list(DATE_FORMS)))
 def test_dated_flows_are_sorted_unique_and_positions_point_back(rows, form):
-    ds = [DATE_FORMS[form]((dt.date(1899, 12, 30) + dt.timedelta(days=s))) for s, _ in rows]
+    ds = [DATE_FORMS[form](dt.date(1899, 12, 30) + dt.timedelta(days=s)) for s, _ in rows]
     got = convert.flow_series([v for _, v in rows], ds)
     assert got.series.index.is_monotonic_increasing and got.series.index.is_unique
     for (pos, v), stamp in zip(zip(got.positions, got.series), got.series.index):
@@ -693,8 +691,7 @@ def test_year_zero_beside_an_impossible_day_is_named_not_a_crash():
 
 
 # ============================================================================ typed columns
-from xlflows.excel.convert import (flow_series, level_series, typed_flow_series,  # noqa: E402
-                                    typed_level_series)
+from xlflows.excel.convert import flow_series, level_series, typed_flow_series, typed_level_series  # noqa: E402
 
 TYPED_DAYS = np.datetime64("2024-01-03", "D") + np.arange(0, 7 * 30, 7)
 

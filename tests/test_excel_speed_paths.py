@@ -11,8 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import assume, given, settings
-from hypothesis import strategies as st
+from hypothesis import assume, given, settings, strategies as st
 
 from xlflows.core import cycles, growth
 from xlflows.core.calendar import add_months, excel_round, signed_months, signed_months_array

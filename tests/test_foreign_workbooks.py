@@ -42,10 +42,13 @@ import pytest
 
 # ---- The engine's public entry points: the one place to repoint when the engine moves. ------
 from xlflows.cli import main as xlflows_main
-from xlflows.ooxml import BookFile as SheetSource           # SheetSource(path): .rows(sheet)
-from xlflows.ooxml import write_cells
+from xlflows.ooxml import (
+    BookFile as SheetSource,  # SheetSource(path): .rows(sheet)
+    write_cells,
+)
 from xlflows.report.plan import CellWrite
 from xlflows.report.xlsx import refresh_file
+
 # ----------------------------------------------------------------------------------------------
 
 FOLDER = Path(__file__).resolve().parent / "fixtures" / "foreign"

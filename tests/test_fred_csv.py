@@ -4,11 +4,10 @@ junk refused on one line, and the test fixture checked against ``data/`` by hand
 from __future__ import annotations
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 
-from xlflows import fred as fred_module
 from update_support import DATA, FIXTURES, T
+from xlflows import fred as fred_module
 
 
 def test_the_fixture_revises_three_quarters_of_the_shipped_series(tmp_path):

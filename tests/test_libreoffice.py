@@ -22,7 +22,6 @@ import zlib
 from pathlib import Path
 
 import openpyxl
-
 import pytest
 
 from xlflows import cli
@@ -133,7 +132,7 @@ def printed_sizes(pdf: Path) -> list[float]:
     of the text matrix in force (LibreOffice writes rotated axis labels with ``Tm``)."""
     data = pdf.read_bytes()
     sizes = []
-    for stream in re.finditer(rb"stream\r?\n(.*?)endstream", data, re.S):
+    for stream in re.finditer(rb"stream\r?\n(.*?)endstream", data, re.DOTALL):
         try:
             text = zlib.decompress(stream.group(1)).decode("latin-1")
         except zlib.error:
@@ -158,7 +157,7 @@ def test_printed_report_is_legible_on_one_landscape_page(refreshed, tmp_path, pa
     pdf = export(book, PRINTED, tmp_path)
     info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True,
                           check=True).stdout
-    assert re.search(r"^Pages:\s+1$", info, re.M)
+    assert re.search(r"^Pages:\s+1$", info, re.MULTILINE)
     width, height = map(float, re.search(r"Page size:\s+([\d.]+) x ([\d.]+)", info).groups())
     assert width > height                                           # landscape
     sizes = printed_sizes(pdf)

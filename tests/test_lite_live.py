@@ -129,8 +129,7 @@ def test_refresh_lite_alerts_with_the_reason_and_writes_nothing(capsys):
 
 def test_xlflows_lite_imports_without_a_licence_key_or_lite():
     """Outside Lite the decorators are xlwings' no-ops: the package needs no key to import it."""
-    import xlflows.lite as lite
-    from xlflows import udfs
+    from xlflows import lite, udfs
 
     assert lite.__all__ == [f.__name__ for f in udfs.UDFS] + ["refresh_report"]
     assert all(getattr(lite, f.__name__) is f for f in udfs.UDFS)

@@ -18,8 +18,8 @@ import re
 
 import xlwings as xw
 
-import xlflows.lite as lite
 from test_xlwings_fidelity import xl  # noqa: F401  (the classic registry, real decorators)
+from xlflows import lite
 
 EXCEL_NAME = re.compile(r"[^\W\d_][\w.]*")
 

@@ -11,18 +11,25 @@ from pathlib import Path
 
 import pytest
 import xlsxwriter
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 
-from xlflows import __version__
 from xlflows.cli import main as cli_main
 from xlflows.errors import WorkbookError
-from xlflows.ooxml.opc import open_package
 from xlflows.litecode import IMPORT_LINE, block, wheel_block
-from xlflows.webextension import (ADDIN_ID, XLWINGS_VERSION, add_lite,
-                                  decode_value, encode_value, install_lite, merge_main,
-                                  merge_requirements, read_properties, requirement_name,
-                                  set_properties)
+from xlflows.ooxml.opc import open_package
+from xlflows.webextension import (
+    ADDIN_ID,
+    XLWINGS_VERSION,
+    add_lite,
+    decode_value,
+    encode_value,
+    install_lite,
+    merge_main,
+    merge_requirements,
+    read_properties,
+    requirement_name,
+    set_properties,
+)
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 EXAMPLE = FIXTURES / "webextension1.example.xml"
@@ -394,7 +401,7 @@ def test_readme_lite_commands_run(tmp_path, monkeypatch, capsys):
 
     readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
     section = readme.split("## Use it in Excel for Mac or the web", 1)[1].split("\n## ", 1)[0]
-    lines = [line for block in re.findall(r"```sh\n(.*?)\n```", section, flags=re.S)
+    lines = [line for block in re.findall(r"```sh\n(.*?)\n```", section, flags=re.DOTALL)
              for line in block.splitlines() if line.startswith("xlflows lite ")]
     assert len(lines) == 2, lines
     monkeypatch.chdir(tmp_path)

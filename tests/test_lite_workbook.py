@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import re
-import xml.etree.ElementTree as ET
 import runpy
 import shutil
+import xml.etree.ElementTree as ET
 import zipfile
 from pathlib import Path
 

@@ -21,15 +21,20 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, given, settings, strategies as st
 
+from update_support import (
+    DATA,
+    ROOT,
+    folder_files,
+    fred,  # noqa: F401 - fixtures
+    run,
+    venv_in,
+)
 from xlflows import datasheets, ooxml
 from xlflows.errors import WorkbookError
 from xlflows.newbook import DEFAULT_CATEGORIES, check_categories, new_workbook, parse_categories
 from xlflows.report.plan import CellWrite
-from update_support import DATA, ROOT, folder_files, run, venv_in
-from update_support import fred  # noqa: F401 - fixtures
 
 SAMPLE = ROOT / "workbook" / "sample_flows.csv"
 README = (ROOT / "README.md").read_text(encoding="utf-8")

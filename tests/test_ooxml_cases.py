@@ -126,7 +126,7 @@ def test_an_empty_cell_style_table_is_extended(tmp_path):
     """<cellXfs count="0"/> gave "unexpected problem"; the refresh adds style 0 as it was meant
     (no format) before its own."""
     def empty_table(xml: bytes) -> bytes:
-        return re.sub(rb"<cellXfs.*?</cellXfs>", b'<cellXfs count="0"/>', xml, flags=re.S)
+        return re.sub(rb"<cellXfs.*?</cellXfs>", b'<cellXfs count="0"/>', xml, flags=re.DOTALL)
 
     def unstyled(xml: bytes) -> bytes:
         return re.sub(rb' s="\d+"', b"", xml)

@@ -12,8 +12,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from conftest import (folder_listing, make_workbook, parts, planner_of,
-                      rezip, sheet_part)
+from conftest import folder_listing, make_workbook, parts, planner_of, rezip, sheet_part
 from xlflows.errors import WorkbookError
 from xlflows.ooxml.book import BookFile
 from xlflows.report import xlsx
@@ -40,7 +39,7 @@ def test_cell_types_are_read(tmp_path, xml, expected):
     if b"<x:" in xml:
         flows = flows.replace(b"<sheetData>", b'<sheetData xmlns:x="http://schemas.openxmlformats.org/'
                                               b'spreadsheetml/2006/main">')
-    flows = re.sub(rb'<c r="A1"[^>]*>.*?</c>', xml, flows, count=1, flags=re.S)
+    flows = re.sub(rb'<c r="A1"[^>]*>.*?</c>', xml, flows, count=1, flags=re.DOTALL)
     patched = rezip(path, tmp_path / "patched.xlsx", replace={"xl/worksheets/sheet2.xml": flows})
     with BookFile(patched) as source:
         assert source.rows("Flows")[0][0] == expected
@@ -66,7 +65,7 @@ def test_named_cells_and_sheet_names(tmp_path):
 
 def cell_xml(path: Path, sheet: str, ref: str) -> bytes:
     xml = parts(path)[sheet_part(path, sheet)]
-    m = re.search(rb'<c r="%s"[^>]*?(?:/>|>.*?</c>)' % ref.encode(), xml, re.S)
+    m = re.search(rb'<c r="%s"[^>]*?(?:/>|>.*?</c>)' % ref.encode(), xml, re.DOTALL)
     return m.group(0) if m else b""
 
 
@@ -97,11 +96,11 @@ def test_a_number_format_changes_only_the_number_format(tmp_path):
     styles = re.sub(rb'(<cellXfs count=")(\d+)(">.*?)(</cellXfs>)',
                     lambda m: m.group(1) + str(int(m.group(2)) + 1).encode() + m.group(3)
                     + b'<xf numFmtId="0" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1"/>'
-                    + m.group(4), styles, flags=re.S)
+                    + m.group(4), styles, flags=re.DOTALL)
     count = int(re.search(rb'<cellXfs count="(\d+)"', styles).group(1))
     report = parts(path)["xl/worksheets/sheet1.xml"]
     report = re.sub(rb'<c r="B2"[^>]*?(/>|>.*?</c>)', b'<c r="B2" s="%d"><v>1</v></c>' % (count - 1),
-                    report, flags=re.S)
+                    report, flags=re.DOTALL)
     path = rezip(path, tmp_path / "styled.xlsx", replace={"xl/styles.xml": styles,
                                                           "xl/worksheets/sheet1.xml": report})
     xlsx.refresh_file(path, planner=planner_of([CellWrite("Report", "B2", 2.5, "0.0%")]))

@@ -13,8 +13,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from conftest import (folder_listing, make_workbook, planner_of,
-                      run)
+from conftest import folder_listing, make_workbook, planner_of, run
 from xlflows.ooxml import files
 from xlflows.report import xlsx
 from xlflows.report.plan import CellWrite

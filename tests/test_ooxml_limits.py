@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import (make_workbook, parts, rezip)
+from conftest import make_workbook, parts, rezip
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -65,7 +65,7 @@ def test_a_formatted_empty_cell_far_away_costs_nothing(tmp_path, ref):
         path = make_workbook(tmp_path / "base.xlsx")
         flows = parts(path)["xl/worksheets/sheet2.xml"]
         flows = re.sub(rb'(<row r="1"[^>]*>.*?)(</row>)', lambda m: m.group(1) + cells[15:-6]
-                       + m.group(2), flows, count=1, flags=re.S)
+                       + m.group(2), flows, count=1, flags=re.DOTALL)
         path = rezip(path, tmp_path / "flows.xlsx", replace={"xl/worksheets/sheet2.xml": flows})
     else:
         path = with_flows_cells(tmp_path, cells)

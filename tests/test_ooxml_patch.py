@@ -14,20 +14,19 @@ import io
 import re
 import xml.etree.ElementTree as ET
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 import numpy as np
 import openpyxl
 import pandas as pd
 import pytest
 import xlsxwriter
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 
+from xlflows.a1 import cell_ref, parse_ref
 from xlflows.errors import WorkbookError
 from xlflows.ooxml import ns
-from xlflows.a1 import cell_ref, parse_ref
 from xlflows.ooxml.patch import PlannedCell, cell_value, patch_sheet
 from xlflows.ooxml.xml import transcode
 

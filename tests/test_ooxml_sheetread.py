@@ -16,8 +16,17 @@ import pytest
 
 from xlflows.errors import WorkbookError
 from xlflows.ooxml import sheetread
-from xlflows.ooxml.sheetread import (BOOL, ERROR, ISO_DATE, NO_VALUE, NUMBER, SHARED, TEXT,
-                                     read_cells, read_shared_strings)
+from xlflows.ooxml.sheetread import (
+    BOOL,
+    ERROR,
+    ISO_DATE,
+    NO_VALUE,
+    NUMBER,
+    SHARED,
+    TEXT,
+    read_cells,
+    read_shared_strings,
+)
 
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 STRICT = "http://purl.oclc.org/ooxml/spreadsheetml/main"
@@ -31,7 +40,7 @@ def sheet(rows: str, *, prefix: str = "", ns: str = MAIN, head: str = "", tail: 
     p = prefix + ":" if prefix else ""
     binding = f'xmlns:{prefix}="{ns}"' if prefix else f'xmlns="{ns}"'
     return (f'{declaration}<{p}worksheet {binding} {root_attrs}>{head}<{p}sheetData>{rows}'
-            f'</{p}sheetData>{tail}</{p}worksheet>').encode("utf-8")
+            f'</{p}sheetData>{tail}</{p}worksheet>').encode()
 
 
 def opener(data: bytes):

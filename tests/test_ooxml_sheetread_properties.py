@@ -14,8 +14,7 @@ import zipfile
 import numpy as np
 import openpyxl
 import xlsxwriter
-from hypothesis import HealthCheck, assume, event, given, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, assume, event, given, settings, strategies as st
 
 from xlflows.errors import WorkbookError
 from xlflows.ooxml import sheetread
@@ -200,7 +199,7 @@ def sheets(draw, weird: int | None = None, rare: int | None = None) -> bytes:
             'xmlns:x14ac="http://schemas.microsoft.com/office/spreadsheetml/2009/9/ac" '
             f'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
             f'{head}{make.junk()}<{p}sheetData>{"".join(rows)}</{p}sheetData>{tail}'
-            f'</{p}worksheet>').encode("utf-8")
+            f'</{p}worksheet>').encode()
 
 
 @contextlib.contextmanager

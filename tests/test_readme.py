@@ -18,7 +18,7 @@ TEST_LINE = "sh scripts/setup.sh test && .venv/bin/python -m pytest"
 def setup_blocks() -> list[str]:
     """The ``sh`` blocks of README's "Set-up" section."""
     section = README.split("\n## Set-up", 1)[1].split("\n## ", 1)[0]
-    return re.findall(r"```sh\n(.*?)\n```", section, flags=re.S)
+    return re.findall(r"```sh\n(.*?)\n```", section, flags=re.DOTALL)
 
 
 def ci_commands() -> list[str]:

@@ -18,10 +18,9 @@ from pathlib import Path
 import openpyxl
 import pytest
 import xlsxwriter
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, given, settings, strategies as st
 
-from conftest import (EQUITY, MONEY, WEEKS, make_workbook, parts, rezip, run, sheet_part)
+from conftest import EQUITY, MONEY, WEEKS, make_workbook, parts, rezip, run, sheet_part
 from xlflows import cli
 from xlflows.ooxml.book import BookFile
 from xlflows.ooxml.numfmt import is_date_code
@@ -275,9 +274,9 @@ def analyst_workbook(path: Path) -> Path:
     # 17-digit doubles, an integer above 2**53, a t="d" date-time, -0 and inline rich text
     for row, cell in zip(range(2, 7), DATA_CELLS):
         flows_xml = re.sub(rb'(<row r="%d"[^>]*>.*?)(</row>)' % row,
-                           lambda m: m.group(1) + cell + m.group(2), flows_xml, count=1, flags=re.S)
+                           lambda m: m.group(1) + cell + m.group(2), flows_xml, count=1, flags=re.DOTALL)
     flows_xml = re.sub(rb'(<row r="2"[^>]*>.*?)(</row>)', lambda m: m.group(1) + RICH_NOTE + m.group(2),
-                       flows_xml, count=1, flags=re.S)
+                       flows_xml, count=1, flags=re.DOTALL)
     flows_xml = flows_xml.replace(b"</sheetData>", b"</sheetData>" + CUSTOM_VIEWS)
     comments = comments.replace(b"</text>", b'<r><rPr><b/><sz val="8"/></rPr><t xml:space="preserve">'
                                             b' (bold run)</t></r></text>')
@@ -321,9 +320,9 @@ def test_a_refresh_copies_every_part_it_does_not_own_as_stored(tmp_path, standin
     assert re.sub(rb'<sheet name="_calc" sheetId="5" state="hidden" r:id="rId\d+"/>', b"",
                   after["xl/workbook.xml"]) == before["xl/workbook.xml"]
     old_xfs = re.findall(rb"<xf [^>]*?(?:/>|>.*?</xf>)",
-                         before["xl/styles.xml"].split(b"<cellXfs")[1], re.S)
+                         before["xl/styles.xml"].split(b"<cellXfs")[1], re.DOTALL)
     new_xfs = re.findall(rb"<xf [^>]*?(?:/>|>.*?</xf>)",
-                         after["xl/styles.xml"].split(b"<cellXfs")[1], re.S)
+                         after["xl/styles.xml"].split(b"<cellXfs")[1], re.DOTALL)
     assert new_xfs[:len(old_xfs)] == old_xfs               # appended, never renumbered
 
 

@@ -15,9 +15,8 @@ import urllib.parse
 
 import pytest
 
-from xlflows import cli, datasheets, fred as fred_module, update
-from update_support import FIXTURES, Server, cells, folder_files, make_workbook, run
-from update_support import fred, fred_tls  # noqa: F401 - fixtures
+from update_support import FIXTURES, Server, cells, folder_files, fred, fred_tls, make_workbook, run  # noqa: F401 - fixtures
+from xlflows import cli, datasheets, fred as fred_module
 
 
 def test_proxy_variables_are_honoured(tmp_path, fred, capsys, monkeypatch):
@@ -36,7 +35,7 @@ class _ConnectProxy(http.server.BaseHTTPRequestHandler):
 
     tunnels: list[str] = []
 
-    def do_CONNECT(self):  # noqa: N802 - http.server's hook
+    def do_CONNECT(self):
         self.tunnels.append(self.path)
         host, port = self.path.rsplit(":", 1)
         with socket.create_connection((host, int(port)), timeout=10) as upstream:

@@ -12,10 +12,17 @@ from pathlib import Path
 
 import pytest
 
+from update_support import (
+    ASSET_ROWS,
+    FIXTURES,
+    PROXY_VARIABLES,
+    RATE_ROWS,
+    ROOT,
+    SHIPPED,
+    fred,  # noqa: F401 - fixtures
+    venv_in,
+)
 from xlflows import fred as fred_module
-from update_support import (ASSET_ROWS, FIXTURES, PROXY_VARIABLES, RATE_ROWS, ROOT, SHIPPED,
-                            venv_in)
-from update_support import fred  # noqa: F401 - fixtures
 
 
 def readme_update_block() -> list[str]:
@@ -91,8 +98,8 @@ def test_update_and_refresh_from_excel_updates_then_refreshes(caller, monkeypatc
 def test_update_from_excel_fills_an_empty_retail_mmf_sheet(caller, monkeypatch):
     """The open Book gets a Retail MMF sheet with its headers only (as `xlflows new` makes it):
     the update fills it with the 14 weeks of the fixture, 2025-12-29 .. 2026-03-30, from row 2."""
-    from conftest import FakeSheet
     import xlflows
+    from conftest import FakeSheet
     from xlflows.report import live
 
     caller.sheets.append(FakeSheet(caller, "Retail MMF", [["Date", "Assets", None, "a note"]]))

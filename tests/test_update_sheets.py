@@ -11,15 +11,25 @@ import openpyxl
 import pandas as pd
 import pytest
 import xlsxwriter
-from hypothesis import assume, given, settings
-from hypothesis import strategies as st
+from hypothesis import assume, given, settings, strategies as st
 
+from update_support import (
+    ASSET_ROWS,
+    DATA,
+    FIXTURES,
+    RATE_ROWS,
+    RETAIL_ROWS,
+    SHIPPED,
+    T,
+    cells,
+    folder_files,
+    fred,  # noqa: F401 - fixtures
+    make_workbook,
+    run,
+)
 from xlflows import datasheets, update
 from xlflows.errors import WorkbookError
 from xlflows.report.plan import CellWrite
-from update_support import (ASSET_ROWS, DATA, FIXTURES, RATE_ROWS, RETAIL_ROWS, SHIPPED, T,
-                            cells, folder_files, make_workbook, run)
-from update_support import fred  # noqa: F401 - fixtures
 
 
 # ============================================================================ appended, revised

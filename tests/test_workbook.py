@@ -9,10 +9,10 @@ from __future__ import annotations
 import datetime as dt
 import inspect
 import re
-import xml.etree.ElementTree as ET
 import shutil
 import subprocess
 import sys
+import xml.etree.ElementTree as ET
 import zipfile
 from pathlib import Path
 
@@ -191,7 +191,7 @@ def dashboard_formulas(wb) -> dict[str, str]:
 
 
 def test_dashboard_calls_every_function_with_valid_arguments(shipped):
-    import xlflows.udfs as udfs
+    from xlflows import udfs
 
     formulas = dashboard_formulas(shipped)
     used = set()

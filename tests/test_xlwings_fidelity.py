@@ -30,8 +30,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-
 import xlwings
+
 from xlflows.core import constants as C
 from xlflows.errors import CELL_PREFIX
 
@@ -50,7 +50,7 @@ VBA_RESERVED = {
     "redim", "rem", "resume", "return", "rset", "select", "set", "single", "static", "step",
     "stop", "string", "sub", "then", "to", "true", "type", "typeof", "until", "variant", "wend",
     "while", "with", "withevents", "write", "xor", "attribute", "begin", "version", "name",
-    "seek", "width", "line", "open", "binary", "random", "access", "shared", "spc", "tab",
+    "seek", "width", "line", "binary", "random", "access", "shared", "spc", "tab",
 }
 
 

@@ -64,7 +64,7 @@ def handler(stand_in: FredStandIn):
     class Handler(http.server.BaseHTTPRequestHandler):
         timeout = 10
 
-        def do_GET(self):  # noqa: N802 - http.server's hook
+        def do_GET(self):
             stand_in.requests.append(self.path)
             query = urllib.parse.parse_qs(urllib.parse.urlsplit(self.path).query)
             series = (query.get("id") or [""])[0]

@@ -22,9 +22,9 @@ from __future__ import annotations
 import io
 import os
 import tempfile
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
 
 from xlflows.datasheets import DATA_SHEETS, DATE_FORMAT, FLOWS, DataSheet, same_header
 from xlflows.errors import WorkbookError

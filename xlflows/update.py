@@ -28,15 +28,14 @@ the Refresh button) does that afterwards; :func:`update_and_refresh_caller` does
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Mapping, Sequence
 
 import pandas as pd
 
 from xlflows import fred
-from xlflows.datasheets import (DATE_FORMAT, FRED_SHEETS, DataSheet, blank, fred_series,
-                                same_header)
+from xlflows.datasheets import DATE_FORMAT, FRED_SHEETS, DataSheet, blank, fred_series, same_header
 from xlflows.errors import WorkbookError, XlflowsError
 from xlflows.excel.convert import level_series
 from xlflows.fred import Fetch, Progress, SourceError

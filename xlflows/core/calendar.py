@@ -184,6 +184,6 @@ def period_start(date: pd.Timestamp, period: str) -> pd.Timestamp:
 
 
 def year_starts(first_year: int, last_year: int) -> np.ndarray:
-    """1 January of each year from ``first_year`` to ``last_year`` (inclusive), ``datetime64[D]``."""
+    """1 January of each year from ``first_year`` to ``last_year`` inclusive, ``datetime64[D]``."""
     years = np.arange(first_year - 1970, last_year - 1970 + 1).astype("datetime64[Y]")
     return years.astype("datetime64[D]")

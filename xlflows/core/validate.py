@@ -34,9 +34,9 @@ __all__ = [
     "MAX_WHOLE",
     "choice",
     "expected_whole",
+    "levels",
     "number",
     "numbers",
-    "levels",
     "or_list",
     "show_number",
     "timestamp",
@@ -251,9 +251,9 @@ def timestamp(value: object, name: str) -> pd.Timestamp:
         ``last_hike: text 'soon', expected a date``; ``last_hike: the number 45000, expected a
         date``; ``last_hike: blank, expected a date``.
     """
-    if isinstance(value, Real) and not isinstance(value, (bool, np.bool_)):
-        if not (isinstance(value, float) and math.isnan(value)):
-            raise InputError(f"{name}: the number {show_number(float(value))}, expected a date")
+    if (isinstance(value, Real) and not isinstance(value, (bool, np.bool_))
+            and not (isinstance(value, float) and math.isnan(value))):
+        raise InputError(f"{name}: the number {show_number(float(value))}, expected a date")
     try:
         stamp = pd.Timestamp(value)
     except (TypeError, ValueError, OverflowError):

@@ -27,7 +27,8 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-from typing import Callable, NamedTuple, Sequence
+from collections.abc import Callable, Sequence
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd

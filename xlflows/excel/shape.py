@@ -17,7 +17,7 @@ FALSE, ``=A1=""`` is TRUE, ``ISNUMBER`` is FALSE.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -132,7 +132,7 @@ def label_block(rows: Iterable[tuple[str, object]]) -> list[list]:
 
 
 def in_input_order(values: np.ndarray, positions: np.ndarray, length: int) -> list[list]:
-    """Place ``values[i]`` at input row ``positions[i]`` of an ``length`` × 1 spill; BLANK elsewhere.
+    """Place ``values[i]`` at input row ``positions[i]`` of a ``length`` × 1 spill, BLANK elsewhere.
 
     Used when a dated range was sorted for the core and the result must line up with the rows the
     analyst passed (unsorted input, leading/trailing blank rows).

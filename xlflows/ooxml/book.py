@@ -16,21 +16,23 @@ dropped when a formula was overwritten; every other part is copied as stored
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Protocol
+from typing import Protocol, final
 
 import numpy as np
 
+from xlflows.a1 import cell_ref, parse_ref, split_ref
 from xlflows.errors import WorkbookError
 from xlflows.ooxml import ns, sheetread
-from xlflows.a1 import cell_ref, parse_ref, split_ref
 from xlflows.ooxml.files import Transaction
 from xlflows.ooxml.numfmt import is_date_code
 from xlflows.ooxml.opc import Package, SheetEntry, open_package
 from xlflows.ooxml.patch import PlannedCell, cell_value, patch_sheet
 from xlflows.ooxml.styles import Styles
 from xlflows.ooxml.xml import Edits, parse
+from xlflows.ooxml.zippkg import DAMAGED_DATA_ERRORS
 
 #: What a new (hidden) sheet part holds before its cells are written; ``{main}`` is the
 #: package's SpreadsheetML namespace.
@@ -159,6 +161,7 @@ def iso_to_date(text: str) -> np.datetime64:
             return np.datetime64("NaT")
 
 
+@final  # __enter__ returns this class, not a subclass
 class BookFile:
     """A workbook file: a sheet source over its parts, and the writer of a new package.
 
@@ -178,7 +181,7 @@ class BookFile:
         self._columns: dict[str, SheetColumns] = {}
         self._rows: dict[str, list[list[object]]] = {}
 
-    def __enter__(self) -> "BookFile":
+    def __enter__(self) -> BookFile:
         return self
 
     def __exit__(self, *exc) -> None:
@@ -261,9 +264,7 @@ class BookFile:
             try:
                 cells = sheetread.read_cells(lambda: self.package.open(entry.part), sheet=sheet,
                                              columns=limits)
-            except WorkbookError:
-                raise
-            except Exception:  # zlib.error, BadZipFile (CRC), EOFError
+            except DAMAGED_DATA_ERRORS:
                 raise WorkbookError(f"{self.label}: part {entry.part} is damaged (its data does "
                                     "not decompress); expected a complete .xlsx/.xlsm file"
                                     ) from None
@@ -292,9 +293,9 @@ class BookFile:
             if kind == sheetread.ISO_DATE:
                 dates[i] = iso_to_date(text)
                 if np.isnat(dates[i]):
-                    raise WorkbookError(f"{sheet}!{cell_ref(int(cells.rows[i]), int(cells.cols[i]))}"
-                                        f" holds the date '{text[:40]}', which no spreadsheet "
-                                        "writes; the file is damaged")
+                    where = cell_ref(int(cells.rows[i]), int(cells.cols[i]))
+                    raise WorkbookError(f"{sheet}!{where} holds the date '{text[:40]}', which no "
+                                        "spreadsheet writes; the file is damaged")
             else:
                 others[i] = text
         for i in np.flatnonzero(kinds == sheetread.BOOL):
@@ -510,7 +511,7 @@ class BookFile:
             xsi, xsi_declaration = doc.qname(doc.root, ns.XSI, "type", attribute=True,
                                              prefer="xsi")
             edits.append(doc.root, (f'<{qname}{declaration}{xsi_declaration} {xsi}="{prefix}:'
-                                    f'W3CDTF">{stamp}</{qname}>').encode("utf-8"))
+                                    f'W3CDTF">{stamp}</{qname}>').encode())
         self.package.write(part, edits.apply())
 
 

@@ -28,8 +28,9 @@ import hashlib
 import os
 import secrets
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import BinaryIO, Callable
+from typing import BinaryIO, final
 
 from xlflows.errors import WorkbookError
 
@@ -204,6 +205,7 @@ def _identity(path: Path) -> tuple[int, int, int, int] | None:
     return st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns
 
 
+@final  # __enter__ returns this class, not a subclass
 class Transaction:
     """Read, compute and replace one workbook without losing another run's change.
 
@@ -224,7 +226,7 @@ class Transaction:
         self._locks: list[int] = []
         self._identities: dict[Path, tuple | None] = {}
 
-    def __enter__(self) -> "Transaction":
+    def __enter__(self) -> Transaction:
         check_readable(self.source)
         check_writable(self.target)
         for path in self._paths():

@@ -22,7 +22,7 @@ from pathlib import Path
 from xlflows.errors import WorkbookError
 from xlflows.ooxml import ns
 from xlflows.ooxml.book import BookFile
-from xlflows.ooxml.opc import Package, SheetEntry, rels_part, relative
+from xlflows.ooxml.opc import Package, SheetEntry, relative, rels_part
 from xlflows.ooxml.styles import Styles
 from xlflows.ooxml.xml import Edits, parse, rewrite_uris
 from xlflows.ooxml.zippkg import ZipPackage

@@ -16,9 +16,9 @@ from __future__ import annotations
 import io
 import posixpath
 import urllib.parse
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 from xlflows.errors import WorkbookError
 from xlflows.ooxml import ns
@@ -308,7 +308,8 @@ class Package:
         by_id = {r.id: r for r in self.relationships(self.workbook_part)}
         block = root.find(ns.MAIN, "sheets")
         out = []
-        for position, element in enumerate(block.findall(ns.MAIN, "sheet") if block is not None else []):
+        elements = block.findall(ns.MAIN, "sheet") if block is not None else []
+        for position, element in enumerate(elements):
             rel_id = element.get("id", ns.REL) or ""
             rel = by_id.get(rel_id)
             part = rel.part if rel is not None and rel.part and self.has(rel.part) else None

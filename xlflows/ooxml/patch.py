@@ -18,18 +18,19 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+import itertools
 import math
 import numbers
 import pyexpat
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 import numpy as np
 
+from xlflows.a1 import MAX_COL, cell_ref, column_letters, parse_area, parse_ref
 from xlflows.errors import WorkbookError
 from xlflows.ooxml import ns
-from xlflows.a1 import MAX_COL, cell_ref, column_letters, parse_area, parse_ref
 from xlflows.ooxml.escape import excel_encode, xml_text
 from xlflows.ooxml.xml import refuse_declaration, transcode
 
@@ -44,7 +45,7 @@ _NAT = "the value to write is an empty date (NaT), expected a date"
 
 
 # --------------------------------------------------------------------------- values
-def number_text(value: float | int, where: str) -> str:
+def number_text(value: float, where: str) -> str:
     """The ``<v>`` text of a number: the shortest repr that reads back the same double."""
     if isinstance(value, bool):
         return "1" if value else "0"
@@ -95,7 +96,7 @@ def cell_value(value: object, where: str, date1904: bool) -> CellValue | None:
     if isinstance(value, str):
         return CellValue("inlineStr", value)
     if isinstance(value, (dt.datetime, dt.date)):
-        if value != value:                       # pandas' NaT: the one date unequal to itself
+        if value != value:  # noqa: PLR0124 - pandas' NaT: the one date unequal to itself
             raise WorkbookError(f"{where}: {_NAT}")
         if not isinstance(value, dt.datetime):
             value = dt.datetime(value.year, value.month, value.day)
@@ -511,7 +512,7 @@ def _patch_row(data: bytes, prefix: bytes, row: _Row, cells: dict[int, PlannedCe
         splices.append((row.inner - 2, row.inner, b">" + tail + b"</" + prefix + b"row>"))
     else:
         columns = [cell.column for cell in row.cells]
-        ordered = all(a < b for a, b in zip(columns, columns[1:]))
+        ordered = all(a < b for a, b in itertools.pairwise(columns))
         for column in sorted(extra):
             if ordered:
                 i = bisect.bisect_right(columns, column)

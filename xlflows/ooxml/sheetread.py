@@ -33,8 +33,9 @@ import re
 import warnings
 import zipfile
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import BinaryIO, Callable
+from typing import BinaryIO
 from xml.parsers import expat
 
 import numpy as np
@@ -1035,7 +1036,7 @@ class _FastReader:
                 break
             if not data or len(head) > _HEAD_LIMIT:
                 raise _Unsure
-        if not (head.startswith(b"<") or head.startswith(b"\xef\xbb\xbf<")):
+        if not head.startswith((b"<", b"\xef\xbb\xbf<")):
             raise _Unsure                       # UTF-16, or junk: the exact path tells
         _feed(self.parser, self.what, head[:match.end()])
         handler = self.handler

@@ -196,7 +196,7 @@ class Styles:
         block = self.doc.root.find(ns.MAIN, block_name)
         return len(block.findall(ns.MAIN, child_name)) - 1
 
-    def import_style(self, other: "Styles", index: int) -> int:
+    def import_style(self, other: Styles, index: int) -> int:
         """Copy cell style ``index`` of another workbook's styles into these (font, fill,
         border and number format appended or reused); returns the new index."""
         if not 0 <= index < len(other.xfs):

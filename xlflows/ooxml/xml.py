@@ -19,8 +19,8 @@ from __future__ import annotations
 import codecs
 import pyexpat
 import re
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Callable, Iterator
 
 from xlflows.errors import WorkbookError
 from xlflows.ooxml import ns
@@ -59,11 +59,24 @@ class Element:
         Namespace prefix (``""`` for the default) → URI in scope on this element, as written.
     """
 
-    __slots__ = ("uri", "written_uri", "name", "attrs", "start", "inner", "close", "end",
-                 "parent", "children", "scope", "empty", "_text")
+    __slots__ = (
+        "_text",
+        "attrs",
+        "children",
+        "close",
+        "empty",
+        "end",
+        "inner",
+        "name",
+        "parent",
+        "scope",
+        "start",
+        "uri",
+        "written_uri",
+    )
 
     def __init__(self, uri: str, written_uri: str, name: str, attrs: dict[str, str],
-                 start: int, inner: int, empty: bool, parent: "Element | None",
+                 start: int, inner: int, empty: bool, parent: Element | None,
                  scope: dict[str, str]):
         self.uri = uri
         self.written_uri = written_uri
@@ -95,18 +108,18 @@ class Element:
         """An attribute's value (``uri`` for a qualified attribute such as ``r:id``)."""
         return self.attrs.get(clark(uri, name), default)
 
-    def find(self, uri: str, name: str) -> "Element | None":
+    def find(self, uri: str, name: str) -> Element | None:
         """The first child ``name`` of namespace ``uri``, or None."""
         for child in self.children:
             if child.name == name and child.uri == uri:
                 return child
         return None
 
-    def findall(self, uri: str, name: str) -> list["Element"]:
+    def findall(self, uri: str, name: str) -> list[Element]:
         """The children ``name`` of namespace ``uri``, in order."""
         return [c for c in self.children if c.name == name and c.uri == uri]
 
-    def iter(self, uri: str | None = None, name: str | None = None) -> Iterator["Element"]:
+    def iter(self, uri: str | None = None, name: str | None = None) -> Iterator[Element]:
         """This element and its descendants in document order, optionally filtered."""
         stack = [self]
         while stack:
@@ -187,7 +200,7 @@ class Document:
         head = (parts[0] + declarations + "".join(parts[1:])).encode("utf-8")
         if content is None:
             return head + b"/>"
-        return head + b">" + content + f"</{qname}>".encode("utf-8")
+        return head + b">" + content + f"</{qname}>".encode()
 
 
 def parse(data: bytes, part: str, label: str) -> Document:
@@ -383,7 +396,7 @@ class Edits:
         at = element.inner - (2 if element.empty else 1)
         while self.doc.data[at - 1:at] in (b" ", b"\t", b"\r", b"\n"):
             at -= 1
-        self.insert(at, f'{declaration} {qname}="'.encode("utf-8") + encoded + b'"')
+        self.insert(at, f'{declaration} {qname}="'.encode() + encoded + b'"')
 
     def remove_attr(self, element: Element, name: str, uri: str = "") -> None:
         """Remove an attribute of ``element`` (with the space before it), if present."""
@@ -491,7 +504,7 @@ def copy_element(src: Document, element: Element, dst: Document, parent: Element
         for child in el.children:
             emit(child, None)
         pieces.append(src.data[position:el.close])
-        pieces.append(f"</{name}>".encode("utf-8"))
+        pieces.append(f"</{name}>".encode())
         position = el.end
 
     emit(element, attrs)
