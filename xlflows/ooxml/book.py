@@ -246,12 +246,14 @@ class BookFile:
         """The worksheet named ``sheet`` (WorkbookError naming the sheets when absent)."""
         for entry in self.sheets:
             if entry.name == sheet and entry.kind == ns.WORKSHEET:
-                if entry.part is None:
-                    raise WorkbookError(f"{self.label}: sheet '{sheet}' has no part in the "
-                                        "file; the file is damaged")
+                self.package.sheet_part(entry)
                 return entry
         raise WorkbookError(f"the workbook has no sheet named '{sheet}'; sheets are "
                             + ", ".join(f"'{n}'" for n in self.sheet_names()))
+
+    def sheet_part(self, sheet: str) -> str:
+        """The part of the worksheet named ``sheet`` (WorkbookError as :meth:`entry`)."""
+        return self.package.sheet_part(self.entry(sheet))
 
     def columns(self, sheet: str, first: int | None = None, last: int | None = None
                 ) -> SheetColumns:
@@ -259,13 +261,13 @@ class BookFile:
         truth values and errors). ``first``/``last`` keep only that column range."""
         key = f"{sheet}\x00{first}\x00{last}"
         if key not in self._columns:
-            entry = self.entry(sheet)
+            part = self.sheet_part(sheet)
             limits = (first or 1, last or 16_384) if first or last else None
             try:
-                cells = sheetread.read_cells(lambda: self.package.open(entry.part), sheet=sheet,
+                cells = sheetread.read_cells(lambda: self.package.open(part), sheet=sheet,
                                              columns=limits)
             except DAMAGED_DATA_ERRORS:
-                raise WorkbookError(f"{self.label}: part {entry.part} is damaged (its data does "
+                raise WorkbookError(f"{self.label}: part {part} is damaged (its data does "
                                     "not decompress); expected a complete .xlsx/.xlsm file"
                                     ) from None
             self._columns[key] = self._to_columns(sheet, cells)
@@ -285,8 +287,8 @@ class BookFile:
         shared = np.flatnonzero(kinds == sheetread.SHARED)
         if len(shared):
             strings = self._shared_strings(numbers[shared].astype(np.int64), sheet, cells, shared)
-            for i in shared:
-                others[int(i)] = strings[int(numbers[i])]
+            for i in shared.tolist():
+                others[i] = strings[int(numbers[i])]
             numbers[shared] = np.nan
         for i, text in cells.texts.items():
             kind = kinds[i]
@@ -298,8 +300,8 @@ class BookFile:
                                         "spreadsheet writes; the file is damaged")
             else:
                 others[i] = text
-        for i in np.flatnonzero(kinds == sheetread.BOOL):
-            others[int(i)] = bool(numbers[i])
+        for i in np.flatnonzero(kinds == sheetread.BOOL).tolist():
+            others[i] = bool(numbers[i])
             numbers[i] = np.nan
         number = np.flatnonzero(kinds == sheetread.NUMBER)
         if len(number):
@@ -430,18 +432,18 @@ class BookFile:
         planned = self._resolve_writes(list(writes))
         replaced_formula = False
         for sheet, cells in planned.items():
-            part = self.entry(sheet).part
+            part = self.sheet_part(sheet)
             result = patch_sheet(self.package.read(part), sheet, cells, part=part,
                                  label=self.label)
             replaced_formula = replaced_formula or result.replaced_formula
             self.package.write(part, result.data)
         if self._styles is not None and self._styles.changed:
-            part = self.styles_part()
-            if part is None:
-                part = self.package.free_name("xl/styles{}.xml")
-                self.package.add_relationship(self.package.workbook_part, ns.STYLES, part)
-                self.package.set_content_type(part, ns.STYLES_CONTENT)
-            self.package.write(part, self._styles.data)
+            styles_part = self.styles_part()
+            if styles_part is None:
+                styles_part = self.package.free_name("xl/styles{}.xml")
+                self.package.add_relationship(self.package.workbook_part, ns.STYLES, styles_part)
+                self.package.set_content_type(styles_part, ns.STYLES_CONTENT)
+            self.package.write(styles_part, self._styles.data)
         if replaced_formula:
             self._drop_calc_chain()
         if modified is not None:

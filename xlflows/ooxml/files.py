@@ -30,10 +30,12 @@ import secrets
 import time
 from collections.abc import Callable
 from pathlib import Path
+from types import ModuleType
 from typing import BinaryIO, final
 
 from xlflows.errors import WorkbookError
 
+fcntl: ModuleType | None
 try:  # POSIX
     import fcntl
 except ImportError:  # Windows, some Pyodide builds
@@ -117,7 +119,7 @@ def remove_stale_temporaries(target: Path) -> list[Path]:
     process has open fails and the file stays. Returns the files removed.
     """
     head = temp_head(target)
-    removed = []
+    removed: list[Path] = []
     try:
         candidates = [p for p in target.parent.iterdir()
                       if p.name.startswith(head) and p.name.endswith(TEMP_SUFFIX)

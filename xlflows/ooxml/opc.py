@@ -322,6 +322,14 @@ class Package:
                                   (rel.word or "") if rel is not None else "", position))
         return out
 
+    def sheet_part(self, entry: SheetEntry) -> str:
+        """The part of a sheet of :meth:`sheets` (WorkbookError when the workbook's relationships
+        give it none: the file is damaged)."""
+        if entry.part is None:
+            raise WorkbookError(f"{self.label}: sheet '{entry.name}' has no part in the file; "
+                                "the file is damaged")
+        return entry.part
+
     def date1904(self) -> bool:
         """Whether the workbook uses the 1904 date system."""
         pr = self.doc(self.workbook_part).root.find(ns.MAIN, "workbookPr")

@@ -24,7 +24,7 @@ import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO, final
+from typing import IO, BinaryIO, final
 
 from xlflows.errors import WorkbookError
 from xlflows.ooxml import ns
@@ -94,8 +94,8 @@ class ZipPackage:
         try:
             self.infos = self.zip.infolist()
             self.names = [info.filename for info in self.infos if not info.filename.endswith("/")]
-            self._by_key = {}
-            self._info = {}
+            self._by_key: dict[str, str] = {}                  # part_key -> name as stored
+            self._info: dict[str, zipfile.ZipInfo] = {}        # name as stored -> entry
             self._check_entries()
             self._check_xml_prologs()
         except BaseException:
@@ -244,7 +244,7 @@ class ZipPackage:
             raise WorkbookError(f"{self.label}: part {stored} is damaged (its data does not "
                                 "decompress); expected a complete .xlsx/.xlsm file") from None
 
-    def open(self, name: str) -> BinaryIO:
+    def open(self, name: str) -> IO[bytes]:
         """A stream of a part's uncompressed bytes."""
         return self.zip.open(self._stored_name(name))
 
@@ -252,6 +252,8 @@ class ZipPackage:
         """A part as stored (entry and compressed bytes), for a copy byte for byte."""
         info = self.info(name)
         fp = self.zip.fp
+        if fp is None:                       # as zipfile itself refuses a closed archive
+            raise ValueError(f"{self.label} is closed")
         fp.seek(info.header_offset)
         header = fp.read(_LOCAL.size)
         if len(header) < _LOCAL.size or header[:4] != _ZIP_MAGIC:
