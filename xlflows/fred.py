@@ -361,7 +361,9 @@ class _DeadlineConnection(http.client.HTTPConnection):
         super().connect()
         self.sock.settimeout(self.deadline.left())   # a TLS handshake (one deadline), the request
 
-    def response_class(self, sock, *args, **kwargs) -> http.client.HTTPResponse:
+    # typeshed declares the attribute a class; http.client only calls it, as it calls a method
+    def response_class(  # type: ignore[override]
+            self, sock, *args, **kwargs) -> http.client.HTTPResponse:
         """``http.client`` makes each response (and a proxy tunnel's) with
         ``self.response_class(sock, ...)``: here one whose reads keep the deadline."""
         response = http.client.HTTPResponse(sock, *args, **kwargs)

@@ -158,7 +158,7 @@ def _data_workbook(categories: list[str]) -> bytes:
     from openpyxl.styles import Font
 
     wb = openpyxl.Workbook()
-    wb.remove(wb.active)
+    wb.remove(wb.worksheets[0])          # the default "Sheet"
     bold = Font(bold=True)
     for sheet in DATA_SHEETS:
         ws = wb.create_sheet(sheet.name)

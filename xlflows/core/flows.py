@@ -514,7 +514,7 @@ def largest_since_history(flows: pd.Series, weeks: int = 1) -> pd.DataFrame:
     """
     weeks, totals, index = _look_back_sums(flows, weeks)
     direction, since = _history(totals, weeks)
-    since_dates = index.take(since, allow_fill=True, fill_value=pd.NaT)
+    since_dates = index.take(since, allow_fill=True, fill_value=np.datetime64("NaT"))
     return pd.DataFrame(
         {"total": totals, "direction": direction, "since": np.asarray(since_dates)},
         index=index,

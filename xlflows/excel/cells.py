@@ -62,7 +62,7 @@ ERROR_LITERALS = frozenset(_CVERR.values())
 _ERROR_LITERALS_UPPER = frozenset(e.upper() for e in ERROR_LITERALS)
 
 
-def _float(value: object) -> float:
+def _float(value: float | np.integer | np.floating) -> float:
     """A number as a float; an int beyond any float becomes ±inf (never an OverflowError)."""
     try:
         return float(value)

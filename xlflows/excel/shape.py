@@ -119,11 +119,10 @@ def table(frame: pd.DataFrame | Mapping[str, np.ndarray],
     ``columns`` picks and orders the columns (default: all, in order). An empty frame spills its
     header alone.
     """
-    cols = list(columns) if columns is not None else list(frame)
-    header = [str(c) for c in cols]
+    cols = list(columns) if columns is not None else [str(c) for c in frame]
     if not cols:
-        return [header]
-    return [header] + _columns([frame[c] for c in cols]).T.tolist()
+        return [cols]
+    return [cols] + _columns([frame[c] for c in cols]).T.tolist()
 
 
 def label_block(rows: Iterable[tuple[str, object]]) -> list[list]:

@@ -51,12 +51,16 @@ _LAST_SERIAL_1904 = _LAST_SERIAL_1900 - 1462
 
 
 class CellWriteLike(Protocol):
-    """A cell write (``xlflows.report.plan.CellWrite`` has these fields)."""
+    """A cell write (``xlflows.report.plan.CellWrite`` has these fields), read only."""
 
-    sheet: str
-    cell: str
-    value: object
-    number_format: str | None
+    @property
+    def sheet(self) -> str: ...
+    @property
+    def cell(self) -> str: ...
+    @property
+    def value(self) -> object: ...
+    @property
+    def number_format(self) -> str | None: ...
 
 
 @dataclass

@@ -298,7 +298,7 @@ class Transaction:
                 raise WorkbookError(f"{path.name} changed on disk while xlflows was working "
                                     "(saved by another program?); nothing was written, run again")
 
-    def replace(self, write: Callable[[BinaryIO], None],
+    def replace(self, write: Callable[[BinaryIO], object],
                 before_replace: Callable[[], None] | None = None) -> None:
         """Write the new file with ``write(file)`` into a temporary file, then replace the target.
 
