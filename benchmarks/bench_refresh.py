@@ -135,7 +135,7 @@ def run_process(code: str, *args: str) -> tuple[float, int, int]:
     env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
     start = time.perf_counter()
     done = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True,
-                          env=env)
+                          env=env, check=False)
     seconds = time.perf_counter() - start
     if done.returncode != 0:
         raise SystemExit(f"benchmark process failed: {done.stderr.strip()[-800:]}")

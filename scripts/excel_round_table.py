@@ -105,7 +105,7 @@ def libreoffice_csv(book: Path, folder: Path) -> str:
     options = "csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,false,false"
     done = subprocess.run([soffice, f"-env:UserInstallation={profile}", "--headless",
                            "--convert-to", options, "--outdir", str(folder), str(book)],
-                          capture_output=True, text=True, timeout=300)
+                          capture_output=True, text=True, timeout=300, check=False)
     out = folder / (book.stem + ".csv")
     if done.returncode != 0 or not out.exists():
         raise SystemExit(f"excel_round_table: LibreOffice failed: {done.stderr.strip()}")

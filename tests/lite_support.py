@@ -162,7 +162,7 @@ def with_numbers(source: Path, target: Path, part: str, cells: dict[str, float])
                 for ref, number in cells.items():
                     data, count = re.subn(
                         rb'(<c r="' + ref.encode() + rb'"[^>]*>)<v>[^<]*</v>',
-                        lambda m: m.group(1) + b"<v>" + repr(number).encode() + b"</v>", data)
+                        lambda m, n=number: m.group(1) + b"<v>" + repr(n).encode() + b"</v>", data)
                     if count != 1:
                         raise AssertionError(f"{part}: no number cell {ref}")
             out.writestr(info, data)

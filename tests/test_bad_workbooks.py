@@ -287,8 +287,8 @@ CASES = [
     ("a DOCTYPE behind a 70 KiB comment", doctype_after_long_comment,
      "flows.xlsx: part xl/workbook.xml declares an XML DOCTYPE"),
     ("no root element in the first MiB", no_root_in_first_mib,
-     "flows.xlsx: part xl/workbook.xml has no root element in its first 1 MiB; expected "
-     "spreadsheet XML"),
+     ("flows.xlsx: part xl/workbook.xml has no root element in its first 1 MiB; expected "
+      "spreadsheet XML")),
     ("a DOCTYPE behind a processing instruction holding '<a'",
      doctype_behind_a_processing_instruction,
      "flows.xlsx: part xl/workbook.xml declares an XML DOCTYPE"),
@@ -301,8 +301,8 @@ CASES = [
     ("two zip entries whose names differ in case only", case_duplicate_entry,
      "flows.xlsx holds the part XL/Worksheets/Sheet2.xml twice (as xl/worksheets/sheet2.xml"),
     ("a part compressed with LZMA", lzma_part,
-     "flows.xlsx: part _rels/.rels is compressed with LZMA, which Excel neither writes nor "
-     "reads"),
+     ("flows.xlsx: part _rels/.rels is compressed with LZMA, which Excel neither writes nor "
+      "reads")),
     ("a part flagged encrypted", encrypted_flag,
      "flows.xlsx: part docProps/app.xml is encrypted; expected an unprotected .xlsx/.xlsm file"),
     ("20 MiB of spaces at ~1000:1", high_ratio_part,
@@ -315,8 +315,8 @@ CASES = [
     ("damaged compressed data", corrupt_part_data,
      "flows.xlsx: part xl/worksheets/sheet2.xml is damaged (its data does not decompress)"),
     ("Flows!B7 a formula with no saved value", formula_without_value,
-     "Flows!B7 is a formula with no saved value; open and save the workbook in Excel, or "
-     "replace it with its value"),
+     ("Flows!B7 is a formula with no saved value; open and save the workbook in Excel, or "
+      "replace it with its value")),
 ]
 
 

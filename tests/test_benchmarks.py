@@ -93,7 +93,7 @@ def test_the_benchmark_runs_and_reports_every_figure():
     assert "python benchmarks/bench_sheetread.py" in (root / "README.md").read_text()
     done = subprocess.run([sys.executable, "benchmarks/bench_sheetread.py", "--rows", "3000",
                            "--repeats", "1"], cwd=root, capture_output=True, text=True,
-                          timeout=300)
+                          timeout=300, check=False)
     assert done.returncode in (0, 1), done.stderr
     out = done.stdout
     assert "cells read: 15005 (both paths agree)" in out

@@ -409,8 +409,8 @@ REAL_CYCLES = [
 
 def test_real_policy_rate_gives_the_8_cycles_of_the_spec(policy_rate):
     got = hike_cycles(policy_rate)
-    rows = [(f.strftime("%Y-%m-%d"), l.strftime("%Y-%m-%d"), h, r, p, c.strftime("%Y-%m-%d"))
-            for f, l, h, r, p, c in got.itertuples(index=False)]
+    rows = [(f.strftime("%Y-%m-%d"), last.strftime("%Y-%m-%d"), h, r, p, c.strftime("%Y-%m-%d"))
+            for f, last, h, r, p, c in got.itertuples(index=False)]
     assert rows == REAL_CYCLES
 
 

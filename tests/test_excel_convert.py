@@ -48,8 +48,8 @@ def test_as_cells_flattens_every_one_dimensional_shape(value, expected):
 
 
 @pytest.mark.parametrize("value, message", [
-    ([[1, 2], [3, 4], [5, 6]], r"^flows: a range of 3 rows × 2 columns, expected a single row "
-                               r"or column$"),
+    ([[1, 2], [3, 4], [5, 6]], (r"^flows: a range of 3 rows × 2 columns, expected a single row "
+                                r"or column$")),
     ([[1], [2, 3]], r"^flows: rows of 1 to 2 cells"),
     ([[1], 2], r"^flows: mixes single cells and rows"),
     (np.zeros((2, 2, 2)), r"^flows: a 3-dimensional array"),

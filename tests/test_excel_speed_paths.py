@@ -316,8 +316,8 @@ def test_a_row_of_another_list_type_is_answered_as_the_general_path_does(values,
     finally:
         fastpath.ENABLED = True
     assert fast == general
-    assert fast == ("refused", "flows: mixes single cells and rows, expected a single row or "
-                               "column")
+    assert fast == ("refused", ("flows: mixes single cells and rows, expected a single row or "
+                                "column"))
 
 
 # ------------------------------------------------------------------------ results in input order

@@ -133,8 +133,8 @@ def test_merge_main(existing, expected):
 
 
 @pytest.mark.parametrize("code, message", [
-    ("def flow_streak(x):\n    return 1\n", "main.py defines flow_streak (line 1), a name xlflows "
-                                            "also puts into main"),
+    ("def flow_streak(x):\n    return 1\n", ("main.py defines flow_streak (line 1), a name xlflows "
+                                             "also puts into main")),
     ("import xlwings as xw\n\n@xw.func(name='FLOW_RANK')\ndef mine(x):\n    return 1\n",
      "main.py defines FLOW_RANK (line 3, the Excel name of mine)"),
     ("refresh_report = None\n", "main.py defines refresh_report (line 1)"),
@@ -154,12 +154,12 @@ def test_merge_requirements_keeps_lines_and_drops_the_unpublished_name():
         "xlwings==0.33.15  # required", "python-dotenv==1.0.1  # required",
         "pyodide-http  # required", "black  # required", "pandas", "requests", "numpy"]
     assert notes == [
-        "requirements.txt has 'xlwings==0.33.15  # required' (kept); xlflows is tested with "
-        f"xlwings {XLWINGS_VERSION}: if a function misbehaves, pin xlwings=={XLWINGS_VERSION} "
-        "and use Restart in the add-in's menu",
-        "removed the line 'xlflows==0.0.9' from requirements.txt: xlflows is embedded in main.py, "
-        "and no package of that name is published (whoever published one would run in this "
-        "workbook)"]
+        ("requirements.txt has 'xlwings==0.33.15  # required' (kept); xlflows is tested with "
+         f"xlwings {XLWINGS_VERSION}: if a function misbehaves, pin xlwings=={XLWINGS_VERSION} "
+         "and use Restart in the add-in's menu"),
+        ("removed the line 'xlflows==0.0.9' from requirements.txt: xlflows is embedded in main.py, "
+         "and no package of that name is published (whoever published one would run in this "
+         "workbook)")]
 
 
 def test_merge_requirements_new_file_and_wheel_url():

@@ -23,14 +23,7 @@ import openpyxl
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from update_support import (
-    DATA,
-    ROOT,
-    folder_files,
-    fred,  # noqa: F401 - fixtures
-    run,
-    venv_in,
-)
+from update_support import DATA, ROOT, folder_files, run, venv_in
 from xlflows import datasheets, ooxml
 from xlflows.errors import WorkbookError
 from xlflows.newbook import DEFAULT_CATEGORIES, check_categories, new_workbook, parse_categories
@@ -73,8 +66,8 @@ def test_new_makes_the_documented_layout_with_the_report(tmp_path, capsys):
     assert out.splitlines() == [
         f"Made {book} with the sheets Report, Flows, Policy rate, MMF assets, Retail MMF",
         "  Flows: Week ending, Equity, Bond, Money market (weekly net flows in $bn, from row 2)",
-        f"  next: paste your weekly flows into Flows, then run xlflows update {book} and xlflows "
-        f"refresh {book}"]
+        (f"  next: paste your weekly flows into Flows, then run xlflows update {book} and xlflows "
+         f"refresh {book}")]
     wb = openpyxl.load_workbook(book)
     assert wb.sheetnames == ["Report", "Flows", "Policy rate", "MMF assets", "Retail MMF"]
     assert wb.active.title == "Flows"                 # where the analyst starts
@@ -184,8 +177,8 @@ def test_an_existing_file_is_never_overwritten(tmp_path, capsys):
 
 
 @pytest.mark.parametrize("name, message", [
-    ("flows.xlsm", "flows.xlsm: xlflows new makes a workbook without macros; name it flows.xlsx "
-                   "(for the Refresh button, start from a copy of workbook/xlflows.xlsm instead)"),
+    ("flows.xlsm", ("flows.xlsm: xlflows new makes a workbook without macros; name it flows.xlsx "
+                    "(for the Refresh button, start from a copy of workbook/xlflows.xlsm instead)")),
     ("flows.csv", "flows.csv has extension '.csv'; expected .xlsx"),
     ("flows", "flows has extension ''; expected .xlsx"),
     ("sub", "{tmp}/sub is a folder; expected the name of a new .xlsx file"),
@@ -202,30 +195,30 @@ def test_a_name_it_cannot_use_is_refused_on_one_line(tmp_path, capsys, name, mes
 
 LONG = "x" * 81
 CATEGORY_ERRORS = [
-    ("", "--categories is empty; expected category names separated by commas, e.g. "
-         '"Equity,Bond,Money market"'),
-    ("Equity,,Bond", "--categories: item 2 is empty; expected category names separated by "
-                     'commas, e.g. "Equity,Bond,Money market"'),
-    ("Equity,Bond,equity", "--categories: item 3 'equity' repeats item 1 'Equity'; expected "
-                           "each category once"),
-    ("Money market,Money-market", "--categories: item 2 'Money-market' and item 1 'Money market' "
-                                  "give the same placeholder prefix 'money_market'; rename one "
-                                  "of them"),
-    ("Equity,Cycles", "--categories: item 2 'Cycles' gives the placeholder prefix 'cycles', "
-                      "which is one the Report uses for its own fields; rename the category"),
-    ("Equity,€", "--categories: item 2 '€' gives the placeholder prefix '_', which has no letter "
-                 "or digit; rename the category"),
+    ("", ("--categories is empty; expected category names separated by commas, e.g. "
+          '"Equity,Bond,Money market"')),
+    ("Equity,,Bond", ("--categories: item 2 is empty; expected category names separated by "
+                      'commas, e.g. "Equity,Bond,Money market"')),
+    ("Equity,Bond,equity", ("--categories: item 3 'equity' repeats item 1 'Equity'; expected "
+                            "each category once")),
+    ("Money market,Money-market", ("--categories: item 2 'Money-market' and item 1 'Money market' "
+                                   "give the same placeholder prefix 'money_market'; rename one "
+                                   "of them")),
+    ("Equity,Cycles", ("--categories: item 2 'Cycles' gives the placeholder prefix 'cycles', "
+                       "which is one the Report uses for its own fields; rename the category")),
+    ("Equity,€", ("--categories: item 2 '€' gives the placeholder prefix '_', which has no letter "
+                  "or digit; rename the category")),
     # (the command line prints a message with its spaces collapsed)
-    ("week  ending,Equity", "--categories: item 1 is 'week ending', the header of the dates "
-                            "column; expected a category name"),
-    ("=A1,Equity", "--categories: item 1 '=A1' starts with '=', which Excel reads as a formula; "
-                   "expected a category name"),
-    ("Equity,Bo\x07nd", "--categories: item 2 holds a control character; expected printable "
-                        "text"),
-    (f"Equity,{LONG}", "--categories: item 2 is 81 characters long; expected at most 80 (a "
-                       "category names placeholders, table rows and sentences)"),
-    (",".join(f"c{i}" for i in range(501)), "--categories gives 501 categories; the Report lays "
-                                            "out at most 500 (one block each)"),
+    ("week  ending,Equity", ("--categories: item 1 is 'week ending', the header of the dates "
+                             "column; expected a category name")),
+    ("=A1,Equity", ("--categories: item 1 '=A1' starts with '=', which Excel reads as a formula; "
+                    "expected a category name")),
+    ("Equity,Bo\x07nd", ("--categories: item 2 holds a control character; expected printable "
+                         "text")),
+    (f"Equity,{LONG}", ("--categories: item 2 is 81 characters long; expected at most 80 (a "
+                        "category names placeholders, table rows and sentences)")),
+    (",".join(f"c{i}" for i in range(501)), ("--categories gives 501 categories; the Report lays "
+                                             "out at most 500 (one block each)")),
 ]
 
 
@@ -294,7 +287,7 @@ def readme_new_block() -> list[str]:
 
 def _cli(argv: list[str], cwd: Path | None = None, env: dict | None = None):
     done = subprocess.run([sys.executable, "-m", "xlflows", *argv], cwd=cwd, env=env,
-                          capture_output=True, text=True, timeout=300)
+                          capture_output=True, text=True, timeout=300, check=False)
     return done.returncode, done.stdout, done.stderr
 
 
@@ -316,7 +309,7 @@ def test_readme_your_own_workbook_lines_run_as_written(tmp_path, fred, monkeypat
             weeks = paste_sample_flows(tmp_path / name, categories)
             continue
         done = subprocess.run(line, shell=True, cwd=tmp_path, env=env, capture_output=True,
-                              text=True, timeout=600)
+                              text=True, timeout=600, check=False)
         assert (done.returncode, done.stderr) == (0, ""), line
         outputs.append(done.stdout)
     made, updated, refreshed, lite = outputs

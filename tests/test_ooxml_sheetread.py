@@ -121,8 +121,8 @@ def row(r, *cells, attrs: str = "") -> str:
     ('<c r="B2" t="str"><f>A1&amp;"x"</f><v>ab</v></c>', (2, 2, TEXT, None, 0, "ab")),
     ('<c r="B2" t="inlineStr"><is><t>Flows</t></is></c>', (2, 2, TEXT, None, 0, "Flows")),
     # rich text: runs joined; phonetic runs left out
-    ('<c r="B2" t="inlineStr"><is><r><rPr><b/></rPr><t>Fl</t></r><r><t>ows</t></r>'
-     '<rPh sb="0" eb="1"><t>FURIGANA</t></rPh><phoneticPr fontId="1"/></is></c>',
+    (('<c r="B2" t="inlineStr"><is><r><rPr><b/></rPr><t>Fl</t></r><r><t>ows</t></r>'
+      '<rPh sb="0" eb="1"><t>FURIGANA</t></rPh><phoneticPr fontId="1"/></is></c>'),
      (2, 2, TEXT, None, 0, "Flows")),
     ('<c r="B2" t="inlineStr"><is><t xml:space="preserve"> a b </t></is></c>',
      (2, 2, TEXT, None, 0, " a b ")),
@@ -509,7 +509,7 @@ def test_a_stream_failing_part_way_is_refused(error, problem):
     for after in (10, 500, len(data) - 5):
         with pytest.raises(WorkbookError, match=rf"^sheet 'Flows' cannot be read \({problem}\); "
                            "the file is damaged$"):
-            read_cells(lambda: _Breaking(data, error, after), sheet="Flows")
+            read_cells(lambda after=after: _Breaking(data, error, after), sheet="Flows")
 
 
 # --------------------------------------------------------------------------- columns

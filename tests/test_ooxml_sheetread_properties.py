@@ -156,8 +156,8 @@ class _Maker:
         attrs = self.attr("r", str(number), between=True) if explicit else ""
         attrs += self.draw(st.sampled_from([
             "", ' spans="1:5"', ' spans="1:5" x14ac:dyDescent="0.25"', ' ht="20" customHeight="1"',
-            ' customFormat="false" ht="12.8" hidden="false" customHeight="false" outlineLevel="0" '
-            'collapsed="false"']))
+            (' customFormat="false" ht="12.8" hidden="false" customHeight="false" outlineLevel="0" '
+             'collapsed="false"')]))
         if not columns and self.draw(st.booleans()):
             return f"<{r}{attrs}/>"
         cells = []

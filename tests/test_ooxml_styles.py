@@ -486,7 +486,7 @@ def test_any_sequence_of_with_format_calls_appends_only(part, calls):
         earlier = [book.data[x.start:x.end] for x in book.xfs]
         index = book.with_format(style, code)
         root = ET.fromstring(book.data)
-        cell_xfs = [child for child in root if child.tag.endswith("}cellXfs")][0]
+        cell_xfs = next(child for child in root if child.tag.endswith("}cellXfs"))
         assert int(cell_xfs.get("count")) == len([c for c in cell_xfs
                                                   if c.tag.endswith("}xf")])
         assert [book.data[x.start:x.end] for x in book.xfs[:len(earlier)]] == earlier

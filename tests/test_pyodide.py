@@ -158,7 +158,7 @@ def _network_isolation() -> list[str]:
     """
     if shutil.which("unshare"):
         for prefix in (["unshare", "-n"], ["unshare", "-rn"]):
-            if subprocess.run(prefix + ["true"], capture_output=True).returncode == 0:
+            if subprocess.run(prefix + ["true"], capture_output=True, check=False).returncode == 0:
                 return prefix
     warnings.warn("unshare is not permitted here: the Pyodide run keeps the network, and relies "
                   "on the runner refusing every URL fetch", stacklevel=2)
@@ -181,7 +181,7 @@ def pyodide_run(tmp_path_factory):
     _need_runtime()
     folder = tmp_path_factory.mktemp("pyodide")
     built = subprocess.run([sys.executable, str(HERE / "setup_runtime.py"), "--wheel-only",
-                            "--wheel-dir", str(folder / "wheel")], capture_output=True, text=True)
+                            "--wheel-dir", str(folder / "wheel")], capture_output=True, text=True, check=False)
     assert built.returncode == 0, built.stderr
     wheel = next((folder / "wheel").glob("xlflows-*.whl"))
     isolation = _network_isolation()
@@ -190,7 +190,7 @@ def pyodide_run(tmp_path_factory):
         result = folder / f"{name}.json"
         done = subprocess.run(isolation + ["node", str(RUNNER), "--wheel", str(wheel),
                                            "--result", str(result), *options],
-                              capture_output=True, text=True, timeout=TIMEOUT_S, cwd=ROOT)
+                              capture_output=True, text=True, timeout=TIMEOUT_S, cwd=ROOT, check=False)
         assert result.is_file(), (f"run.mjs exit {done.returncode}: "
                                   f"{done.stderr.strip()[-2000:] or done.stdout.strip()[-2000:]}")
         print(done.stdout[-3000:])
@@ -211,7 +211,7 @@ def test_every_test_file_is_either_run_in_pyodide_or_listed_with_its_reason():
 def _collected_in_cpython(files: list[str]) -> int:
     done = subprocess.run([sys.executable, "-m", "pytest", "--collect-only", "-q",
                            "-p", "no:cacheprovider", *_DESELECT, *files],
-                          capture_output=True, text=True, cwd=ROOT)
+                          capture_output=True, text=True, cwd=ROOT, check=False)
     found = re.search(r"^(\d+)(?:/\d+)? tests? collected", done.stdout, re.MULTILINE)
     assert found, done.stdout[-2000:]
     return int(found.group(1))
@@ -254,7 +254,7 @@ EXPECTED_OFFICEJS = {
 
 def _officejs_in_cpython() -> dict:
     done = subprocess.run([sys.executable, OFFICEJS_SCRIPT], capture_output=True, text=True,
-                          cwd=ROOT, env={**os.environ, **OFFICEJS_ENV}, timeout=300)
+                          cwd=ROOT, env={**os.environ, **OFFICEJS_ENV}, timeout=300, check=False)
     assert done.returncode == 0, done.stderr[-2000:]
     return json.loads(done.stdout)
 
@@ -371,10 +371,10 @@ def test_the_shipped_lite_workbook_runs_its_own_code_with_no_xlflows_installed(p
     assert {k: values[k] for k in EXPECTED_LITE_VALUES} == EXPECTED_LITE_VALUES
     assert values["abnormality"][0] == ["Verdict", "not abnormally high"]
     assert "Money market funds" in result["script_headline"]
-    done = subprocess.run([sys.executable, "-c", "import json, runpy; print(json.dumps(runpy."
-                           f"run_path({LITE_WORKBOOK_SCRIPT!r})['main']()))"],
+    done = subprocess.run([sys.executable, "-c", ("import json, runpy; print(json.dumps(runpy."
+                                                  f"run_path({LITE_WORKBOOK_SCRIPT!r})['main']()))")],
                           capture_output=True, text=True, cwd=ROOT, timeout=300,
-                          env={**os.environ, **OFFICEJS_ENV})
+                          env={**os.environ, **OFFICEJS_ENV}, check=False)
     assert done.returncode == 0, done.stderr[-2000:]
     cpython = json.loads(done.stdout.strip().splitlines()[-1])
     print("the same in CPython:", {k: v for k, v in cpython.items() if k != "values"})
@@ -437,7 +437,7 @@ def test_runner_refuses_a_pyodide_wheel_changed_after_set_up(tmp_path):
     with pandas.open("ab") as stream:
         stream.write(b"\0")
     done = subprocess.run(["node", str(RUNNER), "--cache", str(cache), "--", "-q"],
-                          capture_output=True, text=True, timeout=120)
+                          capture_output=True, text=True, timeout=120, check=False)
     assert done.returncode == 2
     assert re.fullmatch(rf"pyodide run: {re.escape(pandas.name)}: sha256 [0-9a-f]{{64}} does not "
                         r"match [0-9a-f]{64} in pyodide-lock\.json of pyodide@0\.27\.7; refusing "

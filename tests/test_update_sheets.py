@@ -23,7 +23,6 @@ from update_support import (
     T,
     cells,
     folder_files,
-    fred,  # noqa: F401 - fixtures
     make_workbook,
     run,
 )
@@ -122,15 +121,15 @@ LAYOUTS = [
     ("header", dict(asset_header="Value"),
      "MMF assets!B1 is 'Value', expected 'Assets' ('Date' in A1 and 'Assets' in B1)"),
     ("dates out of order", dict(asset_rows=ASSET_ROWS[:3] + ASSET_ROWS[4:5] + ASSET_ROWS[3:4]),
-     "MMF assets!A6 (2019-12-31) is earlier than MMF assets!A5 (2020-03-31) above it; expected "
-     "dates oldest first"),
+     ("MMF assets!A6 (2019-12-31) is earlier than MMF assets!A5 (2020-03-31) above it; expected "
+      "dates oldest first")),
     ("mid-quarter date", dict(asset_rows=ASSET_ROWS[:2] + [(T("2019-08-15"), 3400.0)]),
      "MMF assets!A4 is 2019-08-15; expected quarterly dates, every one at its quarter's end"),
     ("text in a value", dict(asset_rows=ASSET_ROWS[:2] + [(T("2019-09-30"), "n/a")]),
      "MMF assets!B4 is text 'n/a', expected a number"),
     ("a day missing", dict(rate_rows=RATE_ROWS[:20] + RATE_ROWS[21:]),
-     "Policy rate lacks 2025-10-06 (before Policy rate!A22), which FRED has; expected every FRED "
-     "observation from the sheet's first date to its last (1 missing)"),
+     ("Policy rate lacks 2025-10-06 (before Policy rate!A22), which FRED has; expected every FRED "
+      "observation from the sheet's first date to its last (1 missing)")),
 ]
 
 

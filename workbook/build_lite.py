@@ -115,7 +115,7 @@ def without_vba(package) -> None:
         package.write(entry.part, edits.apply())
         for rel in buttons:
             package.remove(rel.part)
-        package.remove_relationships(entry.part, lambda rel: rel.id not in ids)
+        package.remove_relationships(entry.part, lambda rel, ids=ids: rel.id not in ids)
 
 
 def _only_buttons(vml: bytes) -> bool:

@@ -76,7 +76,7 @@ def main() -> dict:
     module = types.ModuleType("main")
     sys.modules["main"] = module
     start = time.perf_counter()
-    exec(compile(code["main.py"], "main.py", "exec"), module.__dict__)
+    exec(compile(code["main.py"], "main.py", "exec"), module.__dict__)  # noqa: S102 - as Lite does
     out["load_s"] = round(time.perf_counter() - start, 3)
     out["xlflows_from"] = sys.modules["xlflows"].__file__
 
