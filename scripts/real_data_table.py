@@ -1,10 +1,11 @@
 """Print, as Markdown, the hiking cycles and money-fund asset peaks computed from the real data.
 
 Reads FRED DFEDTAR + DFEDTARU (policy rate, percent) and MMMFFAQ027S (money-market fund assets,
-millions of USD, shown in $bn) from the repository's ``data/`` folder (found from this script's
-own location, or given with ``--data``; ``data/SOURCES.md`` says where each file comes from), and compares the previous four cycles with the
-flow note's "33% average rise, 14 months after the last hike". Its output is committed as
-``docs/real-data.md``; ``tests/test_core_cycles.py`` checks that the two agree.
+millions of USD, shown in $bn) from the repository's ``data/`` folder (found from this script's own
+location, or given with ``--data``; ``data/SOURCES.md`` says where each file comes from), and
+compares the previous four cycles with the flow note's "33% average rise, 14 months after the last
+hike". Its output is committed as ``docs/real-data.md``; ``tests/test_core_cycles.py`` checks that
+the two agree.
 
 Usage: ``python scripts/real_data_table.py [--data DIR] > docs/real-data.md``
 """

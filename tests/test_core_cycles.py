@@ -242,7 +242,8 @@ def test_additions_measure_is_the_largest_12_month_dollar_change():
 
 def test_additions_and_yoy_can_pick_different_peaks():
     # a small base grows fast in % terms, a large base adds more dollars:
-    # 2020-01-01 10 -> 2021-01-01 20 (+100%, +$10bn); 2020-04-01 100 -> 2021-04-01 150 (+50%, +$50bn)
+    # 2020-01-01 10 -> 2021-01-01 20 (+100%, +$10bn); 2020-04-01 100 -> 2021-04-01 150 (+50%,
+    # +$50bn)
     assets = series({"2020-01-01": 10.0, "2020-04-01": 100.0, "2020-07-01": 100.0,
                      "2020-10-01": 100.0, "2021-01-01": 20.0, "2021-04-01": 150.0})
     cycles = cycles_table([("2020-12-01", "2021-02-01", "2021-06-01")])

@@ -110,8 +110,8 @@ def test_first_in(values, expected):
         pytest.param([1, -1, 0], 1, LookBack(None, 0, 0.0), id="latest week flat"),
         # 2-week sums: 4, 0 -> the latest window sums to 0
         pytest.param([3, 1, -1], 2, LookBack(None, 0, 0.0), id="latest 2-week sum flat"),
-        # 2-week sums: -2, 7, 2 -> latest sum +2 is an inflow although the latest week is an outflow;
-        # 7 (window ending row 3) >= 2
+        # 2-week sums: -2, 7, 2 -> latest sum +2 is an inflow although the latest week is an
+        # outflow; 7 (window ending row 3) >= 2
         pytest.param([-6, 4, 3, -1], 2, LookBack(friday(2), 1, 2.0),
                      id="N-week direction is the sign of the window sum"),
         # same flows, 1 week: latest -1 outflow, -6 (row 1) <= -1

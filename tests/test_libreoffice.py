@@ -1,12 +1,12 @@
 """LibreOffice as a real client of the refreshed workbook: the Report page shows no error values,
 prints on one legible page, and exports numbers as numbers.
 
-The shipped workbook is refreshed with ``xlflows refresh`` into a temporary copy, converted to PDF by
-headless LibreOffice (one page per sheet, its own profile folder so parallel runs do not collide),
-and the Report page (page 1) is read back with ``pdftotext`` and rendered with ``pdftoppm``. The
-printed page is measured on A4 and on Letter (the font sizes in the PDF's text operators), and the
-Report is exported to CSV with LibreOffice's filter. Skipped when soffice, pdftotext or pdftoppm is
-missing, unless XLFLOWS_REQUIRE_LIBREOFFICE=1.
+The shipped workbook is refreshed with ``xlflows refresh`` into a temporary copy, converted to PDF
+by headless LibreOffice (one page per sheet, its own profile folder so parallel runs do not
+collide), and the Report page (page 1) is read back with ``pdftotext`` and rendered with
+``pdftoppm``. The printed page is measured on A4 and on Letter (the font sizes in the PDF's text
+operators), and the Report is exported to CSV with LibreOffice's filter. Skipped when soffice,
+pdftotext or pdftoppm is missing, unless XLFLOWS_REQUIRE_LIBREOFFICE=1.
 """
 
 from __future__ import annotations

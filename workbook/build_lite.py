@@ -1,4 +1,5 @@
-"""Build ``workbook/xlflows-lite.xlsx`` (xlwings Lite: Excel for Mac and the web) from ``xlflows.xlsm``.
+"""Build ``workbook/xlflows-lite.xlsx`` (xlwings Lite: Excel for Mac and the web) from
+``xlflows.xlsm``.
 
 ``python workbook/build_lite.py`` (``workbook/build.py`` calls it after building the .xlsm).
 
