@@ -1,4 +1,4 @@
-"""Ratio benchmark: one xlwings Lite function call through xlwings' Office.js path (a script, not a test).
+"""Ratio benchmark: one xlwings Lite function call through xlwings' Office.js path (a script).
 
 Run in a fresh interpreter, CPython or Pyodide: ``python benchmarks/bench_lite.py``. It sets
 ``XLWINGS_ON_SERVER=true`` (what the Lite add-in sets) and, unless already set, the

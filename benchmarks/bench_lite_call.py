@@ -63,7 +63,7 @@ def _jsnull_checks(cells: int) -> float:
 
 
 async def _call_without_failed_imports(payload: dict) -> float:
-    """Best seconds of the same call with ``utils.is_jsnull`` importing ``JsNull`` once, not per cell.
+    """Best seconds of the same call with ``utils.is_jsnull`` importing ``JsNull`` once a call.
 
     For information only: shows how much of the call is the failed import. xlwings is restored.
     """

@@ -69,7 +69,8 @@ REFRESH_CODE = (PROBE + "import sys\nfrom xlflows import cli\nimport xlflows.rep
                 "status = cli.main(['refresh', sys.argv[1]])\n"
                 "print(rss('VmHWM:'), after, status)\nsys.exit(status)\n")
 OPENPYXL_CODE = (PROBE + "import sys, openpyxl\nafter = rss('VmRSS:')\n"
-                 "wb = openpyxl.load_workbook(sys.argv[1], keep_vba=sys.argv[1].endswith('.xlsm'))\n"
+                 "wb = openpyxl.load_workbook(sys.argv[1], "
+                 "keep_vba=sys.argv[1].endswith('.xlsm'))\n"
                  "wb.save(sys.argv[2])\nprint(rss('VmHWM:'), after, 0)\n")
 
 

@@ -11,9 +11,9 @@ shipped package needs neither.
 Checks, one line each (``ok <name>`` or ``FAILED <name>: <reason>``), exit status 1 when any fails:
 
 * ``registry``: ``custom_functions_meta``/``custom_scripts_meta`` of a module whose code is
-  ``from xlflows.lite import *`` follow xlwings' rules (positional parameters only, unique upper-case
-  names, every function and argument documented, the script takes one Book) and match the classic
-  declaration in :mod:`xlflows.udfs` name for name, argument for argument;
+  ``from xlflows.lite import *`` follow xlwings' rules (positional parameters only, unique
+  upper-case names, every function and argument documented, the script takes one Book) and match the
+  classic declaration in :mod:`xlflows.udfs` name for name, argument for argument;
 * ``function:<case>``: ``custom_functions_call`` on Office.js-shaped payloads (serial dates,
   ``None`` blanks, error objects) gives the hand-worked value and the classic call's value;
 * ``script:<case>``: ``custom_scripts_call`` of ``refresh_report`` on a snapshot of the workbook
@@ -330,7 +330,7 @@ def function_error_objects_without_err_to_str_would_be_blank():
 
 @check
 def function_excel_shaped_junk_never_escapes():
-    """Any Office.js column (numbers, blanks, text, error objects, booleans): a number or a message."""
+    """Any Office.js column (numbers, blanks, text, error objects, booleans): a number or text."""
     from hypothesis import given, settings, strategies as st
     from xlwings.server import custom_functions_call
 

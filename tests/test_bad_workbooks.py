@@ -83,7 +83,8 @@ def entity_in_shared_strings(tmp_path):
     with zipfile.ZipFile(src) as z:
         body = z.read("xl/sharedStrings.xml").split(b"?>", 1)[1]
     body = body.replace(b"<t>Equity</t>", b"<t>&lol3;</t>")
-    return rezip(src, tmp_path / "flows.xlsx", replace={"xl/sharedStrings.xml": BILLION_LAUGHS + body})
+    return rezip(src, tmp_path / "flows.xlsx",
+                 replace={"xl/sharedStrings.xml": BILLION_LAUGHS + body})
 
 
 def high_ratio_part(tmp_path):
@@ -277,7 +278,8 @@ CASES = [
     ("an empty file", empty_file, "flows.xlsx is empty; expected an .xlsx/.xlsm workbook"),
     ("a file cut in half", truncated,
      "flows.xlsx is truncated or damaged (its zip directory is missing)"),
-    ("a legacy or encrypted file", legacy_xls, "flows.xlsx is a legacy .xls or a password-protected"),
+    ("a legacy or encrypted file", legacy_xls,
+     "flows.xlsx is a legacy .xls or a password-protected"),
     ("a zip without a workbook part", no_workbook_part,
      "flows.xlsx has no workbook part (xl/workbook.xml); expected an .xlsx/.xlsm workbook"),
     ("billion laughs in workbook.xml", entity_in_workbook_part,
@@ -383,13 +385,15 @@ DATA_CASES = [
     ("no Policy rate sheet", lambda wb: wb.remove(wb["Policy rate"]), ["Policy rate"]),
     ("Flows header 'Week' instead of 'Week ending'",
      lambda wb: wb["Flows"].__setitem__("A1", "Week"), ["Week ending", "Flows"]),
-    ("text 'n/a' in Flows!B4", lambda wb: wb["Flows"].__setitem__("B4", "n/a"), ["Flows!B4", "n/a"]),
+    ("text 'n/a' in Flows!B4", lambda wb: wb["Flows"].__setitem__("B4", "n/a"),
+     ["Flows!B4", "n/a"]),
     ("#N/A error in MMF assets!B2",
      lambda wb: wb["MMF assets"].__setitem__("B2", "#N/A"), ["MMF assets!B2", "#N/A"]),
 ]
 
 
-@pytest.mark.parametrize("edit, expected", [c[1:] for c in DATA_CASES], ids=[c[0] for c in DATA_CASES])
+@pytest.mark.parametrize("edit, expected", [c[1:] for c in DATA_CASES],
+                         ids=[c[0] for c in DATA_CASES])
 def test_data_problems_name_the_cell(tmp_path, capsys, edit, expected):
     pytest.importorskip("xlflows.report.compute")
     path = _data_case(tmp_path, edit)
@@ -404,7 +408,7 @@ def test_data_problems_name_the_cell(tmp_path, capsys, edit, expected):
 
 
 def test_openpyxl_parses_through_defusedxml():
-    """defusedxml is installed (a dependency), so openpyxl refuses entity declarations itself too."""
+    """defusedxml is installed (a dependency): openpyxl refuses entity declarations itself too."""
     import openpyxl.xml
 
     assert openpyxl.xml.DEFUSEDXML is True

@@ -125,8 +125,10 @@ def test_no_cycle_gives_an_empty_table_with_the_columns():
         (dict(kind="levels"), r"^kind: text 'levels', expected \"level\" or \"change\"$"),
         (dict(min_hikes=0), r"^min_hikes: 0, expected a whole number of at least 1$"),
         (dict(min_hikes=2.5), r"^min_hikes: 2\.5, expected a whole number of at least 1$"),
-        (dict(min_rise_bp=-1), r"^min_rise_bp: -1, expected a number of basis points of at least 0$"),
-        (dict(min_rise_bp="lots"), r"^min_rise_bp: text 'lots', expected a number of basis points of at least 0$"),
+        (dict(min_rise_bp=-1),
+         r"^min_rise_bp: -1, expected a number of basis points of at least 0$"),
+        (dict(min_rise_bp="lots"),
+         r"^min_rise_bp: text 'lots', expected a number of basis points of at least 0$"),
     ],
     ids=["unknown-kind", "min-hikes-0", "min-hikes-fraction", "negative-rise", "text-rise"],
 )
@@ -162,7 +164,8 @@ def rate_paths(draw):
 
 
 @settings(max_examples=150, deadline=None)
-@given(path=rate_paths(), min_hikes=st.integers(1, 4), min_rise_bp=st.sampled_from([0, 25, 50, 100]))
+@given(path=rate_paths(), min_hikes=st.integers(1, 4),
+       min_rise_bp=st.sampled_from([0, 25, 50, 100]))
 def test_daily_equals_change_dates_equals_changes(path, min_hikes, min_rise_bp):
     table = path[path.diff().fillna(1) != 0]             # first row + rows where the level moved
     by_day = hike_cycles(daily(path), min_hikes, min_rise_bp)
@@ -299,7 +302,8 @@ def test_cycle_inflows_takes_hike_cycles_output():
     [
         (dict(measure="flows"), r"^measure: text 'flows', expected \"yoy\" or \"additions\"$"),
         (dict(horizon_months=-1), r"^horizon_months: -1, expected a whole number of at least 0$"),
-        (dict(cycles=pd.DataFrame({"Start": []})), r"^cycles: no column 'First hike', expected the table that hike_cycles returns$"),
+        (dict(cycles=pd.DataFrame({"Start": []})),
+         r"^cycles: no column 'First hike', expected the table that hike_cycles returns$"),
         (dict(assets=ASSETS.iloc[:0]), r"^assets: no values, expected at least one level$"),
     ],
     ids=["unknown-measure", "negative-horizon", "not-a-cycles-table", "no-assets"],
@@ -504,5 +508,6 @@ def test_real_data_script_numbers_match_the_hand_computation(real_table):
 def test_committed_real_data_doc_is_the_script_output(real_table):
     expected = real_table.markdown(real_table.compute(DATA))
     committed = (REPO / "docs" / "real-data.md").read_text(encoding="utf-8")
-    assert committed == expected, "regenerate: python scripts/real_data_table.py > docs/real-data.md"
+    assert committed == expected, \
+        "regenerate: python scripts/real_data_table.py > docs/real-data.md"
     assert "| **Average** | | | **14.25** | | **17** | **35.1%** | |" in committed

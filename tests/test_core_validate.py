@@ -48,7 +48,8 @@ def test_whole_number_accepts(value, expected):
     ([8], ("weeks: a value that is not a number, text or date, expected a whole number of at "
            "least 1")),
 ], ids=["zero", "negative", "fraction", "fraction text", "bool", "None", "spaces", "NaN",
-        "word", "thousands", "inf", "text 1e999", "400 digits", "beyond 2**53", "huge negative", "text -1e999", "list"])
+        "word", "thousands", "inf", "text 1e999", "400 digits", "beyond 2**53", "huge negative",
+        "text -1e999", "list"])
 def test_whole_number_refuses_with_one_wording(value, message):
     with pytest.raises(InputError) as caught:
         whole_number(value, "weeks", minimum=1)

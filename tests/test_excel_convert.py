@@ -235,7 +235,8 @@ def test_time_of_day_is_dropped_so_same_day_times_are_duplicates():
 
 @pytest.mark.parametrize("cell, expected", [
     (D(2024, 3, 1), "2024-03-01"), (dt.date(2024, 3, 1), "2024-03-01"),
-    (pd.Timestamp("2024-03-01 17:45"), "2024-03-01"), (np.datetime64("2024-03-01T12"), "2024-03-01"),
+    (pd.Timestamp("2024-03-01 17:45"), "2024-03-01"),
+    (np.datetime64("2024-03-01T12"), "2024-03-01"),
     (45352, "2024-03-01"), (45352.99, "2024-03-01"), ("2024-03-01", "2024-03-01"),
     (" 2024-03-01T17:00 ", "2024-03-01"), ("2024-03-01 17:00:05", "2024-03-01"),
     (61, "1900-03-01"), (61.5, "1900-03-01"), (2958465, "9999-12-31"),
@@ -655,7 +656,8 @@ def test_fast_path_answers_the_common_shape_as_the_general_path(data):
 # ISO-looking texts the fast path reads from their joined bytes: a long text next to a short one
 # (their bytes would realign into two valid dates), impossible days, other separators, non-ASCII
 # digits, numpy's own words, times, padding — each answered as the general path answers it.
-_ISO_JUNK = ["2024-01-051", "2024-01-052", "024-01-06", "2024-02-30", "2024/01/05", "2024-1-5", "NaT", "today",
+_ISO_JUNK = ["2024-01-051", "2024-01-052", "024-01-06", "2024-02-30", "2024/01/05", "2024-1-5",
+             "NaT", "today",
              "2024-01-05 10:00", "2024-01-05T10:00", " 2024-01-05", "2024-01-05\t",
              "\u0662\u0660\u0662\u0664-01-05", "2024-01-0\u0665", "0000-01-01", "1900-02-28",
              "9999-12-31", "2024-13-01", "2024-00-10", "+024-01-05", "2024-01-05\x00", ""]

@@ -36,8 +36,9 @@ def shipped_code() -> tuple[str, str]:
 # --------------------------------------------------------------------------- what is carried
 def test_the_zip_holds_what_lite_imports_and_nothing_else():
     names = litecode.modules()
-    assert {"xlflows", "xlflows.lite", "xlflows.udfs", "xlflows.core.flows", "xlflows.excel.convert",
-            "xlflows.report.live", "xlflows.report.compute", "xlflows.a1"} <= set(names)
+    assert {"xlflows", "xlflows.lite", "xlflows.udfs", "xlflows.core.flows",
+            "xlflows.excel.convert", "xlflows.report.live", "xlflows.report.compute",
+            "xlflows.a1"} <= set(names)
     assert not [n for n in names if n.startswith(litecode.EXCLUDED)]
     with zipfile.ZipFile(__import__("io").BytesIO(litecode.archive())) as z:
         assert sorted(z.namelist()) == sorted(

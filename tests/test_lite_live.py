@@ -123,7 +123,8 @@ def test_refresh_lite_alerts_with_the_reason_and_writes_nothing(capsys):
     book = Book(names=("Flows",))
     refresh_lite(book)
     assert book.log == [("alert", ("the workbook has no 'Report' sheet; run `xlflows refresh "
-                                   "<file>` once on the saved file to add it"), "xlflows: nothing was refreshed")]
+                                   "<file>` once on the saved file to add it"),
+                         "xlflows: nothing was refreshed")]
     assert capsys.readouterr().out.startswith("xlflows: the workbook has no 'Report' sheet")
 
 

@@ -1,4 +1,4 @@
-"""The xlwings Lite add-in part: value encoding, main.py/requirements.txt merging, ``xlflows lite``."""
+"""The xlwings Lite add-in part: value encoding, merging main.py and requirements.txt, the CLI."""
 
 from __future__ import annotations
 
@@ -263,7 +263,8 @@ def test_lite_updates_an_existing_lite_workbook_keeping_its_code(tmp_path):
     assert cli_main(["lite", str(book), "--requirement", url]) == 0
     after = zip_parts(book)
     assert {n for n in before if before[n] != after[n]} == {"xl/webextensions/webextension1.xml"}
-    old, new = read_properties(example), read_properties(after["xl/webextensions/webextension1.xml"])
+    old = read_properties(example)
+    new = read_properties(after["xl/webextensions/webextension1.xml"])
     separator = "" if old["main.py"].endswith("\n") else "\n"
     assert new["main.py"] == old["main.py"] + separator + "\n" + wheel_block()
     assert new["requirements.txt"].splitlines() == [

@@ -1,4 +1,4 @@
-"""``workbook/xlflows-lite.xlsx``: the shipped .xlsm minus VBA and button, plus the Lite add-in part."""
+"""``workbook/xlflows-lite.xlsx``: the shipped .xlsm minus VBA and button, plus the Lite add-in."""
 
 from __future__ import annotations
 

@@ -90,9 +90,11 @@ def test_new_makes_the_documented_layout_with_the_report(tmp_path, capsys):
         assert ws.column_dimensions["A"].number_format == "yyyy-mm-dd"
         assert ws.column_dimensions["B"].number_format == number_format
         assert {c.coordinate for row in ws.iter_rows(min_row=2) for c in row if c.value} == {"D2"}
-    assert "FRED DFEDTAR to 2008-12-15, then DFEDTARU from 2008-12-16" in wb["Policy rate"]["D2"].value
+    assert ("FRED DFEDTAR to 2008-12-15, then DFEDTARU from 2008-12-16"
+            in wb["Policy rate"]["D2"].value)
     assert "FRED MMMFFAQ027S / 1,000" in wb["MMF assets"]["D2"].value
-    assert "the Fed's H.6" in wb["Retail MMF"]["D2"].value and "optional" in wb["Retail MMF"]["D2"].value
+    retail = wb["Retail MMF"]["D2"].value
+    assert "the Fed's H.6" in retail and "optional" in retail
     # the built-in Report, laid out for these three categories (one table row each)
     texts = [c.value for row in wb["Report"].iter_rows() for c in row if isinstance(c.value, str)]
     for prefix in ("equity.", "bond.", "money_market."):
@@ -177,8 +179,9 @@ def test_an_existing_file_is_never_overwritten(tmp_path, capsys):
 
 
 @pytest.mark.parametrize("name, message", [
-    ("flows.xlsm", ("flows.xlsm: xlflows new makes a workbook without macros; name it flows.xlsx "
-                    "(for the Refresh button, start from a copy of workbook/xlflows.xlsm instead)")),
+    ("flows.xlsm", ("flows.xlsm: xlflows new makes a workbook without macros; name it "
+                    "flows.xlsx (for the Refresh button, start from a copy of "
+                    "workbook/xlflows.xlsm instead)")),
     ("flows.csv", "flows.csv has extension '.csv'; expected .xlsx"),
     ("flows", "flows has extension ''; expected .xlsx"),
     ("sub", "{tmp}/sub is a folder; expected the name of a new .xlsx file"),
@@ -242,7 +245,8 @@ NAME_PIECES = st.sampled_from(["Equity", "equity", "Bond", "Money", " ", "-", "m
                                "€", "=", "1", "cycles", "week ending", "\x07", "Á", "_"])
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=25, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.lists(st.lists(NAME_PIECES, min_size=0, max_size=3).map("".join), min_size=1,
                 max_size=5))
 def test_any_category_list_gives_a_refreshable_workbook_or_one_line(tmp_path_factory, names):

@@ -46,14 +46,16 @@ RUNNER = textwrap.dedent("""
 def run_capped(path: Path, timeout: float = 60) -> str:
     env = dict(os.environ, OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1", MKL_NUM_THREADS="1")
     done = subprocess.run([sys.executable, "-c", RUNNER, str(path), str(MEMORY_LIMIT)],
-                          capture_output=True, text=True, timeout=timeout, cwd=ROOT, env=env, check=False)
+                          capture_output=True, text=True, timeout=timeout, cwd=ROOT, env=env,
+                          check=False)
     assert done.returncode == 0, done.stderr[-2000:]
     return done.stdout.strip()
 
 
 def with_flows_cells(tmp_path: Path, cells: bytes, name: str = "flows.xlsx") -> Path:
     path = make_workbook(tmp_path / "base.xlsx")
-    flows = parts(path)["xl/worksheets/sheet2.xml"].replace(b"</sheetData>", cells + b"</sheetData>")
+    flows = parts(path)["xl/worksheets/sheet2.xml"].replace(b"</sheetData>",
+                                                             cells + b"</sheetData>")
     return rezip(path, tmp_path / name, replace={"xl/worksheets/sheet2.xml": flows})
 
 
@@ -103,7 +105,7 @@ def test_a_crafted_template_store_is_refused_quickly(tmp_path, row, expected):
 
 
 
-# ============================================================================ issue 16's crafted files
+# ==================================================================== issue 16's crafted files
 #: The address space a refresh of a crafted file may use (the issue's cap).
 CAP = 4 << 30
 #: What a refresh of these small workbooks may hold at its peak (resident), imports included.
@@ -124,7 +126,8 @@ def refresh_capped(path: Path, timeout: float = 120) -> tuple[int, int, str]:
     """(exit status, peak resident MiB, stderr) of ``xlflows refresh`` under the cap."""
     env = dict(os.environ, OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1", MKL_NUM_THREADS="1")
     done = subprocess.run([sys.executable, "-c", CLI_RUNNER, str(path), str(CAP)],
-                          capture_output=True, text=True, timeout=timeout, cwd=ROOT, env=env, check=False)
+                          capture_output=True, text=True, timeout=timeout, cwd=ROOT, env=env,
+                          check=False)
     assert done.returncode == 0, done.stderr[-2000:]
     words = done.stdout.split("status ", 1)[1].split()
     return int(words[0]), int(words[4]), done.stderr

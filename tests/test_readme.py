@@ -54,7 +54,8 @@ def test_the_readme_lines_make_the_decisions_the_script_prints():
                       (TEST_LINE, ".venv/bin/pip install -e .[test]")):
         setup = line.split(" && ")[0]
         done = subprocess.run(setup.split(), cwd=ROOT, capture_output=True, text=True,
-                              env={**os.environ, "XLFLOWS_SETUP_DRY_RUN": "1"}, timeout=60, check=False)
+                              env={**os.environ, "XLFLOWS_SETUP_DRY_RUN": "1"}, timeout=60,
+                              check=False)
         if done.returncode:
             assert done.returncode == 1 and done.stdout == ""
             assert done.stderr.startswith("scripts/setup.sh: ") and done.stderr.count("\n") == 1

@@ -30,7 +30,8 @@ from xlflows.report.plan import CellWrite, RefreshPlan
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def test_second_refresh_is_byte_identical_with_fixed_times_and_as_of_date(tmp_path, standin, capsys):
+def test_second_refresh_is_byte_identical_with_fixed_times_and_as_of_date(tmp_path, standin,
+                                                                          capsys):
     book = make_workbook(tmp_path / "flows.xlsx")
     with zipfile.ZipFile(book) as z:
         input_names = z.namelist()
@@ -92,8 +93,8 @@ def test_dynamic_array_metadata_and_cached_values_are_kept_byte_for_byte(tmp_pat
                      after["xl/_rels/workbook.xml.rels"])
     assert (b'<Override PartName="/xl/metadata.xml" ContentType="application/vnd.openxmlformats-'
             b'officedocument.spreadsheetml.sheetMetadata+xml"/>') in after["[Content_Types].xml"]
-    assert re.search(rb'<c r="A1"[^>]* cm="1"[^>]*><f t="array" ref="A1">_xlfn._xlws.SORT\(Flows!B2:B7\)'
-                     rb"</f>", after[dash_part])
+    assert re.search(rb'<c r="A1"[^>]* cm="1"[^>]*><f t="array" ref="A1">'
+                     rb"_xlfn._xlws.SORT\(Flows!B2:B7\)</f>", after[dash_part])
     # and once more: identically
     assert run(["refresh", book], capsys)[0] == 0
     assert parts(book) == after
@@ -159,7 +160,8 @@ WRITES = st.lists(st.tuples(st.sampled_from(["Report", "_calc"]),
                             VALUES, st.sampled_from(FORMATS)), min_size=1, max_size=12)
 
 
-@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=20, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(writes=WRITES)
 def test_any_plan_refreshed_twice_gives_the_same_bytes(tmp_path_factory, monkeypatch, writes):
     """Whatever values and number formats a plan writes, in whatever order, the file a refresh
@@ -242,7 +244,8 @@ OWNED = {"[Content_Types].xml", "xl/_rels/workbook.xml.rels", "xl/workbook.xml",
          "docProps/core.xml"}
 
 
-DATA_CELLS = (b'<c r="E2"><v>0.30000000000000004</v></c>', b'<c r="E3"><v>-1.9000000000000001</v></c>',
+DATA_CELLS = (b'<c r="E2"><v>0.30000000000000004</v></c>',
+              b'<c r="E3"><v>-1.9000000000000001</v></c>',
               b'<c r="E4"><v>9007199254740993</v></c>',
               b'<c r="E5" t="d"><v>2024-01-03T12:30:00</v></c>', b'<c r="E6"><v>-0</v></c>')
 
@@ -276,11 +279,12 @@ def analyst_workbook(path: Path) -> Path:
         flows_xml = re.sub(rb'(<row r="%d"[^>]*>.*?)(</row>)' % row,
                            lambda m, cell=cell: m.group(1) + cell + m.group(2), flows_xml,
                            count=1, flags=re.DOTALL)
-    flows_xml = re.sub(rb'(<row r="2"[^>]*>.*?)(</row>)', lambda m: m.group(1) + RICH_NOTE + m.group(2),
-                       flows_xml, count=1, flags=re.DOTALL)
+    flows_xml = re.sub(rb'(<row r="2"[^>]*>.*?)(</row>)',
+                       lambda m: m.group(1) + RICH_NOTE + m.group(2), flows_xml, count=1,
+                       flags=re.DOTALL)
     flows_xml = flows_xml.replace(b"</sheetData>", b"</sheetData>" + CUSTOM_VIEWS)
-    comments = comments.replace(b"</text>", b'<r><rPr><b/><sz val="8"/></rPr><t xml:space="preserve">'
-                                            b' (bold run)</t></r></text>')
+    comments = comments.replace(b"</text>", b'<r><rPr><b/><sz val="8"/></rPr>'
+                                            b'<t xml:space="preserve"> (bold run)</t></r></text>')
     path = rezip(draft, path, replace={"xl/worksheets/sheet2.xml": flows_xml,
                                        "xl/comments1.xml": comments})
     draft.unlink()
@@ -494,7 +498,8 @@ def test_libreoffice_renders_a_grafted_report(tmp_path):
     done = subprocess.run(
         ["soffice", f"-env:UserInstallation=file://{tmp_path / 'profile'}", "--headless",
          "--convert-to", 'pdf:calc_pdf_Export:{"PageRange":{"type":"string","value":"1"}}',
-         "--outdir", str(tmp_path), str(path)], capture_output=True, text=True, timeout=300, check=False)
+         "--outdir", str(tmp_path), str(path)],
+        capture_output=True, text=True, timeout=300, check=False)
     assert done.returncode == 0, done.stderr
     text = subprocess.run(["pdftotext", "-layout", "-f", "1", "-l", "1", str(tmp_path / "mine.pdf"),
                            "-"], capture_output=True, text=True, check=True).stdout

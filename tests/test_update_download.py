@@ -295,7 +295,8 @@ def test_usage_errors_are_one_line(tmp_path, capsys):
     assert status == 2 and len(err.splitlines()) == 1 and "not allowed with" in err
     status, _, err = run(["update", str(tmp_path / "mine.csv"), "--from-dir", str(FIXTURES)],
                          capsys)
-    assert status == 2 and err == "xlflows: mine.csv has extension '.csv'; expected .xlsx or .xlsm\n"
+    assert status == 2
+    assert err == "xlflows: mine.csv has extension '.csv'; expected .xlsx or .xlsm\n"
 
 
 def test_timeout_setting_is_checked(tmp_path, capsys, monkeypatch):

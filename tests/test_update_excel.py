@@ -125,9 +125,10 @@ def test_update_from_excel_says_when_the_refresh_failed_after_the_update(caller)
 
 
 def test_import_xlflows_stays_light():
-    done = subprocess.run([sys.executable, "-c", ("import sys, xlflows; print(sorted(m for m in "
-                                                  "('pandas', 'openpyxl', 'xlflows.update', 'urllib.request') "
-                                                  "if m in sys.modules))")], capture_output=True, text=True, timeout=60, check=False)
+    code = ("import sys, xlflows; print(sorted(m for m in ('pandas', 'openpyxl', "
+            "'xlflows.update', 'urllib.request') if m in sys.modules))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
+                          check=False)
     assert done.stdout.strip() == "[]"
 
 

@@ -324,7 +324,7 @@ def test_an_update_makes_the_sheet_equal_fred_from_its_first_date(n_sheet, n_new
     assert again.writes == []
 
 
-# ============================================================================ empty sheets, Retail MMF
+# ==================================================================== empty sheets, Retail MMF
 def test_empty_sheets_are_filled_from_the_start_of_each_series(tmp_path, fred, capsys):
     # Headers only, as `xlflows new` makes them. The fixtures: DFEDTAR 2008-12-01..15 (15 days)
     # then DFEDTARU 2025-10-01..12-31 (92 days) = 107 days in rows 2..108; MMMFFAQ027S from

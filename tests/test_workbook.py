@@ -109,7 +109,8 @@ def test_vba_project_runs_xlflows_main_with_this_xlwings():
     sample = code["Module1.bas"]
     assert "Sub SampleCall()" in sample
     assert 'RunPython "import " & mymodule & ";" & mymodule & ".main()"' in sample
-    assert "Public Function RunPython(" in code["xlwings.bas"] or "Sub RunPython(" in code["xlwings.bas"]
+    assert ("Public Function RunPython(" in code["xlwings.bas"]
+            or "Sub RunPython(" in code["xlwings.bas"])
     version = re.search(r'XLWINGS_VERSION As String = "([^"]+)"', code["xlwings.bas"]).group(1)
     assert version == xlwings.__version__ == "0.37.8"
 
@@ -233,7 +234,8 @@ def test_dashboard_tables_spill(shipped, shipped_parts):
                 spilled.add(name)
     assert spilled == TABLE_UDFS
     assert b'<xda:dynamicArrayProperties fDynamic="1"' in shipped_parts["xl/metadata.xml"]
-    assert b"/sheetMetadata\" Target=\"metadata.xml\"" in shipped_parts["xl/_rels/workbook.xml.rels"]
+    assert (b'/sheetMetadata" Target="metadata.xml"'
+            in shipped_parts["xl/_rels/workbook.xml.rels"])
     assert b'PartName="/xl/metadata.xml"' in shipped_parts["[Content_Types].xml"]
 
 
@@ -247,9 +249,10 @@ def test_dashboard_formulas_have_no_fake_cached_result(shipped, shipped_parts):
 def test_data_sheets_say_what_they_are(shipped):
     flows = shipped["Flows"]
     header = [c.value for c in flows[1]]
-    note = flows.cell(row=2, column=len([h for h in header if h]) + 2).value
-    assert note == "SAMPLE DATA" and header[len([h for h in header if h])] is None
-    assert "not real fund flows" in flows.cell(row=3, column=len([h for h in header if h]) + 2).value
+    named = len([h for h in header if h])
+    note = flows.cell(row=2, column=named + 2).value
+    assert note == "SAMPLE DATA" and header[named] is None
+    assert "not real fund flows" in flows.cell(row=3, column=named + 2).value
     assert "DFEDTARU" in shipped["Policy rate"]["D2"].value
     assert "quarter's END" in shipped["MMF assets"]["D2"].value
     assert "ends 2020-12-31" in shipped["MMF assets"]["D2"].value
@@ -395,7 +398,8 @@ def test_headline_sentences(shipped):
         ("Money-market cycles: the 2022\u201323 hiking cycle ended with a cut on 19 Sep 2024 (last "
          "hike 27 Jul 2023); inflows peaked 17 months after the last hike on average → peak "
          "projected Dec 2024 (quarterly assets dated at the quarter's end; at its start, as FRED "
-         "labels them: 14 months → Sep 2024); no asset data yet to compare: MMF assets end Q4 2020"),
+         "labels them: 14 months → Sep 2024); no asset data yet to compare: MMF assets end Q4 "
+         "2020"),
     } <= set(text)
     # one minus sign (U+2212) throughout, never an ASCII hyphen as a sign, never -$0.0bn
     assert not any("-$" in t or "−$0.0bn" in t for t in text)
@@ -454,7 +458,7 @@ def test_previous_cycles_table(shipped):
         assert got[4] == pytest.approx(want[4], abs=5e-5)
 
 
-# ============================================================================ other workbooks, real report
+# ================================================================= other workbooks, real report
 
 
 def test_an_analysts_data_workbook_gets_a_report_and_stays_stable(tmp_path):

@@ -1,4 +1,4 @@
-"""Our UDFs under xlwings' own Windows UDF machinery, run on Linux (see README.md, "Testing without Excel").
+"""Our UDFs under xlwings' own Windows UDF machinery, on Linux (README, "Testing without Excel").
 
 On Linux ``xw.func``/``xw.arg``/``xw.ret`` are no-ops, so nothing would check what Excel's
 "Import Functions" and each call actually do with our functions. This harness:
@@ -106,7 +106,7 @@ def _windows_engine(pywintypes: types.ModuleType):
 
 @pytest.fixture(scope="module")
 def xl():
-    """(real xlwings.udfs, our udfs as decorated by it, the COM error table) — patched in isolation."""
+    """(real xlwings.udfs, our udfs as decorated by it, the COM error table), patched apart."""
     importlib.import_module("xlflows.udfs")      # the ordinary module, imported unpatched first
     stubs = _stub_modules()
     saved_modules = {k: sys.modules.get(k) for k in [*stubs, "xlwings.udfs"]}
@@ -201,7 +201,7 @@ def test_optional_arguments_carry_the_python_defaults(xl):
     assert args["horizon_months"]["optional"] == 36
 
 
-# ------------------------------------------------------------------------------ read -> UDF -> write
+# ------------------------------------------------------------------------ read -> UDF -> write
 
 WEEKS = [dt.date(2022, 1, 7) + dt.timedelta(weeks=i) for i in range(30)]
 FLOWS = [5.5] * 8 + [1.0] * 14 + [3.0] * 8      # latest 8-week inflow largest since 2022-03-25
