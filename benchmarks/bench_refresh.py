@@ -43,9 +43,10 @@ from pathlib import Path
 
 import numpy as np
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from benchmarks.common import Verdicts, paired_ratio, slope
+
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-from benchmarks.common import Verdicts, paired_ratio, slope  # noqa: E402
 
 SHIPPED = ROOT / "workbook" / "xlflows.xlsm"
 CATEGORIES = ["Equity", "Bond", "Money market", "Multi-asset"]

@@ -45,7 +45,7 @@ if "xlwings" in sys.modules and not sys.modules["xlwings"].on_server:
     raise SystemExit("tests/lite_officejs.py must start before anything imports xlwings "
                      "(the Lite decorators are chosen then); run it in a fresh interpreter")
 
-from lite_support import (  # noqa: E402
+from lite_support import (  # noqa: E402 - after the check that xlwings is not imported yet
     ERROR_TYPES as ERROR_LITERALS,
     apply_actions,
     book_snapshot,
@@ -59,7 +59,7 @@ from lite_support import (  # noqa: E402
 
 emulate_pyodide_ffi()
 
-import xlwings as xw  # noqa: E402
+import xlwings as xw  # noqa: E402 - after the pyodide.ffi stand-in, as in Pyodide 0.27
 
 SHIPPED = HERE.parent / "workbook" / "xlflows-lite.xlsx"
 CHECKS: list = []

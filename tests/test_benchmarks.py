@@ -15,11 +15,10 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks import bench_core  # noqa: E402
-from benchmarks.common import Verdicts, slope, verdict  # noqa: E402
+from benchmarks import bench_core
+from benchmarks.common import Verdicts, slope, verdict
 
 
 @pytest.mark.parametrize("value, bounds, expected", [

@@ -29,9 +29,8 @@ from xlflows import udfs
 from xlflows.core.constants import DEFAULT_REPORT_CYCLES
 from xlflows.core.cycles import cycle_inflows, hike_cycles, peak_projection
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "workbook"))
-import build  # noqa: E402
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "workbook"))
+import build
 
 pytestmark = pytest.mark.libreoffice
 EPOCH = dt.datetime(1899, 12, 30)

@@ -17,6 +17,7 @@ from hypothesis import given, settings, strategies as st
 from conftest import DATE_FORMS, SHAPES, serial
 from xlflows.errors import InputError
 from xlflows.excel import arguments, cells as xcells, convert, dates, fastpath, shape
+from xlflows.excel.convert import flow_series, level_series, typed_flow_series, typed_level_series
 
 D = dt.datetime
 MAR1 = D(2024, 3, 1)
@@ -511,7 +512,9 @@ def test_default_locate_is_one_based_rows():
 
 def test_duplicates_and_blanks_name_cells_when_the_report_passes_locate():
     # the report reads Flows!A2:A5 / B2:B5: position i is row i + 2
-    cell = lambda i: f"Flows!A{i + 2}"  # noqa: E731
+    def cell(i: int) -> str:
+        return f"Flows!A{i + 2}"
+
     with pytest.raises(InputError, match=r"^dates: 2024-03-01 appears twice "
                                          r"\(Flows!A2 and Flows!A4\)$"):
         convert.flow_series([1.0, 2.0, 3.0], [MAR1, D(2024, 3, 8), MAR1], locate=cell)
@@ -693,7 +696,6 @@ def test_year_zero_beside_an_impossible_day_is_named_not_a_crash():
 
 
 # ============================================================================ typed columns
-from xlflows.excel.convert import flow_series, level_series, typed_flow_series, typed_level_series  # noqa: E402
 
 TYPED_DAYS = np.datetime64("2024-01-03", "D") + np.arange(0, 7 * 30, 7)
 

@@ -81,10 +81,10 @@ def test_lite_checks_fail_on_a_wrong_expectation(tmp_path):
 
 # The classic registry: xlflows.udfs as xlwings' real Windows decorators record it (fixture from
 # the fidelity harness, which stubs the Windows-only modules for the duration of the module).
-from test_xlwings_fidelity import xl  # noqa: E402,F401
+from test_xlwings_fidelity import xl  # noqa: E402,F401 - the fixture, used below
 
 
-def test_lite_registry_matches_the_classic_registry_name_for_name(xl):  # noqa: F811
+def test_lite_registry_matches_the_classic_registry_name_for_name(xl):  # noqa: F811 - the fixture
     import json
 
     env = {k: v for k, v in os.environ.items() if not k.startswith("XLWINGS_")}

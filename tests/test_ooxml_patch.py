@@ -100,8 +100,8 @@ def outside_sheet_data(part: bytes) -> tuple[bytes, bytes]:
     """The bytes before ``<sheetData`` and after its end, the dimension's reference blanked."""
     start = _SHEET_DATA_OPEN.search(part).start()
     end = list(_SHEET_DATA_CLOSE.finditer(part))[-1].end()
-    blank = lambda b: _DIMENSION_REF.sub(rb'\1"*"', b)      # noqa: E731
-    return blank(part[:start]), blank(part[end:])
+    return (_DIMENSION_REF.sub(rb'\1"*"', part[:start]),
+            _DIMENSION_REF.sub(rb'\1"*"', part[end:]))
 
 
 def check_output(before: bytes, after: bytes, writes) -> None:

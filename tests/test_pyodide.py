@@ -61,6 +61,7 @@ IN_PYODIDE = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "tests").glob("tes
 #: The other test files, and why they are not run inside Pyodide. Each was tried there once
 #: (Pyodide 0.27.7, xlsxwriter added, 2026-11-30): all passed but the 7 named below.
 NOT_IN_PYODIDE = {
+    "tests/test_lint.py": "ruff and mypy over the repository (desktop tools; CI runs them)",
     "tests/test_benchmarks.py": "the benchmark scripts' verdicts and exit status (desktop "
         "scripts; the Pyodide benchmark is bench_lite_call.py)",
     "tests/test_cli.py": "the command line (a desktop command): "
