@@ -250,7 +250,7 @@ class BookFile:
         """The worksheet named ``sheet`` (WorkbookError naming the sheets when absent)."""
         for entry in self.sheets:
             if entry.name == sheet and entry.kind == ns.WORKSHEET:
-                self.package.sheet_part(entry)
+                self.package.sheet_part(entry)          # refuses a sheet without its part
                 return entry
         raise WorkbookError(f"the workbook has no sheet named '{sheet}'; sheets are "
                             + ", ".join(f"'{n}'" for n in self.sheet_names()))
