@@ -36,8 +36,10 @@ import argparse
 import math
 import sys
 import time
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
-from typing import Callable, NamedTuple
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -45,24 +47,13 @@ from numpy.lib.stride_tricks import sliding_window_view
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks.common import (  # noqa: E402
-    Verdicts,
-    best_of,
-    paired_ratio,
-    show_seconds,
-    slope,
-)
-from xlflows.core.assets import flow_pct, flows_from_levels, level_record  # noqa: E402
-from xlflows.core.calendar import round_for_ties, year_starts  # noqa: E402
-from xlflows.core.flows import (  # noqa: E402
-    first_in,
-    largest_since_history,
-    rolling,
-    streak,
-)
-from xlflows.core.periods import flow_period, flow_since  # noqa: E402
-from xlflows.core.ranks import flow_rank, flow_zscore  # noqa: E402
-from xlflows.core.runs import flow_count, streak_longest_since  # noqa: E402
+from benchmarks.common import Verdicts, best_of, paired_ratio, show_seconds, slope
+from xlflows.core.assets import flow_pct, flows_from_levels, level_record
+from xlflows.core.calendar import round_for_ties, year_starts
+from xlflows.core.flows import first_in, largest_since_history, rolling, streak
+from xlflows.core.periods import flow_period, flow_since
+from xlflows.core.ranks import flow_rank, flow_zscore
+from xlflows.core.runs import flow_count, streak_longest_since
 
 BIG = 1_000_000
 SMALL = 100_000
@@ -327,12 +318,12 @@ def main(argv: list[str] | None = None) -> int:
         ("first_in, first outflow after 1,000,000", first_in, gap),
     ]:
         series = pd.Series(arr)
-        t, base, ratio = paired_ratio(lambda: func(series), lambda: np.sign(arr), args.repeats)
+        t, base, ratio = paired_ratio(partial(func, series), partial(np.sign, arr), args.repeats)
         line(label, t, "np.sign same array", base, ratio, "<= 5",
              verdicts.check(label, ratio, at_most=5))
 
     for weeks in (8, 52):
-        t, base, ratio = paired_ratio(lambda: rolling(flows, weeks), lambda: np.cumsum(values),
+        t, base, ratio = paired_ratio(partial(rolling, flows, weeks), partial(np.cumsum, values),
                                       args.repeats)
         label = f"rolling {weeks} weeks, 1,000,000 weeks"
         line(label, t, "np.cumsum same array", base, ratio, "<= 2",

@@ -1,4 +1,4 @@
-"""Ratio benchmark: one xlwings Lite function call through xlwings' Office.js path (a script, not a test).
+"""Ratio benchmark: one xlwings Lite function call through xlwings' Office.js path (a script).
 
 Run in a fresh interpreter, CPython or Pyodide: ``python benchmarks/bench_lite.py``. It sets
 ``XLWINGS_ON_SERVER=true`` (what the Lite add-in sets) and, unless already set, the
@@ -23,13 +23,13 @@ import os
 os.environ["XLWINGS_ON_SERVER"] = "true"
 os.environ.setdefault("XLWINGS_LICENSE_KEY", "noncommercial")
 
-import asyncio  # noqa: E402
-import sys  # noqa: E402
-import types  # noqa: E402
-from pathlib import Path  # noqa: E402
+import asyncio
+import sys
+import types
+from pathlib import Path
 
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
+import numpy as np
+import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -42,7 +42,7 @@ if sys.platform != "emscripten" and "pyodide" not in sys.modules:
     sys.modules["pyodide"].__path__ = []
     sys.modules["pyodide.ffi"] = sys.modules["pyodide"].ffi = types.ModuleType("pyodide.ffi")
 
-from benchmarks.common import best_of_pair, show_seconds, verdict  # noqa: E402
+from benchmarks.common import best_of_pair, show_seconds, verdict
 
 ROWS = 1_565
 TARGET = 10.0
@@ -64,7 +64,7 @@ def main() -> int:
     from xlwings.server import custom_functions_call
 
     main_module = types.ModuleType("main")
-    exec("from xlflows.lite import *", main_module.__dict__)
+    exec("from xlflows.lite import *", main_module.__dict__)  # noqa: S102 - as Lite runs main.py
     data = payload()
     rows = [[d[0], f[0]] for d, f in zip(data["args"][0], data["args"][1])]
 

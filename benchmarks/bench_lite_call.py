@@ -31,7 +31,7 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks.common import show_seconds  # noqa: E402
+from benchmarks.common import show_seconds
 
 ROWS = 1_565                     # 30 years of weeks
 REPEATS = 50
@@ -63,7 +63,7 @@ def _jsnull_checks(cells: int) -> float:
 
 
 async def _call_without_failed_imports(payload: dict) -> float:
-    """Best seconds of the same call with ``utils.is_jsnull`` importing ``JsNull`` once, not per cell.
+    """Best seconds of the same call with ``utils.is_jsnull`` importing ``JsNull`` once a call.
 
     For information only: shows how much of the call is the failed import. xlwings is restored.
     """

@@ -43,9 +43,10 @@ from pathlib import Path
 
 import numpy as np
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from benchmarks.common import Verdicts, paired_ratio, slope, traced_peak
+
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-from benchmarks.common import Verdicts, paired_ratio, slope, traced_peak  # noqa: E402
 
 SHIPPED = ROOT / "workbook" / "xlflows.xlsm"
 CATEGORIES = ["Equity", "Bond", "Money market", "Multi-asset"]
@@ -69,7 +70,8 @@ REFRESH_CODE = (PROBE + "import sys\nfrom xlflows import cli\nimport xlflows.rep
                 "status = cli.main(['refresh', sys.argv[1]])\n"
                 "print(rss('VmHWM:'), after, status)\nsys.exit(status)\n")
 OPENPYXL_CODE = (PROBE + "import sys, openpyxl\nafter = rss('VmRSS:')\n"
-                 "wb = openpyxl.load_workbook(sys.argv[1], keep_vba=sys.argv[1].endswith('.xlsm'))\n"
+                 "wb = openpyxl.load_workbook(sys.argv[1], "
+                 "keep_vba=sys.argv[1].endswith('.xlsm'))\n"
                  "wb.save(sys.argv[2])\nprint(rss('VmHWM:'), after, 0)\n")
 
 
@@ -135,7 +137,7 @@ def run_process(code: str, *args: str) -> tuple[float, int, int]:
     env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
     start = time.perf_counter()
     done = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True,
-                          env=env)
+                          env=env, check=False)
     seconds = time.perf_counter() - start
     if done.returncode != 0:
         raise SystemExit(f"benchmark process failed: {done.stderr.strip()[-800:]}")
@@ -200,7 +202,7 @@ def big_workbook(verdicts: Verdicts, folder: Path, rows: int, label: str, repeat
          f"{ours / 2 ** 20:.0f} MiB vs {theirs / 2 ** 20:.0f} MiB (calamine's own buffers are "
          "not traced)")
     steps = refresh_file(path).timings
-    print(f"  steps of one refresh: " + ", ".join(f"{k} {v:.2f} s" for k, v in steps.steps.items())
+    print("  steps of one refresh: " + ", ".join(f"{k} {v:.2f} s" for k, v in steps.steps.items())
           + f"; reading is {steps.steps['read'] / steps.total:.0%} of it")
 
 

@@ -38,11 +38,10 @@ from xml.parsers import expat
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks.common import best_of, paired_ratio, show_seconds, traced_peak, verdict  # noqa: E402
-from xlflows.ooxml import sheetread  # noqa: E402
+from benchmarks.common import best_of, paired_ratio, show_seconds, traced_peak, verdict
+from xlflows.ooxml import sheetread
 
 PART = "xl/worksheets/sheet1.xml"
 TARGETS = {"floor": 3.0, "seconds": 0.2}

@@ -40,12 +40,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks.common import paired_ratio, show_seconds, verdict  # noqa: E402
-from xlflows import udfs  # noqa: E402
-from xlflows.errors import CELL_PREFIX  # noqa: E402
+from benchmarks.common import paired_ratio, show_seconds, verdict
+from xlflows import udfs
+from xlflows.errors import CELL_PREFIX
+
+ROOT = Path(__file__).resolve().parents[1]
 
 ROWS = 1_565                     # 30 years of weeks
 TARGETS = {"datetime": 1.5, "serial": 1.5, "ISO text": 2.0}

@@ -3,10 +3,10 @@
 Definition checked (SPEC §1, "Rounding"): ``ROUND(x, digits)`` rounds half away from zero the value
 ``x`` reduced to 15 significant digits, so ``ROUND(8.85/3, 1)`` is 3 although the double 8.85/3 is
 2.9499999999999997 — except that LibreOffice rounds the double itself when ``digits`` is 0
-(``ROUND(5.015*100, 0)`` is 501: 5.015*100 is 501.49999999999994). Each case is an expression of at most one arithmetic operation on decimal
-literals, which the spreadsheet and Python evaluate to the same double (IEEE 754); the column
-``offset`` (LibreOffice's ``RAWSUBTRACT(x, x to 15 digits)``, a subtraction without its
-snapping to zero) lets the test check that the double is indeed the same.
+(``ROUND(5.015*100, 0)`` is 501: 5.015*100 is 501.49999999999994). Each case is an expression of at
+most one arithmetic operation on decimal literals, which the spreadsheet and Python evaluate to the
+same double (IEEE 754); the column ``offset`` (LibreOffice's ``RAWSUBTRACT(x, x to 15 digits)``, a
+subtraction without its snapping to zero) lets the test check that the double is indeed the same.
 
 The sheet is written with openpyxl (formulas without saved values, so LibreOffice computes
 them), converted to csv by headless LibreOffice with its own profile folder, and printed as
@@ -105,7 +105,7 @@ def libreoffice_csv(book: Path, folder: Path) -> str:
     options = "csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,false,false"
     done = subprocess.run([soffice, f"-env:UserInstallation={profile}", "--headless",
                            "--convert-to", options, "--outdir", str(folder), str(book)],
-                          capture_output=True, text=True, timeout=300)
+                          capture_output=True, text=True, timeout=300, check=False)
     out = folder / (book.stem + ".csv")
     if done.returncode != 0 or not out.exists():
         raise SystemExit(f"excel_round_table: LibreOffice failed: {done.stderr.strip()}")

@@ -23,6 +23,9 @@ from xlflows import cli
 from xlflows.report import xlsx
 from xlflows.report.plan import CellWrite, RefreshPlan
 
+#: The fixtures of the FRED stand-in (``fred``, ``fred_tls``), for every test module.
+pytest_plugins = ["update_support"]
+
 #: The public series kept in the repository (data/SOURCES.md says where each comes from).
 DATA_DIR = Path(__file__).resolve().parents[1] / "data"
 

@@ -11,9 +11,9 @@ shipped package needs neither.
 Checks, one line each (``ok <name>`` or ``FAILED <name>: <reason>``), exit status 1 when any fails:
 
 * ``registry``: ``custom_functions_meta``/``custom_scripts_meta`` of a module whose code is
-  ``from xlflows.lite import *`` follow xlwings' rules (positional parameters only, unique upper-case
-  names, every function and argument documented, the script takes one Book) and match the classic
-  declaration in :mod:`xlflows.udfs` name for name, argument for argument;
+  ``from xlflows.lite import *`` follow xlwings' rules (positional parameters only, unique
+  upper-case names, every function and argument documented, the script takes one Book) and match the
+  classic declaration in :mod:`xlflows.udfs` name for name, argument for argument;
 * ``function:<case>``: ``custom_functions_call`` on Office.js-shaped payloads (serial dates,
   ``None`` blanks, error objects) gives the hand-worked value and the classic call's value;
 * ``script:<case>``: ``custom_scripts_call`` of ``refresh_report`` on a snapshot of the workbook
@@ -28,15 +28,15 @@ import os
 os.environ["XLWINGS_ON_SERVER"] = "true"
 os.environ.setdefault("XLWINGS_LICENSE_KEY", "noncommercial")
 
-import datetime as dt  # noqa: E402
-import inspect  # noqa: E402
-import math  # noqa: E402
-import shutil  # noqa: E402
-import sys  # noqa: E402
-import tempfile  # noqa: E402
-import traceback  # noqa: E402
-import types  # noqa: E402
-from pathlib import Path  # noqa: E402
+import datetime as dt
+import inspect
+import math
+import shutil
+import sys
+import tempfile
+import traceback
+import types
+from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
@@ -45,13 +45,21 @@ if "xlwings" in sys.modules and not sys.modules["xlwings"].on_server:
     raise SystemExit("tests/lite_officejs.py must start before anything imports xlwings "
                      "(the Lite decorators are chosen then); run it in a fresh interpreter")
 
-from lite_support import (ERROR_TYPES as ERROR_LITERALS, apply_actions,  # noqa: E402
-                          book_snapshot, call_data, emulate_pyodide_ffi, error_cell,
-                          officejs_range, serial, with_numbers)
+from lite_support import (  # noqa: E402 - after the check that xlwings is not imported yet
+    ERROR_TYPES as ERROR_LITERALS,
+    apply_actions,
+    book_snapshot,
+    call_data,
+    emulate_pyodide_ffi,
+    error_cell,
+    officejs_range,
+    serial,
+    with_numbers,
+)
 
 emulate_pyodide_ffi()
 
-import xlwings as xw  # noqa: E402
+import xlwings as xw  # noqa: E402 - after the pyodide.ffi stand-in, as in Pyodide 0.27
 
 SHIPPED = HERE.parent / "workbook" / "xlflows-lite.xlsx"
 CHECKS: list = []
@@ -66,7 +74,7 @@ def check(fn):
 def main_module() -> types.ModuleType:
     """A module whose code is what a Lite workbook's ``main.py`` holds."""
     module = types.ModuleType("main")
-    exec("from xlflows.lite import *", module.__dict__)
+    exec("from xlflows.lite import *", module.__dict__)  # noqa: S102 - as Lite runs main.py
     return module
 
 
@@ -93,7 +101,7 @@ def _run(coro):
 def registry():
     from xlwings.server import custom_functions_meta, custom_scripts_meta
 
-    import xlflows.udfs as udfs
+    from xlflows import udfs
 
     module = main_module()
     meta = custom_functions_meta(module)
@@ -322,9 +330,8 @@ def function_error_objects_without_err_to_str_would_be_blank():
 
 @check
 def function_excel_shaped_junk_never_escapes():
-    """Any Office.js column (numbers, blanks, text, error objects, booleans): a number or a message."""
-    from hypothesis import given, settings
-    from hypothesis import strategies as st
+    """Any Office.js column (numbers, blanks, text, error objects, booleans): a number or text."""
+    from hypothesis import given, settings, strategies as st
     from xlwings.server import custom_functions_call
 
     from xlflows.errors import CELL_PREFIX

@@ -4,8 +4,8 @@ xlwings Lite hands a script an ``xw.Book`` built from a JSON snapshot of the wor
 function its arguments as Office.js sends them (2-D lists, serial dates, ``None`` blanks, error
 objects). These helpers build both from a workbook file and apply the actions a script queues, so a
 test can compare the result with ``xlflows refresh`` on the same file. Nothing here needs a licence
-key; the callers that run xlwings' Office.js code set ``XLWINGS_ON_SERVER`` and the noncommercial key
-themselves (in a fresh interpreter: the decorators are chosen when xlwings is imported).
+key; the callers that run xlwings' Office.js code set ``XLWINGS_ON_SERVER`` and the noncommercial
+key themselves (in a fresh interpreter: the decorators are chosen when xlwings is imported).
 """
 
 from __future__ import annotations
@@ -162,14 +162,14 @@ def with_numbers(source: Path, target: Path, part: str, cells: dict[str, float])
                 for ref, number in cells.items():
                     data, count = re.subn(
                         rb'(<c r="' + ref.encode() + rb'"[^>]*>)<v>[^<]*</v>',
-                        lambda m: m.group(1) + b"<v>" + repr(number).encode() + b"</v>", data)
+                        lambda m, n=number: m.group(1) + b"<v>" + repr(n).encode() + b"</v>", data)
                     if count != 1:
                         raise AssertionError(f"{part}: no number cell {ref}")
             out.writestr(info, data)
 
 
 def emulate_pyodide_ffi() -> None:
-    """Outside Pyodide, give ``pyodide.ffi`` as an empty module, as Pyodide 0.27 has it (no ``JsNull``).
+    """Outside Pyodide, give ``pyodide.ffi`` as an empty module, as in Pyodide 0.27 (no JsNull).
 
     xlwings checks every argument cell with ``from pyodide.ffi import JsNull`` inside a ``try``.
     In Pyodide 0.27 the module is loaded and the name is missing: a fast ImportError. On CPython

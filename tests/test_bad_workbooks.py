@@ -18,9 +18,8 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from conftest import StandIn, make_workbook, parts, run  # noqa: E402  (shared workbook maker)
-
-from xlflows.ooxml import files, zippkg  # noqa: E402
+from conftest import StandIn, make_workbook, parts, run
+from xlflows.ooxml import files, zippkg
 
 
 def rezip(source: Path, target: Path, *, replace: dict[str, bytes] | None = None,
@@ -84,7 +83,8 @@ def entity_in_shared_strings(tmp_path):
     with zipfile.ZipFile(src) as z:
         body = z.read("xl/sharedStrings.xml").split(b"?>", 1)[1]
     body = body.replace(b"<t>Equity</t>", b"<t>&lol3;</t>")
-    return rezip(src, tmp_path / "flows.xlsx", replace={"xl/sharedStrings.xml": BILLION_LAUGHS + body})
+    return rezip(src, tmp_path / "flows.xlsx",
+                 replace={"xl/sharedStrings.xml": BILLION_LAUGHS + body})
 
 
 def high_ratio_part(tmp_path):
@@ -278,7 +278,8 @@ CASES = [
     ("an empty file", empty_file, "flows.xlsx is empty; expected an .xlsx/.xlsm workbook"),
     ("a file cut in half", truncated,
      "flows.xlsx is truncated or damaged (its zip directory is missing)"),
-    ("a legacy or encrypted file", legacy_xls, "flows.xlsx is a legacy .xls or a password-protected"),
+    ("a legacy or encrypted file", legacy_xls,
+     "flows.xlsx is a legacy .xls or a password-protected"),
     ("a zip without a workbook part", no_workbook_part,
      "flows.xlsx has no workbook part (xl/workbook.xml); expected an .xlsx/.xlsm workbook"),
     ("billion laughs in workbook.xml", entity_in_workbook_part,
@@ -288,8 +289,8 @@ CASES = [
     ("a DOCTYPE behind a 70 KiB comment", doctype_after_long_comment,
      "flows.xlsx: part xl/workbook.xml declares an XML DOCTYPE"),
     ("no root element in the first MiB", no_root_in_first_mib,
-     "flows.xlsx: part xl/workbook.xml has no root element in its first 1 MiB; expected "
-     "spreadsheet XML"),
+     ("flows.xlsx: part xl/workbook.xml has no root element in its first 1 MiB; expected "
+      "spreadsheet XML")),
     ("a DOCTYPE behind a processing instruction holding '<a'",
      doctype_behind_a_processing_instruction,
      "flows.xlsx: part xl/workbook.xml declares an XML DOCTYPE"),
@@ -302,8 +303,8 @@ CASES = [
     ("two zip entries whose names differ in case only", case_duplicate_entry,
      "flows.xlsx holds the part XL/Worksheets/Sheet2.xml twice (as xl/worksheets/sheet2.xml"),
     ("a part compressed with LZMA", lzma_part,
-     "flows.xlsx: part _rels/.rels is compressed with LZMA, which Excel neither writes nor "
-     "reads"),
+     ("flows.xlsx: part _rels/.rels is compressed with LZMA, which Excel neither writes nor "
+      "reads")),
     ("a part flagged encrypted", encrypted_flag,
      "flows.xlsx: part docProps/app.xml is encrypted; expected an unprotected .xlsx/.xlsm file"),
     ("20 MiB of spaces at ~1000:1", high_ratio_part,
@@ -316,8 +317,8 @@ CASES = [
     ("damaged compressed data", corrupt_part_data,
      "flows.xlsx: part xl/worksheets/sheet2.xml is damaged (its data does not decompress)"),
     ("Flows!B7 a formula with no saved value", formula_without_value,
-     "Flows!B7 is a formula with no saved value; open and save the workbook in Excel, or "
-     "replace it with its value"),
+     ("Flows!B7 is a formula with no saved value; open and save the workbook in Excel, or "
+      "replace it with its value")),
 ]
 
 
@@ -384,13 +385,15 @@ DATA_CASES = [
     ("no Policy rate sheet", lambda wb: wb.remove(wb["Policy rate"]), ["Policy rate"]),
     ("Flows header 'Week' instead of 'Week ending'",
      lambda wb: wb["Flows"].__setitem__("A1", "Week"), ["Week ending", "Flows"]),
-    ("text 'n/a' in Flows!B4", lambda wb: wb["Flows"].__setitem__("B4", "n/a"), ["Flows!B4", "n/a"]),
+    ("text 'n/a' in Flows!B4", lambda wb: wb["Flows"].__setitem__("B4", "n/a"),
+     ["Flows!B4", "n/a"]),
     ("#N/A error in MMF assets!B2",
      lambda wb: wb["MMF assets"].__setitem__("B2", "#N/A"), ["MMF assets!B2", "#N/A"]),
 ]
 
 
-@pytest.mark.parametrize("edit, expected", [c[1:] for c in DATA_CASES], ids=[c[0] for c in DATA_CASES])
+@pytest.mark.parametrize("edit, expected", [c[1:] for c in DATA_CASES],
+                         ids=[c[0] for c in DATA_CASES])
 def test_data_problems_name_the_cell(tmp_path, capsys, edit, expected):
     pytest.importorskip("xlflows.report.compute")
     path = _data_case(tmp_path, edit)
@@ -405,7 +408,7 @@ def test_data_problems_name_the_cell(tmp_path, capsys, edit, expected):
 
 
 def test_openpyxl_parses_through_defusedxml():
-    """defusedxml is installed (a dependency), so openpyxl refuses entity declarations itself too."""
+    """defusedxml is installed (a dependency): openpyxl refuses entity declarations itself too."""
     import openpyxl.xml
 
     assert openpyxl.xml.DEFUSEDXML is True

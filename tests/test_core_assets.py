@@ -11,8 +11,7 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 
 from xlflows.core.assets import LevelRecord, flow_pct, flows_from_levels, level_record
 from xlflows.errors import InputError

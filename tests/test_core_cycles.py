@@ -12,8 +12,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 
 from xlflows.core.constants import CYCLE_COLUMNS, CYCLE_INFLOW_COLUMNS, PEAK_ADDITION, PEAK_YOY
 from xlflows.core.cycles import cycle_inflows, hike_cycles, peak_projection
@@ -126,8 +125,10 @@ def test_no_cycle_gives_an_empty_table_with_the_columns():
         (dict(kind="levels"), r"^kind: text 'levels', expected \"level\" or \"change\"$"),
         (dict(min_hikes=0), r"^min_hikes: 0, expected a whole number of at least 1$"),
         (dict(min_hikes=2.5), r"^min_hikes: 2\.5, expected a whole number of at least 1$"),
-        (dict(min_rise_bp=-1), r"^min_rise_bp: -1, expected a number of basis points of at least 0$"),
-        (dict(min_rise_bp="lots"), r"^min_rise_bp: text 'lots', expected a number of basis points of at least 0$"),
+        (dict(min_rise_bp=-1),
+         r"^min_rise_bp: -1, expected a number of basis points of at least 0$"),
+        (dict(min_rise_bp="lots"),
+         r"^min_rise_bp: text 'lots', expected a number of basis points of at least 0$"),
     ],
     ids=["unknown-kind", "min-hikes-0", "min-hikes-fraction", "negative-rise", "text-rise"],
 )
@@ -163,7 +164,8 @@ def rate_paths(draw):
 
 
 @settings(max_examples=150, deadline=None)
-@given(path=rate_paths(), min_hikes=st.integers(1, 4), min_rise_bp=st.sampled_from([0, 25, 50, 100]))
+@given(path=rate_paths(), min_hikes=st.integers(1, 4),
+       min_rise_bp=st.sampled_from([0, 25, 50, 100]))
 def test_daily_equals_change_dates_equals_changes(path, min_hikes, min_rise_bp):
     table = path[path.diff().fillna(1) != 0]             # first row + rows where the level moved
     by_day = hike_cycles(daily(path), min_hikes, min_rise_bp)
@@ -243,7 +245,8 @@ def test_additions_measure_is_the_largest_12_month_dollar_change():
 
 def test_additions_and_yoy_can_pick_different_peaks():
     # a small base grows fast in % terms, a large base adds more dollars:
-    # 2020-01-01 10 -> 2021-01-01 20 (+100%, +$10bn); 2020-04-01 100 -> 2021-04-01 150 (+50%, +$50bn)
+    # 2020-01-01 10 -> 2021-01-01 20 (+100%, +$10bn); 2020-04-01 100 -> 2021-04-01 150 (+50%,
+    # +$50bn)
     assets = series({"2020-01-01": 10.0, "2020-04-01": 100.0, "2020-07-01": 100.0,
                      "2020-10-01": 100.0, "2021-01-01": 20.0, "2021-04-01": 150.0})
     cycles = cycles_table([("2020-12-01", "2021-02-01", "2021-06-01")])
@@ -299,7 +302,8 @@ def test_cycle_inflows_takes_hike_cycles_output():
     [
         (dict(measure="flows"), r"^measure: text 'flows', expected \"yoy\" or \"additions\"$"),
         (dict(horizon_months=-1), r"^horizon_months: -1, expected a whole number of at least 0$"),
-        (dict(cycles=pd.DataFrame({"Start": []})), r"^cycles: no column 'First hike', expected the table that hike_cycles returns$"),
+        (dict(cycles=pd.DataFrame({"Start": []})),
+         r"^cycles: no column 'First hike', expected the table that hike_cycles returns$"),
         (dict(assets=ASSETS.iloc[:0]), r"^assets: no values, expected at least one level$"),
     ],
     ids=["unknown-measure", "negative-horizon", "not-a-cycles-table", "no-assets"],
@@ -410,8 +414,8 @@ REAL_CYCLES = [
 
 def test_real_policy_rate_gives_the_8_cycles_of_the_spec(policy_rate):
     got = hike_cycles(policy_rate)
-    rows = [(f.strftime("%Y-%m-%d"), l.strftime("%Y-%m-%d"), h, r, p, c.strftime("%Y-%m-%d"))
-            for f, l, h, r, p, c in got.itertuples(index=False)]
+    rows = [(f.strftime("%Y-%m-%d"), last.strftime("%Y-%m-%d"), h, r, p, c.strftime("%Y-%m-%d"))
+            for f, last, h, r, p, c in got.itertuples(index=False)]
     assert rows == REAL_CYCLES
 
 
@@ -504,5 +508,6 @@ def test_real_data_script_numbers_match_the_hand_computation(real_table):
 def test_committed_real_data_doc_is_the_script_output(real_table):
     expected = real_table.markdown(real_table.compute(DATA))
     committed = (REPO / "docs" / "real-data.md").read_text(encoding="utf-8")
-    assert committed == expected, "regenerate: python scripts/real_data_table.py > docs/real-data.md"
+    assert committed == expected, \
+        "regenerate: python scripts/real_data_table.py > docs/real-data.md"
     assert "| **Average** | | | **14.25** | | **17** | **35.1%** | |" in committed

@@ -12,8 +12,7 @@ from unittest import mock
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 
 from xlflows.core import flows as core_flows
 from xlflows.core.calendar import round_for_ties
@@ -83,7 +82,8 @@ def test_streak(values, expected):
         pytest.param([0.0], 0, id="a single flat week: 0"),
         pytest.param([1, 2, -3], None, id="first outflow on record"),
         pytest.param([4.0], None, id="a single inflow: first on record"),
-        pytest.param([-1] + [2] * 200 + [-3], 201, id="the first outflow in 201 weeks (crosses chunks)"),
+        pytest.param([-1] + [2] * 200 + [-3], 201,
+                     id="the first outflow in 201 weeks (crosses chunks)"),
         pytest.param([0] * 130 + [-3], None, id="only flat weeks before: first on record"),
     ],
 )
@@ -102,7 +102,8 @@ def test_first_in(values, expected):
         # latest 2 inflow; going back: 3 (row 3) >= 2
         pytest.param([5, 1, 3, 2], 1, LookBack(friday(2), 1, 2.0), id="largest inflow since row 3"),
         # latest 2; the 2 at row 2 ties and ties count (the 1 between is smaller)
-        pytest.param([5, 2, 1, 2], 1, LookBack(friday(1), 1, 2.0), id="a tie counts: since the equal week"),
+        pytest.param([5, 2, 1, 2], 1, LookBack(friday(1), 1, 2.0),
+                     id="a tie counts: since the equal week"),
         pytest.param([1, 2, 3], 1, LookBack(None, 1, 3.0), id="record inflow"),
         pytest.param([-1, -2, -3], 1, LookBack(None, -1, -3.0), id="record outflow"),
         # latest -3: -1, -2 and 1 are not <= -3, -4 (row 1) is
@@ -111,8 +112,8 @@ def test_first_in(values, expected):
         pytest.param([1, -1, 0], 1, LookBack(None, 0, 0.0), id="latest week flat"),
         # 2-week sums: 4, 0 -> the latest window sums to 0
         pytest.param([3, 1, -1], 2, LookBack(None, 0, 0.0), id="latest 2-week sum flat"),
-        # 2-week sums: -2, 7, 2 -> latest sum +2 is an inflow although the latest week is an outflow;
-        # 7 (window ending row 3) >= 2
+        # 2-week sums: -2, 7, 2 -> latest sum +2 is an inflow although the latest week is an
+        # outflow; 7 (window ending row 3) >= 2
         pytest.param([-6, 4, 3, -1], 2, LookBack(friday(2), 1, 2.0),
                      id="N-week direction is the sign of the window sum"),
         # same flows, 1 week: latest -1 outflow, -6 (row 1) <= -1
@@ -188,7 +189,8 @@ def test_largest_since_history(weeks, totals, directions, since):
 def test_rolling(values, weeks, expected):
     flows = weekly(values).rename("Equity")
     got = rolling(flows, weeks)
-    pd.testing.assert_series_equal(got, pd.Series(expected, index=flows.index, name="Equity", dtype=float))
+    pd.testing.assert_series_equal(got, pd.Series(expected, index=flows.index, name="Equity",
+                                                  dtype=float))
 
 
 def test_rolling_without_dates_keeps_positions():

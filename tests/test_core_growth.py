@@ -12,15 +12,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import assume, given, settings
-from hypothesis import strategies as st
+from hypothesis import assume, given, settings, strategies as st
 
 from xlflows.core.constants import ABNORMALITY_LABELS
 from xlflows.core.growth import (
-    one_year_earlier,
     Abnormality,
     abnormality,
     asset_growth,
+    one_year_earlier,
     year_earlier_positions,
     yoy_addition,
     yoy_growth,
@@ -103,7 +102,8 @@ def test_yoy_of_one_observation_is_blank():
 
 def test_yoy_refuses_blank_level_naming_the_date():
     s = levels({"2020-01-01": 5.0, "2020-04-01": float("nan")})
-    with pytest.raises(InputError, match=r"^assets: the value on 2020-04-01 is blank, expected a number$"):
+    with pytest.raises(InputError,
+                       match=r"^assets: the value on 2020-04-01 is blank, expected a number$"):
         yoy_growth(s)
 
 
@@ -142,12 +142,14 @@ def test_asset_growth_known_values(start_date, end_date, annualize, expected):
 
 def test_asset_growth_refuses_start_before_first_observation():
     s = levels({"1992-03-31": 10.0, "1992-06-30": 11.0})
-    with pytest.raises(InputError, match=r"^start_date: 1990-01-01 is before the first observation \(1992-03-31\)$"):
+    with pytest.raises(InputError, match=r"^start_date: 1990-01-01 is before the first "
+                                         r"observation \(1992-03-31\)$"):
         asset_growth(s, "1990-01-01")
 
 
 def test_asset_growth_refuses_end_before_start():
-    with pytest.raises(InputError, match=r"^end_date: 2019-03-01 is before start_date \(2019-06-01\)$"):
+    with pytest.raises(InputError,
+                       match=r"^end_date: 2019-03-01 is before start_date \(2019-06-01\)$"):
         asset_growth(QUARTERLY, "2019-06-01", "2019-03-01")
 
 
@@ -167,12 +169,14 @@ def test_asset_growth_refuses_end_before_first_observation():
 @pytest.mark.parametrize("v0", [0.0, -5.0])
 def test_asset_growth_refuses_non_positive_start_level(v0):
     s = levels({"2019-01-01": v0, "2020-01-01": 10.0})
-    with pytest.raises(InputError, match=r"^values: the level on 2019-01-01 is -?\d+, expected a positive level"):
+    with pytest.raises(InputError, match=r"^values: the level on 2019-01-01 is -?\d+, expected a "
+                                         r"positive level"):
         asset_growth(s, "2019-01-01")
 
 
 def test_asset_growth_refuses_annualizing_over_zero_days():
-    with pytest.raises(InputError, match=r"^end_date: 2019-05-01 falls on the same observation as start_date"):
+    with pytest.raises(InputError,
+                       match=r"^end_date: 2019-05-01 falls on the same observation as start_date"):
         asset_growth(QUARTERLY, "2019-04-01", "2019-05-01", annualize=True)
 
 
@@ -258,7 +262,8 @@ def test_abnormality_thresholds_inclusive_limits(current, history, method, thres
         # history 10%, 20%, 30%: mean 20%, s = 10%; current 0 -> z = (0 - 0.2) / 0.1 = -2
         # exactly (float: -2.0000000000000004), at the default threshold 2: not abnormal
         (0.0, [0.10, 0.20, 0.30], "z", "not abnormal"),
-        # history 40%, 50%, 60%: mean 50%, s = 10%; current 30% -> z = -2 (float -2.0000000000000004)
+        # history 40%, 50%, 60%: mean 50%, s = 10%;
+        # current 30% -> z = -2 (float: -2.0000000000000004)
         (0.30, [0.40, 0.50, 0.60], "z", "not abnormal"),
     ],
     ids=["20pct-vs-20pct-average-not-high", "z-minus-2-not-low", "z-minus-2-not-low-2"],
@@ -311,7 +316,8 @@ def test_every_field_filled_with_method_z():
         (dict(current=0.2, history=[0.3], method="median"),
          r"^method: text 'median', expected \"mean\" or \"z\"$"),
         (dict(current=0.2, history=[0.3, None]), r"^history: value 2 is blank, expected a number$"),
-        (dict(current=0.2, history=[0.3, "n/a"]), r"^history: value 2 is text 'n/a', expected a number$"),
+        (dict(current=0.2, history=[0.3, "n/a"]),
+         r"^history: value 2 is text 'n/a', expected a number$"),
         # one text is one bad value, not a sequence of characters ('a', 'b', 'c')
         (dict(current=0.2, history="abc"), r"^history: text 'abc', expected a number$"),
         (dict(current=float("nan"), history=[0.3]), r"^current: blank, expected a number$"),
@@ -323,7 +329,8 @@ def test_every_field_filled_with_method_z():
     ],
     ids=["empty-history", "z-one-value", "z-all-equal", "z-equal-tenths", "unknown-method",
          "blank-history",
-         "text-history", "one-text-history", "blank-current", "negative-mean", "zero-ratio-threshold",
+         "text-history", "one-text-history", "blank-current", "negative-mean",
+         "zero-ratio-threshold",
          "negative-z-threshold"],
 )
 def test_abnormality_refusals(kwargs, message):

@@ -13,8 +13,7 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 
 from xlflows.core.periods import PeriodTotals, Since, flow_period, flow_since
 from xlflows.errors import InputError

@@ -12,8 +12,7 @@ import statistics
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 
 from xlflows.core.ranks import Rank, ZScore, flow_rank, flow_zscore
 from xlflows.errors import InputError

@@ -11,8 +11,7 @@ import itertools
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 
 from xlflows.core.runs import LongestSince, flow_count, streak_longest_since
 from xlflows.errors import InputError

@@ -7,8 +7,7 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
+from hypothesis import given, strategies as st
 
 from xlflows.core import cycles, flows, growth, validate
 from xlflows.core.validate import choice, number, numbers, timestamp, whole_number
@@ -38,18 +37,19 @@ def test_whole_number_accepts(value, expected):
     (float("nan"), "weeks: blank, expected a whole number of at least 1"),
     ("eight", "weeks: text 'eight', expected a whole number of at least 1"),
     ("1,000", "weeks: text '1,000', expected a whole number of at least 1"),
-    (float("inf"), "weeks: an infinite number is too large, expected a whole number of at "
-                   "least 1"),
+    (float("inf"), ("weeks: an infinite number is too large, expected a whole number of at "
+                    "least 1")),
     ("1e999", "weeks: 1e999 is too large, expected a whole number of at least 1"),
     ("9" * 400, f"weeks: {'9' * 37}... is too large, expected a whole number of at least 1"),
-    (2 ** 53 + 1, "weeks: 9007199254740993 is too large, expected a whole number of at "
-                  "least 1"),
+    (2 ** 53 + 1, ("weeks: 9007199254740993 is too large, expected a whole number of at "
+                   "least 1")),
     (-10 ** 20, "weeks: -100000000000000000000, expected a whole number of at least 1"),
     ("-1e999", "weeks: -1e999, expected a whole number of at least 1"),
-    ([8], "weeks: a value that is not a number, text or date, expected a whole number of at "
-          "least 1"),
+    ([8], ("weeks: a value that is not a number, text or date, expected a whole number of at "
+           "least 1")),
 ], ids=["zero", "negative", "fraction", "fraction text", "bool", "None", "spaces", "NaN",
-        "word", "thousands", "inf", "text 1e999", "400 digits", "beyond 2**53", "huge negative", "text -1e999", "list"])
+        "word", "thousands", "inf", "text 1e999", "400 digits", "beyond 2**53", "huge negative",
+        "text -1e999", "list"])
 def test_whole_number_refuses_with_one_wording(value, message):
     with pytest.raises(InputError) as caught:
         whole_number(value, "weeks", minimum=1)

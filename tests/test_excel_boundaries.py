@@ -16,8 +16,7 @@ import pandas as pd
 import pytest
 
 from xlflows.errors import InputError
-from xlflows.excel import arguments, convert, dates, shape
-from xlflows.excel import cells as xcells
+from xlflows.excel import arguments, cells as xcells, convert, dates, shape
 
 # --------------------------------------------------------------------------------------------
 # shape: what a result column becomes in Excel

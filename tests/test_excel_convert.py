@@ -12,13 +12,12 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 
 from conftest import DATE_FORMS, SHAPES, serial
 from xlflows.errors import InputError
-from xlflows.excel import arguments, convert, dates, fastpath, shape
-from xlflows.excel import cells as xcells
+from xlflows.excel import arguments, cells as xcells, convert, dates, fastpath, shape
+from xlflows.excel.convert import flow_series, level_series, typed_flow_series, typed_level_series
 
 D = dt.datetime
 MAR1 = D(2024, 3, 1)
@@ -50,8 +49,8 @@ def test_as_cells_flattens_every_one_dimensional_shape(value, expected):
 
 
 @pytest.mark.parametrize("value, message", [
-    ([[1, 2], [3, 4], [5, 6]], r"^flows: a range of 3 rows × 2 columns, expected a single row "
-                               r"or column$"),
+    ([[1, 2], [3, 4], [5, 6]], (r"^flows: a range of 3 rows × 2 columns, expected a single row "
+                                r"or column$")),
     ([[1], [2, 3]], r"^flows: rows of 1 to 2 cells"),
     ([[1], 2], r"^flows: mixes single cells and rows"),
     (np.zeros((2, 2, 2)), r"^flows: a 3-dimensional array"),
@@ -237,7 +236,8 @@ def test_time_of_day_is_dropped_so_same_day_times_are_duplicates():
 
 @pytest.mark.parametrize("cell, expected", [
     (D(2024, 3, 1), "2024-03-01"), (dt.date(2024, 3, 1), "2024-03-01"),
-    (pd.Timestamp("2024-03-01 17:45"), "2024-03-01"), (np.datetime64("2024-03-01T12"), "2024-03-01"),
+    (pd.Timestamp("2024-03-01 17:45"), "2024-03-01"),
+    (np.datetime64("2024-03-01T12"), "2024-03-01"),
     (45352, "2024-03-01"), (45352.99, "2024-03-01"), ("2024-03-01", "2024-03-01"),
     (" 2024-03-01T17:00 ", "2024-03-01"), ("2024-03-01 17:00:05", "2024-03-01"),
     (61, "1900-03-01"), (61.5, "1900-03-01"), (2958465, "9999-12-31"),
@@ -498,7 +498,7 @@ def test_flow_series_either_returns_clean_floats_or_raises_input_error(cells):
                 max_size=15, unique_by=lambda t: t[0]),
        st.sampled_from(list(DATE_FORMS)))
 def test_dated_flows_are_sorted_unique_and_positions_point_back(rows, form):
-    ds = [DATE_FORMS[form]((dt.date(1899, 12, 30) + dt.timedelta(days=s))) for s, _ in rows]
+    ds = [DATE_FORMS[form](dt.date(1899, 12, 30) + dt.timedelta(days=s)) for s, _ in rows]
     got = convert.flow_series([v for _, v in rows], ds)
     assert got.series.index.is_monotonic_increasing and got.series.index.is_unique
     for (pos, v), stamp in zip(zip(got.positions, got.series), got.series.index):
@@ -512,7 +512,9 @@ def test_default_locate_is_one_based_rows():
 
 def test_duplicates_and_blanks_name_cells_when_the_report_passes_locate():
     # the report reads Flows!A2:A5 / B2:B5: position i is row i + 2
-    cell = lambda i: f"Flows!A{i + 2}"  # noqa: E731
+    def cell(i: int) -> str:
+        return f"Flows!A{i + 2}"
+
     with pytest.raises(InputError, match=r"^dates: 2024-03-01 appears twice "
                                          r"\(Flows!A2 and Flows!A4\)$"):
         convert.flow_series([1.0, 2.0, 3.0], [MAR1, D(2024, 3, 8), MAR1], locate=cell)
@@ -657,7 +659,8 @@ def test_fast_path_answers_the_common_shape_as_the_general_path(data):
 # ISO-looking texts the fast path reads from their joined bytes: a long text next to a short one
 # (their bytes would realign into two valid dates), impossible days, other separators, non-ASCII
 # digits, numpy's own words, times, padding — each answered as the general path answers it.
-_ISO_JUNK = ["2024-01-051", "2024-01-052", "024-01-06", "2024-02-30", "2024/01/05", "2024-1-5", "NaT", "today",
+_ISO_JUNK = ["2024-01-051", "2024-01-052", "024-01-06", "2024-02-30", "2024/01/05", "2024-1-5",
+             "NaT", "today",
              "2024-01-05 10:00", "2024-01-05T10:00", " 2024-01-05", "2024-01-05\t",
              "\u0662\u0660\u0662\u0664-01-05", "2024-01-0\u0665", "0000-01-01", "1900-02-28",
              "9999-12-31", "2024-13-01", "2024-00-10", "+024-01-05", "2024-01-05\x00", ""]
@@ -693,8 +696,6 @@ def test_year_zero_beside_an_impossible_day_is_named_not_a_crash():
 
 
 # ============================================================================ typed columns
-from xlflows.excel.convert import (flow_series, level_series, typed_flow_series,  # noqa: E402
-                                    typed_level_series)
 
 TYPED_DAYS = np.datetime64("2024-01-03", "D") + np.arange(0, 7 * 30, 7)
 

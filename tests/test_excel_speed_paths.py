@@ -11,8 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import assume, given, settings
-from hypothesis import strategies as st
+from hypothesis import assume, given, settings, strategies as st
 
 from xlflows.core import cycles, growth
 from xlflows.core.calendar import add_months, excel_round, signed_months, signed_months_array
@@ -317,8 +316,8 @@ def test_a_row_of_another_list_type_is_answered_as_the_general_path_does(values,
     finally:
         fastpath.ENABLED = True
     assert fast == general
-    assert fast == ("refused", "flows: mixes single cells and rows, expected a single row or "
-                               "column")
+    assert fast == ("refused", ("flows: mixes single cells and rows, expected a single row or "
+                                "column"))
 
 
 # ------------------------------------------------------------------------ results in input order

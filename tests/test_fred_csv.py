@@ -4,17 +4,17 @@ junk refused on one line, and the test fixture checked against ``data/`` by hand
 from __future__ import annotations
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 
-from xlflows import fred as fred_module
 from update_support import DATA, FIXTURES, T
+from xlflows import fred as fred_module
 
 
 def test_the_fixture_revises_three_quarters_of_the_shipped_series(tmp_path):
     # Hand check of the fixture against data/: 2020Q2, Q3 and Q4 differ, nothing else before 2021.
     old = fred_module.parse_fred_csv((DATA / "MMMFFAQ027S.csv").read_text(), "MMMFFAQ027S", "data")
-    new = fred_module.parse_fred_csv((FIXTURES / "MMMFFAQ027S.csv").read_text(), "MMMFFAQ027S", "fx")
+    new = fred_module.parse_fred_csv((FIXTURES / "MMMFFAQ027S.csv").read_text(), "MMMFFAQ027S",
+                                     "fx")
     common = new[new.index.isin(old.index)]
     assert list(common.index[common != old[common.index]]) == [
         T("2020-04-01"), T("2020-07-01"), T("2020-10-01")]

@@ -122,15 +122,15 @@ def test_classic_writer_keeps_datetimes_and_restores_screen_updating():
 def test_refresh_lite_alerts_with_the_reason_and_writes_nothing(capsys):
     book = Book(names=("Flows",))
     refresh_lite(book)
-    assert book.log == [("alert", "the workbook has no 'Report' sheet; run `xlflows refresh "
-                         "<file>` once on the saved file to add it", "xlflows: nothing was refreshed")]
+    assert book.log == [("alert", ("the workbook has no 'Report' sheet; run `xlflows refresh "
+                                   "<file>` once on the saved file to add it"),
+                         "xlflows: nothing was refreshed")]
     assert capsys.readouterr().out.startswith("xlflows: the workbook has no 'Report' sheet")
 
 
 def test_xlflows_lite_imports_without_a_licence_key_or_lite():
     """Outside Lite the decorators are xlwings' no-ops: the package needs no key to import it."""
-    import xlflows.lite as lite
-    from xlflows import udfs
+    from xlflows import lite, udfs
 
     assert lite.__all__ == [f.__name__ for f in udfs.UDFS] + ["refresh_report"]
     assert all(getattr(lite, f.__name__) is f for f in udfs.UDFS)

@@ -18,8 +18,8 @@ import re
 
 import xlwings as xw
 
-import xlflows.lite as lite
 from test_xlwings_fidelity import xl  # noqa: F401  (the classic registry, real decorators)
+from xlflows import lite
 
 EXCEL_NAME = re.compile(r"[^\W\d_][\w.]*")
 
@@ -45,7 +45,7 @@ def test_functions_take_positional_parameters_only_with_unique_upper_case_names(
                          inspect.Parameter.POSITIONAL_ONLY}, func.__name__
 
 
-def test_every_function_and_argument_is_documented_as_the_classic_registry_records(xl):  # noqa: F811
+def test_every_function_and_argument_is_documented_as_the_classic_registry_records(xl):  # noqa: F811 - the fixture imported above
     classic = {f.__name__: f.__xlfunc__ for f in xl.udfs.UDFS}
     assert sorted(classic) == sorted(f.__name__ for f in _functions())
     for func in _functions():

@@ -1,4 +1,4 @@
-"""The xlwings Lite add-in part: value encoding, main.py/requirements.txt merging, ``xlflows lite``."""
+"""The xlwings Lite add-in part: value encoding, merging main.py and requirements.txt, the CLI."""
 
 from __future__ import annotations
 
@@ -12,19 +12,26 @@ from pathlib import Path
 
 import pytest
 import xlsxwriter
-from hypothesis import given, settings
-from hypothesis import strategies as st
-from update_support import venv_in
+from hypothesis import given, settings, strategies as st
 
-from xlflows import __version__
+from update_support import venv_in
 from xlflows.cli import main as cli_main
 from xlflows.errors import WorkbookError
-from xlflows.ooxml.opc import open_package
 from xlflows.litecode import IMPORT_LINE, block, wheel_block
-from xlflows.webextension import (ADDIN_ID, XLWINGS_VERSION, add_lite,
-                                  decode_value, encode_value, install_lite, merge_main,
-                                  merge_requirements, read_properties, requirement_name,
-                                  set_properties)
+from xlflows.ooxml.opc import open_package
+from xlflows.webextension import (
+    ADDIN_ID,
+    XLWINGS_VERSION,
+    add_lite,
+    decode_value,
+    encode_value,
+    install_lite,
+    merge_main,
+    merge_requirements,
+    read_properties,
+    requirement_name,
+    set_properties,
+)
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 EXAMPLE = FIXTURES / "webextension1.example.xml"
@@ -128,8 +135,8 @@ def test_merge_main(existing, expected):
 
 
 @pytest.mark.parametrize("code, message", [
-    ("def flow_streak(x):\n    return 1\n", "main.py defines flow_streak (line 1), a name xlflows "
-                                            "also puts into main"),
+    ("def flow_streak(x):\n    return 1\n", ("main.py defines flow_streak (line 1), a name xlflows "
+                                             "also puts into main")),
     ("import xlwings as xw\n\n@xw.func(name='FLOW_RANK')\ndef mine(x):\n    return 1\n",
      "main.py defines FLOW_RANK (line 3, the Excel name of mine)"),
     ("refresh_report = None\n", "main.py defines refresh_report (line 1)"),
@@ -149,12 +156,12 @@ def test_merge_requirements_keeps_lines_and_drops_the_unpublished_name():
         "xlwings==0.33.15  # required", "python-dotenv==1.0.1  # required",
         "pyodide-http  # required", "black  # required", "pandas", "requests", "numpy"]
     assert notes == [
-        "requirements.txt has 'xlwings==0.33.15  # required' (kept); xlflows is tested with "
-        f"xlwings {XLWINGS_VERSION}: if a function misbehaves, pin xlwings=={XLWINGS_VERSION} "
-        "and use Restart in the add-in's menu",
-        "removed the line 'xlflows==0.0.9' from requirements.txt: xlflows is embedded in main.py, "
-        "and no package of that name is published (whoever published one would run in this "
-        "workbook)"]
+        ("requirements.txt has 'xlwings==0.33.15  # required' (kept); xlflows is tested with "
+         f"xlwings {XLWINGS_VERSION}: if a function misbehaves, pin xlwings=={XLWINGS_VERSION} "
+         "and use Restart in the add-in's menu"),
+        ("removed the line 'xlflows==0.0.9' from requirements.txt: xlflows is embedded in main.py, "
+         "and no package of that name is published (whoever published one would run in this "
+         "workbook)")]
 
 
 def test_merge_requirements_new_file_and_wheel_url():
@@ -258,7 +265,8 @@ def test_lite_updates_an_existing_lite_workbook_keeping_its_code(tmp_path):
     assert cli_main(["lite", str(book), "--requirement", url]) == 0
     after = zip_parts(book)
     assert {n for n in before if before[n] != after[n]} == {"xl/webextensions/webextension1.xml"}
-    old, new = read_properties(example), read_properties(after["xl/webextensions/webextension1.xml"])
+    old = read_properties(example)
+    new = read_properties(after["xl/webextensions/webextension1.xml"])
     separator = "" if old["main.py"].endswith("\n") else "\n"
     assert new["main.py"] == old["main.py"] + separator + "\n" + wheel_block()
     assert new["requirements.txt"].splitlines() == [
@@ -395,14 +403,14 @@ def test_readme_lite_commands_run_as_written(tmp_path):
     shell as written from a folder with README's ``.venv`` beside them."""
     readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
     section = readme.split("## Use it in Excel for Mac or the web", 1)[1].split("\n## ", 1)[0]
-    lines = [line for block in re.findall(r"```sh\n(.*?)\n```", section, flags=re.S)
+    lines = [line for block in re.findall(r"```sh\n(.*?)\n```", section, flags=re.DOTALL)
              for line in block.splitlines() if "xlflows lite " in line]
     assert len(lines) == 2 and all(line.startswith(".venv/bin/xlflows lite ") for line in lines)
     venv_in(tmp_path)
     xlsxwriter_book(tmp_path / "my-workbook.xlsx")
     for line in lines:
         done = subprocess.run(line, shell=True, cwd=tmp_path, capture_output=True, text=True,
-                              timeout=300, env=dict(os.environ))
+                              timeout=300, env=dict(os.environ), check=False)
         assert done.returncode == 0, done.stderr
     props = read_properties(zip_parts(tmp_path / "my-workbook-lite.xlsx")
                             ["xl/webextensions/webextension1.xml"])

@@ -1,11 +1,11 @@
-"""``workbook/xlflows-lite.xlsx``: the shipped .xlsm minus VBA and button, plus the Lite add-in part."""
+"""``workbook/xlflows-lite.xlsx``: the shipped .xlsm minus VBA and button, plus the Lite add-in."""
 
 from __future__ import annotations
 
 import re
-import xml.etree.ElementTree as ET
 import runpy
 import shutil
+import xml.etree.ElementTree as ET
 import zipfile
 from pathlib import Path
 

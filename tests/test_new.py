@@ -21,15 +21,13 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, given, settings, strategies as st
 
+from update_support import DATA, ROOT, folder_files, run, venv_in
 from xlflows import datasheets, ooxml
 from xlflows.errors import WorkbookError
 from xlflows.newbook import DEFAULT_CATEGORIES, check_categories, new_workbook, parse_categories
 from xlflows.report.plan import CellWrite
-from update_support import DATA, ROOT, folder_files, run, venv_in
-from update_support import fred  # noqa: F401 - fixtures
 
 SAMPLE = ROOT / "workbook" / "sample_flows.csv"
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -68,8 +66,8 @@ def test_new_makes_the_documented_layout_with_the_report(tmp_path, capsys):
     assert out.splitlines() == [
         f"Made {book} with the sheets Report, Flows, Policy rate, MMF assets, Retail MMF",
         "  Flows: Week ending, Equity, Bond, Money market (weekly net flows in $bn, from row 2)",
-        f"  next: paste your weekly flows into Flows, then run xlflows update {book} and xlflows "
-        f"refresh {book}"]
+        (f"  next: paste your weekly flows into Flows, then run xlflows update {book} and xlflows "
+         f"refresh {book}")]
     wb = openpyxl.load_workbook(book)
     assert wb.sheetnames == ["Report", "Flows", "Policy rate", "MMF assets", "Retail MMF"]
     assert wb.active.title == "Flows"                 # where the analyst starts
@@ -92,9 +90,11 @@ def test_new_makes_the_documented_layout_with_the_report(tmp_path, capsys):
         assert ws.column_dimensions["A"].number_format == "yyyy-mm-dd"
         assert ws.column_dimensions["B"].number_format == number_format
         assert {c.coordinate for row in ws.iter_rows(min_row=2) for c in row if c.value} == {"D2"}
-    assert "FRED DFEDTAR to 2008-12-15, then DFEDTARU from 2008-12-16" in wb["Policy rate"]["D2"].value
+    assert ("FRED DFEDTAR to 2008-12-15, then DFEDTARU from 2008-12-16"
+            in wb["Policy rate"]["D2"].value)
     assert "FRED MMMFFAQ027S / 1,000" in wb["MMF assets"]["D2"].value
-    assert "the Fed's H.6" in wb["Retail MMF"]["D2"].value and "optional" in wb["Retail MMF"]["D2"].value
+    retail = wb["Retail MMF"]["D2"].value
+    assert "the Fed's H.6" in retail and "optional" in retail
     # the built-in Report, laid out for these three categories (one table row each)
     texts = [c.value for row in wb["Report"].iter_rows() for c in row if isinstance(c.value, str)]
     for prefix in ("equity.", "bond.", "money_market."):
@@ -179,8 +179,9 @@ def test_an_existing_file_is_never_overwritten(tmp_path, capsys):
 
 
 @pytest.mark.parametrize("name, message", [
-    ("flows.xlsm", "flows.xlsm: xlflows new makes a workbook without macros; name it flows.xlsx "
-                   "(for the Refresh button, start from a copy of workbook/xlflows.xlsm instead)"),
+    ("flows.xlsm", ("flows.xlsm: xlflows new makes a workbook without macros; name it "
+                    "flows.xlsx (for the Refresh button, start from a copy of "
+                    "workbook/xlflows.xlsm instead)")),
     ("flows.csv", "flows.csv has extension '.csv'; expected .xlsx"),
     ("flows", "flows has extension ''; expected .xlsx"),
     ("sub", "{tmp}/sub is a folder; expected the name of a new .xlsx file"),
@@ -197,30 +198,30 @@ def test_a_name_it_cannot_use_is_refused_on_one_line(tmp_path, capsys, name, mes
 
 LONG = "x" * 81
 CATEGORY_ERRORS = [
-    ("", "--categories is empty; expected category names separated by commas, e.g. "
-         '"Equity,Bond,Money market"'),
-    ("Equity,,Bond", "--categories: item 2 is empty; expected category names separated by "
-                     'commas, e.g. "Equity,Bond,Money market"'),
-    ("Equity,Bond,equity", "--categories: item 3 'equity' repeats item 1 'Equity'; expected "
-                           "each category once"),
-    ("Money market,Money-market", "--categories: item 2 'Money-market' and item 1 'Money market' "
-                                  "give the same placeholder prefix 'money_market'; rename one "
-                                  "of them"),
-    ("Equity,Cycles", "--categories: item 2 'Cycles' gives the placeholder prefix 'cycles', "
-                      "which is one the Report uses for its own fields; rename the category"),
-    ("Equity,€", "--categories: item 2 '€' gives the placeholder prefix '_', which has no letter "
-                 "or digit; rename the category"),
+    ("", ("--categories is empty; expected category names separated by commas, e.g. "
+          '"Equity,Bond,Money market"')),
+    ("Equity,,Bond", ("--categories: item 2 is empty; expected category names separated by "
+                      'commas, e.g. "Equity,Bond,Money market"')),
+    ("Equity,Bond,equity", ("--categories: item 3 'equity' repeats item 1 'Equity'; expected "
+                            "each category once")),
+    ("Money market,Money-market", ("--categories: item 2 'Money-market' and item 1 'Money market' "
+                                   "give the same placeholder prefix 'money_market'; rename one "
+                                   "of them")),
+    ("Equity,Cycles", ("--categories: item 2 'Cycles' gives the placeholder prefix 'cycles', "
+                       "which is one the Report uses for its own fields; rename the category")),
+    ("Equity,€", ("--categories: item 2 '€' gives the placeholder prefix '_', which has no letter "
+                  "or digit; rename the category")),
     # (the command line prints a message with its spaces collapsed)
-    ("week  ending,Equity", "--categories: item 1 is 'week ending', the header of the dates "
-                            "column; expected a category name"),
-    ("=A1,Equity", "--categories: item 1 '=A1' starts with '=', which Excel reads as a formula; "
-                   "expected a category name"),
-    ("Equity,Bo\x07nd", "--categories: item 2 holds a control character; expected printable "
-                        "text"),
-    (f"Equity,{LONG}", "--categories: item 2 is 81 characters long; expected at most 80 (a "
-                       "category names placeholders, table rows and sentences)"),
-    (",".join(f"c{i}" for i in range(501)), "--categories gives 501 categories; the Report lays "
-                                            "out at most 500 (one block each)"),
+    ("week  ending,Equity", ("--categories: item 1 is 'week ending', the header of the dates "
+                             "column; expected a category name")),
+    ("=A1,Equity", ("--categories: item 1 '=A1' starts with '=', which Excel reads as a formula; "
+                    "expected a category name")),
+    ("Equity,Bo\x07nd", ("--categories: item 2 holds a control character; expected printable "
+                         "text")),
+    (f"Equity,{LONG}", ("--categories: item 2 is 81 characters long; expected at most 80 (a "
+                        "category names placeholders, table rows and sentences)")),
+    (",".join(f"c{i}" for i in range(501)), ("--categories gives 501 categories; the Report lays "
+                                             "out at most 500 (one block each)")),
 ]
 
 
@@ -244,7 +245,8 @@ NAME_PIECES = st.sampled_from(["Equity", "equity", "Bond", "Money", " ", "-", "m
                                "€", "=", "1", "cycles", "week ending", "\x07", "Á", "_"])
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=25, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.lists(st.lists(NAME_PIECES, min_size=0, max_size=3).map("".join), min_size=1,
                 max_size=5))
 def test_any_category_list_gives_a_refreshable_workbook_or_one_line(tmp_path_factory, names):
@@ -289,7 +291,7 @@ def readme_new_block() -> list[str]:
 
 def _cli(argv: list[str], cwd: Path | None = None, env: dict | None = None):
     done = subprocess.run([sys.executable, "-m", "xlflows", *argv], cwd=cwd, env=env,
-                          capture_output=True, text=True, timeout=300)
+                          capture_output=True, text=True, timeout=300, check=False)
     return done.returncode, done.stdout, done.stderr
 
 
@@ -311,7 +313,7 @@ def test_readme_your_own_workbook_lines_run_as_written(tmp_path, fred, monkeypat
             weeks = paste_sample_flows(tmp_path / name, categories)
             continue
         done = subprocess.run(line, shell=True, cwd=tmp_path, env=env, capture_output=True,
-                              text=True, timeout=600)
+                              text=True, timeout=600, check=False)
         assert (done.returncode, done.stderr) == (0, ""), line
         outputs.append(done.stdout)
     made, updated, refreshed, lite = outputs

@@ -126,7 +126,7 @@ def test_an_empty_cell_style_table_is_extended(tmp_path):
     """<cellXfs count="0"/> gave "unexpected problem"; the refresh adds style 0 as it was meant
     (no format) before its own."""
     def empty_table(xml: bytes) -> bytes:
-        return re.sub(rb"<cellXfs.*?</cellXfs>", b'<cellXfs count="0"/>', xml, flags=re.S)
+        return re.sub(rb"<cellXfs.*?</cellXfs>", b'<cellXfs count="0"/>', xml, flags=re.DOTALL)
 
     def unstyled(xml: bytes) -> bytes:
         return re.sub(rb' s="\d+"', b"", xml)
@@ -178,7 +178,8 @@ def test_text_is_written_with_excels_escape(tmp_path):
 
 def test_a_write_never_lands_in_a_comment(tmp_path):
     comment = b'<!-- <row r="3"><c r="C3"><v>5</v></c></row> -->'
-    book = edited(tmp_path, REPORT, lambda xml: xml.replace(b"<sheetData>", b"<sheetData>" + comment))
+    book = edited(tmp_path, REPORT,
+                  lambda xml: xml.replace(b"<sheetData>", b"<sheetData>" + comment))
     write_cells(book, [CellWrite("Report", "C3", 7.5)])
     xml = parts(book)[REPORT]
     assert comment in xml
@@ -246,8 +247,9 @@ def test_a_workbook_near_the_part_limit_is_refused_before_it_passes_it(tmp_path,
     before = book.read_bytes()
     status, _, err = run(["refresh", book], capsys)
     assert status == 2
-    assert re.fullmatch(r"xlflows: flows\.xlsx would hold 4\d parts, more than the 40 xlflows reads;"
-                        r" expected a workbook with fewer parts \(nothing was written\)\n", err)
+    assert re.fullmatch(r"xlflows: flows\.xlsx would hold 4\d parts, more than the 40 xlflows "
+                        r"reads; expected a workbook with fewer parts \(nothing was written\)\n",
+                        err)
     assert book.read_bytes() == before
     fits = rezip(base, tmp_path / "fits.xlsx",
                  add={f"customXml/item{i}.bin": b"x" for i in range(40 - have - 8)})

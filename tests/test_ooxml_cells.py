@@ -12,8 +12,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from conftest import (folder_listing, make_workbook, parts, planner_of,
-                      rezip, sheet_part)
+from conftest import folder_listing, make_workbook, parts, planner_of, rezip, sheet_part
 from xlflows.errors import WorkbookError
 from xlflows.ooxml.book import BookFile
 from xlflows.report import xlsx
@@ -40,7 +39,7 @@ def test_cell_types_are_read(tmp_path, xml, expected):
     if b"<x:" in xml:
         flows = flows.replace(b"<sheetData>", b'<sheetData xmlns:x="http://schemas.openxmlformats.org/'
                                               b'spreadsheetml/2006/main">')
-    flows = re.sub(rb'<c r="A1"[^>]*>.*?</c>', xml, flows, count=1, flags=re.S)
+    flows = re.sub(rb'<c r="A1"[^>]*>.*?</c>', xml, flows, count=1, flags=re.DOTALL)
     patched = rezip(path, tmp_path / "patched.xlsx", replace={"xl/worksheets/sheet2.xml": flows})
     with BookFile(patched) as source:
         assert source.rows("Flows")[0][0] == expected
@@ -66,7 +65,7 @@ def test_named_cells_and_sheet_names(tmp_path):
 
 def cell_xml(path: Path, sheet: str, ref: str) -> bytes:
     xml = parts(path)[sheet_part(path, sheet)]
-    m = re.search(rb'<c r="%s"[^>]*?(?:/>|>.*?</c>)' % ref.encode(), xml, re.S)
+    m = re.search(rb'<c r="%s"[^>]*?(?:/>|>.*?</c>)' % ref.encode(), xml, re.DOTALL)
     return m.group(0) if m else b""
 
 
@@ -93,15 +92,17 @@ def test_a_number_format_changes_only_the_number_format(tmp_path):
     # Report!B2 gets a bold red font by XML edit of its style
     styles = parts(path)["xl/styles.xml"]
     styles = styles.replace(b'<fonts count="1">', b'<fonts count="2">').replace(
-        b"</fonts>", b'<font><b/><sz val="11"/><color rgb="FFFF0000"/><name val="Calibri"/></font></fonts>')
+        b"</fonts>",
+        b'<font><b/><sz val="11"/><color rgb="FFFF0000"/><name val="Calibri"/></font></fonts>')
     styles = re.sub(rb'(<cellXfs count=")(\d+)(">.*?)(</cellXfs>)',
                     lambda m: m.group(1) + str(int(m.group(2)) + 1).encode() + m.group(3)
-                    + b'<xf numFmtId="0" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1"/>'
-                    + m.group(4), styles, flags=re.S)
+                    + b'<xf numFmtId="0" fontId="1" fillId="0" borderId="0" xfId="0" '
+                      b'applyFont="1"/>'
+                    + m.group(4), styles, flags=re.DOTALL)
     count = int(re.search(rb'<cellXfs count="(\d+)"', styles).group(1))
     report = parts(path)["xl/worksheets/sheet1.xml"]
-    report = re.sub(rb'<c r="B2"[^>]*?(/>|>.*?</c>)', b'<c r="B2" s="%d"><v>1</v></c>' % (count - 1),
-                    report, flags=re.S)
+    report = re.sub(rb'<c r="B2"[^>]*?(/>|>.*?</c>)',
+                    b'<c r="B2" s="%d"><v>1</v></c>' % (count - 1), report, flags=re.DOTALL)
     path = rezip(path, tmp_path / "styled.xlsx", replace={"xl/styles.xml": styles,
                                                           "xl/worksheets/sheet1.xml": report})
     xlsx.refresh_file(path, planner=planner_of([CellWrite("Report", "B2", 2.5, "0.0%")]))
@@ -142,14 +143,15 @@ def test_writes_the_sheet_cannot_take_are_refused_before_anything_is_written(tmp
 def test_overwriting_a_formula_drops_the_calc_chain(tmp_path):
     path = make_workbook(tmp_path / "flows.xlsx", decorate_report=lambda ws: ws.write_formula(
         "C3", "=1+1", None, 2))
-    chain = b'<calcChain xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><c r="C3" i="1"/></calcChain>'
+    chain = (b'<calcChain xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+             b'<c r="C3" i="1"/></calcChain>')
     types = parts(path)["[Content_Types].xml"].replace(
         b"</Types>", b'<Override PartName="/xl/calcChain.xml" ContentType="application/vnd.'
                      b'openxmlformats-officedocument.spreadsheetml.calcChain+xml"/></Types>')
     rels = parts(path)["xl/_rels/workbook.xml.rels"].replace(
-        b"</Relationships>", b'<Relationship Id="rId99" Type="http://schemas.openxmlformats.org/'
-                             b'officeDocument/2006/relationships/calcChain" Target="calcChain.xml"/>'
-                             b"</Relationships>")
+        b"</Relationships>",
+        b'<Relationship Id="rId99" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
+        b'relationships/calcChain" Target="calcChain.xml"/></Relationships>')
     path = rezip(path, tmp_path / "chain.xlsx", add={"xl/calcChain.xml": chain},
                  replace={"[Content_Types].xml": types, "xl/_rels/workbook.xml.rels": rels})
     xlsx.refresh_file(path, planner=planner_of([CellWrite("Report", "D3", 1.0)]))
@@ -164,7 +166,8 @@ def test_overwriting_a_formula_drops_the_calc_chain(tmp_path):
 def test_write_cells_appends_rows_to_a_data_sheet(tmp_path):
     path = make_workbook(tmp_path / "flows.xlsx")
     before = parts(path)
-    result = xlsx.write_cells(path, [CellWrite("Flows", "A8", dt.datetime(2024, 2, 14), "yyyy-mm-dd"),
+    result = xlsx.write_cells(path, [CellWrite("Flows", "A8", dt.datetime(2024, 2, 14),
+                                               "yyyy-mm-dd"),
                                      CellWrite("Flows", "B8", -4.5),
                                      CellWrite("Flows", "C8", 12.25)])
     assert result.cells == 3 and result.parts_added == []

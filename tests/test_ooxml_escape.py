@@ -6,8 +6,7 @@ import re
 import xml.etree.ElementTree as ET
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 
 from xlflows.ooxml.escape import excel_decode, excel_encode, xml_attr, xml_text
 
@@ -90,7 +89,7 @@ def test_excel_escape_round_trips_and_is_legal_xml(text):
 @settings(max_examples=400)
 @given(LEGAL_TEXT)
 def test_xml_escapes_round_trip_through_a_parser(text):
-    document = f'<a v="{xml_attr(text)}">{xml_text(text)}</a>'.encode("utf-8")
+    document = f'<a v="{xml_attr(text)}">{xml_text(text)}</a>'.encode()
     element = ET.fromstring(document)
     assert element.get("v") == text
     assert (element.text or "") == text

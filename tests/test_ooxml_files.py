@@ -13,8 +13,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from conftest import (folder_listing, make_workbook, planner_of,
-                      run)
+from conftest import folder_listing, make_workbook, planner_of, run
 from xlflows.ooxml import files
 from xlflows.report import xlsx
 from xlflows.report.plan import CellWrite
@@ -58,7 +57,8 @@ def test_an_unreadable_workbook_is_one_line_exit_2(tmp_path, standin, capsys, mo
     monkeypatch.setattr(Path, "open", denied)      # (root reads any file, so simulate the mode)
     status, out, err = run(["refresh", book], capsys)
     assert (status, out) == (2, "")
-    assert err == f"xlflows: cannot read {book} (Permission denied); expected a workbook you may read\n"
+    assert err == (f"xlflows: cannot read {book} (Permission denied); expected a workbook you "
+                   "may read\n")
 
 
 def test_a_workbook_without_read_permission_is_refused(tmp_path, standin, capsys):
@@ -69,7 +69,8 @@ def test_a_workbook_without_read_permission_is_refused(tmp_path, standin, capsys
     finally:
         os.chmod(book, 0o644)
     assert (status, out) == (2, "")
-    assert err == f"xlflows: cannot read {book} (permission denied); expected a workbook you may read\n"
+    assert err == (f"xlflows: cannot read {book} (permission denied); expected a workbook you "
+                   "may read\n")
 
 
 @pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="lists open files through /proc")

@@ -15,19 +15,18 @@ import re
 import xml.etree.ElementTree as ET
 import zipfile
 from dataclasses import dataclass, field
-from typing import Callable
+from functools import partial
 
 import numpy as np
 import openpyxl
 import pandas as pd
 import pytest
 import xlsxwriter
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 
+from xlflows.a1 import cell_ref, parse_ref
 from xlflows.errors import WorkbookError
 from xlflows.ooxml import ns
-from xlflows.a1 import cell_ref, parse_ref
 from xlflows.ooxml.patch import PlannedCell, cell_value, patch_sheet
 from xlflows.ooxml.xml import transcode
 
@@ -79,11 +78,15 @@ class Case:
     replaced_formula: bool = False
 
 
+def _restyled(restyle: dict[int, int], old: int) -> int:
+    return restyle.get(old, old)
+
+
 def planned(writes, date1904: bool = False) -> dict[tuple[int, int], PlannedCell]:
     cells = {}
     for w in writes:
-        style: Callable[[int], int] = (lambda old, m=w.restyle: m.get(old, old))
-        cells[parse_ref(w.ref)] = PlannedCell(cell_value(w.value, f"S!{w.ref}", date1904), style)
+        cells[parse_ref(w.ref)] = PlannedCell(cell_value(w.value, f"S!{w.ref}", date1904),
+                                              partial(_restyled, w.restyle))
     return cells
 
 
@@ -97,8 +100,8 @@ def outside_sheet_data(part: bytes) -> tuple[bytes, bytes]:
     """The bytes before ``<sheetData`` and after its end, the dimension's reference blanked."""
     start = _SHEET_DATA_OPEN.search(part).start()
     end = list(_SHEET_DATA_CLOSE.finditer(part))[-1].end()
-    blank = lambda b: _DIMENSION_REF.sub(rb'\1"*"', b)      # noqa: E731
-    return blank(part[:start]), blank(part[end:])
+    return (_DIMENSION_REF.sub(rb'\1"*"', part[:start]),
+            _DIMENSION_REF.sub(rb'\1"*"', part[end:]))
 
 
 def check_output(before: bytes, after: bytes, writes) -> None:
@@ -407,32 +410,32 @@ REFUSED = {
         "S!C4 is inside merged cells (B2:C4); unmerge them or move the report cell"),
     "over an array formula's master": (
         sheet(ARRAY_T_FIRST), W("A1", 1),
-        "S!A1 holds an array formula (A1:A3); the report cannot write over it. Delete the "
-        "formula or move the report cell"),
+        ("S!A1 holds an array formula (A1:A3); the report cannot write over it. Delete the "
+         "formula or move the report cell")),
     "inside an array formula": (
         sheet(ARRAY_T_FIRST), W("A3", 1),
-        "S!A3 is inside the array formula A1:A3; the report cannot write there. Delete the "
-        "formula or move the report cell"),
+        ("S!A3 is inside the array formula A1:A3; the report cannot write there. Delete the "
+         "formula or move the report cell")),
     "inside an array formula whose ref comes before t": (
         sheet(ARRAY_REF_FIRST), W("A2", 1),
-        "S!A2 is inside the array formula A1:A3; the report cannot write there. Delete the "
-        "formula or move the report cell"),
+        ("S!A2 is inside the array formula A1:A3; the report cannot write there. Delete the "
+         "formula or move the report cell")),
     "inside an array formula written with $": (
         sheet(ARRAY_DOLLAR), W("B2", 1),
-        "S!B2 is inside the array formula $A$1:$B$2; the report cannot write there. Delete the "
-        "formula or move the report cell"),
+        ("S!B2 is inside the array formula $A$1:$B$2; the report cannot write there. Delete the "
+         "formula or move the report cell")),
     "over a shared formula's master": (
         sheet(SHARED), W("A1", 1),
-        "S!A1 holds a shared formula (A1:A3); the report cannot write over it. Delete the "
-        "formula or move the report cell"),
+        ("S!A1 holds a shared formula (A1:A3); the report cannot write over it. Delete the "
+         "formula or move the report cell")),
     "a row numbered beyond 1048576": (
         sheet('<row r="1048577"><c r="A1048577"/></row>'), W("A2", 1),
-        "S: a row is numbered 1048577, outside Excel's grid (rows 1 to 1048576); the file is "
-        "damaged"),
+        ("S: a row is numbered 1048577, outside Excel's grid (rows 1 to 1048576); the file is "
+         "damaged")),
     "a row without r after row 1048576": (
         sheet('<row r="1048576"/><row/>'), W("A2", 1),
-        "S: a row is numbered 1048577, outside Excel's grid (rows 1 to 1048576); the file is "
-        "damaged"),
+        ("S: a row is numbered 1048577, outside Excel's grid (rows 1 to 1048576); the file is "
+         "damaged")),
     "a row numbered 0": (
         sheet('<row r="0"/>'), W("A2", 1),
         "S: a row is numbered 0, outside Excel's grid (rows 1 to 1048576); the file is damaged"),
@@ -443,19 +446,19 @@ REFUSED = {
         "S: a cell is at 'XFE1', outside Excel's grid (A1:XFD1048576); the file is damaged"),
     "a cell without r after XFD": (
         sheet('<row r="1"><c r="XFD1"/><c/></row>'), W("A1", 1),
-        "S: a cell is beyond column XFD, outside Excel's grid (A1:XFD1048576); the file is "
-        "damaged"),
+        ("S: a cell is beyond column XFD, outside Excel's grid (A1:XFD1048576); the file is "
+         "damaged")),
     "not XML": (
         b"<worksheet><sheetData>", W("A1", 1),
-        "the workbook: part sheet1.xml (sheet 'S') is not readable XML (line 1, column 23: no "
-        "element found); the file is damaged"),
+        ("the workbook: part sheet1.xml (sheet 'S') is not readable XML (line 1, column 23: no "
+         "element found); the file is damaged")),
     "no sheetData": (
         sheet("").replace(b"<sheetData></sheetData>", b""), W("A1", 1),
         "sheet 'S' has no cell data (<sheetData>); the file is damaged"),
     "a DOCTYPE": (
         b'<!DOCTYPE w [<!ENTITY e "x">]>' + sheet("")[len(HEAD):], W("A1", 1),
-        "the workbook: part sheet1.xml declares an XML DOCTYPE; spreadsheet parts never do "
-        "(refused as a possible entity bomb)"),
+        ("the workbook: part sheet1.xml declares an XML DOCTYPE; spreadsheet parts never do "
+         "(refused as a possible entity bomb)")),
 }
 
 
@@ -470,16 +473,16 @@ def test_writes_the_sheet_cannot_take_are_refused(before, write, message):
     (float("nan"), False, "S!A1: the value to write is nan, expected a finite number"),
     (float("-inf"), False, "S!A1: the value to write is -inf, expected a finite number"),
     (pd.NaT, False, "S!A1: the value to write is an empty date (NaT), expected a date"),
-    (np.datetime64("NaT"), False, "S!A1: the value to write is an empty date (NaT), expected "
-                                  "a date"),
-    (dt.date(1903, 12, 31), True, "S!A1: the date 1903-12-31 is before the workbook's date "
-                                  "system starts"),
-    (dt.date(1899, 12, 31), False, "S!A1: the date 1899-12-31 is before the workbook's date "
-                                   "system starts"),
-    (dt.time(12), False, "S!A1: cannot write this value; expected a number, text, a date or a "
-                         "truth value"),
-    (b"bytes", False, "S!A1: cannot write this value; expected a number, text, a date or a "
-                      "truth value"),
+    (np.datetime64("NaT"), False, ("S!A1: the value to write is an empty date (NaT), expected "
+                                   "a date")),
+    (dt.date(1903, 12, 31), True, ("S!A1: the date 1903-12-31 is before the workbook's date "
+                                   "system starts")),
+    (dt.date(1899, 12, 31), False, ("S!A1: the date 1899-12-31 is before the workbook's date "
+                                    "system starts")),
+    (dt.time(12), False, ("S!A1: cannot write this value; expected a number, text, a date or a "
+                          "truth value")),
+    (b"bytes", False, ("S!A1: cannot write this value; expected a number, text, a date or a "
+                       "truth value")),
 ], ids=["nan", "-inf", "NaT", "numpy NaT", "before 1904", "before 1900", "a time", "bytes"])
 def test_values_that_cannot_be_written_are_refused(value, date1904, message):
     with pytest.raises(WorkbookError) as refused:

@@ -17,8 +17,17 @@ import pytest
 from xlflows.a1 import column_letters
 from xlflows.errors import WorkbookError
 from xlflows.ooxml import sheetread
-from xlflows.ooxml.sheetread import (BOOL, ERROR, ISO_DATE, NO_VALUE, NUMBER, SHARED, TEXT,
-                                     read_cells, read_shared_strings)
+from xlflows.ooxml.sheetread import (
+    BOOL,
+    ERROR,
+    ISO_DATE,
+    NO_VALUE,
+    NUMBER,
+    SHARED,
+    TEXT,
+    read_cells,
+    read_shared_strings,
+)
 
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 STRICT = "http://purl.oclc.org/ooxml/spreadsheetml/main"
@@ -32,7 +41,7 @@ def sheet(rows: str, *, prefix: str = "", ns: str = MAIN, head: str = "", tail: 
     p = prefix + ":" if prefix else ""
     binding = f'xmlns:{prefix}="{ns}"' if prefix else f'xmlns="{ns}"'
     return (f'{declaration}<{p}worksheet {binding} {root_attrs}>{head}<{p}sheetData>{rows}'
-            f'</{p}sheetData>{tail}</{p}worksheet>').encode("utf-8")
+            f'</{p}sheetData>{tail}</{p}worksheet>').encode()
 
 
 def opener(data: bytes):
@@ -113,8 +122,8 @@ def row(r, *cells, attrs: str = "") -> str:
     ('<c r="B2" t="str"><f>A1&amp;"x"</f><v>ab</v></c>', (2, 2, TEXT, None, 0, "ab")),
     ('<c r="B2" t="inlineStr"><is><t>Flows</t></is></c>', (2, 2, TEXT, None, 0, "Flows")),
     # rich text: runs joined; phonetic runs left out
-    ('<c r="B2" t="inlineStr"><is><r><rPr><b/></rPr><t>Fl</t></r><r><t>ows</t></r>'
-     '<rPh sb="0" eb="1"><t>FURIGANA</t></rPh><phoneticPr fontId="1"/></is></c>',
+    (('<c r="B2" t="inlineStr"><is><r><rPr><b/></rPr><t>Fl</t></r><r><t>ows</t></r>'
+      '<rPh sb="0" eb="1"><t>FURIGANA</t></rPh><phoneticPr fontId="1"/></is></c>'),
      (2, 2, TEXT, None, 0, "Flows")),
     ('<c r="B2" t="inlineStr"><is><t xml:space="preserve"> a b </t></is></c>',
      (2, 2, TEXT, None, 0, " a b ")),
@@ -501,7 +510,7 @@ def test_a_stream_failing_part_way_is_refused(error, problem):
     for after in (10, 500, len(data) - 5):
         with pytest.raises(WorkbookError, match=rf"^sheet 'Flows' cannot be read \({problem}\); "
                            "the file is damaged$"):
-            read_cells(lambda: _Breaking(data, error, after), sheet="Flows")
+            read_cells(lambda after=after: _Breaking(data, error, after), sheet="Flows")
 
 
 # --------------------------------------------------------------------------- columns

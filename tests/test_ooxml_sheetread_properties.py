@@ -14,8 +14,7 @@ import zipfile
 import numpy as np
 import openpyxl
 import xlsxwriter
-from hypothesis import HealthCheck, assume, event, given, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, assume, event, given, settings, strategies as st
 
 from xlflows.a1 import column_letters
 from xlflows.errors import WorkbookError
@@ -158,8 +157,8 @@ class _Maker:
         attrs = self.attr("r", str(number), between=True) if explicit else ""
         attrs += self.draw(st.sampled_from([
             "", ' spans="1:5"', ' spans="1:5" x14ac:dyDescent="0.25"', ' ht="20" customHeight="1"',
-            ' customFormat="false" ht="12.8" hidden="false" customHeight="false" outlineLevel="0" '
-            'collapsed="false"']))
+            (' customFormat="false" ht="12.8" hidden="false" customHeight="false" outlineLevel="0" '
+             'collapsed="false"')]))
         if not columns and self.draw(st.booleans()):
             return f"<{r}{attrs}/>"
         cells = []
@@ -201,7 +200,7 @@ def sheets(draw, weird: int | None = None, rare: int | None = None) -> bytes:
             'xmlns:x14ac="http://schemas.microsoft.com/office/spreadsheetml/2009/9/ac" '
             f'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
             f'{head}{make.junk()}<{p}sheetData>{"".join(rows)}</{p}sheetData>{tail}'
-            f'</{p}worksheet>').encode("utf-8")
+            f'</{p}worksheet>').encode()
 
 
 @contextlib.contextmanager

@@ -19,8 +19,7 @@ from dataclasses import dataclass
 import openpyxl
 import pytest
 import xlsxwriter
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 
 from xlflows.errors import WorkbookError
@@ -62,8 +61,8 @@ def styles(cell_xfs: str = XFS, num_fmts: str = "", *, fonts: str = FONTS, fills
     body = num_fmts + fonts + fills + borders + STYLE_XFS + cell_xfs + AFTER_XFS
     if prefix:
         return (f'{HEAD}<{prefix}styleSheet xmlns:{prefix[:-1]}="{uri}">{prefixed(body, prefix)}'
-                f"</{prefix}styleSheet>").encode("utf-8")
-    return f'{HEAD}<styleSheet xmlns="{uri}">{body}</styleSheet>'.encode("utf-8")
+                f"</{prefix}styleSheet>").encode()
+    return f'{HEAD}<styleSheet xmlns="{uri}">{body}</styleSheet>'.encode()
 
 
 def xfs(*children: str) -> str:
@@ -333,7 +332,7 @@ OPENPYXL = (
     'borderId="0" pivotButton="0" quotePrefix="0" xfId="0" /><xf numFmtId="7" fontId="0" '
     'fillId="0" borderId="0" pivotButton="0" quotePrefix="0" xfId="0" /></cellXfs><cellStyles '
     'count="1"><cellStyle name="Normal" xfId="0" builtinId="0" hidden="0" /></cellStyles>'
-    '</styleSheet>').encode("utf-8")
+    '</styleSheet>').encode()
 BOLD_RED = '<font><b val="1"/><color rgb="FFFF0000"/></font>'
 YELLOW = '<fill><patternFill patternType="solid"><fgColor rgb="FFFFFF00"/></patternFill></fill>'
 THIN_LEFT = '<border><left style="thin"/></border>'
@@ -487,7 +486,7 @@ def test_any_sequence_of_with_format_calls_appends_only(part, calls):
         earlier = [book.data[x.start:x.end] for x in book.xfs]
         index = book.with_format(style, code)
         root = ET.fromstring(book.data)
-        cell_xfs = [child for child in root if child.tag.endswith("}cellXfs")][0]
+        cell_xfs = next(child for child in root if child.tag.endswith("}cellXfs"))
         assert int(cell_xfs.get("count")) == len([c for c in cell_xfs
                                                   if c.tag.endswith("}xf")])
         assert [book.data[x.start:x.end] for x in book.xfs[:len(earlier)]] == earlier

@@ -61,13 +61,14 @@ IN_PYODIDE = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "tests").glob("tes
 #: The other test files, and why they are not run inside Pyodide. Each was tried there once
 #: (Pyodide 0.27.7, xlsxwriter added, 2026-11-30): all passed but the 7 named below.
 NOT_IN_PYODIDE = {
+    "tests/test_lint.py": "ruff and mypy over the repository (desktop tools; CI runs them)",
     "tests/test_benchmarks.py": "the benchmark scripts' verdicts and exit status (desktop "
         "scripts; the Pyodide benchmark is bench_lite_call.py)",
     "tests/test_cli.py": "the command line (a desktop command): "
         "test_python_dash_m_and_console_script needs a subprocess (Pyodide has none)",
     "tests/test_bad_workbooks.py": "the file engine on bad files (a desktop command)",
-    "tests/test_workbook.py": "build-time checks: in Pyodide test_main_imports_the_report_lazily and "
-        "test_rebuilding_gives_the_committed_bytes need subprocesses, the two VBA tests need "
+    "tests/test_workbook.py": "build-time checks: in Pyodide test_main_imports_the_report_lazily "
+        "and test_rebuilding_gives_the_committed_bytes need subprocesses, the two VBA tests need "
         "oletools (not installable there: it needs compiled cryptography), and "
         "test_refresh_leaves_the_committed_workbook_unchanged gets other bytes: openpyxl writes "
         "<mergeCell> in hash order and hashes differ on 32-bit wasm",
@@ -159,7 +160,7 @@ def _network_isolation() -> list[str]:
     """
     if shutil.which("unshare"):
         for prefix in (["unshare", "-n"], ["unshare", "-rn"]):
-            if subprocess.run(prefix + ["true"], capture_output=True).returncode == 0:
+            if subprocess.run(prefix + ["true"], capture_output=True, check=False).returncode == 0:
                 return prefix
     warnings.warn("unshare is not permitted here: the Pyodide run keeps the network, and relies "
                   "on the runner refusing every URL fetch", stacklevel=2)
@@ -182,7 +183,8 @@ def pyodide_run(tmp_path_factory):
     _need_runtime()
     folder = tmp_path_factory.mktemp("pyodide")
     built = subprocess.run([sys.executable, str(HERE / "setup_runtime.py"), "--wheel-only",
-                            "--wheel-dir", str(folder / "wheel")], capture_output=True, text=True)
+                            "--wheel-dir", str(folder / "wheel")],
+                           capture_output=True, text=True, check=False)
     assert built.returncode == 0, built.stderr
     wheel = next((folder / "wheel").glob("xlflows-*.whl"))
     isolation = _network_isolation()
@@ -191,7 +193,8 @@ def pyodide_run(tmp_path_factory):
         result = folder / f"{name}.json"
         done = subprocess.run(isolation + ["node", str(RUNNER), "--wheel", str(wheel),
                                            "--result", str(result), *options],
-                              capture_output=True, text=True, timeout=TIMEOUT_S, cwd=ROOT)
+                              capture_output=True, text=True, timeout=TIMEOUT_S, cwd=ROOT,
+                              check=False)
         assert result.is_file(), (f"run.mjs exit {done.returncode}: "
                                   f"{done.stderr.strip()[-2000:] or done.stdout.strip()[-2000:]}")
         print(done.stdout[-3000:])
@@ -212,7 +215,7 @@ def test_every_test_file_is_either_run_in_pyodide_or_listed_with_its_reason():
 def _collected_in_cpython(files: list[str]) -> int:
     done = subprocess.run([sys.executable, "-m", "pytest", "--collect-only", "-q",
                            "-p", "no:cacheprovider", *_DESELECT, *files],
-                          capture_output=True, text=True, cwd=ROOT)
+                          capture_output=True, text=True, cwd=ROOT, check=False)
     found = re.search(r"^(\d+)(?:/\d+)? tests? collected", done.stdout, re.MULTILINE)
     assert found, done.stdout[-2000:]
     return int(found.group(1))
@@ -255,7 +258,7 @@ EXPECTED_OFFICEJS = {
 
 def _officejs_in_cpython() -> dict:
     done = subprocess.run([sys.executable, OFFICEJS_SCRIPT], capture_output=True, text=True,
-                          cwd=ROOT, env={**os.environ, **OFFICEJS_ENV}, timeout=300)
+                          cwd=ROOT, env={**os.environ, **OFFICEJS_ENV}, timeout=300, check=False)
     assert done.returncode == 0, done.stderr[-2000:]
     return json.loads(done.stdout)
 
@@ -279,7 +282,8 @@ def test_readme_shows_the_commands_these_tests_and_ci_run():
     assert "\nsh scripts/setup.sh test\n" in ci
     assert "run .venv/bin/python tests/pyodide/setup_runtime.py\n" in setup
     assert "```sh\n.venv/bin/python tests/pyodide/setup_runtime.py\n```" in README
-    env = [option for name, value in OFFICEJS_ENV.items() for option in ("--env", f"{name}={value}")]
+    env = [option for name, value in OFFICEJS_ENV.items()
+           for option in ("--env", f"{name}={value}")]
     assert _readme_officejs_options() == env + ["--script", OFFICEJS_SCRIPT]
     pytest_runs = [options for options in _readme_runner_options() if options[:1] == ["--"]]
     assert pytest_runs and all(set(options[2:]) <= set(IN_PYODIDE) for options in pytest_runs)
@@ -355,7 +359,8 @@ def test_the_shipped_lite_workbook_runs_its_own_code_with_no_xlflows_installed(p
     stored, in Pyodide with no xlflows installed and no network (Pyodide's own packages and the
     pinned pure wheels only): the functions and the report script register and give the
     workbook's values, as in CPython."""
-    env = [option for name, value in OFFICEJS_ENV.items() for option in ("--env", f"{name}={value}")]
+    env = [option for name, value in OFFICEJS_ENV.items()
+           for option in ("--env", f"{name}={value}")]
     outcome = pyodide_run("--no-app", *env, "--script", LITE_WORKBOOK_SCRIPT, name="lite-workbook")
     assert outcome["versions"]["xlflows"] is None
     assert outcome["versions"]["network"].startswith("refused: ")
@@ -372,10 +377,10 @@ def test_the_shipped_lite_workbook_runs_its_own_code_with_no_xlflows_installed(p
     assert {k: values[k] for k in EXPECTED_LITE_VALUES} == EXPECTED_LITE_VALUES
     assert values["abnormality"][0] == ["Verdict", "not abnormally high"]
     assert "Money market funds" in result["script_headline"]
-    done = subprocess.run([sys.executable, "-c", "import json, runpy; print(json.dumps(runpy."
-                           f"run_path({LITE_WORKBOOK_SCRIPT!r})['main']()))"],
+    done = subprocess.run([sys.executable, "-c", ("import json, runpy; print(json.dumps(runpy."
+                                                  f"run_path({LITE_WORKBOOK_SCRIPT!r})['main']()))")],
                           capture_output=True, text=True, cwd=ROOT, timeout=300,
-                          env={**os.environ, **OFFICEJS_ENV})
+                          env={**os.environ, **OFFICEJS_ENV}, check=False)
     assert done.returncode == 0, done.stderr[-2000:]
     cpython = json.loads(done.stdout.strip().splitlines()[-1])
     print("the same in CPython:", {k: v for k, v in cpython.items() if k != "values"})
@@ -403,7 +408,8 @@ def _fake_distribution(tmp_path, setup, *, tamper: str | None = None):
         for name in setup.PYODIDE_PACKAGES:
             file_name, body = f"{name}-1.0-py3-none-any.whl", f"wheel of {name}".encode()
             packages[name] = {"file_name": file_name, "sha256": hashlib.sha256(body).hexdigest()}
-            archive.writestr(setup.CARRIER_FOLDER + file_name, body + (b"!" if name == tamper else b""))
+            archive.writestr(setup.CARRIER_FOLDER + file_name,
+                             body + (b"!" if name == tamper else b""))
     (runtime / "pyodide-lock.json").write_text(json.dumps({"packages": packages}), encoding="utf-8")
     return runtime, carrier
 
@@ -420,9 +426,9 @@ def test_setup_takes_the_pyodide_wheels_whose_sha256_match_pyodide_lock(tmp_path
 def test_setup_refuses_a_pyodide_wheel_whose_sha256_differs_and_keeps_nothing_of_it(tmp_path):
     setup = _setup_module()
     runtime, carrier = _fake_distribution(tmp_path, setup, tamper="numpy")
-    with pytest.raises(setup.SetupError, match=r"^numpy-1\.0-py3-none-any\.whl: sha256 [0-9a-f]{64} "
-                       r"does not match [0-9a-f]{64} in pyodide-lock\.json of pyodide@0\.27\.7; "
-                       r"the file was not used$"):
+    with pytest.raises(setup.SetupError, match=r"^numpy-1\.0-py3-none-any\.whl: sha256 "
+                       r"[0-9a-f]{64} does not match [0-9a-f]{64} in pyodide-lock\.json of "
+                       r"pyodide@0\.27\.7; the file was not used$"):
         setup.extract_pyodide_wheels(tmp_path / "cache", runtime, carrier)
     assert not list((tmp_path / "cache" / "pyodide-wheels").glob("numpy-*"))
 
@@ -438,7 +444,7 @@ def test_runner_refuses_a_pyodide_wheel_changed_after_set_up(tmp_path):
     with pandas.open("ab") as stream:
         stream.write(b"\0")
     done = subprocess.run(["node", str(RUNNER), "--cache", str(cache), "--", "-q"],
-                          capture_output=True, text=True, timeout=120)
+                          capture_output=True, text=True, timeout=120, check=False)
     assert done.returncode == 2
     assert re.fullmatch(rf"pyodide run: {re.escape(pandas.name)}: sha256 [0-9a-f]{{64}} does not "
                         r"match [0-9a-f]{64} in pyodide-lock\.json of pyodide@0\.27\.7; refusing "

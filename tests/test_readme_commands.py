@@ -30,7 +30,7 @@ PYTHON_PROGRAMS = {"python", "python3", "pip", "pip3", "xlflows", "mutmut", "pyt
 def shell_commands(text: str) -> list[str]:
     """Every command of the ``sh`` blocks: comments dropped, ``&&``/``;`` chains split."""
     commands = []
-    for block in re.findall(r"^```sh\n(.*?)^```", text, flags=re.S | re.M):
+    for block in re.findall(r"^```sh\n(.*?)^```", text, flags=re.DOTALL | re.MULTILINE):
         for line in block.splitlines():
             code = line.split(" #", 1)[0].strip()
             if code and not code.startswith("#"):

@@ -1,16 +1,16 @@
 """plan_refresh end to end on an in-memory SheetSource: the shipped data, hand-checked values.
 
-The fake source holds the three data sheets built from the repository's data/ folder (policy rate = DFEDTAR then
-DFEDTARU; MMF assets = MMMFFAQ027S / 1000, re-dated from the quarter's first day to its end) and
-workbook/sample_flows.csv, plus a Report laid by install_template. Plans are applied to it with a
-naive loop, as the engines do, so successive refreshes can be tested.
+The fake source holds the data sheets built from the repository's data/ folder (policy rate =
+DFEDTAR then DFEDTARU; MMF assets = MMMFFAQ027S / 1000, re-dated from the quarter's first day to
+its end) and workbook/sample_flows.csv, plus a Report laid by install_template. Plans are applied
+to it with a naive loop, as the engines do, so successive refreshes can be tested.
 """
 
 from __future__ import annotations
 
 import csv
-import re
 import datetime as dt
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -107,7 +107,7 @@ def make_source(flows_rows=None, retail_rows=None) -> FakeSource:
                                             values_only=True)]
     names = {}
     for key, dn in wb.defined_names.items():
-        sheet, ref = list(dn.destinations)[0]
+        sheet, ref = next(iter(dn.destinations))
         names[key] = (sheet, ref.replace("$", ""))
     return FakeSource({"Report": report, **sheets}, names)
 
@@ -386,8 +386,7 @@ def test_as_of_from_the_settings_cell(src):
 
 
 # --------------------------------------------------------------------------- invariants
-from hypothesis import given, settings  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
+from hypothesis import given, settings, strategies as st  # noqa: E402
 
 from xlflows.report.compute import category_context  # noqa: E402
 
@@ -463,7 +462,7 @@ def test_an_inflow_after_two_flat_weeks_counts_them():
     assert ctx["streak_clause"].value == "an inflow after 2 flat weeks"
 
 
-# --------------------------------------------------------------------------- issue 9: the page says what it used
+# ---------------------------------------------------------- issue 9: the page says what it used
 def test_overrides_are_shown_beside_the_settings_cells(src):
     """--weeks 4 --cycles 3 --as-of 2019-06-30 leave the yellow cells at 8, 4 and blank; the
     values used stand in L5:L7 beside them (merged to N, inside the page's columns)."""
@@ -540,7 +539,7 @@ def test_a_past_projection_names_the_realised_peak_when_the_data_cover_it():
     assets = [list(r) for r in sheets["MMF assets"]]
     level = assets[-1][1]
     extra = [(dt.datetime(2021, 3, 31) + pd.offsets.QuarterEnd(k)).to_pydatetime()
-             for k in range(0, 20)]
+             for k in range(20)]
     growth = {2023: 1.05, 2024: 1.10}
     for date in extra:
         level *= growth.get(date.year, 1.0) ** 0.25
@@ -556,7 +555,7 @@ def test_a_past_projection_names_the_realised_peak_when_the_data_cover_it():
                          f"{peak:%b %Y} (+{round(window.max() * 100):.0f}% YoY)")
 
 
-# --------------------------------------------------------------------------- issue 9: data is never template
+# ------------------------------------------------------------ issue 9: data is never template
 def test_a_category_named_like_a_placeholder_is_written_as_text_and_stays_text():
     sheets = _data_sheets()
     flows = [list(r) for r in sheets["Flows"]]
@@ -608,7 +607,8 @@ def test_a_crafted_store_extent_is_refused_quickly(src, extent, message):
 def test_a_template_cell_beyond_excel_is_refused(src):
     refreshed(src)
     src.sheets[TEMPLATE_SHEET][1][0] = "ZZZ1"
-    with pytest.raises(WorkbookError, match=r"xlflows.template!A2 is 'ZZZ1', expected a Report cell"):
+    with pytest.raises(WorkbookError,
+                       match=r"xlflows.template!A2 is 'ZZZ1', expected a Report cell"):
         plan_refresh(src)
 
 

@@ -12,10 +12,9 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 
-from conftest import FakeBook, FakeSheet, StandIn  # noqa: F401
+from conftest import FakeBook, FakeSheet, StandIn
 from xlflows.errors import WorkbookError
 from xlflows.report import live
 from xlflows.report.plan import CellWrite, RefreshPlan
@@ -44,7 +43,8 @@ def test_apply_plan_writes_text_as_text_and_hides_new_sheets():
     plan = RefreshPlan([CellWrite("Report", "B7", "Mar 2022"),
                         CellWrite("Report", "B8", 2.5, "0.0"),
                         CellWrite("Report", "B9", None),
-                        CellWrite("_calc", "A1", dt.datetime(2024, 2, 7), "yyyy-mm-dd")], ["_calc"], [])
+                        CellWrite("_calc", "A1", dt.datetime(2024, 2, 7), "yyyy-mm-dd")],
+                       ["_calc"], [])
     live.apply_plan(book, plan)
     assert book.sheets["_calc"].visible is False
     assert book.log == [
@@ -120,8 +120,8 @@ def test_refresh_caller_shows_a_workbook_problem_in_a_message_box(monkeypatch, s
     monkeypatch.setattr(xlwings.Book, "caller", classmethod(lambda cls: book))
     live.refresh_caller()
     assert book.app.alerts == [("xlflows: nothing was refreshed",
-                                "the workbook has no 'Report' sheet; run `xlflows refresh <file>` "
-                                "once on the saved file to add it")]
+                                ("the workbook has no 'Report' sheet; run `xlflows refresh <file>` "
+                                "once on the saved file to add it"))]
     assert book.log == []
 
 
@@ -140,8 +140,8 @@ def test_refresh_book_plans_from_the_live_values(standin_compute):
 
 def _cell_values(log) -> dict[tuple[str, str], object]:
     """The fake book's value writes, block by block, as (sheet, cell) -> value."""
-    from openpyxl.utils.cell import range_boundaries
     from openpyxl.utils import get_column_letter
+    from openpyxl.utils.cell import range_boundaries
 
     out = {}
     for entry in log:
@@ -179,6 +179,7 @@ def test_the_shipped_plan_takes_few_com_calls(shipped):
     for write in plan.writes:
         if write.sheet == "Report":
             got = written[("Report", write.cell)]
-            want = "'" + write.value if isinstance(write.value, str) and write.value else write.value
+            text = isinstance(write.value, str) and write.value
+            want = "'" + write.value if text else write.value
             assert got == want, write.cell
             assert report[write.cell].value == (write.value if write.value != "" else None)

@@ -150,16 +150,16 @@ def test_a_gap_in_the_weeks_starts_the_flows_again():
                   ("2025-11-03", 107.5), ("2025-11-10", 106.0))
     src = make_source(retail_rows=rows)
     refreshed(src)
-    assert paragraph(src) == (f"{TITLE}: {M}$1.5bn in the week to Nov 10, the first outflow since "
-                              "the data began (Nov 2025), the biggest weekly outflow since the data "
-                              "began (Nov 2025)")
+    assert paragraph(src) == (f"{TITLE}: {M}$1.5bn in the week to Nov 10, the first outflow "
+                              "since the data began (Nov 2025), the biggest weekly outflow since "
+                              "the data began (Nov 2025)")
     assert retail_row(src)["E"] == "first on record"
 
 
 @pytest.mark.parametrize("rows, reason", [
     (levels(("2025-10-06", 100.0), ("2025-10-13", 102.5), ("2025-11-10", 106.0)),
-     "the latest assets (10 Nov 2025) come 4 weeks after the ones before, so there is no weekly "
-     "change to report"),
+     ("the latest assets (10 Nov 2025) come 4 weeks after the ones before, so there is no weekly "
+     "change to report")),
     (levels(("2025-11-10", 106.0)), "one week of assets (10 Nov 2025), no weekly change yet"),
     (levels(("2025-11-17", 106.0), ("2025-11-24", 107.0)),     # after the as-of date only
      "the Retail MMF sheet has no data up to 12 Nov 2025 (xlflows update fills it from FRED)"),
@@ -393,10 +393,12 @@ def test_an_emptied_sheet_refreshes_and_says_there_is_no_data(tmp_path, capsys):
         r'<c r="[AB](?:[2-9]|[1-9]\d+)" s="\d+"><v>[^<]*</v></c>', "", xml))
     assert cli.main(["refresh", str(book)]) == 0
     assert "Retail MMF: no data up to the as-of date" in capsys.readouterr().out
-    text = [c.value for c in openpyxl.load_workbook(book)["Report"]["A"] if isinstance(c.value, str)]
+    text = [c.value for c in openpyxl.load_workbook(book)["Report"]["A"]
+            if isinstance(c.value, str)]
     assert (f"{TITLE}: the Retail MMF sheet has no data up to 12 Nov 2025 (xlflows update fills "
             "it from FRED)") in text
-    assert any(t.startswith("Equity funds (sample data): +$25.3bn in the week to Nov 12") for t in text)
+    assert any(t.startswith("Equity funds (sample data): +$25.3bn in the week to Nov 12")
+               for t in text)
     assert not [t for t in text if t.startswith("Sources: ") and "WRMFNS" in t]
 
 
@@ -412,7 +414,7 @@ def test_a_new_workbook_lays_out_the_retail_row(tmp_path):
 
 def test_readme_quotes_the_shipped_retail_sentence(shipped):
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    quoted = re.search(r"With the shipped data: `(Retail MMF.*?), …`", readme, re.S).group(1)
+    quoted = re.search(r"With the shipped data: `(Retail MMF.*?), …`", readme, re.DOTALL).group(1)
     quoted = " ".join(quoted.split())
     text = [c.value for c in shipped["Report"]["A"] if isinstance(c.value, str)]
     assert next(t for t in text if t.startswith(TITLE)).startswith(quoted)

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
+from hypothesis import given, strategies as st
 
 from xlflows.report import sentences as S
 
@@ -80,7 +79,8 @@ def test_dates():
     (-5.0, None, -1, "the first outflow since the data began (Jan 2004)"),
     (0.0, 0, 0, "flat"),
 ], ids=["first-outflow-in-8", "first-inflow-in-2", "3rd-straight", "2nd-straight",
-        "an-11th-straight", "an-8th", "an-18th", "a-12th", "22nd-straight", "first-on-record", "flat-week"])
+        "an-11th-straight", "an-8th", "an-18th", "a-12th", "22nd-straight", "first-on-record",
+        "flat-week"])
 def test_first_in_clause(latest, first_in, streak, text):
     assert S.first_in_clause(latest, first_in, streak, JAN04) == text
 
@@ -104,7 +104,8 @@ def test_largest_since_clause(total, direction, since, weeks, text):
 def test_note_sentences():
     eq = S.join(S.fund_label("Equity"), S.week_clause(25.3, pd.Timestamp("2023-12-13")),
                 S.largest_since_clause(63.1, 1, "Mar 2022", 8, JAN04))
-    assert eq == "Equity funds: +$25.3bn in the week to Dec 13, the biggest 8-week inflow since Mar 2022"
+    assert eq == ("Equity funds: +$25.3bn in the week to Dec 13, the biggest 8-week inflow since "
+                  "Mar 2022")
     mm = S.join(S.fund_label("Money market"), S.money(-31.0),
                 S.first_in_clause(-31.0, 8, -1, JAN04))
     assert mm == f"Money market funds: {M}$31.0bn, the first outflow in 8 weeks"
@@ -115,7 +116,8 @@ def test_mmf_sentences():
     assert S.mmf_growth_sentence(0.25, "not abnormally high", 0.33, 4) == (
         "MMF assets +25% over the past year: not abnormally high vs the 33% average peak rise "
         "of the previous 4 cycles")
-    assert S.mmf_growth_sentence(0.19, "not abnormally high", 0.3513, 1, latest_label="Q4 2020") == (
+    assert S.mmf_growth_sentence(0.19, "not abnormally high", 0.3513, 1,
+                                 latest_label="Q4 2020") == (
         "MMF assets +19% in the year to Q4 2020 (latest data): not abnormally high vs the 35% "
         "average peak rise of the previous 1 cycle")
     # stale data: the verdict is dated, and none is given for the as-of month (issue 19)
@@ -134,15 +136,15 @@ def test_mmf_sentences():
 
 @pytest.mark.parametrize("kwargs, tail", [
     ({}, ", assuming the last hike was 26 Jul 2023"),
-    ({"open_cycle": True}, ", assuming the last hike was 26 Jul 2023 (the cycle is still open: no "
-                           "cut yet, so a later hike would move the peak)"),
-    ({"past": True, "assets_end": "Q4 2020"}, ", assuming the last hike was 26 Jul 2023; that "
-     "month is already past and the asset data (to Q4 2020) do not cover it"),
-    ({"past": True, "realised": (pd.Timestamp("2024-06-30"), 0.2649)}, ", assuming the last hike "
+    ({"open_cycle": True}, (", assuming the last hike was 26 Jul 2023 (the cycle is still open: no "
+                           "cut yet, so a later hike would move the peak)")),
+    ({"past": True, "assets_end": "Q4 2020"}, (", assuming the last hike was 26 Jul 2023; that "
+     "month is already past and the asset data (to Q4 2020) do not cover it")),
+    ({"past": True, "realised": (pd.Timestamp("2024-06-30"), 0.2649)}, (", assuming the last hike "
      "was 26 Jul 2023; that month is already past: asset growth actually peaked in Jun 2024 "
-     "(+26% YoY)"),
-    ({"rate_stale": ("Nov 12 2025", "seven months")}, ", assuming the last hike was 26 Jul 2023; "
-     "policy rate: latest data Nov 12 2025, seven months before the as-of date"),
+     "(+26% YoY)")),
+    ({"rate_stale": ("Nov 12 2025", "seven months")}, (", assuming the last hike was 26 Jul 2023; "
+     "policy rate: latest data Nov 12 2025, seven months before the as-of date")),
 ], ids=["assumption", "open", "past-uncovered", "past-realised", "rate-stale"])
 def test_projection_states_its_footing(kwargs, tail):
     base = "inflows peaked 14 months after the last hike on average \u2192 peak projected Sep 2024"

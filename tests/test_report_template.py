@@ -5,16 +5,31 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
+from hypothesis import given, strategies as st
 from openpyxl import Workbook
 
 from xlflows.errors import WorkbookError
 from xlflows.report.layout import install_template
-from xlflows.report.plan import (AS_OF_NAME, CYCLES_NAME, TEMPLATE_SHEET, WEEKS_NAME, Block,
-                                 CellWrite, Value, extent_cells)
-from xlflows.report.template import (TemplateCell, fill, is_template, placeholders, read_template,
-                                     slug, store_writes, whole_placeholder)
+from xlflows.report.plan import (
+    AS_OF_NAME,
+    CYCLES_NAME,
+    TEMPLATE_SHEET,
+    WEEKS_NAME,
+    Block,
+    CellWrite,
+    Value,
+    extent_cells,
+)
+from xlflows.report.template import (
+    TemplateCell,
+    fill,
+    is_template,
+    placeholders,
+    read_template,
+    slug,
+    store_writes,
+    whole_placeholder,
+)
 
 CTX = {
     "as_of": Value(dt.datetime(2025, 11, 12), "12 Nov 2025", "d mmm yyyy"),
@@ -127,7 +142,7 @@ def installed():
 
 def test_settings_names(installed):
     wb, _ = installed
-    got = {n: list(wb.defined_names[n].destinations)[0] for n in
+    got = {n: next(iter(wb.defined_names[n].destinations)) for n in
            (WEEKS_NAME, CYCLES_NAME, AS_OF_NAME)}
     assert got == {WEEKS_NAME: ("Report", "$K$5"), CYCLES_NAME: ("Report", "$K$6"),
                    AS_OF_NAME: ("Report", "$K$7")}

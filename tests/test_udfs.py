@@ -30,7 +30,7 @@ DATES_4 = [D(2024, 3, 1), D(2024, 3, 8), D(2024, 3, 15), D(2024, 3, 22)]
 # 8-week windows at least 24, most recent first:
 #   ending week 28 (Jul 22): 1 + 7 × 3 = 22 < 24; every window ending weeks 12..27 is < 24
 #   ending week 12 (Apr 1):  3 × 5.5 + 5 × 1 = 21.5 < 24
-#   ending week 11 (Mar 25): 4 × 5.5 + 4 × 1 = 26 >= 24  -> "the biggest 8-week inflow since Mar 2022"
+#   ending week 11 (Mar 25): 4 × 5.5 + 4 × 1 = 26 >= 24: "the biggest 8-week inflow since Mar 2022"
 NOTE_DATES = weekly(dt.date(2022, 1, 7), 30)
 NOTE_FLOWS = [5.5] * 8 + [1.0] * 14 + [3.0] * 8
 
@@ -146,8 +146,8 @@ def test_streaks_table(date_form):
 
 # ------------------------------------------------------------------------------ cycles
 # Policy rate (quarterly levels): 1.00 (2021-12-31), 1.25 (2022-03-31), 1.50 (2022-06-30),
-# 2.00 (2022-09-30), 1.75 (2023-03-31): one cycle, 3 hikes, 2.00 − 1.00 = 100 bp (>= 100, inclusive),
-# first cut 2023-03-31.
+# 2.00 (2022-09-30), 1.75 (2023-03-31): one cycle, 3 hikes, 2.00 − 1.00 = 100 bp (>= 100,
+# inclusive), first cut 2023-03-31.
 RATE_DATES = ["2021-12-31", "2022-03-31", "2022-06-30", "2022-09-30", "2023-03-31"]
 RATES = [1.0, 1.25, 1.5, 2.0, 1.75]
 # Money-fund assets (quarterly): 100 for 2020Q4..2021Q4, then 105, 110, 120, 125, 140, 130, 132,
@@ -354,7 +354,8 @@ def test_docstrings_are_one_sentence_within_255_characters(f):
     [
         pytest.param(lambda: udfs.flow_streaks([["2024-01-05"], ["2024-01-12"]],
                                                [[1e308], [1e308]]), id="streak total overflows"),
-        pytest.param(lambda: udfs.flow_rolling([[1e308], [1e308], [1.0]], 2), id="rolling overflows"),
+        pytest.param(lambda: udfs.flow_rolling([[1e308], [1e308], [1.0]], 2),
+                     id="rolling overflows"),
         pytest.param(lambda: udfs.flow_largest_since(
             [["2024-01-05"], ["2024-01-12"], ["2024-01-19"]], [[1e308]] * 3, 2),
             id="look-back sums overflow"),

@@ -12,12 +12,12 @@ import socket
 import threading
 import time
 import urllib.parse
+from typing import ClassVar
 
 import pytest
 
-from xlflows import cli, datasheets, fred as fred_module, update
 from update_support import FIXTURES, Server, cells, folder_files, make_workbook, run
-from update_support import fred, fred_tls  # noqa: F401 - fixtures
+from xlflows import cli, datasheets, fred as fred_module
 
 
 def test_proxy_variables_are_honoured(tmp_path, fred, capsys, monkeypatch):
@@ -34,9 +34,9 @@ def test_proxy_variables_are_honoured(tmp_path, fred, capsys, monkeypatch):
 class _ConnectProxy(http.server.BaseHTTPRequestHandler):
     """An HTTPS proxy: ``CONNECT host:port`` opens a tunnel, then bytes pass both ways."""
 
-    tunnels: list[str] = []
+    tunnels: ClassVar[list[str]] = []                  # shared by its handlers: one a request
 
-    def do_CONNECT(self):  # noqa: N802 - http.server's hook
+    def do_CONNECT(self):
         self.tunnels.append(self.path)
         host, port = self.path.rsplit(":", 1)
         with socket.create_connection((host, int(port)), timeout=10) as upstream:
@@ -140,17 +140,17 @@ FAILURES = [
     ("HTTP error", _http_500, "cannot download MMMFFAQ027S from http://127.0.0.1:"),
     ("timeout", _timeout, "no complete answer within 1 s"),
     ("web page", _html, "is a web page, not a CSV file"),
-    ("cut mid-line", _cut_mid_line, "ends in the middle of line 203 ('2023-10-01,60000'); the "
-                                    "file is truncated"),
+    ("cut mid-line", _cut_mid_line, ("ends in the middle of line 203 ('2023-10-01,60000'); the "
+                                     "file is truncated")),
     ("connection closed early", _short_body, "the connection closed before the end of the file"),
-    ("malformed value", _malformed, "line 193 has the value 'n/a', expected a date (YYYY-MM-DD) "
-                                    "and a number"),
-    ("backwards in time", _backwards, "line 193: 2020-04-01 comes after 2021-01-01; expected "
-                                      "dates that only increase (the series went backwards"),
-    ("older than the workbook", _older_vintage, "DFEDTARU ends 2025-10-31, before the last date "
-                                                "of Policy rate (2025-11-12, Policy rate!A59)"),
-    ("another series", _wrong_series, "line 1 is 'observation_date,DFEDTARU', expected "
-                                      "'observation_date,MMMFFAQ027S' or 'DATE,MMMFFAQ027S'"),
+    ("malformed value", _malformed, ("line 193 has the value 'n/a', expected a date (YYYY-MM-DD) "
+                                     "and a number")),
+    ("backwards in time", _backwards, ("line 193: 2020-04-01 comes after 2021-01-01; expected "
+                                       "dates that only increase (the series went backwards")),
+    ("older than the workbook", _older_vintage, ("DFEDTARU ends 2025-10-31, before the last date "
+                                                 "of Policy rate (2025-11-12, Policy rate!A59)")),
+    ("another series", _wrong_series, ("line 1 is 'observation_date,DFEDTARU', expected "
+                                       "'observation_date,MMMFFAQ027S' or 'DATE,MMMFFAQ027S'")),
 ]
 
 
@@ -295,7 +295,8 @@ def test_usage_errors_are_one_line(tmp_path, capsys):
     assert status == 2 and len(err.splitlines()) == 1 and "not allowed with" in err
     status, _, err = run(["update", str(tmp_path / "mine.csv"), "--from-dir", str(FIXTURES)],
                          capsys)
-    assert status == 2 and err == "xlflows: mine.csv has extension '.csv'; expected .xlsx or .xlsm\n"
+    assert status == 2
+    assert err == "xlflows: mine.csv has extension '.csv'; expected .xlsx or .xlsm\n"
 
 
 def test_timeout_setting_is_checked(tmp_path, capsys, monkeypatch):

@@ -12,10 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from update_support import ASSET_ROWS, FIXTURES, PROXY_VARIABLES, RATE_ROWS, ROOT, SHIPPED, venv_in
 from xlflows import fred as fred_module
-from update_support import (ASSET_ROWS, FIXTURES, PROXY_VARIABLES, RATE_ROWS, ROOT, SHIPPED,
-                            venv_in)
-from update_support import fred  # noqa: F401 - fixtures
 
 
 def readme_update_block() -> list[str]:
@@ -41,7 +39,7 @@ def test_readme_update_examples_run(tmp_path, fred, monkeypatch):
     outputs = []
     for line in lines:                                  # as written, by the shell
         done = subprocess.run(line, shell=True, cwd=tmp_path, env=env, capture_output=True,
-                              text=True, timeout=300)
+                              text=True, timeout=300, check=False)
         assert (done.returncode, done.stderr) == (0, ""), line
         outputs.append(done.stdout)
     assert "MMF assets: 12 new quarters to 2023-12-31, 3 revised" in outputs[0]
@@ -91,8 +89,8 @@ def test_update_and_refresh_from_excel_updates_then_refreshes(caller, monkeypatc
 def test_update_from_excel_fills_an_empty_retail_mmf_sheet(caller, monkeypatch):
     """The open Book gets a Retail MMF sheet with its headers only (as `xlflows new` makes it):
     the update fills it with the 14 weeks of the fixture, 2025-12-29 .. 2026-03-30, from row 2."""
-    from conftest import FakeSheet
     import xlflows
+    from conftest import FakeSheet
     from xlflows.report import live
 
     caller.sheets.append(FakeSheet(caller, "Retail MMF", [["Date", "Assets", None, "a note"]]))
@@ -127,9 +125,10 @@ def test_update_from_excel_says_when_the_refresh_failed_after_the_update(caller)
 
 
 def test_import_xlflows_stays_light():
-    done = subprocess.run([sys.executable, "-c", "import sys, xlflows; print(sorted(m for m in "
-                           "('pandas', 'openpyxl', 'xlflows.update', 'urllib.request') "
-                           "if m in sys.modules))"], capture_output=True, text=True, timeout=60)
+    code = ("import sys, xlflows; print(sorted(m for m in ('pandas', 'openpyxl', "
+            "'xlflows.update', 'urllib.request') if m in sys.modules))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
+                          check=False)
     assert done.stdout.strip() == "[]"
 
 

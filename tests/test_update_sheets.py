@@ -11,15 +11,24 @@ import openpyxl
 import pandas as pd
 import pytest
 import xlsxwriter
-from hypothesis import assume, given, settings
-from hypothesis import strategies as st
+from hypothesis import assume, given, settings, strategies as st
 
+from update_support import (
+    ASSET_ROWS,
+    DATA,
+    FIXTURES,
+    RATE_ROWS,
+    RETAIL_ROWS,
+    SHIPPED,
+    T,
+    cells,
+    folder_files,
+    make_workbook,
+    run,
+)
 from xlflows import datasheets, update
 from xlflows.errors import WorkbookError
 from xlflows.report.plan import CellWrite
-from update_support import (ASSET_ROWS, DATA, FIXTURES, RATE_ROWS, RETAIL_ROWS, SHIPPED, T,
-                            cells, folder_files, make_workbook, run)
-from update_support import fred  # noqa: F401 - fixtures
 
 
 # ============================================================================ appended, revised
@@ -112,15 +121,15 @@ LAYOUTS = [
     ("header", dict(asset_header="Value"),
      "MMF assets!B1 is 'Value', expected 'Assets' ('Date' in A1 and 'Assets' in B1)"),
     ("dates out of order", dict(asset_rows=ASSET_ROWS[:3] + ASSET_ROWS[4:5] + ASSET_ROWS[3:4]),
-     "MMF assets!A6 (2019-12-31) is earlier than MMF assets!A5 (2020-03-31) above it; expected "
-     "dates oldest first"),
+     ("MMF assets!A6 (2019-12-31) is earlier than MMF assets!A5 (2020-03-31) above it; expected "
+      "dates oldest first")),
     ("mid-quarter date", dict(asset_rows=ASSET_ROWS[:2] + [(T("2019-08-15"), 3400.0)]),
      "MMF assets!A4 is 2019-08-15; expected quarterly dates, every one at its quarter's end"),
     ("text in a value", dict(asset_rows=ASSET_ROWS[:2] + [(T("2019-09-30"), "n/a")]),
      "MMF assets!B4 is text 'n/a', expected a number"),
     ("a day missing", dict(rate_rows=RATE_ROWS[:20] + RATE_ROWS[21:]),
-     "Policy rate lacks 2025-10-06 (before Policy rate!A22), which FRED has; expected every FRED "
-     "observation from the sheet's first date to its last (1 missing)"),
+     ("Policy rate lacks 2025-10-06 (before Policy rate!A22), which FRED has; expected every FRED "
+      "observation from the sheet's first date to its last (1 missing)")),
 ]
 
 
@@ -315,7 +324,7 @@ def test_an_update_makes_the_sheet_equal_fred_from_its_first_date(n_sheet, n_new
     assert again.writes == []
 
 
-# ============================================================================ empty sheets, Retail MMF
+# ==================================================================== empty sheets, Retail MMF
 def test_empty_sheets_are_filled_from_the_start_of_each_series(tmp_path, fred, capsys):
     # Headers only, as `xlflows new` makes them. The fixtures: DFEDTAR 2008-12-01..15 (15 days)
     # then DFEDTARU 2025-10-01..12-31 (92 days) = 107 days in rows 2..108; MMMFFAQ027S from

@@ -9,10 +9,10 @@ from __future__ import annotations
 import datetime as dt
 import inspect
 import re
-import xml.etree.ElementTree as ET
 import shutil
 import subprocess
 import sys
+import xml.etree.ElementTree as ET
 import zipfile
 from pathlib import Path
 
@@ -30,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 def test_main_imports_the_report_lazily():
     code = ("import sys, xlflows; assert 'xlflows.report.live' not in sys.modules; "
             "assert 'pandas' not in sys.modules; assert 'openpyxl' not in sys.modules")
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stderr
 
 
@@ -71,7 +71,7 @@ def test_sheets_in_order(shipped):
 def test_rebuilding_gives_the_committed_bytes(tmp_path):
     out = tmp_path / "xlflows.xlsm"
     done = subprocess.run([sys.executable, str(BUILD), "--output", str(out)],
-                          capture_output=True, text=True, timeout=600)
+                          capture_output=True, text=True, timeout=600, check=False)
     assert done.returncode == 0, done.stderr
     assert out.read_bytes() == WORKBOOK.read_bytes(), (
         "workbook/xlflows.xlsm is not the build's output: run python workbook/build.py and "
@@ -109,7 +109,8 @@ def test_vba_project_runs_xlflows_main_with_this_xlwings():
     sample = code["Module1.bas"]
     assert "Sub SampleCall()" in sample
     assert 'RunPython "import " & mymodule & ";" & mymodule & ".main()"' in sample
-    assert "Public Function RunPython(" in code["xlwings.bas"] or "Sub RunPython(" in code["xlwings.bas"]
+    assert ("Public Function RunPython(" in code["xlwings.bas"]
+            or "Sub RunPython(" in code["xlwings.bas"])
     version = re.search(r'XLWINGS_VERSION As String = "([^"]+)"', code["xlwings.bas"]).group(1)
     assert version == xlwings.__version__ == "0.37.8"
 
@@ -144,7 +145,7 @@ def test_xlwings_conf_sheet(shipped):
     rows = [row[:3] for row in shipped["xlwings.conf"].iter_rows(values_only=True)]
     keys = [row[0] for row in rows]
     assert None not in keys                                     # from A1, no blank rows
-    assert len(set(k.upper() for k in keys)) == len(keys)       # the VBA refuses duplicates
+    assert len({k.upper() for k in keys}) == len(keys)       # the VBA refuses duplicates
     settings = {row[0]: row[1] for row in rows}
     assert settings["UDF Modules"] == "xlflows.udfs"
     assert settings["Interpreter_Win"] == "python"
@@ -191,7 +192,7 @@ def dashboard_formulas(wb) -> dict[str, str]:
 
 
 def test_dashboard_calls_every_function_with_valid_arguments(shipped):
-    import xlflows.udfs as udfs
+    from xlflows import udfs
 
     formulas = dashboard_formulas(shipped)
     used = set()
@@ -233,7 +234,8 @@ def test_dashboard_tables_spill(shipped, shipped_parts):
                 spilled.add(name)
     assert spilled == TABLE_UDFS
     assert b'<xda:dynamicArrayProperties fDynamic="1"' in shipped_parts["xl/metadata.xml"]
-    assert b"/sheetMetadata\" Target=\"metadata.xml\"" in shipped_parts["xl/_rels/workbook.xml.rels"]
+    assert (b'/sheetMetadata" Target="metadata.xml"'
+            in shipped_parts["xl/_rels/workbook.xml.rels"])
     assert b'PartName="/xl/metadata.xml"' in shipped_parts["[Content_Types].xml"]
 
 
@@ -247,9 +249,10 @@ def test_dashboard_formulas_have_no_fake_cached_result(shipped, shipped_parts):
 def test_data_sheets_say_what_they_are(shipped):
     flows = shipped["Flows"]
     header = [c.value for c in flows[1]]
-    note = flows.cell(row=2, column=len([h for h in header if h]) + 2).value
-    assert note == "SAMPLE DATA" and header[len([h for h in header if h])] is None
-    assert "not real fund flows" in flows.cell(row=3, column=len([h for h in header if h]) + 2).value
+    named = len([h for h in header if h])
+    note = flows.cell(row=2, column=named + 2).value
+    assert note == "SAMPLE DATA" and header[named] is None
+    assert "not real fund flows" in flows.cell(row=3, column=named + 2).value
     assert "DFEDTARU" in shipped["Policy rate"]["D2"].value
     assert "quarter's END" in shipped["MMF assets"]["D2"].value
     assert "ends 2020-12-31" in shipped["MMF assets"]["D2"].value
@@ -366,36 +369,37 @@ def test_headline_sentences(shipped):
         # date 57.4 over 46 weeks, 30.5 in 2024 to 12 Nov 2024; z = (25.3 - 0.598) / 6.214 = 3.98
         # against the 1,140 earlier weeks, all of them <= 25.3 (shown as the 99th percentile).
         # Flows is marked SAMPLE DATA, so every flow sentence says so.
-        "Equity funds (sample data): +$25.3bn in the week to Nov 12, the biggest 8-week inflow "
-        "since Mar 2022, the 4th largest on record, the biggest weekly inflow since the data "
-        "began (Jan 2004); an 11th straight week of inflows, the longest inflow streak on record; "
-        "inflows in 12 of the past 14 weeks; +$57.4bn this year (+$30.5bn at this point last "
-        "year); weekly flows 4.0 standard deviations above average (99th percentile)",
+        ("Equity funds (sample data): +$25.3bn in the week to Nov 12, the biggest 8-week inflow "
+         "since Mar 2022, the 4th largest on record, the biggest weekly inflow since the data "
+         "began (Jan 2004); an 11th straight week of inflows, the longest inflow streak on record; "
+         "inflows in 12 of the past 14 weeks; +$57.4bn this year (+$30.5bn at this point last "
+         "year); weekly flows 4.0 standard deviations above average (99th percentile)"),
         # Bond: -1.8; the previous outflow (-4.5 on Oct 8) is 5 rows back; 2025: 99.2 to date,
         # 129.2 a year earlier
-        "Bond funds (sample data): −$1.8bn in the week to Nov 12, the first outflow in 5 weeks; "
-        "+$99.2bn this year (+$129.2bn at this point last year)",
+        ("Bond funds (sample data): −$1.8bn in the week to Nov 12, the first outflow in 5 weeks; "
+         "+$99.2bn this year (+$129.2bn at this point last year)"),
         # Money market: -31.0; the previous outflow (-12.4 on Sep 17) is 8 rows back; 2025's
         # larger outflows: -35.8 and -31.5 (3rd of 22); 8-week +86.9 behind 105.5 and 97.5 this
         # year (3rd of 27); z = (-31.0 - 2.121) / 14.278 = -2.32, 15 of 1,140 weeks <= -31.0
         # (1.3% -> the 1st percentile)
-        "Money market funds (sample data): −$31.0bn in the week to Nov 12, the first outflow in 8 "
-        "weeks, the 3rd largest weekly outflow this year; +$86.9bn over 8 weeks, the 3rd largest "
-        "8-week inflow this year; +$79.6bn this year (+$149.8bn at this point last year); weekly "
-        "flows 2.3 standard deviations below average (1st percentile)",
+        ("Money market funds (sample data): −$31.0bn in the week to Nov 12, the first outflow in 8 "
+         "weeks, the 3rd largest weekly outflow this year; +$86.9bn over 8 weeks, the 3rd largest "
+         "8-week inflow this year; +$79.6bn this year (+$149.8bn at this point last year); weekly "
+         "flows 2.3 standard deviations below average (1st percentile)"),
         # MMF assets 4,336.003 (2020Q4) / 3,634.3.. (2019Q4) - 1 = +19.3%; cycles' peaks average
         # (28.4 + 25.1 + 42.4 + 44.6) / 4 = 35.1%; 2020-12-31 is five years before 2025-11-12, so
         # the verdict is dated and none is given for Nov 2025
-        "MMF assets +19% in the year to Q4 2020 (latest data, five years before the as-of date): "
-        "as of Q4 2020, not abnormally high vs the 35% average peak rise of the previous 4 "
-        "cycles; no reading for Nov 2025",
+        ("MMF assets +19% in the year to Q4 2020 (latest data, five years before the as-of date): "
+         "as of Q4 2020, not abnormally high vs the 35% average peak rise of the previous 4 "
+         "cycles; no reading for Nov 2025"),
         # months 13, 16, 21, 18 -> 17; EDATE(2023-07-27, 17) = 2024-12-27; dated at the quarters'
         # first days 11, 13, 18, 15 -> 14 -> Sep 2024; the cycle ended with the cut of 2024-09-19
         # and the assets (to 2020Q4) do not reach it
-        "Money-market cycles: the 2022\u201323 hiking cycle ended with a cut on 19 Sep 2024 (last "
-        "hike 27 Jul 2023); inflows peaked 17 months after the last hike on average → peak "
-        "projected Dec 2024 (quarterly assets dated at the quarter's end; at its start, as FRED "
-        "labels them: 14 months → Sep 2024); no asset data yet to compare: MMF assets end Q4 2020",
+        ("Money-market cycles: the 2022\u201323 hiking cycle ended with a cut on 19 Sep 2024 (last "
+         "hike 27 Jul 2023); inflows peaked 17 months after the last hike on average → peak "
+         "projected Dec 2024 (quarterly assets dated at the quarter's end; at its start, as FRED "
+         "labels them: 14 months → Sep 2024); no asset data yet to compare: MMF assets end Q4 "
+         "2020"),
     } <= set(text)
     # one minus sign (U+2212) throughout, never an ASCII hyphen as a sign, never -$0.0bn
     assert not any("-$" in t or "−$0.0bn" in t for t in text)
@@ -434,7 +438,7 @@ def test_previous_cycles_table(shipped):
     ws = shipped["Report"]
     top = _row_of(ws, "First hike")
     rows = [[c.value for c in ws[top + i]][:5] for i in range(1, 5)]
-    fred = dict((d, v / 1000) for d, v in _fred("MMMFFAQ027S.csv"))
+    fred = {d: v / 1000 for d, v in _fred("MMMFFAQ027S.csv")}
 
     def yoy(quarter_start, year_before):   # quarter-end levels, one year apart
         return fred[quarter_start] / fred[year_before] - 1
@@ -454,7 +458,7 @@ def test_previous_cycles_table(shipped):
         assert got[4] == pytest.approx(want[4], abs=5e-5)
 
 
-# ============================================================================ other workbooks, real report
+# ================================================================= other workbooks, real report
 
 
 def test_an_analysts_data_workbook_gets_a_report_and_stays_stable(tmp_path):

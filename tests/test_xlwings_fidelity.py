@@ -1,4 +1,4 @@
-"""Our UDFs under xlwings' own Windows UDF machinery, run on Linux (see README.md, "Testing without Excel").
+"""Our UDFs under xlwings' own Windows UDF machinery, on Linux (README, "Testing without Excel").
 
 On Linux ``xw.func``/``xw.arg``/``xw.ret`` are no-ops, so nothing would check what Excel's
 "Import Functions" and each call actually do with our functions. This harness:
@@ -30,8 +30,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-
 import xlwings
+
 from xlflows.core import constants as C
 from xlflows.errors import CELL_PREFIX
 
@@ -50,7 +50,7 @@ VBA_RESERVED = {
     "redim", "rem", "resume", "return", "rset", "select", "set", "single", "static", "step",
     "stop", "string", "sub", "then", "to", "true", "type", "typeof", "until", "variant", "wend",
     "while", "with", "withevents", "write", "xor", "attribute", "begin", "version", "name",
-    "seek", "width", "line", "open", "binary", "random", "access", "shared", "spc", "tab",
+    "seek", "width", "line", "binary", "random", "access", "shared", "spc", "tab",
 }
 
 
@@ -98,13 +98,15 @@ def _windows_engine(pywintypes: types.ModuleType):
         "time_types": (dt.date, dt.datetime, pywintypes.TimeType, np.datetime64),
         "Apps": object, "__name__": "xlwings_windows_engine_extract",
     }
-    exec(compile(ast.Module(body=nodes, type_ignores=[]), "_xlwindows.py", "exec"), namespace)
+    # xlwings' Windows engine, compiled from its source without its Windows-only imports
+    exec(compile(ast.Module(body=nodes, type_ignores=[]), "_xlwindows.py", "exec"),  # noqa: S102
+         namespace)
     return namespace["Engine"](), namespace["cell_errors"]
 
 
 @pytest.fixture(scope="module")
 def xl():
-    """(real xlwings.udfs, our udfs as decorated by it, the COM error table) — patched in isolation."""
+    """(real xlwings.udfs, our udfs as decorated by it, the COM error table), patched apart."""
     importlib.import_module("xlflows.udfs")      # the ordinary module, imported unpatched first
     stubs = _stub_modules()
     saved_modules = {k: sys.modules.get(k) for k in [*stubs, "xlwings.udfs"]}
@@ -199,7 +201,7 @@ def test_optional_arguments_carry_the_python_defaults(xl):
     assert args["horizon_months"]["optional"] == 36
 
 
-# ------------------------------------------------------------------------------ read -> UDF -> write
+# ------------------------------------------------------------------------ read -> UDF -> write
 
 WEEKS = [dt.date(2022, 1, 7) + dt.timedelta(weeks=i) for i in range(30)]
 FLOWS = [5.5] * 8 + [1.0] * 14 + [3.0] * 8      # latest 8-week inflow largest since 2022-03-25

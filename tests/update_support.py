@@ -3,9 +3,9 @@
 The server (127.0.0.1, a free port, started per test, stopped by the test or by its own watchdog)
 serves the fixtures of ``tests/fixtures/fred`` (see its README: real rows up to the end of
 ``data/``, invented ones after), over plain HTTP or, for FRED's own scheme, over HTTPS with the
-test certificate of ``tests/fixtures/tls``. A test module uses the fixtures by importing them
-(``from update_support import fred, fred_tls``). Small workbooks are written with XlsxWriter, as
-Excel would write them.
+test certificate of ``tests/fixtures/tls``. Its fixtures ``fred`` and ``fred_tls`` are there for
+every test module (``tests/conftest.py`` names this module in ``pytest_plugins``). Small workbooks
+are written with XlsxWriter, as Excel would write them.
 """
 
 from __future__ import annotations
@@ -64,7 +64,7 @@ def handler(stand_in: FredStandIn):
     class Handler(http.server.BaseHTTPRequestHandler):
         timeout = 10
 
-        def do_GET(self):  # noqa: N802 - http.server's hook
+        def do_GET(self):
             stand_in.requests.append(self.path)
             query = urllib.parse.parse_qs(urllib.parse.urlsplit(self.path).query)
             series = (query.get("id") or [""])[0]

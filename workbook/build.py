@@ -44,8 +44,7 @@ import xlsxwriter
 import xlsxwriter.utility
 import xlwings
 
-from xlflows.datasheets import (DATE_FORMAT, FLOWS, MMF_ASSETS, POLICY_RATE, RETAIL_MMF,
-                                DataSheet)
+from xlflows.datasheets import DATE_FORMAT, FLOWS, MMF_ASSETS, POLICY_RATE, RETAIL_MMF, DataSheet
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -88,7 +87,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"wrote {output}")
     for line in result.summary:
         print(f"  {line}")
-    if output.resolve() == OUTPUT:  # the Lite workbook is made from this .xlsm by workbook/build_lite.py
+    # the Lite workbook is made from this .xlsm by workbook/build_lite.py
+    if output.resolve() == OUTPUT:
         return __import__("runpy").run_path(str(HERE / "build_lite.py"))["main"]([])
     return 0
 
@@ -162,7 +162,8 @@ def write_draft(path: Path) -> None:
     wb = xlsxwriter.Workbook(str(path), {"strings_to_numbers": False, "strings_to_formulas": False})
     wb.set_properties({
         "title": "xlflows: fund flows and money-market cash",
-        "comments": "Built by workbook/build.py; refresh with the Report's button or `xlflows refresh`.",
+        "comments": ("Built by workbook/build.py; refresh with the Report's button or "
+                     "`xlflows refresh`."),
         "created": CREATED,
     })
     wb.set_vba_name("ThisWorkbook")
@@ -262,21 +263,21 @@ def sources(flows, rates, assets, retail) -> list[tuple[str, str]]:
     last = {"flows": flows[-1][0], "rate": rates[-1][0], "assets": assets[-1][0],
             "retail": retail[-1][0]}
     return [
-        ("Flows", f"SAMPLE DATA, not real fund flows: invented weekly net flows in $bn "
-                  f"(positive = inflow), {flows[0][0]:%Y-%m-%d} to {last['flows']:%Y-%m-%d}."),
-        ("Policy rate", "Federal funds target rate, percent, daily: FRED DFEDTAR to 2008-12-15, "
+        ("Flows", (f"SAMPLE DATA, not real fund flows: invented weekly net flows in $bn "
+                  f"(positive = inflow), {flows[0][0]:%Y-%m-%d} to {last['flows']:%Y-%m-%d}.")),
+        ("Policy rate", ("Federal funds target rate, percent, daily: FRED DFEDTAR to 2008-12-15, "
                         "then DFEDTARU (upper limit of the target range) from 2008-12-16; "
-                        f"ends {last['rate']:%Y-%m-%d}."),
-        ("MMF assets", "Money market funds' total financial assets, $bn = FRED MMMFFAQ027S "
+                        f"ends {last['rate']:%Y-%m-%d}.")),
+        ("MMF assets", ("Money market funds' total financial assets, $bn = FRED MMMFFAQ027S "
                        "(millions) / 1000, quarterly. Each row is dated at its quarter's END (FRED "
                        "dates the quarter-end level at the quarter's first day); "
-                       f"ends {last['assets']:%Y-%m-%d} (Q4 2020)."),
-        ("Retail MMF", "Retail money market funds' assets, $bn = FRED WRMFNS (the Fed's H.6), "
+                       f"ends {last['assets']:%Y-%m-%d} (Q4 2020).")),
+        ("Retail MMF", ("Retail money market funds' assets, $bn = FRED WRMFNS (the Fed's H.6), "
                        "weekly, not seasonally adjusted, dated at each week's end (a Monday); "
                        f"{retail[0][0]:%Y-%m-%d} to {last['retail']:%Y-%m-%d} (data/SOURCES.md "
-                       "says where this copy comes from)."),
-        ("Citation", "Board of Governors of the Federal Reserve System (US), retrieved from FRED, "
-                     "Federal Reserve Bank of St. Louis."),
+                       "says where this copy comes from).")),
+        ("Citation", ("Board of Governors of the Federal Reserve System (US), retrieved from FRED, "
+                     "Federal Reserve Bank of St. Louis.")),
     ]
 
 
@@ -306,8 +307,8 @@ def dashboard_helpers(k: int) -> list[tuple[str, str, str]]:
         ("Cycles found", f"=COUNT($H$6:$H${SPILL_LAST})", "rows of HIKE_CYCLES (H6 down)"),
         ("Cycles with asset data", f"=COUNT($O$6:$O${SPILL_LAST})",
          "rows of CYCLE_INFLOWS (O6 down)"),
-        ("Last previous cycle", f"={INFLOW_ROWS}-IF({INFLOW_ROWS}=0,0,"
-                                f"IF({last_inflow}={current_first},1,0))",
+        ("Last previous cycle", (f"={INFLOW_ROWS}-IF({INFLOW_ROWS}=0,0,"
+                                f"IF({last_inflow}={current_first},1,0))"),
          "CYCLE_INFLOWS row of the last cycle before the current one"),
         (f"First of the previous {k}", f"=MAX(1,{PREVIOUS_LAST}-{k - 1})",
          f"CYCLE_INFLOWS row where the previous {k} cycles start"),
@@ -328,7 +329,8 @@ def write_dashboard(ws, categories, n_flows: int, n_rates: int, n_assets: int, f
     f_last = max(n_flows + 1, LAST_ROW["flows"])
     week = f"Flows!$A$2:$A${f_last}"
     first_cat = categories[0]
-    second = "Money market" if "Money market" in categories else categories[min(1, len(categories) - 1)]
+    second = ("Money market" if "Money market" in categories
+              else categories[min(1, len(categories) - 1)])
     col_first = xlsxwriter.utility.xl_col_to_name(1)
     col_second = xlsxwriter.utility.xl_col_to_name(1 + categories.index(second))
     flow_a = f"Flows!${col_first}$2:${col_first}${f_last}"
@@ -408,12 +410,12 @@ def write_conf(ws, fmt) -> None:
     """xlwings settings: key in A, value in B from A1, no header, no blank rows; notes in C."""
     rows = [
         ("Interpreter_Win", "python",
-         "Windows: the Python that runs xlflows; for a venv give its full path, e.g. "
-         r"C:\Users\you\xlflows-env\Scripts\python.exe"),
+         ("Windows: the Python that runs xlflows; for a venv give its full path, e.g. "
+         r"C:\Users\you\xlflows-env\Scripts\python.exe")),
         ("UDF Modules", "xlflows.udfs", "Python module whose functions Import Functions adds"),
         ("Debug UDFs", False, "TRUE only to debug the functions from a Python console"),
-        ("Use UDF Server", False, "Only the Refresh button (RunPython): TRUE runs it in the "
-         "Python that serves the functions, FALSE starts a new Python for each click"),
+        ("Use UDF Server", False, ("Only the Refresh button (RunPython): TRUE runs it in the "
+         "Python that serves the functions, FALSE starts a new Python for each click")),
         ("Show Console", False, "TRUE shows a console window with Python's output"),
     ]
     for r, (key, value, note) in enumerate(rows):

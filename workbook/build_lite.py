@@ -1,4 +1,5 @@
-"""Build ``workbook/xlflows-lite.xlsx`` (xlwings Lite: Excel for Mac and the web) from ``xlflows.xlsm``.
+"""Build ``workbook/xlflows-lite.xlsx`` (xlwings Lite: Excel for Mac and the web) from
+``xlflows.xlsm``.
 
 ``python workbook/build_lite.py`` (``workbook/build.py`` calls it after building the .xlsm).
 
@@ -37,8 +38,8 @@ CT_XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.mai
 REL_VBA = "http://schemas.microsoft.com/office/2006/relationships/vbaProject"
 REL_VML = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/vmlDrawing"
 #: The Dashboard's note in the Lite workbook (the classic one tells how to import the functions).
-LITE_NOTE = ("Live formulas: in xlwings Lite the xlflows functions come from the add-in once it has "
-             "installed xlflows (Home → xlwings Lite; README, \"Use it in Excel for Mac or the "
+LITE_NOTE = ("Live formulas: in xlwings Lite the xlflows functions come from the add-in once it "
+             "has installed xlflows (Home → xlwings Lite; README, \"Use it in Excel for Mac or the "
              "web\"); tables spill. Until then they show #NAME?. The Report sheet holds values "
              "only: run the script \"Refresh report\" to update it.")
 
@@ -115,7 +116,7 @@ def without_vba(package) -> None:
         package.write(entry.part, edits.apply())
         for rel in buttons:
             package.remove(rel.part)
-        package.remove_relationships(entry.part, lambda rel: rel.id not in ids)
+        package.remove_relationships(entry.part, lambda rel, ids=ids: rel.id not in ids)
 
 
 def _only_buttons(vml: bytes) -> bool:

@@ -66,7 +66,8 @@ def make() -> pd.DataFrame:
     else:
         raise RuntimeError("could not shape the Equity sample")
     sums = pd.Series(equity, index=weeks).rolling(WEEKS).sum()
-    mar_2022 = sums[(sums.index >= pd.Timestamp("2022-03-01")) & (sums.index <= pd.Timestamp("2022-03-31"))]
+    mar_2022 = sums[(sums.index >= pd.Timestamp("2022-03-01"))
+                    & (sums.index <= pd.Timestamp("2022-03-31"))]
     assert mar_2022.max() >= target, "the March 2022 run must reach the latest 8-week total"
 
     # Money market: an outflow 8 weeks back, seven inflows, then -31.0.

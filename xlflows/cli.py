@@ -20,9 +20,14 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from collections.abc import Callable
+from typing import TYPE_CHECKING, NoReturn
 
 from xlflows import __version__
 from xlflows.errors import WorkbookError, XlflowsError, first_line
+
+if TYPE_CHECKING:  # the commands import what they use when they run
+    from xlflows.fred import Fetch
 
 EXIT_OK = 0
 EXIT_UNEXPECTED = 1
@@ -35,7 +40,7 @@ MAX_CYCLES = 20
 class _Parser(argparse.ArgumentParser):
     """argparse that reports usage errors on one line with the project's prefix and exit code."""
 
-    def error(self, message: str) -> None:  # noqa: D401 - argparse's hook
+    def error(self, message: str) -> NoReturn:
         raise _UsageError(message)
 
 
@@ -59,9 +64,10 @@ def _whole(maximum: int):
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (exposed for the docs and tests)."""
-    parser = _Parser(prog="xlflows", description="Make an xlflows workbook of your own, refresh its "
-                     "Report sheet, bring its FRED data up to date, or make it an xlwings Lite "
-                     "workbook.")
+    parser = _Parser(prog="xlflows",
+                     description="Make an xlflows workbook of your own, refresh its Report sheet, "
+                                 "bring its FRED data up to date, or make it an xlwings Lite "
+                                 "workbook.")
     parser.add_argument("--version", action="version", version=f"xlflows {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     _add_new(commands)
@@ -77,10 +83,12 @@ def build_parser() -> argparse.ArgumentParser:
                          help=f"previous hiking cycles compared, 1 to {MAX_CYCLES} (default: the "
                               "Report's setting cell)")
     refresh.add_argument("--as-of", dest="as_of", metavar="DATE",
-                         help="cut every series at this date, e.g. 2023-12-13 (default: latest week)")
+                         help="cut every series at this date, e.g. 2023-12-13 (default: latest "
+                              "week)")
     _add_update(commands)
     lite = commands.add_parser(
-        "lite", help="add or update the xlwings Lite code in a workbook (Excel for Mac and the web)",
+        "lite",
+        help="add or update the xlwings Lite code in a workbook (Excel for Mac and the web)",
         description="Make a workbook an xlwings Lite workbook with the xlflows functions and "
                     "report script: main.py gets a block that carries xlflows itself (your "
                     "code is kept; a function of yours with one of xlflows' names is refused), "
@@ -94,7 +102,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _workbook_and_output(command: argparse.ArgumentParser, done: str) -> None:
     """The WORKBOOK argument and ``--output`` every command takes."""
-    command.add_argument("workbook", metavar="WORKBOOK", help=f".xlsx or .xlsm file ({done} in place)")
+    command.add_argument("workbook", metavar="WORKBOOK",
+                         help=f".xlsx or .xlsm file ({done} in place)")
     command.add_argument("--output", metavar="OUT",
                          help=f"write the {done} workbook here instead (same extension)")
 
@@ -173,32 +182,16 @@ def _add_update(commands) -> None:
                             "XLFLOWS_FRED_URL environment variable)")
 
 
-def _run_update(args) -> int:
+def _update(args) -> int:
     """``xlflows update``: one summary line per sheet on stdout, progress on a terminal's stderr."""
-    from xlflows import fred, update
+    from xlflows import update
 
     progress = _Progress(sys.stderr)
     try:
-        _check_paths(args)
-        if args.from_dir is not None:
-            fetch = fred.folder_reader(args.from_dir)
-            where = lambda series: os.path.join(args.from_dir, f"{series}.csv")  # noqa: E731
-        else:
-            base = args.fred_url or os.environ.get(fred.URL_ENV) or fred.FRED_URL
-            fetch = fred.fred_downloader(base, timeout=fred.env_timeout(), progress=progress)
-            where = lambda series: f"{series} from {fred.series_url(base, series)}"  # noqa: E731
+        fetch, where = _update_source(args, progress)
         result = update.update_file(args.workbook, fetch, where, output=args.output)
-    except XlflowsError as exc:
-        progress.clear()
-        return _fail(str(exc), EXIT_BAD_INPUT)
-    except KeyboardInterrupt:
-        progress.clear()
-        return _fail("interrupted; nothing was written", EXIT_UNEXPECTED)
-    except Exception as exc:  # as for refresh: one line, never a traceback
-        progress.clear()
-        detail = first_line(exc) or "no detail"
-        return _fail(f"unexpected problem, please report: {detail}", EXIT_UNEXPECTED)
-    progress.clear()
+    finally:
+        progress.clear()  # before a failure's line, which _run writes
     if result.cells_written:
         print(f"Updated {result.output} ({result.cells_written} cells); refresh the Report "
               f"with: xlflows refresh {result.output}")
@@ -207,6 +200,19 @@ def _run_update(args) -> int:
     for line in result.summary:
         print(f"  {line}")
     return EXIT_OK
+
+
+def _update_source(args, progress: _Progress) -> tuple[Fetch, Callable[[str], str]]:
+    """Where ``xlflows update`` gets each series (``--from-dir``'s saved CSV files, or a FRED
+    address), and how its messages name the place of a series."""
+    from xlflows import fred
+
+    if args.from_dir is not None:
+        return (fred.folder_reader(args.from_dir),
+                lambda series: os.path.join(args.from_dir, f"{series}.csv"))
+    base = args.fred_url or os.environ.get(fred.URL_ENV) or fred.FRED_URL
+    return (fred.fred_downloader(base, timeout=fred.env_timeout(), progress=progress),
+            lambda series: f"{series} from {fred.series_url(base, series)}")
 
 
 class _Progress:
@@ -243,7 +249,7 @@ def main(argv: list[str] | None = None) -> int:
         command = command if command in ("new", "refresh", "update", "lite") else "refresh"
         return _fail(f"{exc} (see xlflows {command} --help)", EXIT_BAD_INPUT)
     if args.command == "update":
-        return _run_update(args)
+        return _run(_update, args)
     if args.command == "lite":
         return _run(_lite, args)
     if args.command == "new":
@@ -272,7 +278,7 @@ def _run(command, args, *, check_paths: bool = True) -> int:
         return _fail(str(exc), EXIT_BAD_INPUT)
     except KeyboardInterrupt:
         return _fail("interrupted; nothing was written", EXIT_UNEXPECTED)
-    except Exception as exc:  # the one place an unexpected failure becomes a line for people
+    except Exception as exc:  # noqa: BLE001 - the one place a failure becomes a line for people
         detail = first_line(exc) or "no detail"
         return _fail(f"unexpected problem, please report: {detail}", EXIT_UNEXPECTED)
 

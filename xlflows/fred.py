@@ -29,9 +29,9 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from collections.abc import Callable, Iterable
 from http.client import HTTPException, IncompleteRead
 from pathlib import Path
-from typing import Callable, Iterable
 
 import pandas as pd
 
@@ -233,7 +233,7 @@ def _download(url: str, timeout: float, series: str) -> bytes:
     except urllib.error.HTTPError as exc:
         raise SourceError(f"{failed}: HTTP error {exc.code} ({exc.reason}); expected the CSV "
                           "file") from None
-    except (TimeoutError, socket.timeout):
+    except TimeoutError:
         raise SourceError(f"{failed}: no complete answer within {timeout:g} s; try again later, "
                           "or save the CSV files by hand and use --from-dir DIR") from None
     except IncompleteRead:
@@ -359,9 +359,11 @@ class _DeadlineConnection(http.client.HTTPConnection):
     def connect(self) -> None:
         self.timeout = self.deadline.left()          # the TCP connect (and a proxy's CONNECT)
         super().connect()
-        self.sock.settimeout(self.deadline.left())   # a TLS handshake (one deadline) and the request
+        self.sock.settimeout(self.deadline.left())   # a TLS handshake (one deadline), the request
 
-    def response_class(self, sock, *args, **kwargs) -> http.client.HTTPResponse:
+    # typeshed declares the attribute a class; http.client only calls it, as it calls a method
+    def response_class(  # type: ignore[override]
+            self, sock, *args, **kwargs) -> http.client.HTTPResponse:
         """``http.client`` makes each response (and a proxy tunnel's) with
         ``self.response_class(sock, ...)``: here one whose reads keep the deadline."""
         response = http.client.HTTPResponse(sock, *args, **kwargs)
@@ -405,10 +407,10 @@ def fetch_all(fetch: Fetch, where: Callable[[str], str], series: Iterable[str],
     """
     ids = list(series)
     out = {}
-    for number, series in enumerate(ids, start=1):
+    for number, series_id in enumerate(ids, start=1):
         if progress is not None:
-            progress(f"{series} ({number} of {len(ids)})")
-        out[series] = parse_fred_csv(fetch(series), series, where(series))
+            progress(f"{series_id} ({number} of {len(ids)})")
+        out[series_id] = parse_fred_csv(fetch(series_id), series_id, where(series_id))
     return out
 
 

@@ -7,8 +7,8 @@ A Lite workbook's ``main.py`` carries xlflows in a block (:mod:`xlflows.litecode
 
 That brings in every function of :mod:`xlflows.udfs` (``udfs.UDFS``) under its own name (the
 add-in registers them as ``FLOW_STREAK`` … ``FLOWS_FROM_LEVELS`` and dispatches a call by the
-Python name, so they must never be imported under another name) and the script :func:`refresh_report` (shown as
-*Refresh report*), the Lite counterpart of the Refresh button.
+Python name, so they must never be imported under another name) and the script
+:func:`refresh_report` (shown as *Refresh report*), the Lite counterpart of the Refresh button.
 
 There is one registration: the functions are declared once, in :mod:`xlflows.udfs`, with
 ``xw.func``/``xw.arg``/``xw.ret``. In classic xlwings (Windows) those are the decorators that
@@ -32,32 +32,6 @@ import sys
 
 import xlwings as xw
 
-
-def _spare_the_jsnull_import() -> None:
-    """Give Pyodide < 0.28 a ``pyodide.ffi.JsNull`` that nothing is an instance of.
-
-    xlwings 0.37.8 runs ``from pyodide.ffi import JsNull`` for every cell of every argument and
-    treats an ImportError as "no JsNull, not null". Pyodide 0.27 (what Lite workbooks record) has no
-    ``JsNull``, so each cell paid for a failed import: a call on 30 years of weekly data took
-    150-330 times a ``pd.DataFrame`` of its rows. With this class the import succeeds and
-    ``isinstance`` answers False — exactly what the failed import meant — at no cost. Pyodide 0.28+
-    (which has the real ``JsNull``) and CPython are left alone.
-    """
-    if sys.platform != "emscripten":
-        return
-    try:
-        import pyodide.ffi as ffi
-    except ImportError:
-        return
-    if not hasattr(ffi, "JsNull"):
-        class JsNull:  # noqa: D401 - a stand-in with no instances
-            """No value is ever this: Pyodide < 0.28 passes JavaScript ``null`` as None."""
-
-        ffi.JsNull = JsNull
-
-
-_spare_the_jsnull_import()
-
 from xlflows.udfs import (
     abnormality,
     asset_growth,
@@ -80,7 +54,33 @@ from xlflows.udfs import (
     streak_longest_since,
 )
 
-__all__ = [
+
+def _spare_the_jsnull_import() -> None:
+    """Give Pyodide < 0.28 a ``pyodide.ffi.JsNull`` that nothing is an instance of.
+
+    xlwings 0.37.8 runs ``from pyodide.ffi import JsNull`` for every cell of every argument and
+    treats an ImportError as "no JsNull, not null". Pyodide 0.27 (what Lite workbooks record) has no
+    ``JsNull``, so each cell paid for a failed import: a call on 30 years of weekly data took
+    150-330 times a ``pd.DataFrame`` of its rows. With this class the import succeeds and
+    ``isinstance`` answers False — exactly what the failed import meant — at no cost. Pyodide 0.28+
+    (which has the real ``JsNull``) and CPython are left alone.
+    """
+    if sys.platform != "emscripten":
+        return
+    try:
+        from pyodide import ffi
+    except ImportError:
+        return
+    if not hasattr(ffi, "JsNull"):
+        class JsNull:
+            """No value is ever this: Pyodide < 0.28 passes JavaScript ``null`` as None."""
+
+        ffi.JsNull = JsNull
+
+
+_spare_the_jsnull_import()
+
+__all__ = [  # noqa: RUF022 - udfs.UDFS's order, which Lite's registry keeps (test_lite_live)
     "flow_streak", "flow_first_in", "flow_largest_since", "flow_rolling", "flow_streaks",
     "hike_cycles", "cycle_inflows", "peak_projection", "asset_growth", "abnormality",
     "flow_rank", "flow_count", "streak_longest_since", "flow_period", "flow_pct", "flow_since",

@@ -114,6 +114,7 @@ def minify(source: str) -> str:
         if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant) \
                 and isinstance(first.value.value, str):
             alone = len(body) == 1 and not isinstance(node, ast.Module)
+            assert first.end_lineno is not None and first.end_col_offset is not None  # parsed
             cuts.append((at_byte(first.lineno, first.col_offset),
                          at_byte(first.end_lineno, first.end_col_offset), "pass" if alone else ""))
     for token in tokenize.generate_tokens(io.StringIO(source).readline):

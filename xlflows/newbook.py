@@ -22,9 +22,9 @@ from __future__ import annotations
 import io
 import os
 import tempfile
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
 
 from xlflows.datasheets import DATA_SHEETS, DATE_FORMAT, FLOWS, DataSheet, same_header
 from xlflows.errors import WorkbookError
@@ -158,7 +158,7 @@ def _data_workbook(categories: list[str]) -> bytes:
     from openpyxl.styles import Font
 
     wb = openpyxl.Workbook()
-    wb.remove(wb.active)
+    wb.remove(wb.worksheets[0])          # the default "Sheet"
     bold = Font(bold=True)
     for sheet in DATA_SHEETS:
         ws = wb.create_sheet(sheet.name)

@@ -23,7 +23,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import re
-from typing import Callable
+from collections.abc import Callable
 
 import xlwings as xw
 

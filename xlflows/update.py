@@ -28,15 +28,14 @@ the Refresh button) does that afterwards; :func:`update_and_refresh_caller` does
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Mapping, Sequence
 
 import pandas as pd
 
 from xlflows import fred
-from xlflows.datasheets import (DATE_FORMAT, FRED_SHEETS, DataSheet, blank, fred_series,
-                                same_header)
+from xlflows.datasheets import DATE_FORMAT, FRED_SHEETS, DataSheet, blank, fred_series, same_header
 from xlflows.errors import WorkbookError, XlflowsError
 from xlflows.excel.convert import level_series
 from xlflows.fred import Fetch, Progress, SourceError
@@ -109,13 +108,15 @@ def read_sheet(source, target: DataSheet) -> SheetData:
                          pd.Series([], index=pd.DatetimeIndex([]), dtype=int), 2)
     end = used[-1] + 1
     dates, values = dates[:end], values[:end]
-    names = dict(dates_name=f"{sheet} dates", values_name=f"{sheet} values")
+    dates_name, values_name = f"{sheet} dates", f"{sheet} values"
     try:
         # Dates first (with their row numbers as values), so a bad date is named in column A ...
         row_of = level_series(dates, [i + 2 if not blank(d) else None for i, d in enumerate(dates)],
-                              locate=lambda i: f"{sheet}!A{i + 2}", **names)
+                              locate=lambda i: f"{sheet}!A{i + 2}", dates_name=dates_name,
+                              values_name=values_name)
         # ... then the values, named in column B.
-        series = level_series(dates, values, locate=lambda i: f"{sheet}!B{i + 2}", **names)
+        series = level_series(dates, values, locate=lambda i: f"{sheet}!B{i + 2}",
+                              dates_name=dates_name, values_name=values_name)
     except XlflowsError as exc:
         raise WorkbookError(str(exc)) from None
     rows = row_of.astype(int)
@@ -139,7 +140,7 @@ def _check_order(sheet: str, rows: pd.Series) -> None:
 
 def _quarter_dating(sheet: str, rows: pd.Series) -> bool:
     """True when every date is a quarter's last day, False when every one is its first day."""
-    index = rows.index
+    index = pd.DatetimeIndex(rows.index)
     ends = (index + pd.offsets.QuarterEnd(0)) == index
     starts = (index.day == 1) & index.month.isin([1, 4, 7, 10])
     if ends.all():
@@ -233,7 +234,7 @@ def sheet_series(target: DataSheet, observations: Mapping[str, pd.Series],
 
 
 def _check_quarter_starts(target: DataSheet, series: pd.Series) -> None:
-    index = series.index
+    index = pd.DatetimeIndex(series.index)
     starts = (index.day == 1) & index.month.isin([1, 4, 7, 10])
     if not starts.all():
         odd = index[int((~starts).argmax())]
@@ -275,7 +276,7 @@ def _compare(target: DataSheet, sheet: SheetData, wanted: pd.Series
 
 def _new_rows(target: DataSheet, sheet: SheetData, new: pd.Series) -> list[CellWrite]:
     writes = []
-    for offset, (day, value) in enumerate(new.items()):
+    for offset, (day, value) in enumerate(zip(pd.DatetimeIndex(new.index), new)):
         row = sheet.next_row + offset
         writes.append(CellWrite(target.name, cell_ref(row, 1), day.to_pydatetime(), DATE_FORMAT))
         writes.append(CellWrite(target.name, cell_ref(row, 2), float(value), target.value_format))

@@ -58,7 +58,7 @@ def _run(coro):
 def main() -> dict:
     out: dict = {}
     try:
-        import xlflows  # noqa: F401
+        import xlflows
         out["xlflows_before"] = xlflows.__file__
     except ImportError:
         out["xlflows_before"] = None
@@ -76,7 +76,7 @@ def main() -> dict:
     module = types.ModuleType("main")
     sys.modules["main"] = module
     start = time.perf_counter()
-    exec(compile(code["main.py"], "main.py", "exec"), module.__dict__)
+    exec(compile(code["main.py"], "main.py", "exec"), module.__dict__)  # noqa: S102 - as Lite does
     out["load_s"] = round(time.perf_counter() - start, 3)
     out["xlflows_from"] = sys.modules["xlflows"].__file__
 
@@ -107,8 +107,9 @@ def main() -> dict:
     values["abnormality"], _ = call("abnormality", 0.25, [0.30, 0.28, 0.41, 0.33])
     out["values"] = values
 
-    from lite_support import apply_actions, book_snapshot
     from xlwings.server import custom_scripts_call
+
+    from lite_support import apply_actions, book_snapshot
 
     snapshot = book_snapshot(LITE)
     started = time.perf_counter()

@@ -1,4 +1,4 @@
-"""Two runtime facts the file engine depends on, observed in CPython or Pyodide (a probe, not a test).
+"""Two runtime facts the file engine depends on, seen in CPython or Pyodide (a probe, not a test).
 
 ``python tests/pyodide/probe_runtime.py`` prints them for CPython;
 ``unshare -n node tests/pyodide/run.mjs --script tests/pyodide/probe_runtime.py`` for Pyodide.

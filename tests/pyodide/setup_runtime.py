@@ -193,7 +193,7 @@ def build_app_wheel(cache: Path, target: Path | None = None) -> Path:
 def _checkout_files() -> list[str]:
     """Files git tracks or would track (untracked but not ignored), relative to the checkout."""
     done = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
-                          cwd=CHECKOUT, capture_output=True)
+                          cwd=CHECKOUT, capture_output=True, check=False)
     if done.returncode != 0:
         raise SetupError("git ls-files failed in the checkout: " + _last_line(done.stderr))
     return [name for name in done.stdout.decode().split("\0")
@@ -201,7 +201,7 @@ def _checkout_files() -> list[str]:
 
 
 def _run(command: list[str], step: str, cwd: Path | None = None) -> None:
-    done = subprocess.run(command, cwd=cwd, capture_output=True)
+    done = subprocess.run(command, cwd=cwd, capture_output=True, check=False)
     if done.returncode != 0:
         raise SetupError(f"{step} failed (exit {done.returncode}): "
                          + _last_line(done.stderr or done.stdout))

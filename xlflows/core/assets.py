@@ -24,8 +24,7 @@ import pandas as pd
 
 from xlflows.core.flows import backward_chunks, flow_values, refuse_missing
 from xlflows.core.growth import median_gap
-from xlflows.core.validate import levels as checked_levels
-from xlflows.core.validate import date_values, whole_number
+from xlflows.core.validate import date_values, levels as checked_levels, whole_number
 from xlflows.errors import InputError
 
 __all__ = ["GAP_SPACINGS", "LevelRecord", "flow_pct", "flows_from_levels", "level_record"]

@@ -7,6 +7,7 @@ with what an analyst gets from the same formula typed in Excel.
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Context, Decimal
+from typing import overload
 
 import numpy as np
 import pandas as pd
@@ -87,8 +88,13 @@ _EXACT_WHOLE = 1e15
 _WHOLE_FLOATS = 2.0 ** 53
 
 
-def round_for_ties(values: np.ndarray) -> np.ndarray:
-    """Round sums to :data:`TIE_DECIMALS` decimals so that float noise cannot break a tie.
+@overload
+def round_for_ties(values: float) -> np.float64: ...
+@overload
+def round_for_ties(values: np.ndarray) -> np.ndarray: ...
+def round_for_ties(values: float | np.ndarray) -> np.float64 | np.ndarray:
+    """Round sums to :data:`TIE_DECIMALS` decimals so that float noise cannot break a tie (an
+    array for an array, a ``float64`` for one value).
 
     Values of magnitude 2**53 or more are returned as they are: they have no decimals, and
     rounding them would scale them by 1e9 first, which overflows to infinity beyond ~1.8e299.
@@ -184,6 +190,6 @@ def period_start(date: pd.Timestamp, period: str) -> pd.Timestamp:
 
 
 def year_starts(first_year: int, last_year: int) -> np.ndarray:
-    """1 January of each year from ``first_year`` to ``last_year`` (inclusive), ``datetime64[D]``."""
+    """1 January of each year from ``first_year`` to ``last_year`` inclusive, ``datetime64[D]``."""
     years = np.arange(first_year - 1970, last_year - 1970 + 1).astype("datetime64[Y]")
     return years.astype("datetime64[D]")

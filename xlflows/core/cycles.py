@@ -29,7 +29,15 @@ from xlflows.core.constants import (
     PEAK_YOY,
 )
 from xlflows.core.growth import yoy_addition_values, yoy_growth_values
-from xlflows.core.validate import choice, date_values, levels, number, numbers, timestamp, whole_number
+from xlflows.core.validate import (
+    choice,
+    date_values,
+    levels,
+    number,
+    numbers,
+    timestamp,
+    whole_number,
+)
 from xlflows.errors import InputError
 
 #: What ``rates`` holds for :func:`hike_cycles`.

@@ -21,9 +21,9 @@ Argument *values* are checked here and refused with :class:`xlflows.errors.Input
 argument (``weeks: 0 is not allowed, expected a whole number of at least 1``).
 
 The checks and the window sums (:func:`flow_values`, :func:`dated_index`, :func:`need_weeks`,
-:func:`calendar_index`, :func:`refuse_missing`, :func:`window_sums`) are shared with the other modules on weekly flows
-(:mod:`~xlflows.core.ranks`, :mod:`~xlflows.core.runs`, :mod:`~xlflows.core.periods`,
-:mod:`~xlflows.core.assets`).
+:func:`calendar_index`, :func:`refuse_missing`, :func:`window_sums`) are shared with the other
+modules on weekly flows (:mod:`~xlflows.core.ranks`, :mod:`~xlflows.core.runs`,
+:mod:`~xlflows.core.periods`, :mod:`~xlflows.core.assets`).
 """
 
 from __future__ import annotations
@@ -141,7 +141,8 @@ def dated_index(flows: pd.Series) -> pd.DatetimeIndex:
     """The week-ending dates of ``flows``: a sorted DatetimeIndex without repeats or blanks."""
     index = getattr(flows, "index", None)
     if not isinstance(index, pd.DatetimeIndex):
-        raise InputError("flows: no dates, expected weekly flows indexed by their week-ending dates")
+        raise InputError("flows: no dates, expected weekly flows indexed by their week-ending "
+                         "dates")
     if strictly_increasing(index):
         return index                                        # what the Excel layer hands over
     if index.hasnans:
@@ -513,7 +514,7 @@ def largest_since_history(flows: pd.Series, weeks: int = 1) -> pd.DataFrame:
     """
     weeks, totals, index = _look_back_sums(flows, weeks)
     direction, since = _history(totals, weeks)
-    since_dates = index.take(since, allow_fill=True, fill_value=pd.NaT)
+    since_dates = index.take(since, allow_fill=True, fill_value=np.datetime64("NaT"))
     return pd.DataFrame(
         {"total": totals, "direction": direction, "since": np.asarray(since_dates)},
         index=index,

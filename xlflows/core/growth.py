@@ -418,7 +418,8 @@ def abnormality(current, history, method: str = "mean", threshold=None) -> Abnor
     else:
         limit = DEFAULT_Z_THRESHOLD if threshold is None else number(threshold, "threshold")
         if limit < 0:
-            raise InputError(f"threshold: {limit:g} is negative, expected 0 or more standard deviations")
+            raise InputError(f"threshold: {limit:g} is negative, expected 0 or more standard "
+                             "deviations")
         if count < 2:
             raise InputError('history: 1 value, expected at least 2 for method "z"')
         if not sd > 0:
@@ -462,8 +463,8 @@ def standing(current: float, hist: np.ndarray) -> Standing:
         ``mean`` of ``hist``; ``sd`` its sample standard deviation (ddof = 1, Excel's
         ``STDEV.S``), NaN with one value and 0 when the values are all equal once rounded to 9
         decimals (not the float noise of their mean); ``z = (current − mean) / sd``, NaN when
-        ``sd`` is NaN or 0; ``percentile`` = share of ``hist`` ≤ ``current`` once both are rounded to 9
-        decimals (:func:`round_for_ties`), in [0, 1]. Values so large that their sum or squares
+        ``sd`` is NaN or 0; ``percentile`` = share of ``hist`` ≤ ``current`` once both are rounded
+        to 9 decimals (:func:`round_for_ties`), in [0, 1]. Values so large that their sum or squares
         overflow are scaled by the largest magnitude first, so ``mean`` and ``z`` stay finite.
     """
     count = int(hist.size)

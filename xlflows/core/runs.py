@@ -26,7 +26,7 @@ from xlflows.core.flows import dated_index, flow_values, refuse_missing, run_sta
 from xlflows.core.validate import choice, whole_number
 from xlflows.errors import InputError
 
-__all__ = ["DIRECTIONS", "LongestSince", "WHICH_RUNS", "flow_count", "streak_longest_since"]
+__all__ = ["DIRECTIONS", "WHICH_RUNS", "LongestSince", "flow_count", "streak_longest_since"]
 
 #: ``direction`` of :func:`flow_count`.
 DIRECTIONS = (INFLOW, OUTFLOW, FLAT)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
@@ -18,8 +18,16 @@ import pandas as pd
 from xlflows.core import validate
 from xlflows.errors import InputError
 from xlflows.excel import fastpath
-from xlflows.excel.cells import (COM_ERROR_MAX, COM_ERROR_MIN, as_cells, classify, describe,
-                                 error_name, object_array, read_dates)
+from xlflows.excel.cells import (
+    COM_ERROR_MAX,
+    COM_ERROR_MIN,
+    as_cells,
+    classify,
+    describe,
+    error_name,
+    object_array,
+    read_dates,
+)
 
 _MISSING = object()
 

@@ -27,7 +27,8 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-from typing import Callable, NamedTuple, Sequence
+from collections.abc import Callable, Sequence
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -61,7 +62,7 @@ ERROR_LITERALS = frozenset(_CVERR.values())
 _ERROR_LITERALS_UPPER = frozenset(e.upper() for e in ERROR_LITERALS)
 
 
-def _float(value: object) -> float:
+def _float(value: float | np.integer | np.floating) -> float:
     """A number as a float; an int beyond any float becomes ±inf (never an OverflowError)."""
     try:
         return float(value)

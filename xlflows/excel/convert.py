@@ -16,10 +16,20 @@ import numpy as np
 import pandas as pd
 
 from xlflows.errors import InputError
-from xlflows.excel import dates as xd
-from xlflows.excel import fastpath
-from xlflows.excel.cells import (NUMBER, TEXT, Locate, as_cells, as_floats, blank_mask, classify,
-                                 com_error_mask, error_name, read_dates, read_numbers)
+from xlflows.excel import dates as xd, fastpath
+from xlflows.excel.cells import (
+    NUMBER,
+    TEXT,
+    Locate,
+    as_cells,
+    as_floats,
+    blank_mask,
+    classify,
+    com_error_mask,
+    error_name,
+    read_dates,
+    read_numbers,
+)
 
 # --------------------------------------------------------------------------------------------
 # Step 4: series

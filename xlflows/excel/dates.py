@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
@@ -53,7 +53,7 @@ def default_locate(i: int) -> str:
 
 
 def serials_to_days(serials: np.ndarray) -> np.ndarray:
-    """Excel serials (already checked to be >= 61) -> ``datetime64[D]``; fractions (time) dropped."""
+    """Excel serials (checked to be >= 61 already) -> ``datetime64[D]``, time of day dropped."""
     return (np.floor(serials).astype(np.int64) + _EPOCH_DAY).view("datetime64[D]")
 
 

@@ -15,8 +15,8 @@ from operator import countOf
 
 import numpy as np
 
-from xlflows.excel.cells import COM_ERROR_MAX, com_error_mask
 from xlflows.excel import dates as xd
+from xlflows.excel.cells import COM_ERROR_MAX, com_error_mask
 
 #: Switch for the fast path (the tests turn it off to compare it with the general path).
 ENABLED = True

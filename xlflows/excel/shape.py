@@ -17,7 +17,7 @@ FALSE, ``=A1=""`` is TRUE, ``ISNUMBER`` is FALSE.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -119,11 +119,10 @@ def table(frame: pd.DataFrame | Mapping[str, np.ndarray],
     ``columns`` picks and orders the columns (default: all, in order). An empty frame spills its
     header alone.
     """
-    cols = list(columns) if columns is not None else list(frame)
-    header = [str(c) for c in cols]
+    cols = list(columns) if columns is not None else [str(c) for c in frame]
     if not cols:
-        return [header]
-    return [header] + _columns([frame[c] for c in cols]).T.tolist()
+        return [cols]
+    return [cols] + _columns([frame[c] for c in cols]).T.tolist()
 
 
 def label_block(rows: Iterable[tuple[str, object]]) -> list[list]:
@@ -132,7 +131,7 @@ def label_block(rows: Iterable[tuple[str, object]]) -> list[list]:
 
 
 def in_input_order(values: np.ndarray, positions: np.ndarray, length: int) -> list[list]:
-    """Place ``values[i]`` at input row ``positions[i]`` of an ``length`` × 1 spill; BLANK elsewhere.
+    """Place ``values[i]`` at input row ``positions[i]`` of a ``length`` × 1 spill, BLANK elsewhere.
 
     Used when a dated range was sorted for the core and the result must line up with the rows the
     analyst passed (unsorted input, leading/trailing blank rows).

@@ -18,8 +18,21 @@ Below ``xlflows.report`` and ``xlflows.update``; imports nothing from them. Modu
 
 from xlflows.ooxml.book import BookFile, WriteResult
 from xlflows.ooxml.files import Transaction
-from xlflows.ooxml.workbook import (EXTENSIONS, check_content_type, open_book, target_paths,
-                                    write_cells)
+from xlflows.ooxml.workbook import (
+    EXTENSIONS,
+    check_content_type,
+    open_book,
+    target_paths,
+    write_cells,
+)
 
-__all__ = ["BookFile", "EXTENSIONS", "Transaction", "WriteResult", "check_content_type",
-           "open_book", "target_paths", "write_cells"]
+__all__ = [
+    "EXTENSIONS",
+    "BookFile",
+    "Transaction",
+    "WriteResult",
+    "check_content_type",
+    "open_book",
+    "target_paths",
+    "write_cells",
+]

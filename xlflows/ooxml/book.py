@@ -16,21 +16,23 @@ dropped when a formula was overwritten; every other part is copied as stored
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Protocol
+from typing import Protocol, final
 
 import numpy as np
 
+from xlflows.a1 import cell_ref, parse_ref, split_ref
 from xlflows.errors import WorkbookError
 from xlflows.ooxml import ns, sheetread
-from xlflows.a1 import cell_ref, parse_ref, split_ref
 from xlflows.ooxml.files import Transaction
 from xlflows.ooxml.numfmt import is_date_code
 from xlflows.ooxml.opc import Package, SheetEntry, open_package
 from xlflows.ooxml.patch import PlannedCell, cell_value, patch_sheet
 from xlflows.ooxml.styles import Styles
 from xlflows.ooxml.xml import Edits, parse
+from xlflows.ooxml.zippkg import DAMAGED_DATA_ERRORS
 
 #: What a new (hidden) sheet part holds before its cells are written; ``{main}`` is the
 #: package's SpreadsheetML namespace.
@@ -49,12 +51,16 @@ _LAST_SERIAL_1904 = _LAST_SERIAL_1900 - 1462
 
 
 class CellWriteLike(Protocol):
-    """A cell write (``xlflows.report.plan.CellWrite`` has these fields)."""
+    """A cell write (``xlflows.report.plan.CellWrite`` has these fields), read only."""
 
-    sheet: str
-    cell: str
-    value: object
-    number_format: str | None
+    @property
+    def sheet(self) -> str: ...
+    @property
+    def cell(self) -> str: ...
+    @property
+    def value(self) -> object: ...
+    @property
+    def number_format(self) -> str | None: ...
 
 
 @dataclass
@@ -159,6 +165,7 @@ def iso_to_date(text: str) -> np.datetime64:
             return np.datetime64("NaT")
 
 
+@final  # __enter__ returns this class, not a subclass
 class BookFile:
     """A workbook file: a sheet source over its parts, and the writer of a new package.
 
@@ -178,7 +185,7 @@ class BookFile:
         self._columns: dict[str, SheetColumns] = {}
         self._rows: dict[str, list[list[object]]] = {}
 
-    def __enter__(self) -> "BookFile":
+    def __enter__(self) -> BookFile:
         return self
 
     def __exit__(self, *exc) -> None:
@@ -243,12 +250,14 @@ class BookFile:
         """The worksheet named ``sheet`` (WorkbookError naming the sheets when absent)."""
         for entry in self.sheets:
             if entry.name == sheet and entry.kind == ns.WORKSHEET:
-                if entry.part is None:
-                    raise WorkbookError(f"{self.label}: sheet '{sheet}' has no part in the "
-                                        "file; the file is damaged")
+                self.package.sheet_part(entry)          # refuses a sheet without its part
                 return entry
         raise WorkbookError(f"the workbook has no sheet named '{sheet}'; sheets are "
                             + ", ".join(f"'{n}'" for n in self.sheet_names()))
+
+    def sheet_part(self, sheet: str) -> str:
+        """The part of the worksheet named ``sheet`` (WorkbookError as :meth:`entry`)."""
+        return self.package.sheet_part(self.entry(sheet))
 
     def columns(self, sheet: str, first: int | None = None, last: int | None = None
                 ) -> SheetColumns:
@@ -256,15 +265,13 @@ class BookFile:
         truth values and errors). ``first``/``last`` keep only that column range."""
         key = f"{sheet}\x00{first}\x00{last}"
         if key not in self._columns:
-            entry = self.entry(sheet)
+            part = self.sheet_part(sheet)
             limits = (first or 1, last or 16_384) if first or last else None
             try:
-                cells = sheetread.read_cells(lambda: self.package.open(entry.part), sheet=sheet,
+                cells = sheetread.read_cells(lambda: self.package.open(part), sheet=sheet,
                                              columns=limits)
-            except WorkbookError:
-                raise
-            except Exception:  # zlib.error, BadZipFile (CRC), EOFError
-                raise WorkbookError(f"{self.label}: part {entry.part} is damaged (its data does "
+            except DAMAGED_DATA_ERRORS:
+                raise WorkbookError(f"{self.label}: part {part} is damaged (its data does "
                                     "not decompress); expected a complete .xlsx/.xlsm file"
                                     ) from None
             self._columns[key] = self._to_columns(sheet, cells)
@@ -284,21 +291,21 @@ class BookFile:
         shared = np.flatnonzero(kinds == sheetread.SHARED)
         if len(shared):
             strings = self._shared_strings(numbers[shared].astype(np.int64), sheet, cells, shared)
-            for i in shared:
-                others[int(i)] = strings[int(numbers[i])]
+            for i in shared.tolist():
+                others[i] = strings[int(numbers[i])]
             numbers[shared] = np.nan
         for i, text in cells.texts.items():
             kind = kinds[i]
             if kind == sheetread.ISO_DATE:
                 dates[i] = iso_to_date(text)
                 if np.isnat(dates[i]):
-                    raise WorkbookError(f"{sheet}!{cell_ref(int(cells.rows[i]), int(cells.cols[i]))}"
-                                        f" holds the date '{text[:40]}', which no spreadsheet "
-                                        "writes; the file is damaged")
+                    where = cell_ref(int(cells.rows[i]), int(cells.cols[i]))
+                    raise WorkbookError(f"{sheet}!{where} holds the date '{text[:40]}', which no "
+                                        "spreadsheet writes; the file is damaged")
             else:
                 others[i] = text
-        for i in np.flatnonzero(kinds == sheetread.BOOL):
-            others[int(i)] = bool(numbers[i])
+        for i in np.flatnonzero(kinds == sheetread.BOOL).tolist():
+            others[i] = bool(numbers[i])
             numbers[i] = np.nan
         number = np.flatnonzero(kinds == sheetread.NUMBER)
         if len(number):
@@ -428,18 +435,18 @@ class BookFile:
         planned = self._resolve_writes(list(writes))
         replaced_formula = False
         for sheet, cells in planned.items():
-            part = self.entry(sheet).part
+            part = self.sheet_part(sheet)
             result = patch_sheet(self.package.read(part), sheet, cells, part=part,
                                  label=self.label)
             replaced_formula = replaced_formula or result.replaced_formula
             self.package.write(part, result.data)
         if self._styles is not None and self._styles.changed:
-            part = self.styles_part()
-            if part is None:
-                part = self.package.free_name("xl/styles{}.xml")
-                self.package.add_relationship(self.package.workbook_part, ns.STYLES, part)
-                self.package.set_content_type(part, ns.STYLES_CONTENT)
-            self.package.write(part, self._styles.data)
+            styles_part = self.styles_part()
+            if styles_part is None:
+                styles_part = self.package.free_name("xl/styles{}.xml")
+                self.package.add_relationship(self.package.workbook_part, ns.STYLES, styles_part)
+                self.package.set_content_type(styles_part, ns.STYLES_CONTENT)
+            self.package.write(styles_part, self._styles.data)
         if replaced_formula:
             self._drop_calc_chain()
         if modified is not None:
@@ -509,7 +516,7 @@ class BookFile:
             xsi, xsi_declaration = doc.qname(doc.root, ns.XSI, "type", attribute=True,
                                              prefer="xsi")
             edits.append(doc.root, (f'<{qname}{declaration}{xsi_declaration} {xsi}="{prefix}:'
-                                    f'W3CDTF">{stamp}</{qname}>').encode("utf-8"))
+                                    f'W3CDTF">{stamp}</{qname}>').encode())
         self.package.write(part, edits.apply())
 
 

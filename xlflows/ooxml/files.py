@@ -28,11 +28,14 @@ import hashlib
 import os
 import secrets
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import BinaryIO, Callable
+from types import ModuleType
+from typing import BinaryIO, final
 
 from xlflows.errors import WorkbookError
 
+fcntl: ModuleType | None
 try:  # POSIX
     import fcntl
 except ImportError:  # Windows, some Pyodide builds
@@ -116,7 +119,7 @@ def remove_stale_temporaries(target: Path) -> list[Path]:
     process has open fails and the file stays. Returns the files removed.
     """
     head = temp_head(target)
-    removed = []
+    removed: list[Path] = []
     try:
         candidates = [p for p in target.parent.iterdir()
                       if p.name.startswith(head) and p.name.endswith(TEMP_SUFFIX)
@@ -204,6 +207,7 @@ def _identity(path: Path) -> tuple[int, int, int, int] | None:
     return st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns
 
 
+@final  # __enter__ returns this class, not a subclass
 class Transaction:
     """Read, compute and replace one workbook without losing another run's change.
 
@@ -224,7 +228,7 @@ class Transaction:
         self._locks: list[int] = []
         self._identities: dict[Path, tuple | None] = {}
 
-    def __enter__(self) -> "Transaction":
+    def __enter__(self) -> Transaction:
         check_readable(self.source)
         check_writable(self.target)
         for path in self._paths():
@@ -294,7 +298,7 @@ class Transaction:
                 raise WorkbookError(f"{path.name} changed on disk while xlflows was working "
                                     "(saved by another program?); nothing was written, run again")
 
-    def replace(self, write: Callable[[BinaryIO], None],
+    def replace(self, write: Callable[[BinaryIO], object],
                 before_replace: Callable[[], None] | None = None) -> None:
         """Write the new file with ``write(file)`` into a temporary file, then replace the target.
 

@@ -22,7 +22,7 @@ from pathlib import Path
 from xlflows.errors import WorkbookError
 from xlflows.ooxml import ns
 from xlflows.ooxml.book import BookFile
-from xlflows.ooxml.opc import Package, SheetEntry, rels_part, relative
+from xlflows.ooxml.opc import Package, SheetEntry, relative, rels_part
 from xlflows.ooxml.styles import Styles
 from xlflows.ooxml.xml import Edits, parse, rewrite_uris
 from xlflows.ooxml.zippkg import ZipPackage
@@ -39,7 +39,7 @@ def _pattern(part: str) -> str:
 def is_empty_sheet(book: BookFile, entry: SheetEntry) -> bool:
     """Whether a worksheet holds no value and relates to no other part (a sheet an analyst
     added and left empty)."""
-    return (not book.package.relationships(entry.part)
+    return (not book.package.relationships(book.package.sheet_part(entry))
             and not any(len(c.rows) for c in book.columns(entry.name).columns.values()))
 
 
@@ -76,16 +76,17 @@ def graft_sheet(book: BookFile, source: bytes, title: str, *,
     target = book.package
     fresh = Package(ZipPackage(Path("template.xlsx"), data=source))
     try:
-        sheet = fresh.sheets()[0]
+        sheet_part = fresh.sheet_part(fresh.sheets()[0])
+        replaced = None if replace is None else target.sheet_part(replace)
         kept = _kept(target, replace, keep_legacy)
-        renamed = _new_names(target, fresh, sheet.part, replace)
+        renamed = _new_names(target, fresh, sheet_part, replaced)
         styles = book.styles
         theirs = Styles(fresh.read(fresh.related(fresh.workbook_part, ns.STYLES)[0]),
                         "xl/styles.xml", "the built-in template")
         strict = target.conformance == ns.STRICT
         for old, new in renamed.items():
             data = fresh.read(old)
-            if old == sheet.part:
+            if old == sheet_part:
                 data = _restyle(data, old, styles, theirs)
             if strict and old.lower().endswith(".xml"):
                 data = rewrite_uris(parse(data, old, "the built-in template"),
@@ -94,10 +95,10 @@ def graft_sheet(book: BookFile, source: bytes, title: str, *,
             target.set_content_type(new, fresh.content_type(old))
             if fresh.has(rels_part(old)):
                 target.write(rels_part(new), _retargeted(fresh, old, new, renamed, strict))
-            elif old == sheet.part and replace is not None:
+            elif old == sheet_part and replace is not None:
                 target.remove(rels_part(new))
         if kept is not None:
-            _carry_over(target, renamed[sheet.part], *kept)
+            _carry_over(target, renamed[sheet_part], *kept)
         if styles.changed:
             part = book.styles_part()
             if part is None:
@@ -105,7 +106,7 @@ def graft_sheet(book: BookFile, source: bytes, title: str, *,
                                     "template's styles to; open and save it in Excel first")
             target.write(part, styles.data)
         if replace is None:
-            target.add_sheet(title, renamed[sheet.part], first=True)
+            target.add_sheet(title, renamed[sheet_part], first=True)
             position = 0
         else:
             position = replace.position
@@ -116,11 +117,11 @@ def graft_sheet(book: BookFile, source: bytes, title: str, *,
     finally:
         fresh.zip.close()
     book.reload()
-    return renamed[sheet.part]
+    return renamed[sheet_part]
 
 
 def _new_names(target: Package, fresh: Package, sheet_part: str,
-               replace: SheetEntry | None) -> dict[str, str]:
+               replaced: str | None) -> dict[str, str]:
     """Every part reached from the sheet, with a name free in the target."""
     renamed: dict[str, str] = {}
     queue = [sheet_part]
@@ -128,8 +129,8 @@ def _new_names(target: Package, fresh: Package, sheet_part: str,
         part = queue.pop(0)
         if part in renamed:
             continue
-        if part == sheet_part and replace is not None:
-            renamed[part] = replace.part
+        if part == sheet_part and replaced is not None:
+            renamed[part] = replaced
         else:
             renamed[part] = target.free_name(_pattern(part), set(renamed.values()))
         queue += [r.part for r in fresh.relationships(part)
@@ -165,10 +166,10 @@ def _restyle(data: bytes, part: str, styles: Styles, theirs: Styles) -> bytes:
         return str(cache[old])
 
     for element in doc.root.iter(ns.MAIN):
-        if element.name in ("c", "row") and element.get("s") is not None:
-            edits.set_attr(element, "s", mapped(element.get("s")))
-        elif element.name == "col" and element.get("style") is not None:
-            edits.set_attr(element, "style", mapped(element.get("style")))
+        if element.name in ("c", "row") and (style := element.get("s")) is not None:
+            edits.set_attr(element, "s", mapped(style))
+        elif element.name == "col" and (style := element.get("style")) is not None:
+            edits.set_attr(element, "style", mapped(style))
         elif element.name == "sheetView" and element.get("tabSelected") is not None:
             edits.remove_attr(element, "tabSelected")
     return edits.apply()
@@ -179,12 +180,13 @@ def _kept(target: Package, replace: SheetEntry | None, keep_legacy: bool):
     None; a sheet relating to anything else is refused."""
     if replace is None:
         return None
-    rels = target.relationships(replace.part)
+    part = target.sheet_part(replace)
+    rels = target.relationships(part)
     legacy = [r for r in rels if r.word == "vmlDrawing" and not r.external]
     if rels and (not keep_legacy or len(legacy) != len(rels)):
         raise WorkbookError(f"the workbook's sheet '{replace.name}' relates to other parts; "
                             "expected an empty sheet to lay the report on")
-    pr = target.doc(replace.part).root.find(ns.MAIN, "sheetPr")
+    pr = target.doc(part).root.find(ns.MAIN, "sheetPr")
     code_name = pr.get("codeName") if pr is not None and keep_legacy else None
     return legacy, code_name
 

@@ -16,9 +16,9 @@ from __future__ import annotations
 import io
 import posixpath
 import urllib.parse
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 from xlflows.errors import WorkbookError
 from xlflows.ooxml import ns
@@ -308,7 +308,8 @@ class Package:
         by_id = {r.id: r for r in self.relationships(self.workbook_part)}
         block = root.find(ns.MAIN, "sheets")
         out = []
-        for position, element in enumerate(block.findall(ns.MAIN, "sheet") if block is not None else []):
+        elements = block.findall(ns.MAIN, "sheet") if block is not None else []
+        for position, element in enumerate(elements):
             rel_id = element.get("id", ns.REL) or ""
             rel = by_id.get(rel_id)
             part = rel.part if rel is not None and rel.part and self.has(rel.part) else None
@@ -320,6 +321,14 @@ class Package:
                                   element.get("state") or "visible", part,
                                   (rel.word or "") if rel is not None else "", position))
         return out
+
+    def sheet_part(self, entry: SheetEntry) -> str:
+        """The part of a sheet of :meth:`sheets` (WorkbookError when the workbook's relationships
+        give it none: the file is damaged)."""
+        if entry.part is None:
+            raise WorkbookError(f"{self.label}: sheet '{entry.name}' has no part in the file; "
+                                "the file is damaged")
+        return entry.part
 
     def date1904(self) -> bool:
         """Whether the workbook uses the 1904 date system."""

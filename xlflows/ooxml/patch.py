@@ -18,24 +18,22 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+import itertools
 import math
 import numbers
 import pyexpat
-import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import SupportsFloat
 
 import numpy as np
 
+from xlflows.a1 import MAX_COL, cell_ref, column_letters, parse_area, parse_ref
 from xlflows.errors import WorkbookError
 from xlflows.ooxml import ns
-from xlflows.a1 import MAX_COL, cell_ref, column_letters, parse_area, parse_ref
 from xlflows.ooxml.escape import excel_encode, xml_text
-from xlflows.ooxml.xml import refuse_declarations, transcode
+from xlflows.ooxml.xml import refuse_declarations, tag_attributes, tag_end, tag_name, transcode
 
-_TAG_REST = re.compile(rb"""[^>"']*(?:(?:"[^"]*"|'[^']*')[^>"']*)*>""")
-_ATTRIBUTE = re.compile(rb"""\s+([^\s=/>]+)\s*=\s*("[^"]*"|'[^']*')""")
-_NAME = re.compile(rb"<([^\s/>]+)")
 _EXCEL_1900 = dt.datetime(1899, 12, 30)
 _EXCEL_1900_EARLY = dt.datetime(1899, 12, 31)
 _MARCH_1900 = dt.datetime(1900, 3, 1)
@@ -44,7 +42,7 @@ _NAT = "the value to write is an empty date (NaT), expected a date"
 
 
 # --------------------------------------------------------------------------- values
-def number_text(value: float | int, where: str) -> str:
+def number_text(value: SupportsFloat, where: str) -> str:
     """The ``<v>`` text of a number: the shortest repr that reads back the same double."""
     if isinstance(value, bool):
         return "1" if value else "0"
@@ -95,7 +93,7 @@ def cell_value(value: object, where: str, date1904: bool) -> CellValue | None:
     if isinstance(value, str):
         return CellValue("inlineStr", value)
     if isinstance(value, (dt.datetime, dt.date)):
-        if value != value:                       # pandas' NaT: the one date unequal to itself
+        if value != value:  # noqa: PLR0124 - pandas' NaT: the one date unequal to itself
             raise WorkbookError(f"{where}: {_NAT}")
         if not isinstance(value, dt.datetime):
             value = dt.datetime(value.year, value.month, value.day)
@@ -175,7 +173,7 @@ class _Scan:
     """What one pass over the sheet found."""
 
     prefix: bytes = b""
-    sheet_data: tuple[int, int, int, int] | None = None   # start, inner, close, end
+    sheet_data: tuple[int, int, int, int] = (-1, -1, -1, -1)  # start, inner, close, end
     sheet_data_empty: bool = False
     dimension: tuple[int, int] | None = None               # span of its ref value (quotes in)
     dimension_ref: str = ""
@@ -210,7 +208,7 @@ class _Scanner:
         refuse_declarations(parser, self.part, self.label)
 
     def _tag_end(self, offset: int) -> int:
-        return _TAG_REST.match(self.data, offset + 1).end()
+        return tag_end(self.data, offset)
 
     def start(self, name: str, attrs: dict[str, str]) -> None:
         self.depth += 1
@@ -229,7 +227,7 @@ class _Scanner:
         if self.depth == 2 and local == "sheetData":
             inner = self._tag_end(offset)
             empty = self.data[inner - 2:inner - 1] == b"/"
-            tag = _NAME.match(self.data, offset).group(1)
+            tag = tag_name(self.data, offset)
             self.scan.prefix = tag[:-len(b"sheetData")]
             self.scan.sheet_data = (offset, inner, inner, inner)
             self.scan.sheet_data_empty = empty
@@ -245,9 +243,9 @@ class _Scanner:
     def _row(self, attrs: dict[str, str], offset: int) -> None:
         r = attrs.get("r")
         try:
-            number = int(r) if r is not None else self.row_number + 1
+            number = self.row_number + 1 if r is None else int(r)
         except ValueError:
-            raise WorkbookError(f"{self.sheet}: a row is numbered '{r[:20]}'; the file is "
+            raise WorkbookError(f"{self.sheet}: a row is numbered '{str(r)[:20]}'; the file is "
                                 "damaged") from None
         if not 1 <= number <= 1_048_576:
             raise WorkbookError(f"{self.sheet}: a row is numbered {number}, outside Excel's grid "
@@ -330,16 +328,9 @@ class _Scanner:
         return self._tag_end(end_event)
 
 
-def _attribute_value(data: bytes, start: int, tag_end: int, name: bytes) -> tuple[int, int] | None:
+def _attribute_value(data: bytes, start: int, end: int, name: bytes) -> tuple[int, int] | None:
     """Span of an unprefixed attribute's quoted value in the start tag at ``start``."""
-    position = _NAME.match(data, start).end()
-    while True:
-        m = _ATTRIBUTE.match(data, position, tag_end)
-        if m is None:
-            return None
-        if m.group(1) == name:
-            return m.start(2), m.end(2)
-        position = m.end()
+    return next((m.span(2) for m in tag_attributes(data, start, end) if m.group(1) == name), None)
 
 
 def _scan(data: bytes, rows: list[int], sheet: str, part: str, label: str) -> _Scan:
@@ -353,7 +344,7 @@ def _scan(data: bytes, rows: list[int], sheet: str, part: str, label: str) -> _S
         raise WorkbookError(f"{label}: part {part} (sheet '{sheet}') is not readable XML (line "
                             f"{exc.lineno}, column {exc.offset + 1}: "
                             f"{pyexpat.errors.messages[exc.code]}); the file is damaged") from None
-    if scanner.scan.sheet_data is None:
+    if scanner.scan.sheet_data[0] < 0:
         raise WorkbookError(f"sheet '{sheet}' has no cell data (<sheetData>); the file is damaged")
     return scanner.scan
 
@@ -381,7 +372,7 @@ def check_writes(scan: _Scan, sheet: str, cells) -> None:
                 raise WorkbookError(f"{sheet}!{cell_ref(r, c)} is inside merged cells ({ref}); "
                                     "unmerge them or move the report cell")
     for kind, ref, master in scan.formulas:
-        if master in cells:
+        if master is not None and master in cells:
             article = "an" if kind == "array" else "a"
             raise WorkbookError(f"{sheet}!{cell_ref(*master)} holds {article} {kind} formula "
                                 f"({ref}); the report cannot write over it. Delete the formula "
@@ -435,9 +426,10 @@ def patch_sheet(data: bytes, sheet: str, cells: dict[tuple[int, int], PlannedCel
             else:
                 splices.extend(_patch_row(data, prefix, row, by_row[number], result))
         splices.extend((offset, offset, b"".join(rows)) for offset, rows in inserts.items())
-    dimension = _grown_dimension(scan, cells)
-    if dimension is not None:
-        splices.append((scan.dimension[0], scan.dimension[1], b'"' + dimension.encode() + b'"'))
+    if scan.dimension is not None:
+        grown = _grown_dimension(scan.dimension_ref, cells)
+        if grown is not None:
+            splices.append((*scan.dimension, b'"' + grown.encode() + b'"'))
     out, position = [], 0
     for start, end, piece in sorted(splices, key=lambda s: (s[0], s[1])):
         out.append(data[position:start])
@@ -448,21 +440,23 @@ def patch_sheet(data: bytes, sheet: str, cells: dict[tuple[int, int], PlannedCel
     return result
 
 
-def _grown_dimension(scan: _Scan, cells: dict[tuple[int, int], PlannedCell]) -> str | None:
+def _grown_dimension(ref: str, cells: dict[tuple[int, int], PlannedCell]) -> str | None:
+    """The ``<dimension>`` reference ``ref`` grown to take in the cells written (None when they
+    are inside it already, or nothing is written)."""
     filled = [(r, c) for (r, c), planned in cells.items() if planned.value is not None]
-    if not filled or scan.dimension is None:
+    if not filled:
         return None
-    area = parse_area(scan.dimension_ref.replace("$", "")) or (1, 1, 1, 1)
+    area = parse_area(ref.replace("$", "")) or (1, 1, 1, 1)
     top = min(area[0], *(r for r, _ in filled))
     left = min(area[1], *(c for _, c in filled))
     bottom = max(area[2], *(r for r, _ in filled))
     right = max(area[3], *(c for _, c in filled))
     if (top, left, bottom, right) == area:
         return None
-    ref = cell_ref(top, left)
+    grown = cell_ref(top, left)
     if (top, left) != (bottom, right):
-        ref += f":{column_letters(right)}{bottom}"
-    return ref
+        grown += f":{column_letters(right)}{bottom}"
+    return grown
 
 
 def _new_row(prefix: bytes, number: int, cells: dict[int, PlannedCell]) -> bytes:
@@ -504,7 +498,7 @@ def _patch_row(data: bytes, prefix: bytes, row: _Row, cells: dict[int, PlannedCe
         splices.append((row.inner - 2, row.inner, b">" + tail + b"</" + prefix + b"row>"))
     else:
         columns = [cell.column for cell in row.cells]
-        ordered = all(a < b for a, b in zip(columns, columns[1:]))
+        ordered = all(a < b for a, b in itertools.pairwise(columns))
         for column in sorted(extra):
             if ordered:
                 i = bisect.bisect_right(columns, column)
@@ -521,7 +515,7 @@ def _patch_row(data: bytes, prefix: bytes, row: _Row, cells: dict[int, PlannedCe
 
 
 def _name_end(data: bytes, start: int) -> int:
-    return _NAME.match(data, start).end()
+    return start + 1 + len(tag_name(data, start))
 
 
 def _space_before(data: bytes, at: int) -> int:

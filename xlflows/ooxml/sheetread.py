@@ -33,8 +33,9 @@ import re
 import warnings
 import zipfile
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import BinaryIO, Callable
+from typing import BinaryIO
 from xml.parsers import expat
 
 import numpy as np
@@ -92,6 +93,8 @@ _MAX_INDEX = 2**31 - 1
 _T_NUMBER, _T_SHARED, _T_STR, _T_INLINE, _T_BOOL, _T_ERROR, _T_DATE = range(7)
 _TYPES = {None: _T_NUMBER, "n": _T_NUMBER, "s": _T_SHARED, "str": _T_STR,
           "inlineStr": _T_INLINE, "b": _T_BOOL, "e": _T_ERROR, "d": _T_DATE}
+#: The type codes the fast path reads itself, and the kinds they give.
+_FAST_KINDS = {_T_NUMBER: NUMBER, _T_SHARED: SHARED, _T_BOOL: BOOL}
 
 
 def parse_ref(ref: str) -> tuple[int, int] | None:
@@ -120,7 +123,7 @@ def _cell_type(t: str | None, s: str | None) -> tuple[int, int] | None:
 
 def _type_error(where: str, t: str | None) -> WorkbookError:
     """The message for a cell that :func:`_cell_type` refuses."""
-    if t not in _TYPES:
+    if t is not None and t not in _TYPES:
         return _damaged(f"{where} has the type '{t[:20]}', which no spreadsheet writes")
     return _damaged(f"{where} has a style index that is not a whole number")
 
@@ -342,8 +345,10 @@ class _SheetHandler:
         if self.skip == 0:
             state = self.state
             if state == _IN_V:
+                assert self.value is not None        # start() makes it on entering <v>
                 self.value.append(data)
             elif state == _IN_T or state == _IN_RUN_T:
+                assert self.inline is not None       # start() makes it on entering <is>
                 self.inline.append(data)
 
     # -- rows and cells
@@ -434,7 +439,7 @@ def _join(blocks: list[dict]) -> dict:
     for block in blocks:
         texts.update({offset + i: text for i, text in block["texts"].items()})
         offset += len(block["rows"])
-    joined = {"texts": texts}
+    joined: dict[str, object] = {"texts": texts}
     for name, dtype in _FIELDS:
         joined[name] = np.concatenate([block[name] for block in blocks] or
                                       [np.zeros(0, dtype)]).astype(dtype, copy=False)
@@ -726,13 +731,12 @@ def _pattern(text: bytes) -> tuple[bytes, list[tuple[int, np.uint64, np.uint64]]
 
 def _matches(words: np.ndarray, at: np.ndarray, pattern) -> np.ndarray:
     """Whether the bytes at each of ``at`` are the pattern's text (see :func:`_pattern`)."""
-    found = None
+    found = np.ones(at.shape, dtype=bool)
     for offset, word, mask in pattern[1]:
         here = words[at + offset]
         if mask != _U(0xFFFFFFFFFFFFFFFF):
             here &= mask
-        here = here == word
-        found = here if found is None else found & here
+        found &= here == word
     return found
 
 
@@ -932,9 +936,11 @@ def _distinct(words: np.ndarray, start: np.ndarray, end: np.ndarray):
     keys = [words[end[fits] - width + offset]
             & ~_lookup(_LOW_BYTES, np.clip(width - length - offset, 0, 8))
             for offset in range(0, width, 8)]
-    members: list[int] = []
-    todo = None                             # all of them
-    while todo is None or len(todo):
+    same = _same_as_first(keys)             # the first group: all of them compared
+    group[fits[same]] = 0
+    members = [int(fits[0])]
+    todo = np.flatnonzero(~same)
+    while len(todo):
         if len(members) == 16:          # many different strings: sort the rest instead
             table = np.stack([key[todo] for key in keys], axis=1)
             _, first, inverse = np.unique(table, axis=0, return_index=True,
@@ -942,15 +948,19 @@ def _distinct(words: np.ndarray, start: np.ndarray, end: np.ndarray):
             group[fits[todo]] = len(members) + inverse.ravel()
             members += fits[todo[first]].tolist()
             break
-        here = [key if todo is None else key[todo] for key in keys]
-        same = here[0] == here[0][0]
-        for key in here[1:]:
-            same &= key == key[0]
-        chosen = np.flatnonzero(same) if todo is None else todo[same]
-        group[fits[chosen]] = len(members)
-        members.append(int(fits[0 if todo is None else todo[0]]))
-        todo = np.flatnonzero(~same) if todo is None else todo[~same]
+        same = _same_as_first([key[todo] for key in keys])
+        group[fits[todo[same]]] = len(members)
+        members.append(int(fits[todo[0]]))
+        todo = todo[~same]
     return group, members
+
+
+def _same_as_first(keys: list[np.ndarray]) -> np.ndarray:
+    """Whether each string (its words in ``keys``, as in :func:`_distinct`) equals the first."""
+    same = keys[0] == keys[0][0]
+    for key in keys[1:]:
+        same &= key == key[0]
+    return same
 
 
 class _FastReader:
@@ -1013,7 +1023,7 @@ class _FastReader:
                 break
             if not data or len(head) > _HEAD_LIMIT:
                 raise _Unsure
-        if not (head.startswith(b"<") or head.startswith(b"\xef\xbb\xbf<")):
+        if not head.startswith((b"<", b"\xef\xbb\xbf<")):
             raise _Unsure                       # UTF-16, or junk: the exact path tells
         _feed(self.parser, self.what, head[:match.end()])
         handler = self.handler
@@ -1092,10 +1102,8 @@ class _FastReader:
             parsed = self._tail_attributes(b"c", tail)
             if parsed is not None and parsed[0] == _C:
                 typed = _cell_type(parsed[1].get("t"), parsed[1].get("s"))
-                kind = {_T_NUMBER: NUMBER, _T_SHARED: SHARED, _T_BOOL: BOOL}.get(
-                    typed[0] if typed else None)
-                if kind is not None:
-                    info = (kind, typed[1], tail.endswith(b"/>"))
+                if typed is not None and typed[0] in _FAST_KINDS:
+                    info = (_FAST_KINDS[typed[0]], typed[1], tail.endswith(b"/>"))
             self.cell_tails[tail] = info
         return self.cell_tails[tail]
 

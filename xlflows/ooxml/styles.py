@@ -121,7 +121,9 @@ class Styles:
         else:
             edits.append(root, element)
         self._commit(edits)
-        return self.doc.root.find(ns.MAIN, name)
+        inserted = self.doc.root.find(ns.MAIN, name)
+        assert inserted is not None, "the block just inserted"
+        return inserted
 
     def _append(self, block_name: str, child_name: str, element: bytes) -> None:
         """Append ``element`` to a block and set the block's ``count`` to its children."""
@@ -157,8 +159,7 @@ class Styles:
         if self.format_code(style) == code and (code != "General" or self.format_id(style) == 0):
             return style
         fmt = self.format_id_for(code)
-        block = self.doc.root.find(ns.MAIN, "cellXfs")
-        xf = copy_element(self.doc, self.xfs[style], self.doc, block,
+        xf = copy_element(self.doc, self.xfs[style], self.doc, self._block("cellXfs"),
                           {"numFmtId": str(fmt), "applyNumberFormat": "1"})
         return self._add_xf(xf)
 
@@ -175,8 +176,9 @@ class Styles:
         key = f"{block_name}/{child_name}"
         if key not in self._canonical:
             block = self.doc.root.find(ns.MAIN, block_name)
-            children = block.findall(ns.MAIN, child_name) if block is not None else []
-            self._canonical[key] = [copy_element(self.doc, c, self.doc, block) for c in children]
+            self._canonical[key] = [] if block is None else [
+                copy_element(self.doc, c, self.doc, block)
+                for c in block.findall(ns.MAIN, child_name)]
         return self._canonical[key]
 
     def _add_xf(self, xf: bytes) -> int:
@@ -193,10 +195,9 @@ class Styles:
         if element in existing:
             return existing.index(element)
         self._append(block_name, child_name, element)
-        block = self.doc.root.find(ns.MAIN, block_name)
-        return len(block.findall(ns.MAIN, child_name)) - 1
+        return len(self._block(block_name).findall(ns.MAIN, child_name)) - 1
 
-    def import_style(self, other: "Styles", index: int) -> int:
+    def import_style(self, other: Styles, index: int) -> int:
         """Copy cell style ``index`` of another workbook's styles into these (font, fill,
         border and number format appended or reused); returns the new index."""
         if not 0 <= index < len(other.xfs):
@@ -221,5 +222,5 @@ class Styles:
         code = other.formats.get(fmt, BUILTIN.get(fmt))
         changes["numFmtId"] = str(self.format_id_for(code) if code is not None else fmt)
         self._ensure_style_0()
-        block = self.doc.root.find(ns.MAIN, "cellXfs")
-        return self._add_xf(copy_element(other.doc, source, self.doc, block, changes))
+        return self._add_xf(copy_element(other.doc, source, self.doc, self._block("cellXfs"),
+                                         changes))

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable
 
 from xlflows.errors import WorkbookError
 from xlflows.ooxml import ns

@@ -19,8 +19,8 @@ from __future__ import annotations
 import codecs
 import pyexpat
 import re
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Callable, Iterator
 
 from xlflows.errors import WorkbookError
 from xlflows.ooxml import ns
@@ -33,6 +33,33 @@ _ATTRIBUTE = re.compile(rb"""\s+([^\s=/>]+)\s*=\s*("[^"]*"|'[^']*')""")
 _NAME = re.compile(rb"<([^\s/>]+)")
 _DECLARATION = re.compile(rb"^(\xef\xbb\xbf)?<\?xml[^>]*\?>")
 _ENCODING = re.compile(rb"""encoding\s*=\s*["']([A-Za-z0-9._\-]+)["']""")
+
+
+def tag_end(data: bytes, start: int) -> int:
+    """The index just past the ``>`` of the tag whose ``<`` is at ``start``.
+
+    Only for a tag the parser has read (it is well formed, so the pattern matches it)."""
+    match = _TAG_REST.match(data, start + 1)
+    assert match is not None, "a tag the parser read"
+    return match.end()
+
+
+def tag_name(data: bytes, start: int) -> bytes:
+    """The name of the start tag whose ``<`` is at ``start``, as written (with its prefix).
+
+    Only for a tag the parser has read, as :func:`tag_end`."""
+    match = _NAME.match(data, start)
+    assert match is not None, "a tag the parser read"
+    return match.group(1)
+
+
+def tag_attributes(data: bytes, start: int, end: int) -> Iterator[re.Match[bytes]]:
+    """The attributes of the start tag at ``start`` (its ``<``) that ends at ``end``, in order:
+    each a match of its name as written (group 1) and its quoted value (group 2)."""
+    position = start + 1 + len(tag_name(data, start))
+    while (attribute := _ATTRIBUTE.match(data, position, end)) is not None:
+        yield attribute
+        position = attribute.end()
 
 
 def clark(uri: str, name: str) -> str:
@@ -59,11 +86,24 @@ class Element:
         Namespace prefix (``""`` for the default) → URI in scope on this element, as written.
     """
 
-    __slots__ = ("uri", "written_uri", "name", "attrs", "start", "inner", "close", "end",
-                 "parent", "children", "scope", "empty", "_text")
+    __slots__ = (
+        "_text",
+        "attrs",
+        "children",
+        "close",
+        "empty",
+        "end",
+        "inner",
+        "name",
+        "parent",
+        "scope",
+        "start",
+        "uri",
+        "written_uri",
+    )
 
     def __init__(self, uri: str, written_uri: str, name: str, attrs: dict[str, str],
-                 start: int, inner: int, empty: bool, parent: "Element | None",
+                 start: int, inner: int, empty: bool, parent: Element | None,
                  scope: dict[str, str]):
         self.uri = uri
         self.written_uri = written_uri
@@ -95,18 +135,18 @@ class Element:
         """An attribute's value (``uri`` for a qualified attribute such as ``r:id``)."""
         return self.attrs.get(clark(uri, name), default)
 
-    def find(self, uri: str, name: str) -> "Element | None":
+    def find(self, uri: str, name: str) -> Element | None:
         """The first child ``name`` of namespace ``uri``, or None."""
         for child in self.children:
             if child.name == name and child.uri == uri:
                 return child
         return None
 
-    def findall(self, uri: str, name: str) -> list["Element"]:
+    def findall(self, uri: str, name: str) -> list[Element]:
         """The children ``name`` of namespace ``uri``, in order."""
         return [c for c in self.children if c.name == name and c.uri == uri]
 
-    def iter(self, uri: str | None = None, name: str | None = None) -> Iterator["Element"]:
+    def iter(self, uri: str | None = None, name: str | None = None) -> Iterator[Element]:
         """This element and its descendants in document order, optionally filtered."""
         stack = [self]
         while stack:
@@ -158,12 +198,13 @@ class Document:
         return ns.STRICT if ns.is_strict(self.root.written_uri) else ns.TRANSITIONAL
 
     def element(self, where: Element, uri: str, name: str,
-                attrs: list[tuple[str, str, str]] = (), content: bytes | None = None) -> bytes:
+                attrs: Sequence[tuple[str, str, str]] = (), content: bytes | None = None
+                ) -> bytes:
         """The bytes of a new element placed inside ``where``.
 
         Parameters
         ----------
-        attrs : list of (uri, name, value)
+        attrs : sequence of (uri, name, value)
             ``uri`` empty for an unqualified attribute.
         content : bytes, optional
             Element content (already markup); None writes an empty-element tag.
@@ -187,7 +228,7 @@ class Document:
         head = (parts[0] + declarations + "".join(parts[1:])).encode("utf-8")
         if content is None:
             return head + b"/>"
-        return head + b">" + content + f"</{qname}>".encode("utf-8")
+        return head + b">" + content + f"</{qname}>".encode()
 
 
 def parse(data: bytes, part: str, label: str) -> Document:
@@ -306,8 +347,7 @@ class _Builder:
 
     def start(self, name: str, attributes: list[str]) -> None:
         offset = self.parser.CurrentByteIndex
-        rest = _TAG_REST.match(self.data, offset + 1)
-        inner = rest.end()
+        inner = tag_end(self.data, offset)
         empty = self.data[inner - 2:inner - 1] == b"/"
         written_uri, _, local = name.rpartition(" ")
         attrs = {}
@@ -329,7 +369,7 @@ class _Builder:
         element = self.stack.pop()
         if not element.empty:
             element.close = self.parser.CurrentByteIndex
-            element.end = _TAG_REST.match(self.data, element.close + 1).end()
+            element.end = tag_end(self.data, element.close)
 
 
 # --------------------------------------------------------------------------- editing
@@ -361,7 +401,7 @@ class Edits:
 
     def _open_empty(self, element: Element, content: bytes) -> None:
         """``<x a="1"/>`` → ``<x a="1">content</x>``."""
-        qname = _NAME.match(self.doc.data, element.start).group(1)
+        qname = tag_name(self.doc.data, element.start)
         at = element.inner - 2
         while self.doc.data[at - 1:at] in (b" ", b"\t", b"\r", b"\n"):
             at -= 1
@@ -389,7 +429,7 @@ class Edits:
         at = element.inner - (2 if element.empty else 1)
         while self.doc.data[at - 1:at] in (b" ", b"\t", b"\r", b"\n"):
             at -= 1
-        self.insert(at, f'{declaration} {qname}="'.encode("utf-8") + encoded + b'"')
+        self.insert(at, f'{declaration} {qname}="'.encode() + encoded + b'"')
 
     def remove_attr(self, element: Element, name: str, uri: str = "") -> None:
         """Remove an attribute of ``element`` (with the space before it), if present."""
@@ -415,20 +455,14 @@ def attribute_span(doc: Document, element: Element, name: str, uri: str = "", *,
                    whole: bool = False) -> tuple[int, int] | None:
     """The byte span of an attribute's quoted value in ``element``'s start tag (``whole``:
     from the space before its name), or None."""
-    tag_end = element.inner
-    name_match = _NAME.match(doc.data, element.start)
-    position = name_match.end()
-    while True:
-        m = _ATTRIBUTE.match(doc.data, position, tag_end)
-        if m is None:
-            return None
+    for m in tag_attributes(doc.data, element.start, element.inner):
         qname = m.group(1).decode("utf-8")
         prefix, _, local = qname.rpartition(":")
         if local == name and prefix != "xmlns" and qname != "xmlns":
             bound = element.scope.get(prefix) if prefix else ""
             if (ns.canonical(bound) if bound else "") == uri:
                 return (m.start() if whole else m.start(2)), m.end(2)
-        position = m.end()
+    return None
 
 
 def copy_element(src: Document, element: Element, dst: Document, parent: Element,
@@ -497,7 +531,7 @@ def copy_element(src: Document, element: Element, dst: Document, parent: Element
         for child in el.children:
             emit(child, None)
         pieces.append(src.data[position:el.close])
-        pieces.append(f"</{name}>".encode("utf-8"))
+        pieces.append(f"</{name}>".encode())
         position = el.end
 
     emit(element, attrs)
@@ -516,12 +550,7 @@ def rewrite_uris(doc: Document, mapping: Callable[[str], str], attributes: tuple
     edits = Edits(doc)
     wanted = {a.encode() for a in attributes}
     for element in doc.root.iter():
-        position = _NAME.match(doc.data, element.start).end()
-        while True:
-            m = _ATTRIBUTE.match(doc.data, position, element.inner)
-            if m is None:
-                break
-            position = m.end()
+        for m in tag_attributes(doc.data, element.start, element.inner):
             name = m.group(1)
             if not (name == b"xmlns" or name.startswith(b"xmlns:") or name in wanted):
                 continue

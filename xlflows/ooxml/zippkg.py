@@ -21,9 +21,10 @@ import pyexpat
 import struct
 import zipfile
 import zlib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO, Iterable
+from typing import IO, BinaryIO, final
 
 from xlflows.errors import WorkbookError
 from xlflows.ooxml import ns
@@ -43,6 +44,9 @@ RATIO_FLOOR_BYTES = 1 << 20
 #: An XML part's root element must start within this many bytes.
 PROLOG_BYTES = 1 << 20
 CONTENT_TYPES_PART = "[Content_Types].xml"
+#: What reading a part's data raises when it is damaged (the method and encryption were checked
+#: when the package was opened): bad deflate data, a CRC or header mismatch, an early end.
+DAMAGED_DATA_ERRORS = (zlib.error, zipfile.BadZipFile, EOFError, OSError)
 
 _XML_SUFFIXES = (".xml", ".rels", ".vml")
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -73,6 +77,7 @@ class _RootFound(Exception):
     """Raised by the prolog check when expat reaches the root element."""
 
 
+@final  # __enter__ returns this class, not a subclass
 class ZipPackage:
     """A workbook zip, checked on opening.
 
@@ -89,15 +94,15 @@ class ZipPackage:
         try:
             self.infos = self.zip.infolist()
             self.names = [info.filename for info in self.infos if not info.filename.endswith("/")]
-            self._by_key = {}
-            self._info = {}
+            self._by_key: dict[str, str] = {}                  # part_key -> name as stored
+            self._info: dict[str, zipfile.ZipInfo] = {}        # name as stored -> entry
             self._check_entries()
             self._check_xml_prologs()
         except BaseException:
             self.zip.close()
             raise
 
-    def __enter__(self) -> "ZipPackage":
+    def __enter__(self) -> ZipPackage:
         return self
 
     def __exit__(self, *exc) -> None:
@@ -159,7 +164,7 @@ class ZipPackage:
         xml_extensions, xml_parts = set(), set()
         for element in types.root.children:
             content_type = (element.get("ContentType") or "").lower()
-            if not (content_type.endswith("+xml") or content_type.endswith("/xml")):
+            if not content_type.endswith(("+xml", "/xml")):
                 continue
             if element.is_(ns.CONTENT_TYPES, "Default"):
                 xml_extensions.add((element.get("Extension") or "").lower())
@@ -189,7 +194,7 @@ class ZipPackage:
                 while read < PROLOG_BYTES:
                     try:
                         chunk = stream.read(64 * 1024)
-                    except (zlib.error, zipfile.BadZipFile, EOFError, OSError):
+                    except DAMAGED_DATA_ERRORS:
                         raise WorkbookError(f"{self.label}: part {name} is damaged (its data does "
                                             "not decompress); expected a complete .xlsx/.xlsm "
                                             "file") from None
@@ -228,11 +233,11 @@ class ZipPackage:
         stored = self._stored_name(name)
         try:
             return self.zip.read(stored)
-        except Exception:  # zlib.error, BadZipFile (CRC), EOFError
+        except DAMAGED_DATA_ERRORS:
             raise WorkbookError(f"{self.label}: part {stored} is damaged (its data does not "
                                 "decompress); expected a complete .xlsx/.xlsm file") from None
 
-    def open(self, name: str) -> BinaryIO:
+    def open(self, name: str) -> IO[bytes]:
         """A stream of a part's uncompressed bytes."""
         return self.zip.open(self._stored_name(name))
 
@@ -240,6 +245,8 @@ class ZipPackage:
         """A part as stored (entry and compressed bytes), for a copy byte for byte."""
         info = self.info(name)
         fp = self.zip.fp
+        if fp is None:                       # as zipfile itself refuses a closed archive
+            raise ValueError(f"{self.label} is closed")
         fp.seek(info.header_offset)
         header = fp.read(_LOCAL.size)
         if len(header) < _LOCAL.size or header[:4] != _ZIP_MAGIC:

@@ -25,25 +25,60 @@ from xlflows.core.assets import flows_from_levels
 from xlflows.core.calendar import excel_round
 from xlflows.core.cycles import cycle_inflows, hike_cycles, peak_projection
 from xlflows.core.flows import first_in, largest_since, streak, streaks
+from xlflows.core.growth import abnormality, median_spacing, yoy_growth
 from xlflows.core.periods import flow_period
 from xlflows.core.ranks import flow_rank, flow_zscore
 from xlflows.core.runs import flow_count, streak_longest_since
-from xlflows.core.growth import abnormality, median_spacing, yoy_growth
 from xlflows.core.validate import whole_number
 from xlflows.errors import InputError, WorkbookError
 from xlflows.excel.arguments import to_date
 from xlflows.report import sentences as S
-from xlflows.report.data import (ASSETS_SHEET, FLOWS_SHEET, FLOWS_SOURCE, RATE_SHEET,
-                                 RETAIL_SHEET, SAMPLE_SOURCE, SERIES_SOURCES, ReportData,
-                                 read_report_data)
-from xlflows.report.plan import (AS_OF_NAME, ASSET_QUARTERS, CYCLES_NAME, FMT_DATE, FMT_GENERAL,
-                                 FMT_LEVEL_BN, FMT_MONTH, FMT_MONTHS, FMT_PCT, RECENT_WEEKS,
-                                 REPORT_SHEET, TEMPLATE_SHEET, WEEKS_NAME, Block, RefreshPlan,
-                                 SheetSource)
-from xlflows.report.fields import (BREADTH_EXCEPTIONS, BREADTH_MIN_WEEKS, CATEGORY_FIELDS,
-                                   REPORT_FIELDS, RESERVED_PREFIXES, RETAIL_NAME, RETAIL_PREFIX,
-                                   RETAIL_TITLE, YEAR_TO_DATE_MIN_WEEKS, CategoryFacts,
-                                   ReportFacts, bn, long_date, pct, when)
+from xlflows.report.data import (
+    ASSETS_SHEET,
+    FLOWS_SHEET,
+    FLOWS_SOURCE,
+    RATE_SHEET,
+    RETAIL_SHEET,
+    SAMPLE_SOURCE,
+    SERIES_SOURCES,
+    ReportData,
+    read_report_data,
+)
+from xlflows.report.fields import (
+    BREADTH_EXCEPTIONS,
+    BREADTH_MIN_WEEKS,
+    CATEGORY_FIELDS,
+    REPORT_FIELDS,
+    RESERVED_PREFIXES,
+    RETAIL_NAME,
+    RETAIL_PREFIX,
+    RETAIL_TITLE,
+    YEAR_TO_DATE_MIN_WEEKS,
+    CategoryFacts,
+    ReportFacts,
+    bn,
+    long_date,
+    pct,
+    when,
+)
+from xlflows.report.plan import (
+    AS_OF_NAME,
+    ASSET_QUARTERS,
+    CYCLES_NAME,
+    FMT_DATE,
+    FMT_GENERAL,
+    FMT_LEVEL_BN,
+    FMT_MONTH,
+    FMT_MONTHS,
+    FMT_PCT,
+    RECENT_WEEKS,
+    REPORT_SHEET,
+    TEMPLATE_SHEET,
+    WEEKS_NAME,
+    Block,
+    RefreshPlan,
+    SheetSource,
+)
 from xlflows.report.template import cell_value, fill, read_template, slug, store_writes
 
 MAX_WEEKS = 520
@@ -125,7 +160,7 @@ def read_settings(source: SheetSource, *, weeks=None, cycles=None, as_of=None) -
             try:
                 stamp, origin = to_date(value, where), "the workbook"
             except InputError as exc:
-                raise WorkbookError(f"{str(exc)} (as-of setting; leave it blank for the latest "
+                raise WorkbookError(f"{exc!s} (as-of setting; leave it blank for the latest "
                                     "week)") from None
     return Settings(values["weeks"][0], values["cycles"][0], stamp, values["weeks"][1],
                     values["cycles"][1], origin)

@@ -27,11 +27,17 @@ import numpy as np
 import pandas as pd
 
 from xlflows.a1 import column_letters
-from xlflows.datasheets import (FLOWS, MMF_ASSETS, POLICY_RATE, RETAIL_MMF, DataSheet, blank,
-                                same_header)
+from xlflows.datasheets import (
+    FLOWS,
+    MMF_ASSETS,
+    POLICY_RATE,
+    RETAIL_MMF,
+    DataSheet,
+    blank,
+    same_header,
+)
 from xlflows.errors import InputError, WorkbookError
-from xlflows.excel.convert import (flow_series, level_series, typed_flow_series,
-                                    typed_level_series)
+from xlflows.excel.convert import flow_series, level_series, typed_flow_series, typed_level_series
 from xlflows.report.plan import ColumnSource, SheetSource
 
 if TYPE_CHECKING:
@@ -106,7 +112,7 @@ class ReportData:
     sample: bool = False
     retail: pd.Series | None = None
 
-    def cut(self, as_of: pd.Timestamp) -> "ReportData":
+    def cut(self, as_of: pd.Timestamp) -> ReportData:
         """Every series up to and including ``as_of`` (a new object; nothing after it remains).
 
         Raises
@@ -190,7 +196,8 @@ class _ColumnsTable:
     def _dense(self, j: int):
         column = self.table.columns.get(j + 1)
         if column is None:
-            return (np.full(self.n, np.nan), np.full(self.n, np.datetime64("NaT"), "datetime64[us]"),
+            return (np.full(self.n, np.nan),
+                    np.full(self.n, np.datetime64("NaT"), "datetime64[us]"),
                     {})
         return column.dense(self.n)
 
@@ -288,7 +295,8 @@ def is_sample(rows: list[list[object]]) -> bool:
     return any(isinstance(v, str) and v.strip().lower() == mark for row in rows for v in row)
 
 
-def read_flows(source: SheetSource) -> tuple[dict[str, pd.Series], dict[str, str], pd.DatetimeIndex]:
+def read_flows(source: SheetSource
+               ) -> tuple[dict[str, pd.Series], dict[str, str], pd.DatetimeIndex]:
     """``Flows``: week endings in column A, one category per non-empty header after it."""
     table = _sheet_table(source, FLOWS_SHEET)
     header = table.header

@@ -11,16 +11,17 @@ Two families:
 * :data:`REPORT_FIELDS`, written as they stand (``as_of``, ``mmf.level``); each is built from a
   :class:`ReportFacts`.
 
-A builder returns a :class:`~xlflows.report.plan.Value` (what a whole cell gets, its text form inside
-other text, its number format) or a :class:`~xlflows.report.plan.Block` (a table).
+A builder returns a :class:`~xlflows.report.plan.Value` (what a whole cell gets, its text form
+inside other text, its number format) or a :class:`~xlflows.report.plan.Block` (a table).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 import pandas as pd
 
@@ -32,8 +33,20 @@ from xlflows.core.ranks import Rank, ZScore
 from xlflows.core.runs import LongestSince
 from xlflows.datasheets import RETAIL_MMF
 from xlflows.report import sentences as S
-from xlflows.report.plan import (FMT_BN, FMT_COUNT, FMT_DATE, FMT_GENERAL, FMT_INT, FMT_LEVEL_BN,
-                                 FMT_MONTH, FMT_MONTHS, FMT_PCT, FMT_Z, Block, Value)
+from xlflows.report.plan import (
+    FMT_BN,
+    FMT_COUNT,
+    FMT_DATE,
+    FMT_GENERAL,
+    FMT_INT,
+    FMT_LEVEL_BN,
+    FMT_MONTH,
+    FMT_MONTHS,
+    FMT_PCT,
+    FMT_Z,
+    Block,
+    Value,
+)
 from xlflows.report.template import slug
 
 #: A "since" date at most this many weeks before the as-of week is shown as its week
@@ -379,8 +392,8 @@ def _since(weeks_of: Callable[[CategoryFacts], int]) -> Callable[[CategoryFacts]
 
 
 def _since_text(weeks_of: Callable[[CategoryFacts], int]) -> Callable[[CategoryFacts], Value]:
-    """``inflow since Mar 2022``, ``outflow since Nov 5``, ``record inflow``, ``flat``: the look-back
-    with its direction, as the flows table shows it."""
+    """``inflow since Mar 2022``, ``outflow since Nov 5``, ``record inflow``, ``flat``: the
+    look-back with its direction, as the flows table shows it."""
     def build(c: CategoryFacts) -> Value:
         look = c.looks.get(weeks_of(c))
         if look is None:
@@ -500,7 +513,8 @@ CATEGORY_FIELDS: tuple[Field, ...] = (
           _category(lambda c: text(c.sentence(S.money(c.latest), c.first_in_clause())),
                     _no_data_sentence)),
     Field("largest_since_sentence", FMT_GENERAL,
-          "`Equity funds: +$25.3bn in the week to Nov 12, the biggest 8-week inflow since Mar 2022`",
+          "`Equity funds: +$25.3bn in the week to Nov 12, the biggest 8-week inflow since "
+          "Mar 2022`",
           _category(_look_sentence(_n), _no_data_sentence)),
     Field("largest_since_1w_sentence", FMT_GENERAL, "the same over 1 week",
           _category(_look_sentence(_one), _no_data_sentence)),
@@ -649,7 +663,8 @@ REPORT_FIELDS: tuple[Field, ...] = (
     Field("mmf.level", FMT_LEVEL_BN, "latest MMF assets ($bn) on or before the as-of date",
           lambda r: Value(excel_round(float(r.level), 1), S.money(float(r.level), plus=False),
                           FMT_LEVEL_BN)),
-    Field("mmf.date", FMT_DATE, "the date of that observation", lambda r: _date_value(r.level_date)),
+    Field("mmf.date", FMT_DATE, "the date of that observation",
+          lambda r: _date_value(r.level_date)),
     Field("mmf.yoy", FMT_PCT, "its year-over-year growth (a fraction, shown as %)",
           lambda r: Value(pct(r.yoy), S.percent(r.yoy), FMT_PCT)),
     Field("mmf.verdict", FMT_GENERAL,
@@ -659,9 +674,9 @@ REPORT_FIELDS: tuple[Field, ...] = (
                          if r.verdict else "n/a")),
     Field("mmf.sentence", FMT_GENERAL,
           "`MMF assets +19% in the year to Q4 2020 (latest data, five years before the as-of "
-          "date): as of Q4 2020, not abnormally high vs the 35% average peak rise of the previous 4 "
-          "cycles; no reading for Nov 2025` (with current data: `… over the past year: not "
-          "abnormally high vs …`)",
+          "date): as of Q4 2020, not abnormally high vs the 35% average peak rise of the "
+          "previous 4 cycles; no reading for Nov 2025` (with current data: `… over the past "
+          "year: not abnormally high vs …`)",
           lambda r: text(r.mmf_sentence)),
     Field("mmf.stale", FMT_GENERAL,
           "`latest data Q4 2020, five years before the as-of date` when the assets end well before "
@@ -733,9 +748,9 @@ def markdown_tables() -> str:
 
     lines = ["**Report-wide**", "", "| placeholder | value |", "|---|---|"]
     lines += [row(f.name, f) for f in REPORT_FIELDS]
-    lines += ["", f"**Per category** (`c.` is the category's slug; `Equity` shown; $bn, positive = "
-              f"inflow; the retail money funds' weekly change in assets takes every one of them as "
-              f"`{RETAIL_PREFIX}.`)", "", "| placeholder | value |", "|---|---|"]
+    lines += ["", (f"**Per category** (`c.` is the category's slug; `Equity` shown; $bn, "
+              "positive = inflow; the retail money funds' weekly change in assets takes every "
+              f"one of them as `{RETAIL_PREFIX}.`)"), "", "| placeholder | value |", "|---|---|"]
     lines += [row(f"c.{f.name}", f) for f in CATEGORY_FIELDS]
     return "\n".join(lines) + "\n"
 

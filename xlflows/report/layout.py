@@ -9,16 +9,31 @@ from __future__ import annotations
 from openpyxl.chart import BarChart, LineChart, Reference
 from openpyxl.chart.text import RichText, Text
 from openpyxl.chart.title import Title
-from openpyxl.drawing.text import (CharacterProperties, Font as Font_, Paragraph,
-                                   ParagraphProperties, RegularTextRun)
+from openpyxl.drawing.text import (
+    CharacterProperties,
+    Font as Font_,
+    Paragraph,
+    ParagraphProperties,
+    RegularTextRun,
+)
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.workbook.defined_name import DefinedName
 
 from xlflows.errors import WorkbookError
 from xlflows.report.fields import RETAIL_NAME, field_named, placeholder
-from xlflows.report.plan import (AS_OF_NAME, ASSET_QUARTERS, CYCLES_NAME, FMT_COUNT, FMT_DATE,
-                                 FMT_GENERAL, RECENT_WEEKS, WEEKS_NAME, cell_ref, split_cell)
+from xlflows.report.plan import (
+    AS_OF_NAME,
+    ASSET_QUARTERS,
+    CYCLES_NAME,
+    FMT_COUNT,
+    FMT_DATE,
+    FMT_GENERAL,
+    RECENT_WEEKS,
+    WEEKS_NAME,
+    cell_ref,
+    split_cell,
+)
 
 _TITLE = Font(name="Calibri", size=14, bold=True, color="1F3864")
 _SECTION = Font(name="Calibri", size=10, bold=True, color="1F3864")

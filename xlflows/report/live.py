@@ -21,7 +21,6 @@ import contextlib
 import datetime as dt
 from collections import defaultdict
 
-
 from xlflows.errors import WorkbookError, XlflowsError
 from xlflows.excel.cells import COM_ERROR_MAX, COM_ERROR_MIN, COM_ERRORS
 from xlflows.report.compute import plan_refresh
@@ -69,7 +68,9 @@ class BookSource:
                 continue
             try:
                 target = defined.refers_to_range
-            except Exception:  # a name holding a constant or formula, not a range
+            # a name holding a constant or formula, not a range: xlwings raises its platform's
+            # own error for it (COM on Windows, AppleScript on a Mac, Office.js in Lite)
+            except Exception:  # noqa: BLE001
                 return None
             if target is None or target.count != 1:
                 return None
@@ -142,7 +143,7 @@ def apply_plan(book, plan, *, lite: bool = False) -> None:
         if number_format is not None:
             formats[write.sheet][position] = number_format
     with _screen_updating_off(book.app):
-        for name in values:
+        for name, cells in values.items():
             sheet = book.sheets[name]
             by_format: dict[str, set[tuple[int, int]]] = defaultdict(set)
             for position, fmt in formats[name].items():
@@ -150,7 +151,6 @@ def apply_plan(book, plan, *, lite: bool = False) -> None:
             for fmt, positions in by_format.items():
                 for top, left, bottom, right in rectangles(positions):
                     sheet.range((top, left), (bottom, right)).number_format = fmt
-            cells = values[name]
             for top, left, bottom, right in rectangles(cells):
                 block = [[cells[(r, c)] for c in range(left, right + 1)]
                          for r in range(top, bottom + 1)]
@@ -273,6 +273,7 @@ def refresh_lite(book) -> None:
 
 
 def _error_literal(value: object) -> object:
-    if isinstance(value, int) and not isinstance(value, bool) and COM_ERROR_MIN <= value <= COM_ERROR_MAX:
+    if (isinstance(value, int) and not isinstance(value, bool)
+            and COM_ERROR_MIN <= value <= COM_ERROR_MAX):
         return COM_ERRORS.get(value, value)
     return value

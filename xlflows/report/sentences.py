@@ -448,7 +448,7 @@ def zscore_clause(z: float, percentile: float, weeks: int) -> str:
     (the 99th percentile is the top hundredth, the 1st the bottom one); the z-score's size is
     rounded to 0.1 (half away from zero).
     """
-    place = min(99, max(1, int(math.floor(percentile * 100.0 + 1e-9))))
+    place = min(99, max(1, math.floor(percentile * 100.0 + 1e-9)))
     side = "above" if z > 0 else "below"
     return (f"{window_label(weeks)} flows {excel_round(abs(z), 1):.1f} standard deviations "
             f"{side} average ({ordinal(place)} percentile)")

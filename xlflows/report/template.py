@@ -29,17 +29,30 @@ from __future__ import annotations
 
 import difflib
 import json
+import math
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Mapping
 
 import pandas as pd
 
 from xlflows.errors import WorkbookError
-from xlflows.report.plan import (FMT_GENERAL, FMT_TEXT, MAX_COL, MAX_ROW, REPORT_SHEET,
-                                 TEMPLATE_SHEET, Block, extent_size,
-                                 CellWrite, as_value, cell_ref, extent_cells, is_cell_ref,
-                                 split_cell)
+from xlflows.report.plan import (
+    FMT_GENERAL,
+    FMT_TEXT,
+    MAX_COL,
+    MAX_ROW,
+    REPORT_SHEET,
+    TEMPLATE_SHEET,
+    Block,
+    CellWrite,
+    as_value,
+    cell_ref,
+    extent_cells,
+    extent_size,
+    is_cell_ref,
+    split_cell,
+)
 
 TEMPLATE_HEADER = ("Report cell", "Template", "Last extent", "Written text")
 #: The largest extent a stored template cell may claim (a table of the report is far smaller); a
@@ -198,7 +211,7 @@ def _cell_value(v: object) -> object:
     """Timestamps → datetime (what both engines write); NaN → blank."""
     if isinstance(v, pd.Timestamp):
         return None if pd.isna(v) else v.to_pydatetime()
-    if isinstance(v, float) and v != v:
+    if isinstance(v, float) and math.isnan(v):
         return None
     return v
 

@@ -21,18 +21,18 @@ import contextlib
 import datetime as dt
 import os
 import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterator
 
 from xlflows import ooxml
+from xlflows.a1 import MAX_COL, MAX_ROW, split_ref
 from xlflows.errors import WorkbookError
 from xlflows.excel.arguments import to_date
-from xlflows.a1 import MAX_COL, MAX_ROW, split_ref
 from xlflows.report import graft
 from xlflows.report.compute import plan_refresh
 from xlflows.report.data import FLOWS_SHEET
-from xlflows.report.plan import TEMPLATE_SHEET, TEMPLATE_COLUMNS
+from xlflows.report.plan import TEMPLATE_COLUMNS, TEMPLATE_SHEET
 
 #: The most cells one template-store row may say its placeholder last wrote (a crafted
 #: ``A1:XFD1048576`` would otherwise make the refresh clear 17 billion cells).
