@@ -100,3 +100,26 @@ def test_the_benchmark_runs_and_reports_every_figure():
                   "unzip + expat pass alone / floor", "exact path / fast path",
                   "peak traced memory / (output + 3 chunks + 4 MiB)"):
         assert re.search(rf"^{re.escape(label)} +\d+\.\d+ ", out, re.MULTILINE), label
+
+
+def test_the_refresh_benchmark_runs_and_its_exit_status_follows_its_verdicts():
+    """README's ``benchmarks/bench_refresh.py`` on 3,000 rows, one run a figure: every figure is
+    printed, and the exit status is 1 exactly when a line says FAIL (speed is not judged here)."""
+    root = Path(__file__).resolve().parents[1]
+    done = subprocess.run([sys.executable, "benchmarks/bench_refresh.py", "--rows", "3000",
+                           "--repeat", "1"], cwd=root, capture_output=True, text=True,
+                          timeout=600, check=False)
+    assert done.returncode in (0, 1), done.stderr
+    out = done.stdout
+    for label in ("3k, whole processes: refresh / calamine read, time",
+                  "3k, whole processes: imports alone / calamine read",
+                  "3k, whole processes: peak resident set", "3k, in process: refresh / calamine read",
+                  "shipped, in process: refresh / openpyxl load+save",
+                  "shipped, whole processes: refresh / openpyxl load+save",
+                  "shipped, in process: traced peak memory / openpyxl",
+                  "refresh time against categories: log-log slope",
+                  "formatted cell at XFD1048576 / at Z1"):
+        assert re.search(rf"^{re.escape(label)} +\d+\.\d+ ", out, re.MULTILINE), label
+    failed = re.findall(r"^.+ FAIL ", out, re.MULTILINE)
+    assert done.returncode == (1 if failed else 0), out
+
