@@ -113,7 +113,8 @@ def test_the_refresh_benchmark_runs_and_its_exit_status_follows_its_verdicts():
     out = done.stdout
     for label in ("3k, whole processes: refresh / calamine read, time",
                   "3k, whole processes: imports alone / calamine read",
-                  "3k, whole processes: peak resident set", "3k, in process: refresh / calamine read",
+                  "3k, whole processes: peak resident set",
+                  "3k, in process: refresh / calamine read",
                   "shipped, in process: refresh / openpyxl load+save",
                   "shipped, whole processes: refresh / openpyxl load+save",
                   "shipped, in process: traced peak memory / openpyxl",
