@@ -763,3 +763,60 @@ def test_the_grammar_says_only_what_its_rules_allow(values, start):
         assert in_year >= 4
     paragraph = "; ".join([facts.headline(), *facts.more_clauses()])
     assert f"{M}$0.0bn" not in paragraph and "-$" not in paragraph
+
+
+# ------------------------------------------------------------- what the clauses take as set
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.sampled_from([-2.0, -1.0, 0.0, 1.0, 3.0]), min_size=1, max_size=60),
+       st.dates(min_value=dt.date(2001, 1, 1), max_value=dt.date(2030, 12, 31)),
+       st.integers(1, 10))
+def test_a_category_with_data_has_what_its_clauses_read(values, start, weeks):
+    """The clauses read the first and latest weeks, the look-back beside a rank, and a place
+    whenever a rank is not flat: category_facts sets them all for a category with data, and the
+    rank on record and this year's (of the same latest window) are flat together."""
+    from xlflows.report.compute import category_facts
+
+    flows = _weekly(values, start.isoformat())
+    facts = category_facts("Equity", flows, weeks, flows.index[-1])
+    assert not facts.empty
+    assert (facts.first_week, facts.latest_week) == (flows.index[0], flows.index[-1])
+    assert set(facts.looks) == set(facts.ranks) == {weeks, 1}
+    for w, ranks in facts.ranks.items():
+        assert (facts.looks[w] is None) == (ranks is None) == (len(values) < w)
+        if ranks is not None:
+            record, year = ranks
+            flat = record.direction == 0
+            assert year.direction == record.direction
+            assert {record.rank is None, record.of is None, year.rank is None,
+                    year.of is None} == {flat}
+    facts.headline(), facts.more_clauses()                  # and every clause can be said
+
+
+def test_a_clause_asked_of_a_category_without_data_is_an_internal_error():
+    """The builders ask an empty category (no data up to the as-of date) for no clause; asking
+    one anyway fails loudly, naming the category, instead of writing a wrong sentence."""
+    from xlflows.report.fields import CATEGORY_FIELDS, CategoryFacts
+
+    facts = CategoryFacts("Multi-asset", pd.Timestamp("2004-01-07"), 8, empty=True)
+    built = {f.name: f.build(facts).text for f in CATEGORY_FIELDS}
+    assert built["sentence"] == "Multi-asset funds: no data up to 7 Jan 2004"
+    assert built["week"] == "n/a" and built["more_sentence"] == ""
+    with pytest.raises(AssertionError, match="^Multi-asset: latest week asked of a category "
+                                             "without data$"):
+        facts.week_clause()
+    with pytest.raises(AssertionError, match="^Multi-asset: first week asked"):
+        facts.first_in_clause()
+
+
+def test_every_series_of_the_report_is_indexed_by_dates():
+    """dates_of: what the report reads and cuts is on a DatetimeIndex (its own index, no copy);
+    a series without dates is an internal error, not the workbook's."""
+    from xlflows.report.data import dates_of, read_report_data
+
+    retail = [["Date", "Assets"], [dt.datetime(2019, 6, 17), 1.0], [dt.datetime(2019, 6, 24), 2.5]]
+    data = read_report_data(make_source(retail_rows=retail)).cut(pd.Timestamp("2019-06-30"))
+    assert data.retail is not None and len(data.retail) == 2
+    for series in [*data.flows.values(), data.rate, data.assets, data.retail]:
+        assert dates_of(series) is series.index
+    with pytest.raises(TypeError, match="^the report's series 'rate' is not indexed by dates$"):
+        dates_of(pd.Series([1.0, 2.0], name="rate"))

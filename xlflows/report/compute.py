@@ -42,6 +42,7 @@ from xlflows.report.data import (
     SAMPLE_SOURCE,
     SERIES_SOURCES,
     ReportData,
+    dates_of,
     read_report_data,
 )
 from xlflows.report.fields import (
@@ -224,8 +225,9 @@ def breadth(flows: pd.Series) -> tuple[int, int, int] | None:
 def previous_year(flows: pd.Series) -> tuple[float, int] | None:
     """(total, year) of the calendar year before the latest week's (``FLOW_PERIOD`` at its last
     week), or None when the data do not cover that year from its start."""
-    year = flows.index[-1].year - 1
-    before = flows.index[flows.index.year == year]
+    dates = dates_of(flows)
+    year = dates[-1].year - 1
+    before = dates[dates.year == year]
     if len(before) == 0:
         return None
     total = flow_period(flows, K.YEAR, as_of=before[-1]).to_date
@@ -264,7 +266,7 @@ def retail_facts(data: ReportData, weeks: int, as_of: pd.Timestamp) -> CategoryF
                        "before, so there is no weekly change to report")
     facts = category_facts(RETAIL_NAME, since_gap, weeks, as_of)
     facts.title = RETAIL_TITLE
-    facts.stale = stale_by(RETAIL_SHEET, levels.index, as_of) or ""
+    facts.stale = stale_by(RETAIL_SHEET, dates_of(levels), as_of) or ""
     return facts
 
 
@@ -342,7 +344,7 @@ def quarter_dating(index: pd.DatetimeIndex) -> str | None:
 def redated(assets: pd.Series, dated_at: str) -> pd.Series:
     """The quarterly ``assets`` dated the other way: at each quarter's first day when they are
     dated at its end (as FRED labels them), at its last day when dated at its start."""
-    quarters = assets.index.to_period("Q")
+    quarters = dates_of(assets).to_period("Q")
     other = quarters.start_time if dated_at == "end" else quarters.end_time.normalize()
     return pd.Series(assets.to_numpy(), index=pd.DatetimeIndex(other))
 
@@ -378,12 +380,13 @@ def cycle_facts(data: ReportData, settings: Settings, as_of: pd.Timestamp
     except InputError as exc:
         raise WorkbookError(f"{RATE_SHEET}: {exc}") from None
     assets = data.assets
+    asset_dates = dates_of(assets)
     yoy = yoy_growth(assets)
-    r.level, r.level_date = float(assets.iloc[-1]), assets.index[-1]
+    r.level, r.level_date = float(assets.iloc[-1]), asset_dates[-1]
     r.yoy = float(yoy.iloc[-1]) if pd.notna(yoy.iloc[-1]) else float("nan")
-    latest_label = (_quarter_or_month(assets.index, r.level_date)
-                    if ends_early(assets.index, as_of) else None)
-    stale = stale_by(ASSETS_SHEET, assets.index, as_of)
+    latest_label = (_quarter_or_month(asset_dates, r.level_date)
+                    if ends_early(asset_dates, as_of) else None)
+    stale = stale_by(ASSETS_SHEET, asset_dates, as_of)
     r.stale = f"latest data {latest_label}, {stale} before the as-of date" if stale else ""
 
     latest = all_cycles.iloc[-1] if len(all_cycles) else None
@@ -422,7 +425,7 @@ def _dating(all_cycles: pd.DataFrame, assets: pd.Series, settings: Settings, lat
             mine: int | None) -> str | None:
     """The dating clause when the assets are quarterly and the other dating changes the
     average lag ``mine`` (quarter-end vs quarter-start labels move every peak by a quarter)."""
-    dated_at = quarter_dating(assets.index)
+    dated_at = quarter_dating(dates_of(assets))
     if dated_at is None or latest is None:
         return None
     other = previous_cycles(all_cycles, redated(assets, dated_at), settings.cycles)
@@ -449,10 +452,10 @@ def _projection_sentence(r: ReportFacts, latest, all_cycles: pd.DataFrame, asset
             at = window.idxmax()
             realised = (at, float(window.loc[at]))
     closed = r.first_cut is not None
-    rate_stale = stale_by(RATE_SHEET, data.rate.index, as_of)
+    rate_stale = stale_by(RATE_SHEET, dates_of(data.rate), as_of)
     assets_end = None
     if realised is None and (past or closed):
-        assets_end = _quarter_or_month(assets.index, assets.index[-1])
+        assets_end = _quarter_or_month(dates_of(assets), assets.index[-1])
     return S.projection_sentence(
         r.average_months or 0, r.projected, last_hike=r.last_hike, open_cycle=not closed,
         first_hike=r.first_hike, first_cut=r.first_cut, past=past, realised=realised,
@@ -481,13 +484,13 @@ def asset_block(assets: pd.Series, cycles: pd.DataFrame) -> Block:
     overlaps a hiking cycle, first to last hike; blank otherwise) and ``Year`` (the axis label:
     the year at the first observation of every :data:`YEAR_LABEL_EVERY`-th year, else blank)."""
     tail = assets.iloc[-ASSET_QUARTERS:]
-    spacing = _spacing(assets.index)
+    spacing = _spacing(dates_of(assets))
     rows: list[list[object]] = [["Date", "Assets", "Hiking cycle", "Year"]]
     rows += [[None, None, None, None] for _ in range(ASSET_QUARTERS - len(tail))]
     firsts = list(cycles["First hike"]) if len(cycles) else []
     lasts = list(cycles["Last hike"]) if len(cycles) else []
     labelled: set[int] = set()
-    for date, level in tail.items():
+    for date, level in zip(dates_of(tail), tail):
         period_start = date - spacing
         inside = any(period_start < last and date >= first for first, last in zip(firsts, lasts))
         value = excel_round(float(level), 1)
@@ -577,10 +580,10 @@ def _sources(data: ReportData, as_of: pd.Timestamp) -> str:
     """
     last = data.last_dates
     parts = []
-    series = [(FLOWS_SHEET, data.weeks), (RATE_SHEET, data.rate.index),
-              (ASSETS_SHEET, data.assets.index)]
+    series = [(FLOWS_SHEET, data.weeks), (RATE_SHEET, dates_of(data.rate)),
+              (ASSETS_SHEET, dates_of(data.assets))]
     if data.retail is not None and len(data.retail):
-        series.append((RETAIL_SHEET, data.retail.index))
+        series.append((RETAIL_SHEET, dates_of(data.retail)))
     for sheet, series_index in series:
         what = (SAMPLE_SOURCE if data.sample else FLOWS_SOURCE) if sheet == FLOWS_SHEET \
             else SERIES_SOURCES.get(sheet)
@@ -648,7 +651,7 @@ def plan_refresh(source: SheetSource, *, weeks=None, cycles=None, as_of=None) ->
     writes += store_writes(template, len(stored_rows or []))
 
     last = data.last_dates
-    stale = ends_early(data.assets.index, as_of_used)
+    stale = ends_early(dates_of(data.assets), as_of_used)
     summary = [
         f"settings: {stamp}",
         f"{FLOWS_SHEET}: {len(data.flows)} categories, last week used {last[FLOWS_SHEET]:%Y-%m-%d}"

@@ -143,6 +143,24 @@ class ReportData:
                        retail=retail)
 
 
+def dates_of(series: pd.Series) -> pd.DatetimeIndex:
+    """The dates a series of the report is indexed by.
+
+    Every series of a :class:`ReportData` is on a DatetimeIndex (``flow_series`` and
+    ``level_series`` make them so, :meth:`ReportData.cut` keeps the index), and so is every
+    series the report computes from them; this says so to the type checker, checked.
+
+    Raises
+    ------
+    TypeError
+        ``series`` has no dates: an error of xlflows, not of the workbook.
+    """
+    index = series.index
+    if not isinstance(index, pd.DatetimeIndex):
+        raise TypeError(f"the report's series {series.name!r} is not indexed by dates")
+    return index
+
+
 class _RowsTable:
     """A data sheet read as rows of Python values (the live engines' ``rows``)."""
 
@@ -337,9 +355,12 @@ def read_flows(source: SheetSource
     flows, columns = {}, {}
     for j, name in categories:
         letter = column_letters(j + 1)
-        typed = table.typed(j) if days is not None else None
-        fi = (typed_flow_series(typed[0], days, name=f"{name} flows", dates_name=WEEK_HEADER)
-              if typed is not None and np.isnat(typed[1]).all() else None)
+        fi = None
+        if days is not None:
+            typed = table.typed(j)
+            if typed is not None and np.isnat(typed[1]).all():
+                fi = typed_flow_series(typed[0], days, name=f"{name} flows",
+                                       dates_name=WEEK_HEADER)
         if fi is None:
             if dates is None:
                 dates = table.values(0)
@@ -368,19 +389,22 @@ def read_levels(source: SheetSource, declared: DataSheet) -> pd.Series:
         if not declared.required:
             return pd.Series([], index=pd.DatetimeIndex([]), dtype=float)
         raise WorkbookError(f"{sheet}!A2 is blank; expected dated values under the header")
-    names = dict(dates_name=f"{sheet} dates", values_name=f"{sheet} values")
+    dates_name, values_name = f"{sheet} dates", f"{sheet} values"
     typed_dates, typed_values = table.typed(0), table.typed(1)
     if typed_dates is not None and typed_values is not None and np.isnan(typed_dates[0]).all() \
             and np.isnat(typed_values[1]).all():
-        series = typed_level_series(typed_dates[1], typed_values[0], **names)
+        series = typed_level_series(typed_dates[1], typed_values[0], dates_name=dates_name,
+                                    values_name=values_name)
         if series is not None:
             return series
     dates, values = table.values(0), table.values(1)
     # Dates first with placeholders for the values, so a bad date is named in column A ...
     present = [None if blank(v) else 1.0 for v in values]
-    _converted(level_series, dates, present, locate=lambda i: f"{sheet}!A{i + 2}", **names)
+    _converted(level_series, dates, present, dates_name=dates_name, values_name=values_name,
+               locate=lambda i: f"{sheet}!A{i + 2}")
     # ... then the values, named in column B.
-    series = _converted(level_series, dates, values, locate=lambda i: f"{sheet}!B{i + 2}", **names)
+    series = _converted(level_series, dates, values, dates_name=dates_name,
+                        values_name=values_name, locate=lambda i: f"{sheet}!B{i + 2}")
     return series.astype(float)
 
 

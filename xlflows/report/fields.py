@@ -197,6 +197,17 @@ class CategoryFacts:
         return f"{self.label} ({SAMPLE_LABEL})" if self.sample else self.label
 
     @property
+    def first_week(self) -> pd.Timestamp:
+        """``start``: set for a category with data, the only kind its clauses are asked of (the
+        builders go through :func:`_category`)."""
+        return _known(self.start, f"{self.name}: first week")
+
+    @property
+    def latest_week(self) -> pd.Timestamp:
+        """``week``, on the same terms as :attr:`first_week`."""
+        return _known(self.week, f"{self.name}: latest week")
+
+    @property
     def this_year(self) -> str:
         """``this year``, or ``in 2024`` when the latest week is in an earlier year than the
         as-of date (data that end early)."""
@@ -214,10 +225,10 @@ class CategoryFacts:
 
     # clauses -----------------------------------------------------------------
     def week_clause(self) -> str:
-        return S.week_clause(self.latest, self.week, stale=self.stale)
+        return S.week_clause(self.latest, self.latest_week, stale=self.stale)
 
     def first_in_clause(self) -> str:
-        return S.first_in_clause(self.latest, self.first_in, self.streak, self.start)
+        return S.first_in_clause(self.latest, self.first_in, self.streak, self.first_week)
 
     def streak_clause(self) -> str:
         return S.streak_clause(self.streak, self.previous_run)
@@ -227,7 +238,7 @@ class CategoryFacts:
         if look is None:
             return f"fewer than {S.plural(weeks, 'week')} of data"
         since = None if look.since is None else self.since_text(look.since)
-        return S.largest_since_clause(look.total, look.direction, since, weeks, self.start)
+        return S.largest_since_clause(look.total, look.direction, since, weeks, self.first_week)
 
     def newsworthy(self, weeks: int) -> bool:
         """Whether a look-back belongs in the headline: a record, or a "since" window that does not
@@ -237,7 +248,7 @@ class CategoryFacts:
             return False
         if look.since is None:
             return True
-        return pd.Timestamp(look.since) <= self.week - pd.Timedelta(weeks=weeks)
+        return pd.Timestamp(look.since) <= self.latest_week - pd.Timedelta(weeks=weeks)
 
     def sentence(self, *clauses: str) -> str:
         """``Equity funds: clause, clause``; ``Equity funds (sample data): …`` when Flows is
@@ -247,16 +258,23 @@ class CategoryFacts:
     def in_headline(self, weeks: int) -> bool:
         """Whether the look-back over ``weeks`` is in the headline: the N-week one when it is
         news, the weekly one only as a record."""
-        return self.newsworthy(weeks) and (weeks == self.weeks or self.looks[weeks].since is None)
+        look = self.looks.get(weeks)
+        if look is None or not self.newsworthy(weeks):
+            return False
+        return weeks == self.weeks or look.since is None
 
     def rank_clause(self, weeks: int, after_look: bool) -> str:
         """The window's rank when it says something (:data:`RANK_TOP`, :data:`YEAR_RANK_TOP`),
         else ``""``. ``after_look``: it follows the look-back clause, which named the window and
         which already implies a 1st place this year."""
         ranks = self.ranks.get(weeks)
-        if ranks is None or ranks[0].direction == 0:
+        if ranks is None:
             return ""
         record, year = ranks
+        # A flat window (direction 0) has no rank (None); both ranks are of the latest window,
+        # so they are flat together.
+        if record.rank is None or year.rank is None or year.of is None:
+            return ""
         if 2 <= record.rank <= RANK_TOP:
             return S.rank_clause(record.rank, record.direction, weeks, "on record",
                                  window=not after_look)
@@ -284,8 +302,8 @@ class CategoryFacts:
         run = self.longest
         if run is None or run.direction == 0 or run.weeks < STREAK_MIN_WEEKS:
             return ""
-        if run.since is not None and (
-                pd.Timestamp(run.since) > self.week - pd.Timedelta(weeks=STREAK_SINCE_WEEKS)):
+        if run.since is not None and (pd.Timestamp(run.since)
+                                      > self.latest_week - pd.Timedelta(weeks=STREAK_SINCE_WEEKS)):
             return ""
         since = None if run.since is None else S.month(run.since)
         return f"{self.streak_clause()}, {S.streak_record_clause(run.direction, since)}"
@@ -297,12 +315,13 @@ class CategoryFacts:
 
     def window_rank(self) -> str:
         """The N-week total and its rank, when the headline has no N-week clause to carry it."""
-        if self.weeks == 1 or self.in_headline(self.weeks):
+        look = self.looks.get(self.weeks)
+        if look is None or self.weeks == 1 or self.in_headline(self.weeks):
             return ""
         rank = self.rank_clause(self.weeks, after_look=False)
         if not rank:
             return ""
-        return f"{S.window_total_clause(self.looks[self.weeks].total, self.weeks)}, {rank}"
+        return f"{S.window_total_clause(look.total, self.weeks)}, {rank}"
 
     def year_clause(self) -> str:
         """``+$57.4bn this year (+$30.5bn at this point last year)``, with the pace's rank when
@@ -318,7 +337,8 @@ class CategoryFacts:
         if not math.isfinite(y.to_date):
             return ""
         text = S.year_to_date_clause(y.to_date, y.last_year,
-                                     None if self.this_year == "this year" else self.week.year)
+                                     None if self.this_year == "this year"
+                                     else self.latest_week.year)
         if (y.pace_rank is not None and y.pace_rank <= PACE_TOP and y.weeks >= PACE_MIN_WEEKS
                 and y.years >= PACE_MIN_YEARS):
             text += ", " + S.pace_clause(y.pace_rank, y.pace_direction)
@@ -348,6 +368,13 @@ class CategoryFacts:
         if not clauses:
             return ""
         return f"{self.subject}: " + "; ".join(clauses)
+
+
+def _known(date: pd.Timestamp | None, what: str) -> pd.Timestamp:
+    """``date``, which the caller knows is set; an internal error names ``what`` when not."""
+    if date is None:
+        raise AssertionError(f"{what} asked of a category without data")
+    return date
 
 
 def _category(build: Callable[[CategoryFacts], Value], empty: Callable[[CategoryFacts], Value]
@@ -431,7 +458,7 @@ def _rank(weeks_of: Callable[[CategoryFacts], int], which: int
         if ranks is None:
             return text("n/a")
         rank = ranks[which]
-        if rank.direction == 0:
+        if rank.rank is None:                 # a flat window (direction 0) has no rank
             return text(K.FLAT)
         return Value(int(rank.rank), S.ordinal(rank.rank), FMT_COUNT)
     return build
@@ -481,7 +508,7 @@ CATEGORY_FIELDS: tuple[Field, ...] = (
     Field("name", FMT_GENERAL, "the `Flows` header",
           lambda c: Value(c.name, c.name, FMT_GENERAL)),
     Field("week", FMT_DATE, "latest week (date)",
-          _category(lambda c: Value(when(c.week), S.day(c.week), FMT_DATE), _na)),
+          _category(lambda c: Value(when(c.week), S.day(c.latest_week), FMT_DATE), _na)),
     Field("latest", FMT_BN, "latest week's flow",
           _category(lambda c: Value(bn(c.latest), S.money(c.latest), FMT_BN), _na)),
     Field("streak", FMT_INT, "`FLOW_STREAK` (+k / −k / 0)",

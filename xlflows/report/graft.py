@@ -44,7 +44,7 @@ def fresh_template(categories: list[str], install_template, retail: bool = False
     import openpyxl
 
     wb = openpyxl.Workbook()
-    ws = wb.active
+    ws = wb.worksheets[0]                     # a new workbook holds one (active) worksheet
     ws.title = REPORT_SHEET
     install_template(wb, ws, categories, retail=retail)
     buffer = io.BytesIO()

@@ -308,12 +308,12 @@ def _right_column(wb, ws, cats: list[str], tall: dict[int, float], bottom: int) 
     _section(ws, row, "Money-market cash and Fed hiking cycles", first=10, last=14)
     for label, name in pairs:
         row += 1
-        fmt = field_named(name).number_format
+        number_format = field_named(name).number_format
         _put(ws, f"J{row}", label, font=_LABEL, border=_THIN)
         ws.merge_cells(f"J{row}:L{row}")
         # text results (the verdict) read left to right into the empty cell beside them
-        _put(ws, f"M{row}", placeholder(name), font=_BOLD, fmt=fmt, border=_THIN,
-             align=Alignment(horizontal="left" if fmt == FMT_GENERAL else "right"))
+        _put(ws, f"M{row}", placeholder(name), font=_BOLD, fmt=number_format, border=_THIN,
+             align=Alignment(horizontal="left" if number_format == FMT_GENERAL else "right"))
         ws.merge_cells(f"M{row}:N{row}")
     return row
 
@@ -358,7 +358,6 @@ def _chart_blocks(ws, cats: list[str]) -> tuple[BarChart, BarChart]:
     flows.x_axis.delete = False
     flows.y_axis.delete = False
     flows.legend.position = "b"
-    flows.width = CHART_WIDTH_CM
 
     shade = BarChart()
     shade.type = "col"
@@ -389,8 +388,10 @@ def _chart_blocks(ws, cats: list[str]) -> tuple[BarChart, BarChart]:
     shade.y_axis.delete = False
     shade.legend.position = "b"
     shade += line
-    shade.width = CHART_WIDTH_CM
     for chart in (flows, shade):
+        # types-openpyxl declares the width an int; openpyxl takes any number of cm (the anchor
+        # gets int(cm * 360000) EMU) and its default height is 7.5
+        chart.width = CHART_WIDTH_CM  # type: ignore[assignment]
         _chart_text(chart)
     return flows, shade
 

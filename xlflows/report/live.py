@@ -20,11 +20,12 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Callable
 
 from xlflows.errors import WorkbookError, XlflowsError
 from xlflows.excel.cells import COM_ERROR_MAX, COM_ERROR_MIN, COM_ERRORS
 from xlflows.report.compute import plan_refresh
-from xlflows.report.plan import FMT_DATE, REPORT_SHEET, split_cell
+from xlflows.report.plan import FMT_DATE, REPORT_SHEET, RefreshPlan, split_cell
 
 #: Day 0 of Excel's 1900 date system as serial numbers count it (serial 61 = 1900-03-01).
 EXCEL_EPOCH = dt.datetime(1899, 12, 30)
@@ -79,7 +80,8 @@ class BookSource:
 
 
 def refresh_book(book, *, weeks: int | None = None, cycles: int | None = None,
-                 as_of: object = None, planner=None, lite: bool = False):
+                 as_of: object = None, planner: Callable[..., RefreshPlan] | None = None,
+                 lite: bool = False) -> RefreshPlan:
     """Compute the report of ``book`` and write it into the open workbook.
 
     Parameters

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
@@ -129,7 +130,7 @@ class Block:
     """
 
     rows: list[list[object]]
-    number_formats: list[str | None] = field(default_factory=list)
+    number_formats: Sequence[str | None] = field(default_factory=list)
     header_rows: int = 1
 
 

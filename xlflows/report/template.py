@@ -33,6 +33,7 @@ import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import TypeGuard
 
 import pandas as pd
 
@@ -70,8 +71,8 @@ def placeholders(text: str) -> list[str]:
     return [m.group(1) for m in PLACEHOLDER.finditer(text)]
 
 
-def is_template(value: object) -> bool:
-    """True for text holding at least one ``{{ … }}`` placeholder."""
+def is_template(value: object) -> TypeGuard[str]:
+    """True for text holding at least one ``{{ … }}`` placeholder (so ``value`` is a str)."""
     return isinstance(value, str) and PLACEHOLDER.search(value) is not None
 
 
@@ -249,7 +250,7 @@ def fill(template: Mapping[str, TemplateCell], context: Mapping[str, object], *,
         start = len(writes)
         _fill_one(sheet, ref, tc, context, template, owners, protected, writes, problems)
         tc.written = {w.cell: w.value for w in writes[start:]
-                      if isinstance(w.value, str) and is_template(w.value)}
+                      if is_template(w.value)}
     return writes, problems
 
 

@@ -32,7 +32,7 @@ from xlflows.excel.arguments import to_date
 from xlflows.report import graft
 from xlflows.report.compute import plan_refresh
 from xlflows.report.data import FLOWS_SHEET
-from xlflows.report.plan import TEMPLATE_COLUMNS, TEMPLATE_SHEET
+from xlflows.report.plan import TEMPLATE_COLUMNS, TEMPLATE_SHEET, RefreshPlan
 
 #: The most cells one template-store row may say its placeholder last wrote (a crafted
 #: ``A1:XFD1048576`` would otherwise make the refresh clear 17 billion cells).
@@ -107,7 +107,7 @@ class _TimedSource:
 def refresh_file(path: str | os.PathLike, *, output: str | os.PathLike | None = None,
                  weeks: int | None = None, cycles: int | None = None, as_of: object = None,
                  warn: Warn | None = None,
-                 planner: Callable[..., object] | None = None) -> RefreshResult:
+                 planner: Callable[..., RefreshPlan] | None = None) -> RefreshResult:
     """Refresh the Report of a workbook file, in place or into ``output``.
 
     Parameters
@@ -195,9 +195,9 @@ def _area_size(first: str, last: str) -> int | None:
     return (abs(b[0] - a[0]) + 1) * (abs(b[1] - a[1]) + 1)
 
 
-def _modified_stamp(plan, as_of: object, source) -> dt.datetime:
+def _modified_stamp(plan: RefreshPlan, as_of: object, source) -> dt.datetime:
     """The as-of date of the report, as a datetime at midnight."""
-    value = getattr(plan, "as_of", None)
+    value: object = plan.as_of
     if value is None and as_of is not None:
         value = as_of
     if value is None and FLOWS_SHEET in source.sheet_names():
