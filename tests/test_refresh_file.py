@@ -424,6 +424,29 @@ def test_a_sheet_excel_takes_for_the_report_is_named(tmp_path, standin, capsys):
     assert book.read_bytes() == before
 
 
+def test_a_report_sheet_without_its_part_is_called_damaged(tmp_path, standin, capsys):
+    """The Report listed in workbook.xml but its relationship gone (an XML edit): the file is
+    damaged, not "a sheet named 'Report', which Excel takes for 'Report'" as it said before."""
+    book = make_workbook(tmp_path / "flows.xlsx")
+    with zipfile.ZipFile(book) as z:
+        parts = {name: z.read(name) for name in z.namelist()}
+    rid = re.search(rb'<sheet name="Report" sheetId="\d+" r:id="(rId\d+)"',
+                    parts["xl/workbook.xml"]).group(1)
+    rels = parts["xl/_rels/workbook.xml.rels"]
+    parts["xl/_rels/workbook.xml.rels"] = re.sub(rb'<Relationship Id="' + rid + rb'"[^>]*/>', b"",
+                                                 rels)
+    assert parts["xl/_rels/workbook.xml.rels"] != rels
+    with zipfile.ZipFile(book, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, data in parts.items():
+            z.writestr(name, data)
+    before = book.read_bytes()
+    status, _, err = run(["refresh", book], capsys)
+    assert status == 2
+    assert err == ("xlflows: flows.xlsx: sheet 'Report' has no part in the file; the file is "
+                   "damaged\n")
+    assert book.read_bytes() == before
+
+
 def test_an_xlsx_named_xlsm_is_named_for_what_it_is(tmp_path, standin, capsys):
     book = make_workbook(tmp_path / "flows.xlsx")
     renamed = tmp_path / "flows.xlsm"

@@ -392,6 +392,7 @@ class BookFile:
         without case, chart sheets included)."""
         for entry in self.sheets:
             if entry.name.lower() == name.lower():
+                self.package.sheet_part(entry)      # a sheet with no part: the file is damaged
                 kind = "a chart sheet" if entry.kind == ns.CHARTSHEET else "a sheet"
                 raise WorkbookError(f"the workbook has {kind} named '{entry.name}', which Excel "
                                     f"takes for '{name}'; rename it so the report can add "
