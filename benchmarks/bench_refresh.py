@@ -284,6 +284,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rows", type=int, default=100_000,
                         help="rows of the big workbook (the targets are for 100,000)")
     args = parser.parse_args(argv)
+    try:
+        import python_calamine  # noqa: F401  (the baseline every big-workbook figure needs)
+    except ImportError:
+        print("bench_refresh: python-calamine is not installed (it is the baseline): "
+              '.venv/bin/pip install -e ".[bench]"', file=sys.stderr)
+        return 2
     verdicts = Verdicts()
     print("machine load:", os.getloadavg() if hasattr(os, "getloadavg") else "n/a",
           f"({os.cpu_count()} cores)")

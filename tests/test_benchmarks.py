@@ -124,3 +124,18 @@ def test_the_refresh_benchmark_runs_and_its_exit_status_follows_its_verdicts():
     failed = re.findall(r"^.+ FAIL ", out, re.MULTILINE)
     assert done.returncode == (1 if failed else 0), out
 
+
+
+def test_the_refresh_benchmark_without_its_baseline_says_what_to_install():
+    """Without python-calamine (CI's second environment once lacked it) the refresh benchmark
+    exits 2 with one line naming the extra, not 1 with a traceback that reads like a verdict."""
+    root = Path(__file__).resolve().parents[1]
+    code = ("import runpy, sys\nsys.modules['python_calamine'] = None\n"
+            "sys.argv = ['bench_refresh.py', '--rows', '3000', '--repeat', '1']\n"
+            "runpy.run_path('benchmarks/bench_refresh.py', run_name='__main__')\n")
+    done = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True,
+                          text=True, timeout=120, check=False)
+    assert done.returncode == 2, done.stderr
+    assert done.stdout == ""
+    assert done.stderr == ("bench_refresh: python-calamine is not installed (it is the "
+                           'baseline): .venv/bin/pip install -e ".[bench]"\n')

@@ -309,3 +309,20 @@ def test_sums_that_overflow_are_refused():
         flow_period(weekly([1e308, 1e308]))
     with pytest.raises(InputError, match=r"^flows: the values are too large to add up"):
         flow_since(weekly([1.0, 1e308, 1e308]), friday(0))
+
+
+def test_dates_outside_the_nanosecond_range_keep_their_unit():
+    """Excel dates run to 9999-12-31; pandas 2.2 keeps dates past 2262 in seconds, and a day
+    offset in nanoseconds added to one of them overflowed (CI on pandas 2.2.3 found it through
+    the benchmark's 1,000,000 weeks from the year 1003). The same TWO_YEARS table 400 years on
+    gives the same answers: 2424 and 2425 start on the same weekdays as 2024 and 2025."""
+    later = pd.DatetimeIndex((TWO_YEARS.index.values.astype("datetime64[s]")
+                              + np.timedelta64(146_097, "D")).astype("datetime64[s]"))
+    shifted = pd.Series(TWO_YEARS.to_numpy(), index=later)
+    assert shifted.index[0] == T(dt.datetime(2424, 1, 5))
+    same(flow_period(shifted, "year"), PeriodTotals(20.0, 9.0, 104.0, 1, 1, 10, 1))
+    same(flow_period(shifted, "quarter"), PeriodTotals(20.0, 9.0, NAN, None, 0, 10, 0))
+    # after 2425-01-03 (the first week of 2425 is dated after it): 9 weeks x 2.0
+    assert flow_since(shifted, T(dt.datetime(2425, 1, 3))).total == pytest.approx(18.0)
+    # the earliest allowed start is the week before the first date
+    assert flow_since(shifted, T(dt.datetime(2423, 12, 29))).total == pytest.approx(72.0)

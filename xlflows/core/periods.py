@@ -33,10 +33,13 @@ from xlflows.errors import InputError
 __all__ = ["PeriodTotals", "Since", "flow_period", "flow_since"]
 
 #: The first week of data must end within this many days of a period's first day for the
-#: period's total to count (the week ending on the 7th covers days 1 to 7).
-_COVER = pd.Timedelta(days=6)
+#: period's total to count (the week ending on the 7th covers days 1 to 7). The day offsets are
+#: in seconds: added to a date of a coarser unit than nanoseconds (a date before 1677 or after
+#: 2262, which pandas 2.2 keeps as seconds) they keep its unit instead of overflowing into ns.
+_COVER = pd.Timedelta(days=6).as_unit("s")
 #: How far before the first week-ending date ``start`` may lie: that week covers those days.
-_WEEK = pd.Timedelta(days=7)
+_WEEK = pd.Timedelta(days=7).as_unit("s")
+_DAY = pd.Timedelta(days=1).as_unit("s")
 
 
 def _day(stamp: pd.Timestamp) -> str:
@@ -257,7 +260,7 @@ def flow_since(flows: pd.Series, start) -> Since:
     if start < dates[0].normalize() - _WEEK:
         raise InputError(f"start: {_day(start)} is more than a week before the first week "
                          f"({_day(dates[0])}), expected a date the data cover")
-    first = int(dates.searchsorted(start + pd.Timedelta(days=1), side="left"))   # dated > start
+    first = int(dates.searchsorted(start + _DAY, side="left"))   # dated > start
     return Since(_checked_sum(values, first, values.size), dates[first])
 
 
