@@ -9,6 +9,8 @@ import http.server
 import io
 import re
 import socket
+import subprocess
+import sys
 import threading
 import time
 import urllib.parse
@@ -331,3 +333,31 @@ def test_progress_is_reported_per_download(fred, monkeypatch):
     fetch = fred_module.fred_downloader(fred.url, timeout=5, progress=lines.append)
     assert fetch("DFEDTAR").startswith("observation_date,DFEDTAR\n")
     assert lines == [f"downloading DFEDTAR from 127.0.0.1:{fred.port}"]
+
+
+def test_a_python_without_ssl_imports_the_downloader_and_names_what_https_needs(fred):
+    """A Python built without ssl (Pyodide is one) has no ``http.client.HTTPSConnection``:
+    ``xlflows.fred`` failed to import there (CI's Pyodide run loads the test helpers, which
+    import it). Now it imports, plain http still downloads, and an https address is refused
+    in one line naming the missing module."""
+    code = "\n".join([
+        "import sys",
+        "sys.modules['ssl'] = None                 # as in a Python built without ssl",
+        "import http.client, urllib.request",
+        "assert not hasattr(http.client, 'HTTPSConnection')",
+        "from xlflows import fred",
+        (f"text = fred.fred_downloader('http://127.0.0.1:{fred.port}/graph/fredgraph.csv',"
+         " timeout=10)('DFEDTAR')"),
+        "assert text.startswith('observation_date,DFEDTAR'), text[:80]",
+        "try:",
+        "    fred.fred_downloader('https://fred.stlouisfed.org/graph/fredgraph.csv')('DFEDTAR')",
+        "except fred.SourceError as exc:",
+        "    print(exc)",
+    ])
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=60, check=False)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == (
+        "cannot download DFEDTAR from https://fred.stlouisfed.org/graph/fredgraph.csv?id=DFEDTAR:"
+        " this Python has no ssl module, which https needs; use a Python built with ssl, or save"
+        " the CSV files by hand and use --from-dir DIR\n")

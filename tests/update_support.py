@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import contextlib
 import http.server
-import ssl
 import sys
 import threading
 import time
@@ -110,6 +109,9 @@ def serving(stand_in: FredStandIn, tls: bool = False):
     yields its port."""
     server = Server(("127.0.0.1", 0), handler(stand_in))
     if tls:
+        # here, not at the top: conftest loads this module in Pyodide, which has no ssl
+        import ssl
+
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         context.load_cert_chain(TLS / "localhost.pem", TLS / "localhost.key")
         server.socket = context.wrap_socket(server.socket, server_side=True,

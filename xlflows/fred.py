@@ -217,6 +217,10 @@ def _download(url: str, timeout: float, series: str) -> bytes:
                                                    "Accept": "text/csv, */*;q=0.5"})
     deadline = _Deadline(timeout)
     failed = f"cannot download {series} from {url}"
+    if not _HAS_TLS and urllib.parse.urlsplit(url).scheme.lower() == "https":
+        raise SourceError(f"{failed}: this Python has no ssl module, which https needs; use a "
+                          "Python built with ssl, or save the CSV files by hand and use "
+                          "--from-dir DIR")
     try:
         with _opener(deadline, failed).open(request, timeout=timeout) as response:
             chunks, size = [], 0
@@ -279,6 +283,9 @@ def _opener(deadline: _Deadline, failed: str) -> urllib.request.OpenerDirector:
     class HTTP(urllib.request.HTTPHandler):
         def http_open(self, req):
             return self.do_open(_DeadlineConnection.maker(deadline), req)
+
+    if not _HAS_TLS:
+        return urllib.request.build_opener(Redirects, HTTP)
 
     class HTTPS(urllib.request.HTTPSHandler):
         def https_open(self, req):
@@ -372,9 +379,14 @@ class _DeadlineConnection(http.client.HTTPConnection):
         return response
 
 
-class _DeadlineHTTPSConnection(http.client.HTTPSConnection, _DeadlineConnection):
-    """HTTPS: ``HTTPSConnection.connect`` runs ``_DeadlineConnection.connect`` (the TCP
-    connect), then the TLS handshake within the time left."""
+#: Whether this Python has TLS: without the ssl module (a build without it, Pyodide) http.client
+#: has no HTTPSConnection; the module still imports and https addresses are refused by name.
+_HAS_TLS = hasattr(http.client, "HTTPSConnection")
+
+if _HAS_TLS:
+    class _DeadlineHTTPSConnection(http.client.HTTPSConnection, _DeadlineConnection):
+        """HTTPS: ``HTTPSConnection.connect`` runs ``_DeadlineConnection.connect`` (the TCP
+        connect), then the TLS handshake within the time left."""
 
 
 def _decode(data: bytes, where: str) -> str:
