@@ -21,7 +21,6 @@ import datetime as dt
 import itertools
 import math
 import numbers
-import pyexpat
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import SupportsFloat
@@ -32,7 +31,14 @@ from xlflows.a1 import MAX_COL, cell_ref, column_letters, parse_area, parse_ref
 from xlflows.errors import WorkbookError
 from xlflows.ooxml import ns
 from xlflows.ooxml.escape import excel_encode, xml_text
-from xlflows.ooxml.xml import refuse_declarations, tag_attributes, tag_end, tag_name, transcode
+from xlflows.ooxml.xml import (
+    parse_utf8,
+    refuse_declarations,
+    tag_attributes,
+    tag_end,
+    tag_name,
+    transcode,
+)
 
 _EXCEL_1900 = dt.datetime(1899, 12, 30)
 _EXCEL_1900_EARLY = dt.datetime(1899, 12, 31)
@@ -335,15 +341,7 @@ def _attribute_value(data: bytes, start: int, end: int, name: bytes) -> tuple[in
 
 def _scan(data: bytes, rows: list[int], sheet: str, part: str, label: str) -> _Scan:
     scanner = _Scanner(data, rows, sheet, part, label)
-    parser = pyexpat.ParserCreate("utf-8", " ")
-    parser.SetParamEntityParsing(pyexpat.XML_PARAM_ENTITY_PARSING_NEVER)
-    scanner.attach(parser)
-    try:
-        parser.Parse(data, True)
-    except pyexpat.ExpatError as exc:
-        raise WorkbookError(f"{label}: part {part} (sheet '{sheet}') is not readable XML (line "
-                            f"{exc.lineno}, column {exc.offset + 1}: "
-                            f"{pyexpat.errors.messages[exc.code]}); the file is damaged") from None
+    parse_utf8(data, scanner.attach, f"{label}: part {part} (sheet '{sheet}')")
     if scanner.scan.sheet_data[0] < 0:
         raise WorkbookError(f"sheet '{sheet}' has no cell data (<sheetData>); the file is damaged")
     return scanner.scan

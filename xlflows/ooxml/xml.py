@@ -249,15 +249,7 @@ def parse(data: bytes, part: str, label: str) -> Document:
     """
     data, transcoded = transcode(data, part, label)
     builder = _Builder(data, part, label)
-    parser = pyexpat.ParserCreate("utf-8", " ")
-    parser.SetParamEntityParsing(pyexpat.XML_PARAM_ENTITY_PARSING_NEVER)
-    builder.attach(parser)
-    try:
-        parser.Parse(data, True)
-    except pyexpat.ExpatError as exc:
-        raise WorkbookError(f"{label}: part {part} is not readable XML (line {exc.lineno}, "
-                            f"column {exc.offset + 1}: {pyexpat.errors.messages[exc.code]}); "
-                            "the file is damaged") from None
+    parse_utf8(data, builder.attach, f"{label}: part {part}")
     if builder.root is None:
         raise WorkbookError(f"{label}: part {part} has no XML element; the file is damaged")
     return Document(data, builder.root, part, label, transcoded)
@@ -280,6 +272,27 @@ def refuse_declarations(parser: pyexpat.XMLParserType, part: str, label: str) ->
 
     parser.StartDoctypeDeclHandler = doctype
     parser.EntityDeclHandler = entity
+
+
+def parse_utf8(data: bytes, attach: Callable[[pyexpat.XMLParserType], None], where: str) -> None:
+    """Run a whole UTF-8 part (see :func:`transcode`) through a namespace-aware expat parser
+    (names ``"uri local"``, parameter entities never expanded) whose handlers ``attach`` sets.
+
+    Raises
+    ------
+    WorkbookError
+        ``{where} is not readable XML (line …, column …: expat's reason); the file is damaged``,
+        or whatever a handler raises.
+    """
+    parser = pyexpat.ParserCreate("utf-8", " ")
+    parser.SetParamEntityParsing(pyexpat.XML_PARAM_ENTITY_PARSING_NEVER)
+    attach(parser)
+    try:
+        parser.Parse(data, True)
+    except pyexpat.ExpatError as exc:
+        raise WorkbookError(f"{where} is not readable XML (line {exc.lineno}, column "
+                            f"{exc.offset + 1}: {pyexpat.errors.messages[exc.code]}); the file "
+                            "is damaged") from None
 
 
 def transcode(data: bytes, part: str, label: str) -> tuple[bytes, bool]:
