@@ -99,16 +99,7 @@ def decode_value(raw: str, name: str = "value") -> str:
     WorkbookError
         The value is not a JSON string literal: an encoding xlflows does not know.
     """
-    unescaped = _ENTITY.sub(_unescape_entity, raw)
-    try:
-        text = json.loads(unescaped)
-    except ValueError:
-        text = None
-    if not isinstance(text, str):
-        raise WorkbookError(f"{WEBEXTENSION_PART}: property '{name}' is not stored as a JSON "
-                            f"string (it starts {unescaped[:20]!r}); expected the xlwings Lite "
-                            "encoding, so it was left alone and nothing was written")
-    return text
+    return _from_json(_ENTITY.sub(_unescape_entity, raw), name)
 
 
 def _unescape_entity(match: re.Match) -> str:
