@@ -13,19 +13,11 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings, strategies as st
 
+from core_support import friday, weekly
 from xlflows.core.assets import LevelRecord, flow_pct, flows_from_levels, level_record
 from xlflows.errors import InputError
 
 T = pd.Timestamp
-
-
-def weekly(values, start="2024-01-05"):
-    values = [float(v) for v in values]
-    return pd.Series(values, index=pd.date_range(start, periods=len(values), freq="W-FRI"))
-
-
-def friday(k):
-    return T("2024-01-05") + pd.Timedelta(weeks=k)
 
 
 def on_days(values, days):

@@ -14,6 +14,7 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings, strategies as st
 
+from core_support import friday, weekly
 from xlflows.core import flows as core_flows
 from xlflows.core.calendar import round_for_ties
 from xlflows.core.constants import FLAT, INFLOW, OUTFLOW, STREAK_COLUMNS
@@ -30,17 +31,6 @@ from xlflows.errors import InputError
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 T = pd.Timestamp
-
-
-def weekly(values, start="2024-01-05"):
-    """Weekly flows in $bn on Fridays from ``start``."""
-    values = [float(v) for v in values]
-    return pd.Series(values, index=pd.date_range(start, periods=len(values), freq="W-FRI"))
-
-
-def friday(k):
-    """The k-th (0-based) date of :func:`weekly`."""
-    return T("2024-01-05") + pd.Timedelta(weeks=k)
 
 
 # ------------------------------------------------------------------------------------------

@@ -15,21 +15,11 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings, strategies as st
 
+from core_support import friday, weekly
 from xlflows.core.periods import PeriodTotals, Since, flow_period, flow_since
 from xlflows.errors import InputError
 
 T = pd.Timestamp
-
-
-def weekly(values, start="2024-01-05", freq="W-FRI"):
-    """Weekly flows in $bn from ``start``."""
-    values = [float(v) for v in values]
-    return pd.Series(values, index=pd.date_range(start, periods=len(values), freq=freq))
-
-
-def friday(k):
-    """Row k (0-based) of :func:`weekly` from 2024-01-05."""
-    return T("2024-01-05") + pd.Timedelta(weeks=k)
 
 
 def same(got, expected):

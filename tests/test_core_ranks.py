@@ -14,16 +14,11 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings, strategies as st
 
+from core_support import weekly
 from xlflows.core.ranks import Rank, ZScore, flow_rank, flow_zscore
 from xlflows.errors import InputError
 
 T = pd.Timestamp
-
-
-def weekly(values, start="2024-01-05"):
-    """Weekly flows in $bn on Fridays from ``start``."""
-    values = [float(v) for v in values]
-    return pd.Series(values, index=pd.date_range(start, periods=len(values), freq="W-FRI"))
 
 
 def dated(pairs):

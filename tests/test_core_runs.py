@@ -13,21 +13,11 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings, strategies as st
 
+from core_support import friday, weekly
 from xlflows.core.runs import LongestSince, flow_count, streak_longest_since
 from xlflows.errors import InputError
 
 T = pd.Timestamp
-
-
-def weekly(values, start="2024-01-05"):
-    """Weekly flows in $bn on Fridays from ``start``."""
-    values = [float(v) for v in values]
-    return pd.Series(values, index=pd.date_range(start, periods=len(values), freq="W-FRI"))
-
-
-def friday(k):
-    """The k-th (0-based) date of :func:`weekly`."""
-    return T("2024-01-05") + pd.Timedelta(weeks=k)
 
 
 # ------------------------------------------------------------------------------------------
