@@ -31,14 +31,7 @@ from xlflows.a1 import MAX_COL, cell_ref, column_letters, parse_area, parse_ref
 from xlflows.errors import WorkbookError
 from xlflows.ooxml import ns
 from xlflows.ooxml.escape import excel_encode, xml_text
-from xlflows.ooxml.xml import (
-    parse_utf8,
-    refuse_declarations,
-    tag_attributes,
-    tag_end,
-    tag_name,
-    transcode,
-)
+from xlflows.ooxml.xml import parse_utf8, tag_attributes, tag_end, tag_name, transcode
 
 _EXCEL_1900 = dt.datetime(1899, 12, 30)
 _EXCEL_1900_EARLY = dt.datetime(1899, 12, 31)
@@ -192,13 +185,13 @@ class _Scan:
 class _Scanner:
     """expat handlers recording the spans a patch needs (see :class:`_Scan`)."""
 
-    def __init__(self, data: bytes, wanted: list[int], sheet: str, part: str, label: str):
+    def __init__(self, data: bytes, wanted: list[int], sheet: str):
         self.data = data
         self.wanted = set(wanted)
         self.pending = sorted(wanted)        # new rows not yet placed
         self.next_pending = 0
         self.scan = _Scan()
-        self.sheet, self.part, self.label = sheet, part, label
+        self.sheet = sheet
         self.depth = 0
         self.in_sheet_data = False
         self.row: _Row | None = None
@@ -211,7 +204,6 @@ class _Scanner:
         self.parser = parser
         parser.StartElementHandler = self.start
         parser.EndElementHandler = self.end
-        refuse_declarations(parser, self.part, self.label)
 
     def _tag_end(self, offset: int) -> int:
         return tag_end(self.data, offset)
@@ -340,8 +332,8 @@ def _attribute_value(data: bytes, start: int, end: int, name: bytes) -> tuple[in
 
 
 def _scan(data: bytes, rows: list[int], sheet: str, part: str, label: str) -> _Scan:
-    scanner = _Scanner(data, rows, sheet, part, label)
-    parse_utf8(data, scanner.attach, f"{label}: part {part} (sheet '{sheet}')")
+    scanner = _Scanner(data, rows, sheet)
+    parse_utf8(data, scanner.attach, part, label, sheet)
     if scanner.scan.sheet_data[0] < 0:
         raise WorkbookError(f"sheet '{sheet}' has no cell data (<sheetData>); the file is damaged")
     return scanner.scan

@@ -248,8 +248,8 @@ def parse(data: bytes, part: str, label: str) -> Document:
         Not well-formed XML, or a DOCTYPE/ENTITY declaration (refused before expansion).
     """
     data, transcoded = transcode(data, part, label)
-    builder = _Builder(data, part, label)
-    parse_utf8(data, builder.attach, f"{label}: part {part}")
+    builder = _Builder(data)
+    parse_utf8(data, builder.attach, part, label)
     if builder.root is None:
         raise WorkbookError(f"{label}: part {part} has no XML element; the file is damaged")
     return Document(data, builder.root, part, label, transcoded)
@@ -261,7 +261,7 @@ def refuse_declaration(kind: str, part: str, label: str) -> WorkbookError:
                          "do (refused as a possible entity bomb)")
 
 
-def refuse_declarations(parser: pyexpat.XMLParserType, part: str, label: str) -> None:
+def _refuse_declarations(parser: pyexpat.XMLParserType, part: str, label: str) -> None:
     """Make ``parser`` raise :func:`refuse_declaration` at a DOCTYPE or an ENTITY declaration."""
 
     def doctype(*_args) -> None:
@@ -274,22 +274,34 @@ def refuse_declarations(parser: pyexpat.XMLParserType, part: str, label: str) ->
     parser.EntityDeclHandler = entity
 
 
-def parse_utf8(data: bytes, attach: Callable[[pyexpat.XMLParserType], None], where: str) -> None:
-    """Run a whole UTF-8 part (see :func:`transcode`) through a namespace-aware expat parser
-    (names ``"uri local"``, parameter entities never expanded) whose handlers ``attach`` sets.
+def safe_parser(part: str, label: str, encoding: str | None = "utf-8") -> pyexpat.XMLParserType:
+    """A namespace-aware expat parser (names ``"uri local"``) that expands no parameter entity
+    and raises :func:`refuse_declaration` at a DOCTYPE or an ENTITY declaration: the one way the
+    engine makes a parser. ``encoding`` None lets the part's own declaration choose."""
+    parser = pyexpat.ParserCreate(encoding, " ")
+    parser.SetParamEntityParsing(pyexpat.XML_PARAM_ENTITY_PARSING_NEVER)
+    _refuse_declarations(parser, part, label)
+    return parser
+
+
+def parse_utf8(data: bytes, attach: Callable[[pyexpat.XMLParserType], None], part: str,
+               label: str, sheet: str | None = None) -> None:
+    """Run a whole UTF-8 part (see :func:`transcode`) through a :func:`safe_parser` whose
+    handlers ``attach`` sets.
 
     Raises
     ------
     WorkbookError
-        ``{where} is not readable XML (line …, column …: expat's reason); the file is damaged``,
-        or whatever a handler raises.
+        ``{label}: part {part} [(sheet '{sheet}')] is not readable XML (line …, column …:
+        expat's reason); the file is damaged``, a declaration refused, or whatever a handler
+        raises.
     """
-    parser = pyexpat.ParserCreate("utf-8", " ")
-    parser.SetParamEntityParsing(pyexpat.XML_PARAM_ENTITY_PARSING_NEVER)
+    parser = safe_parser(part, label)
     attach(parser)
     try:
         parser.Parse(data, True)
     except pyexpat.ExpatError as exc:
+        where = f"{label}: part {part}" + ("" if sheet is None else f" (sheet '{sheet}')")
         raise WorkbookError(f"{where} is not readable XML (line {exc.lineno}, column "
                             f"{exc.offset + 1}: {pyexpat.errors.messages[exc.code]}); the file "
                             "is damaged") from None
@@ -331,10 +343,8 @@ def transcode(data: bytes, part: str, label: str) -> tuple[bytes, bool]:
 class _Builder:
     """expat handlers that build the located element tree."""
 
-    def __init__(self, data: bytes, part: str, label: str):
+    def __init__(self, data: bytes):
         self.data = data
-        self.part = part
-        self.label = label
         self.root: Element | None = None
         self.stack: list[Element] = []
         self.pending: dict[str, str] | None = None
@@ -347,7 +357,6 @@ class _Builder:
         parser.CharacterDataHandler = self.characters
         parser.EndElementHandler = self.end
         parser.StartNamespaceDeclHandler = self.namespace
-        refuse_declarations(parser, self.part, self.label)
 
     def namespace(self, prefix: str | None, uri: str | None) -> None:
         if self.pending is None:

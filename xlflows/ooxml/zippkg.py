@@ -28,7 +28,7 @@ from typing import IO, BinaryIO, final
 
 from xlflows.errors import WorkbookError
 from xlflows.ooxml import ns
-from xlflows.ooxml.xml import parse, refuse_declarations
+from xlflows.ooxml.xml import parse, safe_parser
 
 #: At most this many parts in one workbook (read or written).
 MAX_PARTS = 10_000
@@ -180,13 +180,11 @@ class ZipPackage:
                 self._check_prolog(name)
 
     def _check_prolog(self, name: str) -> None:
-        parser = pyexpat.ParserCreate(None, " ")
-        parser.SetParamEntityParsing(pyexpat.XML_PARAM_ENTITY_PARSING_NEVER)
+        parser = safe_parser(name, self.label, encoding=None)
 
         def root(*args):
             raise _RootFound
 
-        refuse_declarations(parser, name, self.label)
         parser.StartElementHandler = root
         read = 0
         try:
