@@ -159,7 +159,8 @@ def fred_series(sheets=FRED_SHEETS) -> list[str]:
 
 
 def blank(value: object) -> bool:
-    """Whether a data-sheet cell holds nothing: empty, or text of spaces only."""
+    """Whether a cell holds nothing: empty, or text of spaces only (a data sheet's, a settings
+    cell, the template store's)."""
     return value is None or (isinstance(value, str) and not value.strip())
 
 

@@ -30,6 +30,7 @@ from xlflows.core.periods import flow_period
 from xlflows.core.ranks import flow_rank, flow_zscore
 from xlflows.core.runs import flow_count, streak_longest_since
 from xlflows.core.validate import whole_number
+from xlflows.datasheets import blank
 from xlflows.errors import InputError, WorkbookError
 from xlflows.excel.arguments import to_date
 from xlflows.report import sentences as S
@@ -114,10 +115,6 @@ def _setting_cell(source: SheetSource, name: str) -> tuple[str | None, object]:
     return f"{sheet}!{ref}", cell_value(source.rows(sheet), ref)
 
 
-def _blank(value: object) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip())
-
-
 def _whole(value: object, where: str, label: str, maximum: int) -> int:
     """A settings cell (or override) as a whole number from 1 to ``maximum``: the core's check,
     its message naming the cell (``Report!K6 (previous cycles): text 'abc', expected a whole
@@ -144,7 +141,7 @@ def read_settings(source: SheetSource, *, weeks=None, cycles=None, as_of=None) -
             values[key] = (_whole(override, f"--{key}", label, maximum), "the command line")
             continue
         where, value = _setting_cell(source, name)
-        if where is None or _blank(value):
+        if where is None or blank(value):
             values[key] = (getattr(K, f"DEFAULT_REPORT_{key.upper()}"), "the default")
         else:
             values[key] = (_whole(value, where, label, maximum), "the workbook")
@@ -155,7 +152,7 @@ def read_settings(source: SheetSource, *, weeks=None, cycles=None, as_of=None) -
             raise WorkbookError(str(exc)) from None
     else:
         where, value = _setting_cell(source, AS_OF_NAME)
-        if where is None or _blank(value):
+        if where is None or blank(value):
             stamp, origin = None, "the default"
         else:
             try:

@@ -37,6 +37,7 @@ from typing import TypeGuard
 
 import pandas as pd
 
+from xlflows.datasheets import blank
 from xlflows.errors import WorkbookError
 from xlflows.report.plan import (
     FMT_GENERAL,
@@ -172,7 +173,7 @@ def _short(text: str) -> str:
 
 def _written(value: object, row: int) -> dict[str, str]:
     """Column D of the store: a JSON object (cell → text), or blank."""
-    if value is None or (isinstance(value, str) and not value.strip()):
+    if blank(value):
         return {}
     try:
         parsed = json.loads(value) if isinstance(value, str) else None
